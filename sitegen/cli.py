@@ -1,0 +1,103 @@
+"""The command line: parse arguments, call one function, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sitegen import __version__
+from sitegen.errors import ContentError, SiteError, UsageError
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except UsageError as err:
+        print(f"sitegen: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except ContentError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        count = len(err.problems)
+        print(
+            f"sitegen: {count} error{'s' if count != 1 else ''}; nothing was written",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    except SiteError as err:
+        print(f"sitegen: error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("sitegen: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sitegen", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    new = commands.add_parser("new", help="create a new site in an empty folder")
+    new.add_argument("dir", type=Path, metavar="DIR")
+    new.set_defaults(run=_run_new)
+
+    imp = commands.add_parser("import", help="import papers from Daily Papers page dumps")
+    imp.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    imp.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
+    imp.add_argument("--year", type=_year, metavar="YYYY", help="year of the dumps' dates")
+    imp.set_defaults(run=_run_import)
+
+    build = commands.add_parser("build", help="build the site into an output folder")
+    build.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
+    build.add_argument("--out", type=Path, default=None, metavar="DIR", help="default: SITE/_site")
+    build.set_defaults(run=_run_build)
+    return parser
+
+
+def _year(text: str) -> int:
+    if not text.isdigit() or not 1900 <= int(text) <= 2999:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year such as 2025")
+    return int(text)
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    from sitegen.scaffold import create_site
+
+    create_site(args.dir)
+    print(f"Created a new site in {args.dir}. Next: sitegen import FILE --site {args.dir}")
+    return 0
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from sitegen.config import load_config
+    from sitegen.importers.merge import format_report, run_import
+
+    config = load_config(args.site)
+    report = run_import(config, args.files, args.year, dt.date.today())
+    print(format_report(report))
+    return EXIT_ERROR if report.failed_files else 0
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from sitegen.build import build
+
+    result = build(args.site, args.out)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for path in result.write.foreign:
+        print(f"warning: {result.out / path} was not written by sitegen; kept", file=sys.stderr)
+    print(
+        f"Built {result.papers} papers, {result.tags} tags, {result.pages} pages into "
+        f"{result.out} in {result.seconds:.2f} s "
+        f"({result.write.written} written, {result.write.unchanged} unchanged, "
+        f"{result.write.removed} removed)"
+    )
+    return 0

@@ -1,0 +1,160 @@
+"""site.toml: the site's title, base URL and topic rules."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sitegen.errors import ConfigError, Problem
+
+CONFIG_NAME = "site.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRule:
+    """A tag and the words or phrases that mark a paper as being about it."""
+
+    tag: str
+    """The tag given to matching papers."""
+    phrases: tuple[str, ...]
+    """Words/phrases matched case-insensitively on whole words; a trailing `*` matches any
+    ending (`transformer*` matches `transformers`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """A site's settings, read from `site.toml` at the site root."""
+
+    root: Path
+    """The site's folder (where site.toml is)."""
+    title: str = "Reading list"
+    """Shown in every page's header and <title>."""
+    description: str = ""
+    """One line about the site, shown on the home page and in meta tags."""
+    base_url: str = ""
+    """Absolute URL the site is published at (used only where absolute URLs are required)."""
+    language: str = "en"
+    """The `lang` of every page."""
+    max_tags: int = 5
+    """At most this many topic tags are given to an imported paper."""
+    topics: tuple[TopicRule, ...] = ()
+    """Topic rules used to tag imported papers."""
+    source_path: Path | None = field(default=None, compare=False)
+    """The site.toml file read (None when the site has none)."""
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def papers_dir(self) -> Path:
+        return self.root / "content" / "papers"
+
+
+_KNOWN_KEYS = {"title", "description", "base_url", "language", "max_tags", "topics"}
+
+
+def load_config(root: Path) -> SiteConfig:
+    """Read `root/site.toml`; every bad key is reported at once as a ConfigError."""
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError.single(
+            path, None, "no site.toml here: run `sitegen new DIR` to start a site"
+        )
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as err:
+        raise ConfigError.single(path, _line_of_offset(raw, err.start), "not valid UTF-8") from None
+    except tomllib.TOMLDecodeError as err:
+        line = _toml_error_line(str(err))
+        raise ConfigError.single(path, line, f"invalid TOML: {err}") from None
+    return parse_config(root, path, data, raw.decode("utf-8-sig"))
+
+
+def parse_config(root: Path, path: Path, data: dict[str, object], text: str = "") -> SiteConfig:
+    """Check a parsed site.toml and turn it into a SiteConfig."""
+    problems: list[Problem] = []
+
+    def line_of(key: str) -> int | None:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.lstrip().startswith(key):
+                return number
+        return None
+
+    def text_value(key: str, default: str) -> str:
+        value = data.get(key, default)
+        if not isinstance(value, str):
+            problems.append(Problem(path, line_of(key), f"`{key}` must be a string"))
+            return default
+        return value
+
+    for key in data:
+        if key not in _KNOWN_KEYS:
+            problems.append(Problem(path, line_of(key), f"unknown key `{key}`"))
+    max_tags = data.get("max_tags", 5)
+    if not isinstance(max_tags, int) or isinstance(max_tags, bool) or max_tags < 1:
+        problems.append(Problem(path, line_of("max_tags"), "`max_tags` must be a positive integer"))
+        max_tags = 5
+    topics = _parse_topics(path, data.get("topics", []), line_of("[[topics]]"), problems)
+    config = SiteConfig(
+        root=root,
+        title=text_value("title", "Reading list"),
+        description=text_value("description", ""),
+        base_url=text_value("base_url", ""),
+        language=text_value("language", "en"),
+        max_tags=max_tags,
+        topics=topics,
+        source_path=path,
+    )
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _parse_topics(
+    path: Path, raw: object, line: int | None, problems: list[Problem]
+) -> tuple[TopicRule, ...]:
+    if not isinstance(raw, list):
+        problems.append(Problem(path, line, "`topics` must be an array of tables ([[topics]])"))
+        return ()
+    rules = []
+    for number, item in enumerate(raw, start=1):
+        where = f"topic #{number}"
+        if not isinstance(item, dict):
+            problems.append(Problem(path, line, f"{where} must be a table with `tag` and `match`"))
+            continue
+        tag, match = item.get("tag"), item.get("match")
+        if not isinstance(tag, str) or not tag.strip():
+            problems.append(Problem(path, line, f"{where}: `tag` must be a non-empty string"))
+            continue
+        if (
+            not isinstance(match, list)
+            or not match
+            or not all(isinstance(m, str) and m.strip() for m in match)
+        ):
+            problems.append(
+                Problem(path, line, f"{where} ({tag}): `match` must be a list of non-empty strings")
+            )
+            continue
+        unknown = set(item) - {"tag", "match"}
+        if unknown:
+            problems.append(
+                Problem(path, line, f"{where} ({tag}): unknown key `{sorted(unknown)[0]}`")
+            )
+        rules.append(TopicRule(tag.strip(), tuple(m.strip() for m in match)))
+    return tuple(rules)
+
+
+def _toml_error_line(message: str) -> int | None:
+    # tomllib reports "... (at line 3, column 7)".
+    marker = "at line "
+    if marker not in message:
+        return None
+    digits = message.split(marker, 1)[1].split(",")[0].split(")")[0]
+    return int(digits) if digits.isdigit() else None
+
+
+def _line_of_offset(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1

@@ -1,0 +1,291 @@
+"""Read content/papers/*.md into Papers (pure parsing, thin reading) and write them back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from slugify import slugify
+
+from sitegen.errors import ContentError, Problem
+from sitegen.frontmatter import FrontMatter, dump_front_matter, split_front_matter
+from sitegen.fsutil import atomic_write_bytes
+from sitegen.models import STATUSES, Paper, Source
+
+KNOWN_KEYS = ("title", "date", "tags", "authors", "url", "arxiv", "status", "sources")
+NOTES_HEADING = re.compile(r"^##\s+notes\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def paper_slug(path: Path) -> str:
+    """The URL slug of a content file: its name, made URL-safe."""
+    return slugify(path.stem, max_length=80, word_boundary=True, save_order=True) or "paper"
+
+
+def parse_paper(path: Path, text: str) -> tuple[Paper, list[Problem]]:
+    """Parse one content file. Raises ContentError; returns warnings (unknown keys)."""
+    head = split_front_matter(path, text)
+    fields = _Fields(path, head)
+    title = fields.text("title", required=True)
+    date = fields.date("date")
+    paper_fields: dict[str, Any] = {
+        "tags": fields.text_list("tags"),
+        "authors": fields.text_list("authors"),
+        "url": fields.url("url"),
+        "arxiv": fields.text("arxiv"),
+        "status": fields.status(),
+        "sources": fields.sources(),
+    }
+    warnings = fields.unknown_keys()
+    if fields.problems:
+        raise ContentError(fields.problems)
+    abstract, notes = split_body(head.body)
+    assert title is not None and date is not None  # guaranteed when no problems
+    extra = {k: v for k, v in head.data.items() if k not in KNOWN_KEYS}
+    paper = Paper(
+        slug=paper_slug(path),
+        title=title,
+        date=date,
+        abstract=abstract,
+        notes=notes,
+        path=path,
+        body_line=head.body_line,
+        extra=extra,
+        **paper_fields,
+    )
+    return paper, warnings
+
+
+def split_body(body: str) -> tuple[str, str]:
+    """Split a paper's Markdown body into (abstract, notes) at the `## Notes` heading."""
+    match = NOTES_HEADING.search(body)
+    if not match:
+        return body.strip(), ""
+    return body[: match.start()].strip(), body[match.end() :].strip()
+
+
+def load_paper(path: Path) -> tuple[Paper, list[Problem]]:
+    """Read and parse one content file."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise ContentError.single(
+            path, line, "not valid UTF-8 text: save the file as UTF-8"
+        ) from None
+    if "\x00" in text:
+        raise ContentError.single(
+            path,
+            text[: text.index("\x00")].count("\n") + 1,
+            "contains a NUL byte: is this a binary file?",
+        )
+    return parse_paper(path, text)
+
+
+def paper_files(papers_dir: Path) -> list[Path]:
+    """The content files of a site, sorted; editor temp files are not content."""
+    if not papers_dir.is_dir():
+        return []
+    return sorted(
+        p for p in papers_dir.glob("*.md") if p.is_file() and not p.name.startswith((".", "#", "~"))
+    )
+
+
+def load_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:
+    """Read every paper; all errors are collected and raised together."""
+    papers: list[Paper] = []
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    for path in paper_files(papers_dir):
+        try:
+            paper, paper_warnings = load_paper(path)
+        except ContentError as err:
+            problems.extend(err.problems)
+            continue
+        papers.append(paper)
+        warnings.extend(paper_warnings)
+    problems.extend(_slug_collisions(papers))
+    if problems:
+        raise ContentError(problems)
+    return papers, warnings
+
+
+def _slug_collisions(papers: Iterable[Paper]) -> list[Problem]:
+    seen: dict[str, Paper] = {}
+    problems = []
+    for paper in papers:
+        key = paper.slug.casefold()
+        if key in seen:
+            other = seen[key]
+            problems.append(
+                Problem(
+                    paper.path,
+                    1,
+                    f"two papers would share the page papers/{paper.slug}.html: "
+                    f"this file and {other.path}; rename one of them",
+                )
+            )
+        else:
+            seen[key] = paper
+    return problems
+
+
+def paper_to_text(paper: Paper) -> str:
+    """The content-file text of a paper (front matter, abstract, notes section)."""
+    data: dict[str, Any] = {"title": paper.title, "date": paper.date}
+    data["tags"] = list(paper.tags)
+    if paper.authors:
+        data["authors"] = list(paper.authors)
+    for key in ("url", "arxiv"):
+        if getattr(paper, key):
+            data[key] = getattr(paper, key)
+    data["status"] = paper.status
+    if paper.sources:
+        data["sources"] = [_source_to_dict(s) for s in paper.sources]
+    data.update(paper.extra)
+    body = f"\n{paper.abstract.strip()}\n\n## Notes\n\n"
+    if paper.notes.strip():
+        body += paper.notes.strip() + "\n"
+    return dump_front_matter(data, body)
+
+
+def write_paper(path: Path, paper: Paper) -> None:
+    """Write a paper's content file atomically (the old file or the new, never half)."""
+    atomic_write_bytes(path, paper_to_text(paper).encode("utf-8"))
+
+
+def _source_to_dict(source: Source) -> dict[str, Any]:
+    data: dict[str, Any] = {"file": source.file, "kind": source.kind}
+    if source.listed:
+        data["listed"] = source.listed
+    if source.imported:
+        data["imported"] = source.imported
+    return data
+
+
+class _Fields:
+    """Typed access to front-matter values that records a Problem for each bad one."""
+
+    def __init__(self, path: Path, head: FrontMatter) -> None:
+        self.path, self.data, self.lines = path, head.data, head.key_lines
+        self.problems: list[Problem] = []
+
+    def _problem(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.path, self.lines.get(key, 2), message))
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problems.append(
+                    Problem(
+                        self.path, self.lines.get(key, 1), f"missing `{key}`: every paper needs one"
+                    )
+                )
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self._problem(key, f"`{key}` must be text, not {_kind(value)}")
+            return None
+        if isinstance(value, float):
+            self._problem(key, f"`{key}` reads as a number ({value}): put it in quotes")
+            return None
+        return " ".join(str(value).split())
+
+    def url(self, key: str) -> str | None:
+        value = self.text(key)
+        if value is not None and not re.match(r"https?://[^\s/]+", value, re.IGNORECASE):
+            self._problem(key, f"`{key}` must be a web address starting http:// or https://")
+            return None
+        return value
+
+    def date(self, key: str) -> dt.date | None:
+        value = self.data.get(key)
+        if value is None:
+            self.problems.append(
+                Problem(
+                    self.path,
+                    self.lines.get(key, 1),
+                    f"missing `{key}`: give the day as YYYY-MM-DD",
+                )
+            )
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        self._problem(key, f"`{key}` must be a date written YYYY-MM-DD, not {value!r}")
+        return None
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self._problem(key, f"`{key}` must be a list (e.g. `{key}: [a, b]`), not {_kind(value)}")
+            return ()
+        items = []
+        for item in value:
+            if isinstance(item, bool) or not isinstance(item, (str, int)) or not str(item).strip():
+                self._problem(key, f"every entry of `{key}` must be non-empty text, not {item!r}")
+                continue
+            items.append(" ".join(str(item).split()))
+        return tuple(items)
+
+    def status(self) -> str:
+        value = self.data.get("status", "to-read")
+        if value not in STATUSES:
+            self._problem("status", f"unknown status {value!r}: use one of {', '.join(STATUSES)}")
+            return "to-read"
+        return str(value)
+
+    def sources(self) -> tuple[Source, ...]:
+        value = self.data.get("sources")
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(s, dict) for s in value):
+            self._problem("sources", "`sources` must be a list of mappings with `file` and `kind`")
+            return ()
+        sources = []
+        for item in value:
+            listed, imported = item.get("listed"), item.get("imported")
+            if not isinstance(item.get("file"), str) or not all(
+                d is None or isinstance(d, dt.date) for d in (listed, imported)
+            ):
+                self._problem(
+                    "sources", f"bad source entry {item!r}: needs `file`, dates as YYYY-MM-DD"
+                )
+                continue
+            sources.append(Source(item["file"], str(item.get("kind", "")), listed, imported))
+        return tuple(sources)
+
+    def unknown_keys(self) -> list[Problem]:
+        warnings = []
+        for key in self.data:
+            if key not in KNOWN_KEYS:
+                close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+                hint = f" (did you mean `{close[0]}`?)" if close else " (kept, but not used)"
+                warnings.append(
+                    Problem(self.path, self.lines.get(key), f"unknown key `{key}`{hint}")
+                )
+        return warnings
+
+
+def _kind(value: object) -> str:
+    names = {
+        list: "a list",
+        dict: "a mapping",
+        str: "text",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+    }
+    return names.get(type(value), type(value).__name__)

@@ -1,0 +1,98 @@
+"""Split a content file into YAML front matter and a Markdown body, keeping line numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sitegen.errors import ContentError, Problem
+
+FENCE = "---"
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    """The parsed head of a content file."""
+
+    data: dict[str, Any]
+    """The front matter mapping."""
+    key_lines: dict[str, int]
+    """1-based file line of each top-level key, for error messages."""
+    body: str
+    """Everything after the closing fence."""
+    body_line: int
+    """1-based file line where the body starts."""
+
+
+def normalise_newlines(text: str) -> str:
+    """CRLF and lone CR become LF; a leading BOM is dropped."""
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(path: Path, text: str) -> FrontMatter:
+    """Parse `---`-fenced YAML front matter at the top of `text`."""
+    text = normalise_newlines(text)
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != FENCE:
+        raise ContentError.single(path, 1, "no front matter: the file must start with a `---` line")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == FENCE)
+    except StopIteration:
+        raise ContentError.single(
+            path, 1, "front matter is not closed: add a `---` line after it"
+        ) from None
+    yaml_text = "\n".join(lines[1:end])
+    data, key_lines = _load_mapping(path, yaml_text, first_line=2)
+    body = "\n".join(lines[end + 1 :])
+    return FrontMatter(data, key_lines, body, body_line=end + 2)
+
+
+def _load_mapping(
+    path: Path, yaml_text: str, first_line: int
+) -> tuple[dict[str, Any], dict[str, int]]:
+    try:
+        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+        data = yaml.load(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = first_line + mark.line if mark else first_line
+        reason = err.problem or "invalid YAML"
+        raise ContentError.single(path, line, f"invalid YAML in front matter: {reason}") from None
+    except yaml.YAMLError as err:
+        raise ContentError.single(
+            path, first_line, f"invalid YAML in front matter: {err}"
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict) or not isinstance(node, (yaml.MappingNode, type(None))):
+        kind = type(data).__name__
+        raise ContentError.single(
+            path, first_line, f"front matter must be a mapping of keys to values, not a {kind}"
+        )
+    key_lines: dict[str, int] = {}
+    problems: list[Problem] = []
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            line = first_line + key_node.start_mark.line
+            if not isinstance(key_node.value, str):
+                continue
+            if key_node.value in key_lines:
+                problems.append(Problem(path, line, f"key `{key_node.value}` is given twice"))
+            key_lines[key_node.value] = line
+    if problems:
+        raise ContentError(problems)
+    for key in list(data):
+        if not isinstance(key, str):
+            raise ContentError.single(path, first_line, f"front matter key {key!r} must be text")
+    return data, key_lines
+
+
+def dump_front_matter(data: dict[str, Any], body: str) -> str:
+    """Render front matter and body back into the text of a content file."""
+    head = yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+    )
+    return f"{FENCE}\n{head}{FENCE}\n{body}"

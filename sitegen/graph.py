@@ -1,0 +1,95 @@
+"""SiteGraph: every paper and tag, their order and their links, checked before rendering."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sitegen.errors import ContentError, Problem
+from sitegen.models import STATUSES, Paper, Tag
+from sitegen.topics import normalise_tag, tag_slug
+
+
+@dataclass(frozen=True, slots=True)
+class SiteGraph:
+    """The whole site's data, gathered before any page is rendered."""
+
+    papers: tuple[Paper, ...]
+    """Every paper, newest first (ties broken by title)."""
+    tags: tuple[Tag, ...]
+    """Every tag, by name."""
+    tag_names: dict[str, str]
+    """Normalised tag -> the tag's display name."""
+    tag_slugs: dict[str, str]
+    """Normalised tag -> the tag page slug."""
+
+    def tags_of(self, paper: Paper) -> list[Tag]:
+        """The paper's tags, in the order its file lists them, without repeats."""
+        by_slug = {tag.slug: tag for tag in self.tags}
+        seen: dict[str, Tag] = {}
+        for name in paper.tags:
+            slug = self.tag_slugs[normalise_tag(name)]
+            seen.setdefault(slug, by_slug[slug])
+        return list(seen.values())
+
+    def neighbours(self, index: int) -> tuple[Paper | None, Paper | None]:
+        """(newer, older) paper next to papers[index] in the listing."""
+        newer = self.papers[index - 1] if index > 0 else None
+        older = self.papers[index + 1] if index + 1 < len(self.papers) else None
+        return newer, older
+
+    def status_counts(self) -> dict[str, int]:
+        counts = Counter(paper.status for paper in self.papers)
+        return {status: counts.get(status, 0) for status in STATUSES}
+
+
+def build_graph(papers: Sequence[Paper]) -> SiteGraph:
+    """Order papers, gather tags; every collision is reported at once."""
+    ordered = tuple(sorted(papers, key=lambda p: (-p.date.toordinal(), p.title.casefold(), p.slug)))
+    tag_names, tag_slugs, problems = _canonical_tags(ordered)
+    if problems:
+        raise ContentError(problems)
+    members: dict[str, list[Paper]] = defaultdict(list)
+    for paper in ordered:
+        for key in dict.fromkeys(normalise_tag(name) for name in paper.tags):
+            members[key].append(paper)
+    tags = tuple(
+        sorted(
+            (Tag(tag_names[key], tag_slugs[key], tuple(group)) for key, group in members.items()),
+            key=lambda tag: tag.name.casefold(),
+        )
+    )
+    return SiteGraph(ordered, tags, tag_names, tag_slugs)
+
+
+def _canonical_tags(
+    papers: Sequence[Paper],
+) -> tuple[dict[str, str], dict[str, str], list[Problem]]:
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    first_file: dict[str, Paper] = {}
+    for paper in papers:
+        for name in paper.tags:
+            key = normalise_tag(name)
+            spellings[key][name.strip()] += 1
+            first_file.setdefault(key, paper)
+    # The most common spelling wins; ties go to the alphabetically first.
+    names = {key: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for key, c in spellings.items()}
+    slugs: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    problems = []
+    for key in sorted(names):
+        slug = tag_slug(key)
+        if slug in owner:
+            a, b = first_file[owner[slug]], first_file[key]
+            problems.append(
+                Problem(
+                    b.path,
+                    1,
+                    f"tags {names[owner[slug]]!r} ({a.path}) and {names[key]!r} (this file) would share "
+                    f"the page tags/{slug}.html: rename one of them",
+                )
+            )
+        owner[slug] = key
+        slugs[key] = slug
+    return names, slugs, problems

@@ -1,0 +1,70 @@
+"""The reading list's data: plain frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STATUSES = ("to-read", "reading", "read")
+"""Reading statuses, in the order a reader moves through them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a paper was imported from."""
+
+    file: str
+    """Name of the imported file (e.g. `daily-papers-multi-task.txt`)."""
+    kind: str
+    """Importer that read it (e.g. `daily-papers`)."""
+    listed: dt.date | None = None
+    """The date the source listed the paper on, when it gives one."""
+    imported: dt.date | None = None
+    """The day `sitegen import` added this source."""
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper of the reading list, as read from `content/papers/<slug>.md`."""
+
+    slug: str
+    """File stem; the paper's page is `papers/<slug>.html`."""
+    title: str
+    """The paper's title, as plain text."""
+    date: dt.date
+    """The day the paper was listed or added to the reading list."""
+    abstract: str
+    """The abstract, Markdown (the body before the `## Notes` heading)."""
+    notes: str = ""
+    """The reader's notes, Markdown (the body after the `## Notes` heading)."""
+    tags: tuple[str, ...] = ()
+    """Topic tags, in the order the file lists them."""
+    authors: tuple[str, ...] = ()
+    """Author names, when known."""
+    url: str | None = None
+    """A link to the paper, when known."""
+    arxiv: str | None = None
+    """The arXiv identifier, when known (e.g. `2401.01234`)."""
+    status: str = "to-read"
+    """One of STATUSES."""
+    sources: tuple[Source, ...] = ()
+    """Where the paper was imported from, oldest first."""
+    path: Path | None = None
+    """The content file it was read from (None for papers not yet written)."""
+    body_line: int = 1
+    """The 1-based line of the file where the Markdown body starts."""
+    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    """Front-matter keys sitegen does not know, kept so a rewrite loses nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A topic tag and the papers carrying it."""
+
+    name: str
+    """The tag as shown (its most common spelling)."""
+    slug: str
+    """URL-safe form; the tag's page is `tags/<slug>.html`."""
+    papers: tuple[Paper, ...]
+    """Papers with this tag, newest first."""

@@ -1,0 +1,52 @@
+"""Topic rules -> tags, and the one way tags are normalised and slugged."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import cache
+
+from slugify import slugify
+
+from sitegen.config import TopicRule
+
+
+def normalise_tag(tag: str) -> str:
+    """The identity of a tag: case, spacing and Unicode form do not make a new tag."""
+    return " ".join(unicodedata.normalize("NFKC", tag).casefold().split())
+
+
+def tag_slug(tag: str) -> str:
+    """The URL slug of a tag page, `tags/<slug>.html`."""
+    return slugify(normalise_tag(tag), max_length=80, word_boundary=True) or "tag"
+
+
+@cache
+def _rule_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = []
+    for phrase in phrases:
+        words = [
+            re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in phrase.split()
+        ]
+        # Words of a phrase may be joined by spaces or hyphens ("pre-training").
+        alternatives.append(r"[\s\-]+".join(words))
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+def match_topics(
+    rules: Sequence[TopicRule], title: str, abstract: str, limit: int
+) -> tuple[str, ...]:
+    """Tags whose rules match the paper, strongest first, at most `limit`.
+
+    A rule matching in the title counts more than one matching only in the abstract, and
+    more mentions count more, so a paper's tags are what it is mostly about.
+    """
+    scored = []
+    for order, rule in enumerate(rules):
+        pattern = _rule_pattern(rule.phrases)
+        in_title = len(pattern.findall(title))
+        in_abstract = len(pattern.findall(abstract))
+        if in_title or in_abstract:
+            scored.append((-(3 * in_title + in_abstract), order, rule.tag))
+    return tuple(tag for _, _, tag in sorted(scored)[:limit])

@@ -1,0 +1,169 @@
+"""Write a rendered site so the output folder is always one whole build.
+
+The new site is assembled in a sibling staging folder (unchanged files are hard-linked
+from the current output, so this is cheap) and swapped in with one atomic rename.
+A killed build leaves the previous complete output (no fsync: the page cache outlives
+a killed process, and an output folder is rebuilt, not restored, after a power cut);
+files sitegen did not write survive; a build that changes nothing touches nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sitegen.errors import BuildLockedError, UsageError
+
+MANIFEST = ".sitegen-manifest.json"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+@dataclass(frozen=True, slots=True)
+class WriteReport:
+    """What a write changed in the output folder."""
+
+    written: int
+    """Files whose bytes are new."""
+    unchanged: int
+    """Files kept as they were."""
+    removed: int
+    """Files of an earlier build that no longer exist."""
+    foreign: list[str] = field(default_factory=list)
+    """Files in the output that sitegen did not write (kept, with a warning)."""
+
+
+def check_output_folder(out: Path, site_root: Path) -> None:
+    """Refuse an output folder that holds or is the user's own files."""
+    out, site = out.resolve(), site_root.resolve()
+    content = site / "content"
+    if out == site or out in site.parents:
+        raise UsageError(
+            f"output folder {out} is the site folder or holds it: choose e.g. {site / '_site'}"
+        )
+    if out == content or content in out.parents or out in content.parents:
+        raise UsageError(f"output folder {out} is inside or holds content/: choose another --out")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"output path {out} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise UsageError(
+            f"output folder {out} is not empty and was not written by sitegen: "
+            "empty it or choose another --out (sitegen never deletes files it did not write)"
+        )
+
+
+@contextlib.contextmanager
+def output_lock(out: Path, wait_seconds: float = 30.0) -> Iterator[None]:
+    """Hold an exclusive lock on the output folder's parent while building into it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out.parent, os.O_RDONLY)
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise BuildLockedError(
+                        f"another sitegen build is writing {out}; try again when it is done"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
+
+
+def write_site(out: Path, files: Mapping[str, bytes]) -> WriteReport:
+    """Make `out` hold exactly `files` (plus any foreign files), atomically."""
+    old = _read_manifest(out)
+    new_hashes = {path: hashlib.sha1(data).hexdigest() for path, data in files.items()}
+    foreign = _foreign_files(out, old)
+    changed = [p for p, h in new_hashes.items() if old.get(p) != h or not (out / p).is_file()]
+    removed = [p for p in old if p not in files and (out / p).exists()]
+    if not changed and not removed and out.is_dir():
+        return WriteReport(0, len(files), 0, foreign)
+    staging = out.parent / f".{out.name}.sitegen-staging"
+    _clear_staging(staging)
+    staging.mkdir(parents=True)
+    changed_set = set(changed)
+    for path, data in files.items():
+        target = staging / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path in changed_set:
+            target.write_bytes(data)
+        else:
+            os.link(out / path, target)
+    for path in foreign:
+        (staging / path).parent.mkdir(parents=True, exist_ok=True)
+        os.link(out / path, staging / path, follow_symlinks=False)
+    (staging / MANIFEST).write_text(json.dumps(new_hashes, sort_keys=True, indent=0))
+    _swap_in(staging, out)
+    return WriteReport(len(changed), len(files) - len(changed), len(removed), foreign)
+
+
+def _read_manifest(out: Path) -> dict[str, str]:
+    try:
+        data = json.loads((out / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _foreign_files(out: Path, owned: Mapping[str, str]) -> list[str]:
+    if not out.is_dir():
+        return []
+    found = []
+    for path in out.rglob("*"):
+        rel = path.relative_to(out).as_posix()
+        if rel != MANIFEST and rel not in owned and (path.is_file() or path.is_symlink()):
+            found.append(rel)
+    return sorted(found)
+
+
+def _clear_staging(staging: Path) -> None:
+    # Only ever remove a staging folder sitegen made (a leftover of a killed build).
+    if staging.exists():
+        if not staging.is_dir() or staging.is_symlink():
+            raise UsageError(f"{staging} is in the way of the build: remove it")
+        shutil.rmtree(staging)
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    if not _exchange(staging, out):
+        # No atomic exchange on this system: two renames, with a tiny window.
+        backup = out.parent / f".{out.name}.sitegen-old"
+        _clear_staging(backup)
+        os.rename(out, backup)
+        os.rename(staging, out)
+        staging = backup
+    shutil.rmtree(staging)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
