@@ -86,8 +86,8 @@ def _canonical_tags(
                 Problem(
                     b.path,
                     1,
-                    f"tags {names[owner[slug]]!r} ({a.path}) and {names[key]!r} (this file) would share "
-                    f"the page tags/{slug}.html: rename one of them",
+                    f"tags {names[owner[slug]]!r} ({a.path}) and {names[key]!r} (this file) "
+                    f"would share the page tags/{slug}.html: rename one of them",
                 )
             )
         owner[slug] = key
