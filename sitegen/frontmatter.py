@@ -50,21 +50,42 @@ def split_front_matter(path: Path, text: str) -> FrontMatter:
     return FrontMatter(data, key_lines, body, body_line=end + 2)
 
 
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe YAML; a date that is not a real day stays text so the checker can name it."""
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> object:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 def _load_mapping(
     path: Path, yaml_text: str, first_line: int
 ) -> tuple[dict[str, Any], dict[str, int]]:
+    loader = _Loader(yaml_text)
     try:
-        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-        data = yaml.load(yaml_text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
+        # An unclosed bracket or quote is noticed far below; point at where it opened.
+        mark = err.context_mark or err.problem_mark
         line = first_line + mark.line if mark else first_line
         reason = err.problem or "invalid YAML"
+        if err.context and err.context_mark:
+            reason += f" ({err.context} that starts on this line)"
         raise ContentError.single(path, line, f"invalid YAML in front matter: {reason}") from None
     except yaml.YAMLError as err:
-        raise ContentError.single(
-            path, first_line, f"invalid YAML in front matter: {err}"
-        ) from None
+        message = f"invalid YAML in front matter: {err}"
+        raise ContentError.single(path, first_line, message) from None
+    finally:
+        loader.dispose()
     if data is None:
         data = {}
     if not isinstance(data, dict) or not isinstance(node, (yaml.MappingNode, type(None))):

@@ -1,0 +1,119 @@
+"""Fixture sites built in tmp_path, and helpers to read the built HTML back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO.parent / "shared" / "seeds"
+
+SITE_TOML = """\
+title = "Test reading list"
+description = "Papers for the tests"
+base_url = "https://example.org/reading/"
+
+[[topics]]
+tag = "contrastive learning"
+match = ["contrastive"]
+
+[[topics]]
+tag = "vision"
+match = ["image*", "vision"]
+"""
+
+
+def paper_text(
+    title: str,
+    date: str = "2025-03-01",
+    tags: tuple[str, ...] = (),
+    abstract: str = "An abstract.",
+    notes: str = "",
+    **extra: str,
+) -> str:
+    """A content file as a user would write it."""
+    lines = ["---", f"title: {_yaml_str(title)}", f"date: {date}"]
+    lines.append("tags: [" + ", ".join(_yaml_str(t) for t in tags) + "]")
+    lines += [f"{key}: {_yaml_str(value)}" for key, value in extra.items()]
+    lines += ["---", abstract, ""]
+    if notes:
+        lines += ["## Notes", "", notes, ""]
+    return "\n".join(lines)
+
+
+def _yaml_str(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[..., Path]:
+    """make_site(papers={"slug": text}, files={"rel/path": text}) -> site root."""
+
+    def make(
+        papers: Mapping[str, str] | None = None,
+        files: Mapping[str, str] | None = None,
+        config: str = SITE_TOML,
+        name: str = "site",
+    ) -> Path:
+        root = tmp_path / name
+        (root / "content" / "papers").mkdir(parents=True)
+        (root / "site.toml").write_text(config, encoding="utf-8")
+        for slug, text in (papers or {}).items():
+            (root / "content" / "papers" / f"{slug}.md").write_text(text, encoding="utf-8")
+        for rel, text in (files or {}).items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
+        return root
+
+    return make
+
+
+@dataclass
+class Run:
+    """A finished `sitegen` command."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_sitegen(*args: str | Path, cwd: Path | None = None) -> Run:
+    """Run the real command line, as a user would."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "sitegen", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def read_html(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def internal_links(page: Path, soup: BeautifulSoup) -> list[tuple[str, Path]]:
+    """(href, resolved file) for every link, script, stylesheet and form on a page."""
+    found = []
+    for tag, attr in (("a", "href"), ("link", "href"), ("script", "src"), ("img", "src"),
+                      ("form", "action")):
+        for element in soup.find_all(tag):
+            value = element.get(attr)
+            if not value or urlsplit(value).scheme or value.startswith(("#", "//")):
+                continue
+            target = (page.parent / unquote(urlsplit(value).path)).resolve()
+            found.append((value, target))
+    return found

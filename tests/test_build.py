@@ -1,0 +1,162 @@
+"""Build small sites in tmp_path and read the HTML back, as a reader would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import internal_links, paper_text, read_html, run_sitegen
+
+HOSTILE = '<script>alert("x")</script> & "quotes" \'single\''
+
+
+def build_ok(site: Path, *extra: str) -> Path:
+    run = run_sitegen("build", "--site", site, *extra)
+    assert run.code == 0, run.err
+    return site / "_site"
+
+
+def three_papers() -> dict[str, str]:
+    return {
+        "clip-like": paper_text(
+            "Contrastive image pretraining", "2025-03-02", ("contrastive learning", "vision"),
+            "We align images and text. Then we transfer.", notes="Read with **care**: https://example.com",
+            status="read", arxiv="2401.01234",
+        ),
+        "older-one": paper_text("An older paper", "2024-01-05", ("vision",), "Old stuff. More."),
+        "newest": paper_text("The newest paper", "2025-06-01", (), "Fresh results! Detail."),
+    }
+
+
+def test_every_paper_and_tag_has_a_page_and_index_is_newest_first(make_site):
+    out = build_ok(make_site(three_papers()))
+    for slug in ("clip-like", "older-one", "newest"):
+        assert (out / "papers" / f"{slug}.html").is_file()
+    assert (out / "tags" / "contrastive-learning.html").is_file()
+    assert (out / "tags" / "vision.html").is_file()
+    index = read_html(out / "index.html")
+    titles = [a.get_text() for a in index.select(".paper-item-title a")]
+    assert titles == ["The newest paper", "Contrastive image pretraining", "An older paper"]
+    counts = index.select_one(".counts").get_text(" ", strip=True)
+    assert "3 papers" in counts and "2 tags" in counts and "1 read" in counts
+    summaries = [p.get_text() for p in index.select(".summary")]
+    assert summaries == ["Fresh results!", "We align images and text.", "Old stuff."]
+
+
+def test_tag_pages_list_their_papers_with_counts(make_site):
+    out = build_ok(make_site(three_papers()))
+    tags = read_html(out / "tags" / "index.html")
+    listing = {li.a.get_text(): li.select_one(".count").get_text() for li in tags.select(".tag-index li")}
+    assert listing == {"contrastive learning": "1", "vision": "2"}
+    vision = read_html(out / "tags" / "vision.html")
+    assert [a.get_text() for a in vision.select(".paper-item-title a")] == [
+        "Contrastive image pretraining", "An older paper",
+    ]
+
+
+def test_paper_page_shows_metadata_markdown_and_neighbours(make_site):
+    out = build_ok(make_site(three_papers()))
+    page = read_html(out / "papers" / "clip-like.html")
+    assert page.h1.get_text() == "Contrastive image pretraining"
+    assert page.select_one("time")["datetime"] == "2025-03-02"
+    assert page.select_one(".status").get_text() == "read"
+    links = {a.get_text(): a["href"] for a in page.select(".links a")}
+    assert links["arXiv:2401.01234"] == "https://arxiv.org/abs/2401.01234"
+    assert [a["href"] for a in page.select(".paper .tags a")] == [
+        "../tags/contrastive-learning.html", "../tags/vision.html",
+    ]
+    notes = page.select_one(".notes")
+    assert notes.strong.get_text() == "care"
+    assert notes.find("a", href="https://example.com") is not None  # linkified
+    assert page.select_one(".pager .newer")["href"] == "../papers/newest.html"
+    assert page.select_one(".pager .older")["href"] == "../papers/older-one.html"
+
+
+def test_every_internal_link_resolves_to_a_built_file(make_site):
+    out = build_ok(make_site(three_papers()))
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) >= 8
+    checked = 0
+    for page in pages:
+        for href, target in internal_links(page, read_html(page)):
+            assert target.is_file(), f"{page.relative_to(out)} links to missing {href}"
+            assert out.resolve() in target.parents, f"{href} leaves the output folder"
+            checked += 1
+    assert checked > 50
+
+
+def test_user_text_is_escaped_everywhere(make_site):
+    papers = {"evil": paper_text(HOSTILE, tags=(HOSTILE,), abstract=HOSTILE, notes=HOSTILE)}
+    out = build_ok(make_site(papers))
+    for page in out.rglob("*.html"):
+        html = page.read_text()
+        assert "<script>alert" not in html, page
+        soup = read_html(page)
+        assert all(s.get("src") for s in soup.find_all("script")), f"inline script in {page}"
+    page = read_html(out / "papers" / "evil.html")
+    assert page.h1.get_text() == HOSTILE
+
+
+def test_site_templates_and_static_override_the_theme_file_by_file(make_site):
+    site = make_site(three_papers(), files={
+        "templates/tag.html": """\
+            {% extends "base.html" %}
+            {% block content %}<h1 class="custom">Custom {{ tag.name }}</h1>{% endblock %}
+            """,
+        "static/style.css": "body { color: red; }",
+        "static/extra.txt": "mine",
+    })
+    out = build_ok(site)
+    assert read_html(out / "tags" / "vision.html").select_one("h1.custom").get_text() == "Custom vision"
+    assert read_html(out / "index.html").select(".paper-item")  # untouched theme template
+    assert (out / "static" / "style.css").read_text() == "body { color: red; }"
+    assert (out / "static" / "extra.txt").read_text() == "mine"
+    assert (out / "static" / "favicon.svg").is_file()
+
+
+def test_deleted_paper_and_its_tag_disappear_on_rebuild(make_site):
+    site = make_site(three_papers())
+    out = build_ok(site)
+    (site / "content" / "papers" / "clip-like.md").unlink()
+    build_ok(site)
+    assert not (out / "papers" / "clip-like.html").exists()
+    assert not (out / "tags" / "contrastive-learning.html").exists()
+    assert (out / "papers" / "newest.html").is_file()
+
+
+def test_bad_content_lists_every_error_with_path_and_line(make_site):
+    site = make_site({
+        **three_papers(),
+        "no-title": "---\ndate: 2025-01-01\n---\nText\n",
+        "bad-yaml": "---\ntitle: ok\ndate: 2025-01-01\ntags: [unclosed\n---\n",
+        "bad-date": "---\ntitle: X\ndate: 2025-13-45\n---\n",
+        "bad-status": "---\ntitle: Y\ndate: 2025-01-01\nstatus: done\n---\n",
+        "Clip-Like": paper_text("Same slug as clip-like, other case"),
+    })
+    run = run_sitegen("build", "--site", site)
+    assert run.code == 1
+    assert "Traceback" not in run.err
+    papers = site / "content" / "papers"
+    lines = run.err.splitlines()
+    expected = [
+        f"{papers / 'bad-date.md'}:3: `date` must be a date written YYYY-MM-DD",
+        f"{papers / 'bad-status.md'}:4: unknown status 'done'",
+        f"{papers / 'bad-yaml.md'}:4: invalid YAML in front matter",
+        f"{papers / 'no-title.md'}:1: missing `title`",
+        "would share the page papers/clip-like.html",
+    ]
+    for fragment in expected:
+        assert any(fragment in line for line in lines), (fragment, run.err)
+    assert not (site / "_site").exists()
+
+
+def test_failed_build_keeps_the_last_good_output(make_site):
+    site = make_site(three_papers())
+    out = build_ok(site)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (site / "content" / "papers" / "broken.md").write_text("---\ntitle: [x\n---\n")
+    run = run_sitegen("build", "--site", site)
+    assert run.code == 1
+    assert "Traceback" not in run.err
+    assert f"{site / 'content' / 'papers' / 'broken.md'}:2:" in run.err
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
