@@ -1,4 +1,8 @@
-"""build(site, out): load -> graph -> render -> write. Nothing is written unless all succeed."""
+"""build(site, out): load -> graph -> render -> write. Nothing is written unless all succeed.
+
+A Builder kept alive (by `sitegen serve`) re-reads only changed files and re-renders
+only pages whose inputs changed; a one-off build is a Builder used once.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.config import SiteConfig, load_config
-from sitegen.content import load_papers
+from sitegen.content import load_paper, paper_files, slug_collisions
 from sitegen.errors import ContentError, Problem
 from sitegen.graph import build_graph
+from sitegen.models import Paper
 from sitegen.render import Renderer, theme_dir
 from sitegen.writer import WriteReport, check_output_folder, output_lock, write_site
 
 DEFAULT_OUT = "_site"
+EDITOR_TEMP_PREFIXES = (".#", "#", ".")
+EDITOR_TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,32 +31,80 @@ class BuildResult:
     papers: int
     tags: int
     pages: int
+    rendered: tuple[str, ...]
+    """Pages rendered by this build (the others were unchanged and reused)."""
     write: WriteReport
     warnings: list[Problem]
     seconds: float
 
 
+class Builder:
+    """Builds one site into one output folder, caching what has not changed."""
+
+    def __init__(self, site_root: Path, out: Path | None = None) -> None:
+        self.site_root = site_root
+        self.out = out if out is not None else site_root / DEFAULT_OUT
+        self._papers: dict[Path, tuple[tuple[int, int], Paper, list[Problem]]] = {}
+        self._renderer: Renderer | None = None
+        self._renderer_key: bool | None = None
+
+    def build(self) -> BuildResult:
+        started = time.perf_counter()
+        config = load_config(self.site_root)
+        check_output_folder(self.out, self.site_root)
+        papers, warnings = self._load_papers(config)
+        graph = build_graph(papers)
+        result = self._renderer_for(config).render_site(config, graph)
+        files = dict(result.files)
+        _add_static(files, config)
+        with output_lock(self.out):
+            report = write_site(self.out, files)
+        return BuildResult(
+            out=self.out,
+            papers=len(graph.papers),
+            tags=len(graph.tags),
+            pages=sum(1 for path in files if path.endswith(".html")),
+            rendered=result.rendered,
+            write=report,
+            warnings=warnings,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _load_papers(self, config: SiteConfig) -> tuple[list[Paper], list[Problem]]:
+        """Every paper; a file is parsed again only when its size or mtime changed."""
+        cache: dict[Path, tuple[tuple[int, int], Paper, list[Problem]]] = {}
+        problems: list[Problem] = []
+        for path in paper_files(config.papers_dir):
+            try:
+                stat = path.stat()
+                stamp = (stat.st_mtime_ns, stat.st_size)
+                cached = self._papers.get(path)
+                if cached is None or cached[0] != stamp:
+                    cached = (stamp, *load_paper(path))
+                cache[path] = cached
+            except ContentError as err:
+                problems.extend(err.problems)
+            except FileNotFoundError:
+                continue  # deleted while we were reading: the next build sees it gone
+        self._papers = cache
+        papers = [paper for _, paper, _ in cache.values()]
+        problems.extend(slug_collisions(papers))
+        if problems:
+            raise ContentError(problems)
+        return papers, [w for _, _, warnings in cache.values() for w in warnings]
+
+    def _renderer_for(self, config: SiteConfig) -> Renderer:
+        # A site that gains or loses its own templates/ folder needs a new loader chain.
+        has_templates = (config.root / "templates").is_dir()
+        if self._renderer is None or self._renderer_key != has_templates:
+            self._renderer = Renderer(config.root)
+            self._renderer_key = has_templates
+        return self._renderer
+
+
 def build(site_root: Path, out: Path | None = None) -> BuildResult:
     """Build the site at `site_root` into `out` (default `<site>/_site`)."""
-    started = time.perf_counter()
-    config = load_config(site_root)
-    out = out if out is not None else site_root / DEFAULT_OUT
-    check_output_folder(out, site_root)
-    papers, warnings = load_papers(config.papers_dir)
-    graph = build_graph(papers)
-    files = Renderer(config, graph).render_all()
-    _add_static(files, config)
-    with output_lock(out):
-        report = write_site(out, files)
-    return BuildResult(
-        out=out,
-        papers=len(graph.papers),
-        tags=len(graph.tags),
-        pages=sum(1 for path in files if path.endswith(".html")),
-        write=report,
-        warnings=warnings,
-        seconds=time.perf_counter() - started,
-    )
+    return Builder(site_root, out).build()
 
 
 def static_files(config: SiteConfig) -> dict[str, bytes]:
@@ -59,7 +114,7 @@ def static_files(config: SiteConfig) -> dict[str, bytes]:
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and not _is_editor_temp(path.name):
+            if path.is_file() and not is_editor_temp(path.name):
                 files[f"static/{path.relative_to(folder).as_posix()}"] = path.read_bytes()
     return files
 
@@ -73,5 +128,6 @@ def _add_static(files: dict[str, bytes], config: SiteConfig) -> None:
     files.update(static)
 
 
-def _is_editor_temp(name: str) -> bool:
-    return name.startswith((".#", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
+def is_editor_temp(name: str) -> bool:
+    """Swap, backup and lock files editors leave beside the real ones."""
+    return name.startswith(EDITOR_TEMP_PREFIXES) or name.endswith(EDITOR_TEMP_SUFFIXES)

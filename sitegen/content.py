@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -53,6 +54,7 @@ def parse_paper(path: Path, text: str) -> tuple[Paper, list[Problem]]:
         notes=notes,
         path=path,
         body_line=head.body_line,
+        digest=hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(),
         extra=extra,
         **paper_fields,
     )
@@ -108,13 +110,13 @@ def load_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:
             continue
         papers.append(paper)
         warnings.extend(paper_warnings)
-    problems.extend(_slug_collisions(papers))
+    problems.extend(slug_collisions(papers))
     if problems:
         raise ContentError(problems)
     return papers, warnings
 
 
-def _slug_collisions(papers: Iterable[Paper]) -> list[Problem]:
+def slug_collisions(papers: Iterable[Paper]) -> list[Problem]:
     seen: dict[str, Paper] = {}
     problems = []
     for paper in papers:

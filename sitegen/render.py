@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 
 from sitegen.config import SiteConfig
 from sitegen.errors import ContentError, Problem
@@ -62,6 +64,7 @@ def make_environment(site_root: Path) -> jinja2.Environment:
         loaders.insert(0, jinja2.FileSystemLoader(str(site_root / "templates")))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        auto_reload=True,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -93,88 +96,179 @@ def paper_view(paper: Paper, graph: SiteGraph) -> PaperView:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page to render: equal fingerprints guarantee equal output bytes."""
+
+    path: str
+    """Output path relative to the site root."""
+    template: str
+    fingerprint: tuple[object, ...]
+    """Everything the page shows (plus its templates' sources and the config)."""
+    context: Callable[[], dict[str, Any]]
+    """Builds the template context; only called when the page must be rendered."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    files: dict[str, bytes]
+    """Every page, keyed by output path."""
+    rendered: tuple[str, ...]
+    """The pages actually rendered this time (the rest came from the cache)."""
+
+
 class Renderer:
-    """Renders every page of a site into memory."""
+    """Renders a site's pages; kept between builds, it re-renders only changed pages."""
 
-    def __init__(self, config: SiteConfig, graph: SiteGraph) -> None:
-        self.config = config
-        self.graph = graph
-        self.env = make_environment(config.root)
-        self.views = {paper.slug: paper_view(paper, graph) for paper in graph.papers}
+    def __init__(self, site_root: Path) -> None:
+        self.env = make_environment(site_root)
+        self._pages: dict[str, tuple[tuple[object, ...], bytes]] = {}
+        self._views: dict[tuple[object, ...], PaperView] = {}
 
-    def render_all(self) -> dict[str, bytes]:
-        """Every page, keyed by its path relative to the output root."""
+    def render_site(self, config: SiteConfig, graph: SiteGraph) -> RenderResult:
+        """Every page of the site; pages whose fingerprint is unchanged are reused."""
+        template_fps: dict[str, str] = {}
         files: dict[str, bytes] = {}
+        rendered: list[str] = []
         problems: list[Problem] = []
-        for path, template, context in self.pages():
+        fresh: dict[str, tuple[tuple[object, ...], bytes]] = {}
+        for page in _SitePages(self, config, graph).pages():
+            if page.template not in template_fps:
+                template_fps[page.template] = self._template_fingerprint(page.template)
+            key = (template_fps[page.template], config, *page.fingerprint)
+            cached = self._pages.get(page.path)
+            if cached is not None and cached[0] == key:
+                fresh[page.path] = cached
+                files[page.path] = cached[1]
+                continue
             try:
-                files[path] = self.render(template, path, context)
+                html = self._render(page, config)
             except jinja2.TemplateError as err:
-                problems.append(_template_problem(err, path))
+                problems.append(_template_problem(err, page.path))
+                continue
+            fresh[page.path] = (key, html)
+            files[page.path] = html
+            rendered.append(page.path)
         if problems:
             raise ContentError(problems)
-        return files
+        self._pages = fresh
+        return RenderResult(files, tuple(rendered))
 
-    def pages(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        papers = [self.views[p.slug] for p in self.graph.papers]
-        yield (
-            "index.html",
-            "index.html",
-            {
-                "papers": papers,
-                "tags": self._tag_links(),
-                "status_counts": self.graph.status_counts(),
-            },
-        )
-        for index, paper in enumerate(self.graph.papers):
-            newer, older = self.graph.neighbours(index)
-            yield (
-                f"papers/{paper.slug}.html",
-                "paper.html",
-                {
-                    "paper": self.views[paper.slug],
-                    "newer": self.views[newer.slug] if newer else None,
-                    "older": self.views[older.slug] if older else None,
-                },
-            )
-        yield "tags/index.html", "tags.html", {"tags": self._tag_links()}
-        for tag in self.graph.tags:
-            yield (
-                f"tags/{tag.slug}.html",
-                "tag.html",
-                {
-                    "tag": self._tag_link(tag),
-                    "papers": [self.views[p.slug] for p in tag.papers],
-                },
-            )
-        yield "404.html", "404.html", {}
-        if self._has_template("search.html"):
-            yield "search.html", "search.html", {}
+    def view(self, paper: Paper, graph: SiteGraph) -> PaperView:
+        """The paper as templates see it; Markdown is rendered once per paper version."""
+        key = self.view_key(paper, graph)
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = paper_view(paper, graph)
+        return view
 
-    def render(self, template: str, path: str, context: Mapping[str, Any]) -> bytes:
-        root = "../" * path.count("/")
-        html = self.env.get_template(template).render(
-            site=self.config,
-            root=root,
-            page_path=path,
-            paper_count=len(self.graph.papers),
-            tag_count=len(self.graph.tags),
-            **context,
-        )
-        return html.encode("utf-8")
+    @staticmethod
+    def view_key(paper: Paper, graph: SiteGraph) -> tuple[object, ...]:
+        return (paper.slug, paper.digest, tuple((t.name, t.slug) for t in graph.tags_of(paper)))
 
-    def _tag_link(self, tag: Tag) -> TagLink:
-        return TagLink(tag.name, f"tags/{tag.slug}.html", len(tag.papers))
-
-    def _tag_links(self) -> list[TagLink]:
-        return [self._tag_link(tag) for tag in self.graph.tags]
-
-    def _has_template(self, name: str) -> bool:
+    def has_template(self, name: str) -> bool:
         try:
             self.env.get_template(name)
         except jinja2.TemplateNotFound:
             return False
         return True
+
+    def _render(self, page: Page, config: SiteConfig) -> bytes:
+        root = "../" * page.path.count("/")
+        template = self.env.get_template(page.template)
+        html = template.render(site=config, root=root, page_path=page.path, **page.context())
+        return html.encode("utf-8")
+
+    def _template_fingerprint(self, name: str) -> str:
+        """Hash of a template and every template it extends, includes or imports."""
+        digest = hashlib.blake2b(digest_size=16)
+        todo, seen = [name], set()
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            try:
+                source, _, _ = self.env.loader.get_source(self.env, current)  # type: ignore[union-attr]
+                ast = self.env.parse(source)
+            except jinja2.TemplateNotFound:
+                continue  # reported when the page renders
+            except jinja2.TemplateSyntaxError:
+                digest.update(current.encode() + source.encode())
+                continue
+            digest.update(current.encode() + b"\0" + source.encode() + b"\0")
+            todo.extend(ref for ref in meta.find_referenced_templates(ast) if ref)
+        return digest.hexdigest()
+
+
+class _SitePages:
+    """The pages of one build, each with the fingerprint of what it shows."""
+
+    def __init__(self, renderer: Renderer, config: SiteConfig, graph: SiteGraph) -> None:
+        self.renderer, self.config, self.graph = renderer, config, graph
+        self.keys = {p.slug: Renderer.view_key(p, graph) for p in graph.papers}
+
+    def view(self, paper: Paper) -> PaperView:
+        return self.renderer.view(paper, self.graph)
+
+    def pages(self) -> Iterator[Page]:
+        graph = self.graph
+        yield Page(
+            "index.html",
+            "index.html",
+            (tuple(self.keys.values()), self._tag_fp()),
+            lambda: {
+                "papers": [self.view(p) for p in graph.papers],
+                "tags": self._tag_links(),
+                "status_counts": graph.status_counts(),
+            },
+        )
+        for index, paper in enumerate(graph.papers):
+            yield self._paper_page(index, paper)
+        yield Page(
+            "tags/index.html",
+            "tags.html",
+            (self._tag_fp(), len(graph.papers)),
+            lambda: {"tags": self._tag_links(), "paper_count": len(graph.papers)},
+        )
+        for tag in graph.tags:
+            yield self._tag_page(tag)
+        yield Page("404.html", "404.html", (), dict)
+        if self.renderer.has_template("search.html"):
+            yield Page("search.html", "search.html", (), dict)
+
+    def _paper_page(self, index: int, paper: Paper) -> Page:
+        newer, older = self.graph.neighbours(index)
+        near = tuple((p.slug, p.title) if p else None for p in (newer, older))
+        return Page(
+            f"papers/{paper.slug}.html",
+            "paper.html",
+            (self.keys[paper.slug], near),
+            lambda: {
+                "paper": self.view(paper),
+                "newer": self.view(newer) if newer else None,
+                "older": self.view(older) if older else None,
+            },
+        )
+
+    def _tag_page(self, tag: Tag) -> Page:
+        members = tuple(self.keys[p.slug] for p in tag.papers)
+        return Page(
+            f"tags/{tag.slug}.html",
+            "tag.html",
+            (tag.name, members),
+            lambda: {"tag": _tag_link(tag), "papers": [self.view(p) for p in tag.papers]},
+        )
+
+    def _tag_fp(self) -> tuple[object, ...]:
+        return tuple((t.name, t.slug, len(t.papers)) for t in self.graph.tags)
+
+    def _tag_links(self) -> list[TagLink]:
+        return [_tag_link(tag) for tag in self.graph.tags]
+
+
+def _tag_link(tag: Tag) -> TagLink:
+    return TagLink(tag.name, f"tags/{tag.slug}.html", len(tag.papers))
 
 
 def _template_problem(err: jinja2.TemplateError, page: str) -> Problem:
