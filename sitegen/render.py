@@ -124,6 +124,7 @@ class Renderer:
         self.env = make_environment(site_root)
         self._pages: dict[str, tuple[tuple[object, ...], bytes]] = {}
         self._views: dict[tuple[object, ...], PaperView] = {}
+        self._template_fps: dict[str, str] = {}
 
     def render_site(self, config: SiteConfig, graph: SiteGraph) -> RenderResult:
         """Every page of the site; pages whose fingerprint is unchanged are reused."""
@@ -135,6 +136,12 @@ class Renderer:
         for page in _SitePages(self, config, graph).pages():
             if page.template not in template_fps:
                 template_fps[page.template] = self._template_fingerprint(page.template)
+                if (
+                    self._template_fps.get(page.template, template_fps[page.template])
+                    != (template_fps[page.template])
+                ):
+                    # Jinja's own reload check is by mtime, which a quick save can keep.
+                    self.env.cache.clear()  # type: ignore[union-attr]
             key = (template_fps[page.template], config, *page.fingerprint)
             cached = self._pages.get(page.path)
             if cached is not None and cached[0] == key:
@@ -152,6 +159,7 @@ class Renderer:
         if problems:
             raise ContentError(problems)
         self._pages = fresh
+        self._template_fps = template_fps
         return RenderResult(files, tuple(rendered))
 
     def view(self, paper: Paper, graph: SiteGraph) -> PaperView:

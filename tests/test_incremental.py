@@ -1,0 +1,108 @@
+"""A kept Builder re-renders only what an edit affects, and its output equals a cold build."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import paper_text
+
+from sitegen.build import Builder, build
+
+
+def many_papers(count: int = 12) -> dict[str, str]:
+    return {
+        f"p{i:02d}": paper_text(
+            f"Paper {i}",
+            f"2025-01-{i + 1:02d}",
+            ("vision",) if i % 2 else ("nlp",),
+            f"Abstract {i}. More.",
+        )
+        for i in range(count)
+    }
+
+
+def touch_later(path: Path, text: str) -> None:
+    # Same-size edits inside one mtime tick must still be seen.
+    before = path.stat().st_mtime_ns if path.exists() else 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    os.utime(path, ns=(before + 10_000_000, before + 10_000_000))
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in out.rglob("*")
+        if p.is_file() and not p.name.startswith(".sitegen")
+    }
+
+
+def test_one_paper_edit_re_renders_only_the_pages_that_show_it(make_site):
+    site = make_site(many_papers())
+    builder = Builder(site)
+    first = builder.build()
+    assert len(first.rendered) == first.pages
+    paper = site / "content" / "papers" / "p05.md"
+    touch_later(paper, paper.read_text().replace("Abstract 5.", "Abstract five, edited."))
+    second = builder.build()
+    assert set(second.rendered) == {"papers/p05.html", "index.html", "tags/vision.html"}
+    assert "edited" in (site / "_site" / "papers" / "p05.html").read_text()
+
+
+def test_title_edit_also_re_renders_the_neighbours(make_site):
+    site = make_site(many_papers())
+    builder = Builder(site)
+    builder.build()
+    paper = site / "content" / "papers" / "p05.md"
+    touch_later(paper, paper.read_text().replace("Paper 5", "Paper Five"))
+    rendered = set(builder.build().rendered)
+    assert rendered == {
+        "papers/p05.html",
+        "papers/p04.html",
+        "papers/p06.html",
+        "index.html",
+        "tags/vision.html",
+    }
+
+
+def test_unchanged_rebuild_renders_nothing(make_site):
+    site = make_site(many_papers())
+    builder = Builder(site)
+    builder.build()
+    again = builder.build()
+    assert again.rendered == ()
+    assert again.write.written == 0
+
+
+EDITS = {
+    "edit paper": lambda s: touch_later(
+        s / "content/papers/p03.md", paper_text("New title", "2025-02-01", ("nlp",))
+    ),
+    "retag paper": lambda s: touch_later(
+        s / "content/papers/p03.md", paper_text("Paper 3", "2025-01-04", ("robots",))
+    ),
+    "delete paper": lambda s: (s / "content/papers/p07.md").unlink(),
+    "add paper": lambda s: touch_later(
+        s / "content/papers/zz.md", paper_text("Brand new", "2026-01-01", ("vision",))
+    ),
+    "template": lambda s: touch_later(
+        s / "templates/paper.html",
+        '{% extends "base.html" %}{% block content %}<h1>{{ paper.title }}!</h1>{% endblock %}',
+    ),
+    "static": lambda s: touch_later(s / "static/style.css", "body{color:red}"),
+    "config": lambda s: touch_later(s / "site.toml", 'title = "Renamed site"\n'),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_incremental_output_equals_a_cold_build(make_site, tmp_path, edit):
+    site = make_site(many_papers())
+    builder = Builder(site)
+    builder.build()
+    EDITS[edit](site)
+    builder.build()
+    cold = tmp_path / "cold"
+    build(site, cold)
+    assert snapshot(site / "_site") == snapshot(cold)
