@@ -108,8 +108,13 @@ def read_html(path: Path) -> BeautifulSoup:
 def internal_links(page: Path, soup: BeautifulSoup) -> list[tuple[str, Path]]:
     """(href, resolved file) for every link, script, stylesheet and form on a page."""
     found = []
-    for tag, attr in (("a", "href"), ("link", "href"), ("script", "src"), ("img", "src"),
-                      ("form", "action")):
+    for tag, attr in (
+        ("a", "href"),
+        ("link", "href"),
+        ("script", "src"),
+        ("img", "src"),
+        ("form", "action"),
+    ):
         for element in soup.find_all(tag):
             value = element.get(attr)
             if not value or urlsplit(value).scheme or value.startswith(("#", "//")):

