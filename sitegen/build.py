@@ -7,6 +7,7 @@ only pages whose inputs changed; a one-off build is a Builder used once.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,13 @@ from sitegen.errors import ContentError, Problem
 from sitegen.graph import build_graph
 from sitegen.models import Paper
 from sitegen.render import Renderer, theme_dir
-from sitegen.writer import WriteReport, check_output_folder, output_lock, write_site
+from sitegen.writer import (
+    HashCache,
+    WriteReport,
+    check_output_folder,
+    output_lock,
+    write_site,
+)
 
 DEFAULT_OUT = "_site"
 EDITOR_TEMP_PREFIXES = (".#", "#", ".")
@@ -41,9 +48,12 @@ class BuildResult:
 class Builder:
     """Builds one site into one output folder, caching what has not changed."""
 
-    def __init__(self, site_root: Path, out: Path | None = None) -> None:
+    def __init__(self, site_root: Path, out: Path | None = None, in_place: bool = False) -> None:
         self.site_root = site_root
         self.out = out if out is not None else site_root / DEFAULT_OUT
+        self.in_place = in_place
+        """Write changed files one by one (quick, for `serve`) instead of swapping the folder."""
+        self._hashes = HashCache()
         self._papers: dict[Path, tuple[tuple[int, int], Paper, list[Problem]]] = {}
         self._renderer: Renderer | None = None
         self._renderer_key: bool | None = None
@@ -58,7 +68,7 @@ class Builder:
         files = dict(result.files)
         _add_static(files, config)
         with output_lock(self.out):
-            report = write_site(self.out, files)
+            report = write_site(self.out, files, in_place=self.in_place, hash_cache=self._hashes)
         return BuildResult(
             out=self.out,
             papers=len(graph.papers),
@@ -69,6 +79,11 @@ class Builder:
             warnings=warnings,
             seconds=time.perf_counter() - started,
         )
+
+    def invalidate(self, paths: Iterable[Path]) -> None:
+        """Forget what was read from these files (an edit may keep size and mtime)."""
+        for path in paths:
+            self._papers.pop(path, None)
 
     def _load_papers(self, config: SiteConfig) -> tuple[list[Paper], list[Problem]]:
         """Every paper; a file is parsed again only when its size or mtime changed."""

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.errors import BuildLockedError, UsageError
+from sitegen.fsutil import atomic_write_bytes
 
 MANIFEST = ".sitegen-manifest.json"
 _RENAME_EXCHANGE = 2
@@ -84,32 +85,96 @@ def output_lock(out: Path, wait_seconds: float = 30.0) -> Iterator[None]:
         os.close(fd)
 
 
-def write_site(out: Path, files: Mapping[str, bytes]) -> WriteReport:
-    """Make `out` hold exactly `files` (plus any foreign files), atomically."""
+class HashCache:
+    """Remembers the hash of each output's bytes object, so reused pages are not re-hashed."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[bytes, str]] = {}
+
+    def hashes(self, files: Mapping[str, bytes]) -> dict[str, str]:
+        fresh: dict[str, tuple[bytes, str]] = {}
+        for path, data in files.items():
+            seen = self._seen.get(path)
+            if seen is None or seen[0] is not data:
+                seen = (data, hashlib.sha1(data).hexdigest())
+            fresh[path] = seen
+        self._seen = fresh
+        return {path: digest for path, (_, digest) in fresh.items()}
+
+
+def write_site(
+    out: Path,
+    files: Mapping[str, bytes],
+    *,
+    in_place: bool = False,
+    hash_cache: HashCache | None = None,
+) -> WriteReport:
+    """Make `out` hold exactly `files` (plus any foreign files).
+
+    By default the new output is swapped in whole. `in_place` (for `serve`, where a
+    rebuild must be quick) replaces just the changed files, each atomically.
+    """
     old = _read_manifest(out)
-    new_hashes = {path: hashlib.sha1(data).hexdigest() for path, data in files.items()}
+    new_hashes = (hash_cache or HashCache()).hashes(files)
     foreign = _foreign_files(out, old)
     changed = [p for p, h in new_hashes.items() if old.get(p) != h or not (out / p).is_file()]
     removed = [p for p in old if p not in files and (out / p).exists()]
+    report = WriteReport(len(changed), len(files) - len(changed), len(removed), foreign)
     if not changed and not removed and out.is_dir():
-        return WriteReport(0, len(files), 0, foreign)
+        return report
+    if in_place and out.is_dir():
+        _update_in_place(out, files, changed, removed, new_hashes)
+    else:
+        _swap_whole(out, files, set(changed), foreign, new_hashes)
+    return report
+
+
+def _update_in_place(
+    out: Path,
+    files: Mapping[str, bytes],
+    changed: list[str],
+    removed: list[str],
+    hashes: Mapping[str, str],
+) -> None:
+    for path in changed:
+        atomic_write_bytes(out / path, files[path])
+    for path in removed:
+        (out / path).unlink(missing_ok=True)
+        _remove_empty_parents(out, (out / path).parent)
+    atomic_write_bytes(out / MANIFEST, json.dumps(hashes, sort_keys=True, indent=0).encode())
+
+
+def _remove_empty_parents(out: Path, folder: Path) -> None:
+    while folder != out and out in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _swap_whole(
+    out: Path,
+    files: Mapping[str, bytes],
+    changed: set[str],
+    foreign: list[str],
+    hashes: Mapping[str, str],
+) -> None:
     staging = out.parent / f".{out.name}.sitegen-staging"
     _clear_staging(staging)
     staging.mkdir(parents=True)
-    changed_set = set(changed)
     for path, data in files.items():
         target = staging / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if path in changed_set:
+        if path in changed:
             target.write_bytes(data)
         else:
             os.link(out / path, target)
     for path in foreign:
         (staging / path).parent.mkdir(parents=True, exist_ok=True)
         os.link(out / path, staging / path, follow_symlinks=False)
-    (staging / MANIFEST).write_text(json.dumps(new_hashes, sort_keys=True, indent=0))
+    (staging / MANIFEST).write_text(json.dumps(hashes, sort_keys=True, indent=0))
     _swap_in(staging, out)
-    return WriteReport(len(changed), len(files) - len(changed), len(removed), foreign)
 
 
 def _read_manifest(out: Path) -> dict[str, str]:
