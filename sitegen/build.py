@@ -82,7 +82,10 @@ class Builder:
 
     def invalidate(self, paths: Iterable[Path]) -> None:
         """Forget what was read from these files (an edit may keep size and mtime)."""
+        root = self.site_root.resolve()
         for path in paths:
+            if path.is_absolute() and path.is_relative_to(root):
+                path = self.site_root / path.relative_to(root)
             self._papers.pop(path, None)
 
     def _load_papers(self, config: SiteConfig) -> tuple[list[Paper], list[Problem]]:

@@ -59,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
     build.add_argument("--out", type=Path, default=None, metavar="DIR", help="default: SITE/_site")
     build.set_defaults(run=_run_build)
+
+    serve = commands.add_parser("serve", help="build, serve and rebuild on every save")
+    serve.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--open", action="store_true", help="open the site in a browser")
+    serve.set_defaults(run=_run_serve)
     return parser
 
 
@@ -101,3 +108,9 @@ def _run_build(args: argparse.Namespace) -> int:
         f"{result.write.removed} removed)"
     )
     return 0
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from sitegen.serve import serve
+
+    return serve(args.site, args.host, args.port, args.open)

@@ -42,6 +42,8 @@ class WriteReport:
     """Files of an earlier build that no longer exist."""
     foreign: list[str] = field(default_factory=list)
     """Files in the output that sitegen did not write (kept, with a warning)."""
+    changed_paths: tuple[str, ...] = ()
+    """Paths written or removed by this write."""
 
 
 def check_output_folder(out: Path, site_root: Path) -> None:
@@ -119,7 +121,9 @@ def write_site(
     foreign = _foreign_files(out, old)
     changed = [p for p, h in new_hashes.items() if old.get(p) != h or not (out / p).is_file()]
     removed = [p for p in old if p not in files and (out / p).exists()]
-    report = WriteReport(len(changed), len(files) - len(changed), len(removed), foreign)
+    report = WriteReport(
+        len(changed), len(files) - len(changed), len(removed), foreign, (*changed, *removed)
+    )
     if not changed and not removed and out.is_dir():
         return report
     if in_place and out.is_dir():

@@ -1,0 +1,192 @@
+"""The preview server: static files from the output folder, live reload injected into HTML."""
+
+from __future__ import annotations
+
+import errno
+import http.server
+import json
+import signal
+import sys
+import threading
+import time
+import webbrowser
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sitegen.build import Builder, BuildResult
+from sitegen.errors import SiteError, UsageError
+from sitegen.serve.livereload import LIVERELOAD_JS, ReloadHub
+from sitegen.serve.watcher import ChangeWatcher
+
+EVENTS_PATH = "/__sitegen/events"
+SCRIPT_PATH = "/__sitegen/livereload.js"
+SCRIPT_TAG = f'<script src="{SCRIPT_PATH}"></script>'.encode()
+PORT_TRIES = 20
+
+
+class PreviewHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the output folder; HTML gets the live-reload script, nothing is cached."""
+
+    hub: ReloadHub
+
+    def __init__(self, *args: Any, hub: ReloadHub, **kwargs: Any) -> None:
+        self.hub = hub
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == EVENTS_PATH:
+            self._stream_events()
+        elif path == SCRIPT_PATH:
+            self._send_bytes(LIVERELOAD_JS.encode(), "text/javascript; charset=utf-8")
+        else:
+            super().do_GET()
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def send_head(self) -> Any:
+        target = Path(self.translate_path(self.path))
+        if target.is_dir() and self.path.split("?", 1)[0].endswith("/"):
+            target = target / "index.html"
+        if target.suffix == ".html" and target.is_file():
+            return self._send_html(target.read_bytes(), 200)
+        if not target.exists() and (Path(self.directory) / "404.html").is_file():
+            return self._send_html((Path(self.directory) / "404.html").read_bytes(), 404)
+        return super().send_head()
+
+    def _send_html(self, html: bytes, status: int) -> None:
+        at = html.rfind(b"</body>")
+        html = html[:at] + SCRIPT_TAG + html[at:] if at >= 0 else html + SCRIPT_TAG
+        self._send_bytes(html, "text/html; charset=utf-8", status)
+        return None
+
+    def _send_bytes(self, data: bytes, content_type: str, status: int = 200) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _stream_events(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        state = self.hub.state
+        hello = json.dumps({"version": state.version, "error": state.error})
+        try:
+            self.wfile.write(f"retry: 500\nevent: hello\ndata: {hello}\n\n".encode())
+            last_seen = self.headers.get("Last-Event-ID", "")
+            if last_seen.isdigit() and int(last_seen) < state.version:
+                self.wfile.write(state.event())  # a rebuild happened while reconnecting
+            self.wfile.flush()
+            version = state.version
+            while not self.hub.closing:
+                newer = self.hub.wait_newer(version, timeout=15)
+                if newer is None:
+                    self.wfile.write(b": keep-alive\n\n")  # notices closed tabs
+                else:
+                    version = newer.version
+                    self.wfile.write(newer.event())
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # a request log would bury the rebuild messages
+
+
+class PreviewServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True  # an open event stream must not keep Ctrl-C waiting
+
+
+def bind(host: str, port: int, handler: Any) -> PreviewServer:
+    """Bind to `port`, or the next free one (said so) when it is taken."""
+    for candidate in range(port, port + PORT_TRIES):
+        try:
+            server = PreviewServer((host, candidate), handler)
+        except OSError as err:
+            if err.errno != errno.EADDRINUSE or port == 0:
+                raise UsageError(f"cannot serve on {host}:{candidate}: {err.strerror}") from None
+            continue
+        if candidate != port:
+            print(f"Port {port} is in use; using {candidate} instead.")
+        return server
+    raise UsageError(f"ports {port}-{port + PORT_TRIES - 1} on {host} are all in use: use --port")
+
+
+class LiveSite:
+    """Rebuilds after changes and tells the browsers."""
+
+    def __init__(self, builder: Builder, hub: ReloadHub) -> None:
+        self.builder, self.hub = builder, hub
+
+    def rebuild(self, changed: set[Path] | None = None) -> BuildResult | None:
+        started = time.perf_counter()
+        self.builder.invalidate(changed or ())
+        try:
+            result = self.builder.build()
+        except SiteError as err:
+            message = str(err)
+            print(f"Build failed; still serving the last good site:\n{message}", file=sys.stderr)
+            self.hub.publish("failed", message)
+            return None
+        was_failing = self.hub.state.kind == "failed"
+        changed_out = result.write.changed_paths
+        if changed_out or was_failing:
+            css_only = bool(changed_out) and all(p.endswith(".css") for p in changed_out)
+            self.hub.publish("css" if css_only and not was_failing else "reload")
+        took = (time.perf_counter() - started) * 1000
+        if changed is not None:
+            shown = ", ".join(sorted(result.rendered)[:4]) + (
+                " …" if len(result.rendered) > 4 else ""
+            )
+            print(
+                f"Rebuilt in {took:.0f} ms: {len(result.rendered)} pages rendered"
+                f"{' (' + shown + ')' if result.rendered else ''}, "
+                f"{result.write.written + result.write.removed} files changed"
+            )
+        return result
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(site_root: Path, host: str, port: int, open_browser: bool) -> int:
+    """Build, serve and watch until Ctrl-C."""
+    builder = Builder(site_root, in_place=True)
+    hub = ReloadHub()
+    live = LiveSite(builder, hub)
+    first = live.rebuild()
+    builder.out.mkdir(parents=True, exist_ok=True)
+    if first is not None:
+        print(f"Built {first.papers} papers, {first.tags} tags in {first.seconds:.2f} s")
+    handler = partial(PreviewHandler, directory=str(builder.out), hub=hub)
+    server = bind(host, port, handler)
+    url = f"http://{host}:{server.server_address[1]}/"
+    watcher = ChangeWatcher(site_root, builder.out, live.rebuild)
+    watcher.start()
+    print(f"Serving {builder.out} at {url} (live reload on; Ctrl-C to stop)", flush=True)
+    if open_browser:
+        webbrowser.open(url)
+    thread = threading.Thread(target=server.serve_forever, name="sitegen-http", daemon=True)
+    thread.start()
+    # Stop the same way on Ctrl-C and on SIGTERM, even when started with SIGINT ignored
+    # (as background jobs of a shell are).
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
+    try:
+        while thread.is_alive():
+            thread.join(timeout=0.5)
+    except KeyboardInterrupt:
+        print("\nStopping.")
+    finally:
+        hub.close()
+        watcher.stop()
+        server.shutdown()
+        server.server_close()
+    return 0
