@@ -1,0 +1,185 @@
+"""`sitegen serve` in a subprocess: edits, atomic saves, deletions and broken files show up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REPO, paper_text
+
+WAIT = 15.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Served:
+    def __init__(self, site: Path, port: int) -> None:
+        self.site, self.port = site, port
+        self.url = f"http://127.0.0.1:{port}/"
+        env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+        self.log = site.parent / "serve.log"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sitegen", "serve", "--site", str(site), "--port", str(port)],
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        wait_until(lambda: "Serving" in self.log.read_text(), "server start")
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    def stop(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGINT)
+        code = self.proc.wait(timeout=10)
+        return code, self.log.read_text()
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def served(make_site) -> Iterator[Served]:
+    site = make_site(
+        {
+            "alpha": paper_text("Alpha paper", "2025-01-01", ("vision",), "Alpha abstract."),
+            "beta": paper_text("Beta paper", "2025-01-02", ("vision",), "Beta abstract."),
+        }
+    )
+    server = Served(site, free_port())
+    yield server
+    if server.proc.poll() is None:
+        server.proc.kill()
+        server.proc.wait()
+
+
+def page_shows(served: Served, path: str, text: str) -> Callable[[], bool]:
+    return lambda: text in served.get(path)[1]
+
+
+def test_edit_atomic_save_delete_and_create_show_up(served):
+    papers = served.site / "content" / "papers"
+    status, html = served.get("papers/alpha.html")
+    assert status == 200 and "Alpha abstract." in html
+    assert "/__sitegen/livereload.js" in html  # injected by serve only
+    assert "livereload" not in (served.site / "_site" / "papers" / "alpha.html").read_text()
+
+    (papers / "alpha.md").write_text(
+        paper_text("Alpha paper", "2025-01-01", ("vision",), "Edited in place.")
+    )
+    wait_until(page_shows(served, "papers/alpha.html", "Edited in place."), "in-place edit")
+
+    # An editor's atomic save: write a temp file (and a swap file), then rename over.
+    (papers / ".alpha.md.swp").write_text("swap")
+    tmp = papers / "alpha.md.tmp~"
+    tmp.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "Saved atomically."))
+    os.replace(tmp, papers / "alpha.md")
+    wait_until(page_shows(served, "papers/alpha.html", "Saved atomically."), "atomic save")
+
+    (papers / "beta.md").unlink()
+    wait_until(lambda: served.get("papers/beta.html")[0] == 404, "deleted paper gone")
+    assert "Beta paper" not in served.get("index.html")[1]
+
+    (papers / "beta.md").write_text(paper_text("Beta again", "2025-01-03", ("robots",)))
+    wait_until(page_shows(served, "papers/beta.html", "Beta again"), "re-created paper")
+    wait_until(lambda: served.get("tags/robots.html")[0] == 200, "its new tag page")
+    code, log = served.stop()
+    assert code == 0
+    assert "Traceback" not in log
+
+
+def test_broken_file_keeps_last_good_site_and_recovers(served):
+    paper = served.site / "content" / "papers" / "alpha.md"
+    paper.write_text("---\ntitle: [broken\ndate: 2025-01-01\n---\n")
+    wait_until(lambda: "Build failed" in served.log.read_text(), "error reported")
+    assert f"{paper}:2: invalid YAML" in served.log.read_text()
+    status, html = served.get("papers/alpha.html")
+    assert status == 200 and "Alpha abstract." in html  # last good page still served
+    paper.write_text(paper_text("Alpha fixed", "2025-01-01", ("vision",), "Fixed."))
+    wait_until(page_shows(served, "papers/alpha.html", "Alpha fixed"), "recovery")
+    code, log = served.stop()
+    assert code == 0 and "Traceback" not in log
+
+
+def test_new_folders_templates_static_and_config_are_picked_up(served):
+    site = served.site
+    (site / "static").mkdir()
+    (site / "static" / "extra.css").write_text("p { color: teal; }")
+    wait_until(lambda: served.get("static/extra.css")[0] == 200, "new static folder")
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}{% block content %}<h1>Lost here</h1>{% endblock %}'
+    )
+    wait_until(page_shows(served, "no-such-page", "Lost here"), "template override")
+    toml = site / "site.toml"
+    toml.write_text(toml.read_text().replace("Test reading list", "Renamed list"))
+    wait_until(page_shows(served, "index.html", "Renamed list"), "config change")
+
+
+def test_writes_to_the_output_folder_do_not_trigger_rebuilds(served):
+    time.sleep(0.5)
+    before = served.log.read_text().count("Rebuilt")
+    for i in range(5):
+        (served.site / "_site" / f"stray{i}.txt").write_text("x")
+    time.sleep(1.0)
+    assert served.log.read_text().count("Rebuilt") == before
+
+
+def test_busy_port_falls_back_to_the_next_free_one(make_site):
+    site = make_site({"a": paper_text("A")})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = Served(site, port)
+        try:
+            assert f"Port {port} is in use" in server.log.read_text()
+            assert "Serving" in server.log.read_text()
+        finally:
+            code, log = server.stop()
+    assert code == 0 and "Traceback" not in log
+
+
+@pytest.mark.browser
+def test_open_tab_reloads_by_itself_after_a_save(served, chromium):
+    page = chromium.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(served.url + "papers/alpha.html")
+    page.wait_for_function("document.readyState === 'complete'")
+    page.evaluate("window.__notReloaded = true")
+    paper = served.site / "content" / "papers" / "alpha.md"
+    paper.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "Live text arrives."))
+    page.wait_for_selector("text=Live text arrives.", timeout=WAIT * 1000)
+    assert page.evaluate("window.__notReloaded === undefined")  # a real reload happened
+    paper.write_text("---\ntitle: [broken\n---\n")
+    overlay = page.wait_for_selector("#sitegen-error-overlay", timeout=WAIT * 1000)
+    assert f"{paper}:2" in overlay.inner_text()
+    paper.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "Fixed again."))
+    page.wait_for_selector("text=Fixed again.", timeout=WAIT * 1000)
+    assert page.query_selector("#sitegen-error-overlay") is None
+    assert errors == []
+    page.close()
