@@ -1,0 +1,280 @@
+"""Papers -> the search index and document store, as scripts the browser loads with <script>.
+
+Output (paths relative to the site root):
+
+- `search/index.js`: everything a query needs: the lunr index in the compact encoding of
+  `search_codec` (decoded in the browser, then `lunr.Index.load`), the surface words that let
+  the last word typed match as a prefix past its stem, and the tag table.
+- `search/store-<k>.js`: what results are drawn from (title, URL slug, date, tags, short text)
+  for papers `k * STORE_CHUNK` onwards. Split so a search downloads only the chunks of the results
+  it shows, never the whole store.
+
+Every file calls `SitegenSearch.receive(...)` (static/search.js) rather than being fetched, so
+search works from file:// too. Refs are positions in the newest-first paper list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from lunr.stop_word_filter import stop_word_filter
+from lunr.token import Token
+from lunr.trimmer import trimmer
+from markdown_it import MarkdownIt
+from slugify import slugify
+
+from sitegen import search_codec
+from sitegen.models import Paper
+from sitegen.search_lunr import REF, FieldSpec, build_index, fast_builder, memo_stemmer
+
+FIELDS = (
+    FieldSpec("title", 10),
+    FieldSpec("tag", 5),
+    FieldSpec("author", 3),
+    FieldSpec("year", 1),
+    FieldSpec("abstract", 1),
+)
+"""Indexed fields. Readers name them in queries (`title:`, `tag:`, `author:`, `year:`); the
+abstract field holds the abstract and the notes. Boosts put title matches first."""
+
+STORE_CHUNK = 50
+"""Papers per store file: a first page of results touches a few small files."""
+
+SHORT_TEXT = 240
+"""Characters of abstract kept for a result's fragment (cut at a word boundary)."""
+
+INDEX_PATH = "search/index.js"
+CACHE_VERSION = "1"
+"""Bump when the index payload changes for the same documents (invalidates caches)."""
+
+_SPACES = re.compile(r"\s+")
+# Text with none of these renders to itself (modulo whitespace): no need to run the parser.
+_MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>&!|~$]|^\s*(?:[#>+=-]|\d+[.)])", re.MULTILINE)
+_SEPARATORS = re.compile("[ \t\n\r\f\v\xa0-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchDocument:
+    """What one paper contributes to the index and the store."""
+
+    title: str
+    """Plain-text title."""
+    slug: str
+    """The paper page is `papers/<slug>.html`."""
+    date: str
+    """ISO date."""
+    tags: tuple[str, ...]
+    """Tags as shown."""
+    authors: tuple[str, ...]
+    """Author names."""
+    text: str
+    """Abstract and notes as plain text."""
+
+    def fields(self, ref: int) -> dict[str, str]:
+        """The lunr document."""
+        return {
+            REF: str(ref),
+            "title": self.title,
+            "tag": " ".join(self.tags),
+            "author": " ".join(self.authors),
+            "year": self.date[:4],
+            "abstract": self.text,
+        }
+
+
+def build_search_assets(papers: Sequence[Paper], cache_dir: Path | None = None) -> dict[str, bytes]:
+    """Index and store files for `papers` (newest first), keyed by path under the output root.
+
+    With `cache_dir`, the index is reused when no indexed text changed since the last build.
+    """
+    documents = [to_document(paper) for paper in papers]
+    tags = _tag_table(documents)
+    index_payload = _cached_index(documents, cache_dir)
+    index_payload["tags"] = [[name, slugify(name)] for name in tags]
+    index_payload["storeChunk"] = STORE_CHUNK
+    index_payload["storeVersion"] = _digest(_store_chunks(documents, tags))[:12]
+    files = {INDEX_PATH: as_script("index", None, index_payload)}
+    for k, chunk in enumerate(_store_chunks(documents, tags)):
+        files[f"search/store-{k}.js"] = as_script("store", k, chunk)
+    return files
+
+
+def to_document(paper: Paper) -> SearchDocument:
+    """The searchable view of a paper."""
+    text = markdown_to_text(paper.abstract)
+    notes = markdown_to_text(paper.notes)
+    return SearchDocument(
+        title=_SPACES.sub(" ", paper.title).strip(),
+        slug=paper.slug,
+        date=paper.date.isoformat(),
+        tags=paper.tags,
+        authors=paper.authors,
+        text=f"{text}\n{notes}" if notes else text,
+    )
+
+
+_markdown = MarkdownIt("commonmark")
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # Block boundaries must not glue words together ("end.</p><p>Next").
+        self.parts.append(" ")
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Markdown rendered, then stripped to plain text with collapsed whitespace."""
+    if not markdown.strip():
+        return ""
+    if not _MARKDOWN_SYNTAX.search(markdown):
+        return _SPACES.sub(" ", markdown).strip()
+    extractor = _TextExtractor()
+    extractor.feed(_markdown.render(markdown))
+    extractor.close()
+    return _SPACES.sub(" ", "".join(extractor.parts)).strip()
+
+
+def short_text(text: str, limit: int = SHORT_TEXT) -> str:
+    """The start of `text`, at most `limit` characters, cut at a word boundary."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
+
+
+def build_payload(documents: Sequence[SearchDocument]) -> dict[str, Any]:
+    """Index payload: the encoded lunr index plus the prefix-match word table."""
+    builder = fast_builder(FIELDS)
+    index = build_index(builder, (doc.fields(i) for i, doc in enumerate(documents)))
+    postings = search_codec.read_postings(builder)
+    payload = search_codec.encode(postings, index.pipeline.serialize())
+    payload["words"] = encode_words(surface_words(documents), postings.terms)
+    return payload
+
+
+def surface_words(documents: Iterable[SearchDocument]) -> dict[str, set[str]]:
+    """Per indexed term, the words (trimmed, lowercased, not stop words) stemmed to it.
+
+    A prefix longer than a word's stem ("contrastiv" past "contrast") matches no term; the
+    browser looks prefixes up among these words instead (lunr.js issues 413 and 328).
+    """
+    words: dict[str, set[str]] = defaultdict(set)
+    seen: set[str] = set()
+    for doc in documents:
+        fields = doc.fields(0)
+        for name in ("title", "tag", "author", "abstract"):
+            for raw in _SEPARATORS.split(fields[name].lower()):
+                if raw and raw not in seen:
+                    seen.add(raw)
+                    word = str(trimmer(Token(raw)))
+                    if stop_word_filter(Token(word)):
+                        words[str(memo_stemmer(Token(word)))].add(word)
+    return words
+
+
+def encode_words(words: dict[str, set[str]], terms: Sequence[str]) -> str:
+    """Words differing from their term, as space-separated entries in term order.
+
+    Entry = varint term-rank gap, varint count of the term's final characters to drop, then the
+    characters to append (words hold no spaces): "contrast" + [0, "ive"] is "contrastive".
+    """
+    entries = []
+    previous = 0
+    for rank, term in enumerate(terms):
+        for word in sorted(words.get(term, ()), key=search_codec.utf16_key):
+            if word == term:
+                continue
+            shared = _shared_prefix(term, word)
+            out: list[str] = []
+            search_codec.write_varint(rank - previous, out)
+            search_codec.write_varint(len(term) - shared, out)
+            entries.append("".join(out) + word[shared:])
+            previous = rank
+    return " ".join(entries)
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def as_script(kind: str, chunk: int | None, payload: object) -> bytes:
+    """`SitegenSearch.receive(kind, [chunk,] payload);` with nothing that could end the script.
+
+    JSON is ASCII-only (no charset surprises from file://) and `<`, `>`, `&` are escaped, so no
+    `</script>` or `<!--` can appear, whatever the papers contain.
+    """
+    text = json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    args = json.dumps(kind) + ("" if chunk is None else f",{chunk}")
+    return f"SitegenSearch.receive({args},{text});\n".encode("ascii")
+
+
+def _tag_table(documents: Sequence[SearchDocument]) -> list[str]:
+    return sorted({tag for doc in documents for tag in doc.tags}, key=str.casefold)
+
+
+def _store_chunks(
+    documents: Sequence[SearchDocument], tags: Sequence[str]
+) -> list[dict[str, list[Any]]]:
+    tag_ids = {tag: i for i, tag in enumerate(tags)}
+    chunks: list[dict[str, list[Any]]] = []
+    for start in range(0, len(documents), STORE_CHUNK):
+        part = documents[start : start + STORE_CHUNK]
+        # Columns rather than records: gzip does better on runs of like values.
+        chunks.append(
+            {
+                "title": [doc.title for doc in part],
+                "slug": [doc.slug for doc in part],
+                "date": [doc.date for doc in part],
+                "tags": [[tag_ids[tag] for tag in doc.tags] for doc in part],
+                "text": [short_text(doc.text) for doc in part],
+            }
+        )
+    return chunks
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def _cached_index(documents: Sequence[SearchDocument], cache_dir: Path | None) -> dict[str, Any]:
+    """The index payload, from `cache_dir` when the indexed text is unchanged."""
+    if cache_dir is None:
+        return build_payload(documents)
+    key = _digest(
+        [CACHE_VERSION, search_codec.FORMAT, [(f.name, f.boost) for f in FIELDS]]
+        + [doc.fields(i) for i, doc in enumerate(documents)]
+    )
+    folder = cache_dir / "search"
+    cached = folder / f"index-{key[:32]}.json"
+    if cached.is_file():
+        loaded: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
+        return loaded
+    payload = build_payload(documents)
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = cached.with_suffix(".tmp")
+    temporary.write_text(json.dumps(payload), encoding="utf-8")
+    os.replace(temporary, cached)
+    for stale in folder.glob("index-*.json"):
+        if stale != cached:
+            stale.unlink(missing_ok=True)
+    return payload

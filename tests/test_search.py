@@ -1,0 +1,291 @@
+"""Search index and store: lunr.py fidelity, compact encoding, queries, escaping, cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lunr.index import Index
+from lunr.pipeline import Pipeline
+
+from benchmarks.synthetic import seed_papers, synthetic_papers
+from sitegen import search, search_codec
+from sitegen.models import Paper
+from sitegen.search import FIELDS, build_search_assets, to_document
+from sitegen.search_lunr import build_index, fast_builder, stock_builder
+
+SEEDS = seed_papers()
+
+
+def lunr_docs(papers: list[Paper]) -> list[dict[str, str]]:
+    return [to_document(p).fields(i) for i, p in enumerate(papers)]
+
+
+def payload_of(script: bytes) -> Any:
+    """The JSON argument of a generated `SitegenSearch.receive(...)` script."""
+    text = script.decode("ascii")
+    match = re.fullmatch(r'SitegenSearch\.receive\("(\w+)",(?:\d+,)?(.*)\);\n', text, re.DOTALL)
+    assert match, text[:80]
+    return json.loads(match.group(2))
+
+
+@pytest.fixture(scope="module")
+def seed_assets() -> dict[str, bytes]:
+    return build_search_assets(SEEDS)
+
+
+@pytest.fixture(scope="module")
+def seed_index() -> tuple[Index, dict[str, Any]]:
+    """lunr.py's stock index of the seeds and the decoded compact payload."""
+    stock = build_index(stock_builder(FIELDS), lunr_docs(SEEDS))
+    return stock, search_codec.decode(search.build_payload([to_document(p) for p in SEEDS]))
+
+
+@pytest.mark.parametrize("papers", [SEEDS, synthetic_papers(400, seed=11)], ids=["seeds", "synth"])
+def test_fast_builder_serializes_byte_identically_to_stock_lunr(papers: list[Paper]) -> None:
+    docs = lunr_docs(papers)
+    stock = json.dumps(build_index(stock_builder(FIELDS), docs).serialize())
+    fast = json.dumps(build_index(fast_builder(FIELDS), docs).serialize())
+    assert len(stock) > 10_000
+    assert fast == stock
+
+
+def test_memoized_stemmer_keeps_lunrs_label_and_registry() -> None:
+    builder = fast_builder(FIELDS)
+    index = build_index(builder, lunr_docs(SEEDS[:5]))
+    assert index.serialize()["pipeline"] == ["stemmer"]
+    assert [fn.label for fn in builder.pipeline._stack] == ["trimmer", "stopWordFilter", "stemmer"]
+    # The global registry still holds lunr's own stemmer: loading any index is unaffected.
+    assert Pipeline.registered_functions["stemmer"].__module__ == "lunr.stemmer"
+
+
+def test_fast_builder_falls_back_for_non_string_fields() -> None:
+    docs = [
+        {
+            "ref": "0",
+            "title": ["Alpha Beta", "Gamma"],
+            "tag": "",
+            "author": "",
+            "year": "2024",
+            "abstract": None,
+        }
+    ]
+    stock = build_index(stock_builder(FIELDS), docs).serialize()
+    assert build_index(fast_builder(FIELDS), docs).serialize() == stock
+
+
+def test_compact_index_decodes_to_lunr_py_output(seed_index: tuple[Index, dict[str, Any]]) -> None:
+    stock, decoded = seed_index
+    # Exactly lunr.py's index, with `_index` relabelled to sorted rank (the format's one change).
+    assert json.dumps(decoded) == json.dumps(search_codec.canonical(stock.serialize()))
+
+
+def test_decoded_index_round_trips_and_answers_like_stock(
+    seed_index: tuple[Index, dict[str, Any]],
+) -> None:
+    stock, decoded = seed_index
+    loaded = Index.load(json.loads(json.dumps(decoded)))
+    assert json.dumps(loaded.serialize()) == json.dumps(decoded)
+    for query in ["contrastive", "title:clip", "+video -audio", "pretrain*", "year:2025 transfer"]:
+        expected = [(r["ref"], r["score"]) for r in stock.search(query)]
+        got = [(r["ref"], r["score"]) for r in loaded.search(query)]
+        assert got == pytest.approx(expected) if expected else got == []
+
+
+def _distinctive_query(abstract_terms: list[str], df: Counter[str], n: int = 4) -> str:
+    """The paper's n rarest alphabetic abstract terms (stems are valid query words)."""
+    words = sorted({t for t in abstract_terms if t.isalpha()}, key=lambda t: (df[t], t))
+    return " ".join(words[:n])
+
+
+def test_distinctive_abstract_words_find_each_seed_in_top_3(
+    seed_index: tuple[Index, dict[str, Any]],
+) -> None:
+    _, decoded = seed_index
+    index = Index.load(decoded)
+    per_doc: dict[int, list[str]] = {}
+    df: Counter[str] = Counter()
+    for term, posting in decoded["invertedIndex"]:
+        for ref in posting["abstract"]:
+            per_doc.setdefault(int(ref), []).append(term)
+        df[term] = sum(len(posting[f.name]) for f in FIELDS)
+    misses = []
+    for ref, terms in per_doc.items():
+        query = _distinctive_query(terms, df)
+        top = [int(r["ref"]) for r in index.search(query)[:3]]
+        if ref not in top:
+            misses.append((ref, query, top))
+    assert len(per_doc) == len(SEEDS)
+    assert misses == []
+
+
+def test_title_matches_rank_first(seed_index: tuple[Index, dict[str, Any]]) -> None:
+    index = Index.load(seed_index[1])
+    for word in ["contrastive", "transfer", "video", "language"]:
+        results = index.search(word)
+        in_title = [
+            bool(
+                r["match_data"].metadata
+                and any("title" in fields for fields in r["match_data"].metadata.values())
+            )
+            for r in results
+        ]
+        assert any(in_title) and not all(in_title), word
+        first_other = in_title.index(False)
+        assert all(in_title[:first_other]) and not any(in_title[first_other:]), word
+
+
+def test_varints_and_front_coding_round_trip() -> None:
+    out: list[str] = []
+    numbers = [0, 1, 31, 32, 33, 1023, 1024, 10**9, 7]
+    for n in numbers:
+        search_codec.write_varint(n, out)
+    assert list(search_codec.read_varints("".join(out))) == numbers
+    terms = sorted(
+        ["a", "ab", "abc", "abd", "b", "été", "ü", "\U0001d518nicode"], key=search_codec.utf16_key
+    )
+    assert search_codec.front_decode(search_codec.front_code(terms)) == terms
+
+
+def test_terms_are_in_javascript_string_order() -> None:
+    # Python orders U+FB01 before U+1F917; JavaScript (UTF-16 units) the other way round, and
+    # lunr.js refuses to load terms out of its order.
+    paper = Paper(
+        slug="emoji",
+        title="Fine \ufb01ne",
+        date=dt.date(2024, 1, 1),
+        abstract="\U0001f917 hugging face",
+    )
+    decoded = search_codec.decode(search.build_payload([to_document(paper)]))
+    terms = [term for term, _ in decoded["invertedIndex"]]
+    assert terms.index("\U0001f917") < terms.index("\ufb01ne")
+
+
+def test_store_holds_what_results_show(seed_assets: dict[str, bytes]) -> None:
+    index = payload_of(seed_assets["search/index.js"])
+    chunk_size = index["storeChunk"]
+    assert index["docs"] == len(SEEDS)
+    store_files = sorted(k for k in seed_assets if k.startswith("search/store-"))
+    assert len(store_files) == math.ceil(len(SEEDS) / chunk_size)
+    for ref in (0, chunk_size + 3, len(SEEDS) - 1):
+        paper = SEEDS[ref]
+        chunk = payload_of(seed_assets[f"search/store-{ref // chunk_size}.js"])
+        i = ref % chunk_size
+        assert chunk["title"][i] == paper.title
+        assert chunk["slug"][i] == paper.slug
+        assert chunk["date"][i] == paper.date.isoformat()
+        assert [index["tags"][t][0] for t in chunk["tags"][i]] == list(paper.tags)
+        assert paper.abstract.startswith(chunk["text"][i].rstrip("…"))
+        assert len(chunk["text"][i]) <= search.SHORT_TEXT + 1
+
+
+def test_tag_links_use_python_slugify() -> None:
+    paper = Paper(
+        slug="p",
+        title="T",
+        date=dt.date(2024, 1, 1),
+        abstract="x",
+        tags=("Self-Supervised Learning", "3D vision"),
+    )
+    index = payload_of(build_search_assets([paper])["search/index.js"])
+    assert index["tags"] == [
+        ["3D vision", "3d-vision"],
+        ["Self-Supervised Learning", "self-supervised-learning"],
+    ]
+
+
+def test_prefix_word_table_maps_words_past_their_stem() -> None:
+    payload = search.build_payload([to_document(p) for p in SEEDS])
+    terms = search_codec.front_decode(payload["shards"][0]["terms"])
+    decoded = _decode_words(terms, payload["words"])
+    assert decoded["contrastive"] == "contrast"
+    assert decoded["pretraining"] == "pretrain"
+    assert all(word != term for word, term in decoded.items())
+    assert "contrastiv" not in terms and "contrast" in terms
+
+
+def _decode_words(terms: list[str], encoded: str) -> dict[str, str]:
+    """Python twin of search-ui.js wordTable (word -> term)."""
+    words, rank = {}, 0
+    for entry in encoded.split(" "):
+        values, pos = [], 0
+        for _ in range(2):
+            value = 0
+            while True:
+                char = entry[pos]
+                pos += 1
+                value = value * 32 + search_codec._VALUE[char]
+                if char in search_codec._LAST:
+                    break
+            values.append(value)
+        rank += values[0]
+        term = terms[rank]
+        words[term[: len(term) - values[1]] + entry[pos:]] = term
+    return words
+
+
+def test_scripts_cannot_close_a_script_element_or_open_a_comment() -> None:
+    hostile = "Breaking </script><script>alert(1)</script> <!-- & \u2028 search"
+    paper = Paper(
+        slug="hostile",
+        title=hostile,
+        date=dt.date(2024, 1, 1),
+        abstract=f"Abstract with {hostile}",
+        tags=("</script>",),
+        authors=("<b>Eve</b>",),
+    )
+    files = build_search_assets([paper])
+    for name, data in files.items():
+        text = data.decode("ascii")
+        assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text, (
+            name
+        )
+    assert payload_of(files["search/store-0.js"])["title"] == [" ".join(hostile.split())]
+
+
+def test_cache_skips_rebuild_unless_indexed_text_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers = SEEDS[:30]
+    calls: list[int] = []
+    real = search.build_payload
+
+    def counting(documents: Any) -> dict[str, Any]:
+        calls.append(len(documents))
+        return real(documents)
+
+    monkeypatch.setattr(search, "build_payload", counting)
+    first = build_search_assets(papers, cache_dir=tmp_path)
+    second = build_search_assets(papers, cache_dir=tmp_path)
+    assert second == first and calls == [30]
+    # A change nothing indexes (the URL) reuses the index; a new abstract word rebuilds it.
+    moved = [papers[0].__class__(**{**_fields(papers[0]), "url": "https://example.org"})]
+    build_search_assets(moved + papers[1:], cache_dir=tmp_path)
+    assert calls == [30]
+    edited = [papers[0].__class__(**{**_fields(papers[0]), "abstract": "Zymurgy for robots."})]
+    third = build_search_assets(edited + papers[1:], cache_dir=tmp_path)
+    assert calls == [30, 30] and third != first
+    assert len(list((tmp_path / "search").glob("index-*.json"))) == 1
+    assert build_search_assets(edited + papers[1:]) == third  # cached == freshly built
+
+
+def _fields(paper: Paper) -> dict[str, Any]:
+    return {name: getattr(paper, name) for name in Paper.__dataclass_fields__}
+
+
+def test_markdown_is_indexed_as_plain_text() -> None:
+    paper = Paper(
+        slug="md",
+        title="T",
+        date=dt.date(2024, 1, 1),
+        abstract="We use **bold** ideas and [links](https://x.org/zebra).\n\n- item",
+        notes="A *note* about `code`.",
+    )
+    text = to_document(paper).text
+    assert text == "We use bold ideas and links. item\nA note about code."
