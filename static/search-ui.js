@@ -312,18 +312,23 @@
     var list = document.getElementById("search-results"), more = document.getElementById("search-more");
     var baseTitle = document.title, lastUrlChange = 0, current = null, timer = null;
 
-    function show(text, state) { status.textContent = text; page.setAttribute("data-state", state); }
+    // data-query names the query the page shows, once it is fully rendered (tests wait on it).
+    function show(message, state, text) {
+      status.textContent = message;
+      page.setAttribute("data-state", state);
+      page.setAttribute("data-query", text);
+    }
 
     function run(text, shown) {
       current = text;
       document.title = text.trim() ? "\u201c" + text.trim() + "\u201d \u2013 " + baseTitle : baseTitle;
       list.textContent = "";
       more.hidden = true;
-      if (!text.trim()) return show("Type a word from a title, tag, author or abstract to search " + plural(self.payload.docs, "paper") + ".", "empty");
+      if (!text.trim()) return show("Type a word from a title, tag, author or abstract to search " + plural(self.payload.docs, "paper") + ".", "empty", text);
       var outcome = self.search(text);
-      if (outcome.error) return show(outcome.error, "error");
+      if (outcome.error) return show(outcome.error, "error", text);
       var results = outcome.results;
-      if (!results.length) return show("No papers match \u201c" + text.trim() + "\u201d. Try fewer or shorter words.", "none");
+      if (!results.length) return show("No papers match \u201c" + text.trim() + "\u201d. Try fewer or shorter words.", "none", text);
       var top = results.slice(0, shown), matched = matchedTerms(results);
       return self.entries(top.map(function (r) { return +r.ref; })).then(function (entries) {
         if (current !== text) return;
@@ -331,7 +336,7 @@
         more.hidden = results.length <= shown;
         more.onclick = function () { run(text, shown + PAGE_SIZE); };
         show(plural(results.length, "paper") + " found for \u201c" + text.trim() + "\u201d" +
-          (results.length > shown ? ", showing the first " + shown : "") + ".", "results");
+          (results.length > shown ? ", showing the first " + shown : "") + ".", "results", text);
         if (S.timings.firstResult === undefined) S.timings.firstResult = performance.now();
       });
     }
