@@ -111,9 +111,17 @@ def _load_mapping(
     return data, key_lines
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes a value used twice (say one date) twice, never as `&id001` / `*id001`."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump_front_matter(data: dict[str, Any], body: str) -> str:
     """Render front matter and body back into the text of a content file."""
-    head = yaml.safe_dump(
-        data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+    head = yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=None,
+        width=100,
     )
     return f"{FENCE}\n{head}{FENCE}\n{body}"
