@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -90,11 +91,19 @@ def load_paper(path: Path) -> tuple[Paper, list[Problem]]:
 
 def paper_files(papers_dir: Path) -> list[Path]:
     """The content files of a site, sorted; editor temp files are not content."""
-    if not papers_dir.is_dir():
+    try:
+        entries = list(os.scandir(papers_dir))
+    except (FileNotFoundError, NotADirectoryError):
         return []
-    return sorted(
-        p for p in papers_dir.glob("*.md") if p.is_file() and not p.name.startswith((".", "#", "~"))
+    # scandir, not Path.glob: this runs on every rebuild of `serve`, over every paper.
+    names = sorted(
+        entry.name
+        for entry in entries
+        if entry.name.endswith(".md")
+        and not entry.name.startswith((".", "#", "~"))
+        and entry.is_file()
     )
+    return [papers_dir / name for name in names]
 
 
 def load_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:

@@ -121,7 +121,11 @@ class _Dumper(yaml.SafeDumper):
 def dump_front_matter(data: dict[str, Any], body: str) -> str:
     """Render front matter and body back into the text of a content file."""
     head = yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=None,
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=None,
         width=100,
     )
     return f"{FENCE}\n{head}{FENCE}\n{body}"

@@ -23,15 +23,14 @@ class SiteGraph:
     """Normalised tag -> the tag's display name."""
     tag_slugs: dict[str, str]
     """Normalised tag -> the tag page slug."""
+    paper_tags: dict[str, tuple[Tag, ...]]
+    """Paper slug -> its tags, in the order its file lists them, without repeats."""
+    tag_table: tuple[tuple[str, str, str], ...]
+    """(normalised, display name, slug) of every tag: equal tables, equal tag naming."""
 
-    def tags_of(self, paper: Paper) -> list[Tag]:
+    def tags_of(self, paper: Paper) -> tuple[Tag, ...]:
         """The paper's tags, in the order its file lists them, without repeats."""
-        by_slug = {tag.slug: tag for tag in self.tags}
-        seen: dict[str, Tag] = {}
-        for name in paper.tags:
-            slug = self.tag_slugs[normalise_tag(name)]
-            seen.setdefault(slug, by_slug[slug])
-        return list(seen.values())
+        return self.paper_tags[paper.slug]
 
     def neighbours(self, index: int) -> tuple[Paper | None, Paper | None]:
         """(newer, older) paper next to papers[index] in the listing."""
@@ -60,7 +59,16 @@ def build_graph(papers: Sequence[Paper]) -> SiteGraph:
             key=lambda tag: tag.name.casefold(),
         )
     )
-    return SiteGraph(ordered, tags, tag_names, tag_slugs)
+    by_slug = {tag.slug: tag for tag in tags}
+    paper_tags = {
+        paper.slug: tuple(
+            by_slug[slug]
+            for slug in dict.fromkeys(tag_slugs[normalise_tag(name)] for name in paper.tags)
+        )
+        for paper in ordered
+    }
+    table = tuple(sorted((key, tag_names[key], tag_slugs[key]) for key in tag_names))
+    return SiteGraph(ordered, tags, tag_names, tag_slugs, paper_tags, table)
 
 
 def _canonical_tags(

@@ -11,6 +11,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta
+from markupsafe import Markup
 
 from sitegen.config import SiteConfig
 from sitegen.errors import ContentError, Problem
@@ -19,6 +20,7 @@ from sitegen.markdown import first_sentence, markdown_to_text, render_markdown
 from sitegen.models import Paper, Tag
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+ITEM_TEMPLATE = "_paper_item.html"
 
 
 def theme_dir() -> Path:
@@ -125,14 +127,26 @@ class Renderer:
         self._pages: dict[str, tuple[tuple[object, ...], bytes]] = {}
         self._views: dict[tuple[object, ...], PaperView] = {}
         self._template_fps: dict[str, str] = {}
+        self._config: SiteConfig | None = None
+        self._items: dict[tuple[int, str], tuple[PaperView, Markup]] = {}
+        self.env.globals["paper_item"] = self.paper_item
 
     def render_site(self, config: SiteConfig, graph: SiteGraph) -> RenderResult:
         """Every page of the site; pages whose fingerprint is unchanged are reused."""
+        if config != self._config:
+            self._pages.clear()  # every page shows the site's title and settings
+            self._config = config
         template_fps: dict[str, str] = {}
         files: dict[str, bytes] = {}
         rendered: list[str] = []
         problems: list[Problem] = []
         fresh: dict[str, tuple[tuple[object, ...], bytes]] = {}
+        # Listings embed the item template through a function, invisible to Jinja's
+        # reference scan, so every page's fingerprint carries it.
+        item_fp = self._template_fingerprint(ITEM_TEMPLATE)
+        if item_fp != self._template_fps.get(ITEM_TEMPLATE, item_fp):
+            self._items.clear()
+            self.env.cache.clear()  # type: ignore[union-attr]
         for page in _SitePages(self, config, graph).pages():
             if page.template not in template_fps:
                 template_fps[page.template] = self._template_fingerprint(page.template)
@@ -142,7 +156,7 @@ class Renderer:
                 ):
                     # Jinja's own reload check is by mtime, which a quick save can keep.
                     self.env.cache.clear()  # type: ignore[union-attr]
-            key = (template_fps[page.template], config, *page.fingerprint)
+            key = (template_fps[page.template], item_fp, *page.fingerprint)
             cached = self._pages.get(page.path)
             if cached is not None and cached[0] == key:
                 fresh[page.path] = cached
@@ -159,12 +173,22 @@ class Renderer:
         if problems:
             raise ContentError(problems)
         self._pages = fresh
-        self._template_fps = template_fps
+        self._template_fps = {**template_fps, ITEM_TEMPLATE: item_fp}
         return RenderResult(files, tuple(rendered))
 
-    def view(self, paper: Paper, graph: SiteGraph) -> PaperView:
+    def paper_item(self, view: PaperView, root: str) -> Markup:
+        """A paper's entry in a listing; rendered once per paper version and page depth."""
+        cached = self._items.get((id(view), root))
+        if cached is None or cached[0] is not view:
+            html = Markup(self.env.get_template(ITEM_TEMPLATE).render(paper=view, root=root))
+            cached = self._items[(id(view), root)] = (view, html)
+        return cached[1]
+
+    def view(
+        self, paper: Paper, graph: SiteGraph, key: tuple[object, ...] | None = None
+    ) -> PaperView:
         """The paper as templates see it; Markdown is rendered once per paper version."""
-        key = self.view_key(paper, graph)
+        key = key or self.view_key(paper, graph)
         view = self._views.get(key)
         if view is None:
             view = self._views[key] = paper_view(paper, graph)
@@ -172,7 +196,9 @@ class Renderer:
 
     @staticmethod
     def view_key(paper: Paper, graph: SiteGraph) -> tuple[object, ...]:
-        return (paper.slug, paper.digest, tuple((t.name, t.slug) for t in graph.tags_of(paper)))
+        # A view shows its tags' display names, which depend on every paper's spelling:
+        # the graph's tag table stands in for them (it rarely changes).
+        return (paper.slug, paper.digest, graph.tag_table)
 
     def has_template(self, name: str) -> bool:
         try:
@@ -217,7 +243,7 @@ class _SitePages:
         self.keys = {p.slug: Renderer.view_key(p, graph) for p in graph.papers}
 
     def view(self, paper: Paper) -> PaperView:
-        return self.renderer.view(paper, self.graph)
+        return self.renderer.view(paper, self.graph, self.keys[paper.slug])
 
     def pages(self) -> Iterator[Page]:
         graph = self.graph

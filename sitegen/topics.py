@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from slugify import slugify
 
 from sitegen.config import TopicRule
 
 
+@lru_cache(maxsize=65536)
 def normalise_tag(tag: str) -> str:
     """The identity of a tag: case, spacing and Unicode form do not make a new tag."""
     return " ".join(unicodedata.normalize("NFKC", tag).casefold().split())

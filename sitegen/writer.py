@@ -118,15 +118,22 @@ def write_site(
     """
     old = _read_manifest(out)
     new_hashes = (hash_cache or HashCache()).hashes(files)
-    foreign = _foreign_files(out, old)
-    changed = [p for p, h in new_hashes.items() if old.get(p) != h or not (out / p).is_file()]
-    removed = [p for p in old if p not in files and (out / p).exists()]
+    in_place = in_place and out.is_dir()
+    # In place, the manifest is trusted and other files are simply left alone: a
+    # rebuild of `serve` must not stat the whole output folder.
+    foreign = [] if in_place else _foreign_files(out, old)
+    changed = [
+        p
+        for p, h in new_hashes.items()
+        if old.get(p) != h or (not in_place and not (out / p).is_file())
+    ]
+    removed = [p for p in old if p not in files and (in_place or (out / p).exists())]
     report = WriteReport(
         len(changed), len(files) - len(changed), len(removed), foreign, (*changed, *removed)
     )
     if not changed and not removed and out.is_dir():
         return report
-    if in_place and out.is_dir():
+    if in_place:
         _update_in_place(out, files, changed, removed, new_hashes)
     else:
         _swap_whole(out, files, set(changed), foreign, new_hashes)
