@@ -18,7 +18,19 @@ from sitegen.frontmatter import FrontMatter, dump_front_matter, split_front_matt
 from sitegen.fsutil import atomic_write_bytes
 from sitegen.models import STATUSES, Paper, Source
 
-KNOWN_KEYS = ("title", "date", "tags", "authors", "url", "arxiv", "status", "sources")
+KNOWN_KEYS = (
+    "title",
+    "date",
+    "tags",
+    "authors",
+    "url",
+    "arxiv",
+    "doi",
+    "year",
+    "venue",
+    "status",
+    "sources",
+)
 NOTES_HEADING = re.compile(r"^##\s+notes\s*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -38,6 +50,9 @@ def parse_paper(path: Path, text: str) -> tuple[Paper, list[Problem]]:
         "authors": fields.text_list("authors"),
         "url": fields.url("url"),
         "arxiv": fields.text("arxiv"),
+        "doi": fields.text("doi"),
+        "year": fields.year("year"),
+        "venue": fields.text("venue"),
         "status": fields.status(),
         "sources": fields.sources(),
     }
@@ -151,7 +166,7 @@ def paper_to_text(paper: Paper) -> str:
     data["tags"] = list(paper.tags)
     if paper.authors:
         data["authors"] = list(paper.authors)
-    for key in ("url", "arxiv"):
+    for key in ("url", "arxiv", "doi", "year", "venue"):
         if getattr(paper, key):
             data[key] = getattr(paper, key)
     data["status"] = paper.status
@@ -210,6 +225,15 @@ class _Fields:
         value = self.text(key)
         if value is not None and not re.match(r"https?://[^\s/]+", value, re.IGNORECASE):
             self._problem(key, f"`{key}` must be a web address starting http:// or https://")
+            return None
+        return value
+
+    def year(self, key: str) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 1000 <= value <= 2999:
+            self._problem(key, f"`{key}` must be a four-digit year, not {value!r}")
             return None
         return value
 

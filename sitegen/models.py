@@ -46,6 +46,12 @@ class Paper:
     """A link to the paper, when known."""
     arxiv: str | None = None
     """The arXiv identifier, when known (e.g. `2401.01234`)."""
+    doi: str | None = None
+    """The DOI, when known (e.g. `10.1000/xyz123`)."""
+    year: int | None = None
+    """The year the paper was published, when known (BibTeX `year`)."""
+    venue: str | None = None
+    """Where it was published (BibTeX `journal` or `booktitle`), when known."""
     status: str = "to-read"
     """One of STATUSES."""
     sources: tuple[Source, ...] = ()
