@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.config import SiteConfig, load_config
-from sitegen.content import load_paper, paper_files, slug_collisions
 from sitegen.errors import ContentError, Problem
 from sitegen.graph import build_graph
-from sitegen.models import Paper
+from sitegen.papercache import PaperCache
 from sitegen.render import Renderer, theme_dir
 from sitegen.writer import (
     HashCache,
@@ -54,15 +53,18 @@ class Builder:
         self.in_place = in_place
         """Write changed files one by one (quick, for `serve`) instead of swapping the folder."""
         self._hashes = HashCache()
-        self._papers: dict[Path, tuple[tuple[int, int], Paper, list[Problem]]] = {}
+        self._papers = PaperCache()
         self._renderer: Renderer | None = None
         self._renderer_key: bool | None = None
 
-    def build(self) -> BuildResult:
+    def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
+        """Build; `changed` (absolute paths from the watcher) narrows what is re-read."""
         started = time.perf_counter()
         config = load_config(self.site_root)
         check_output_folder(self.out, self.site_root)
-        papers, warnings = self._load_papers(config)
+        papers, warnings = self._papers.load(
+            config.papers_dir, None if changed is None else self._site_paths(changed)
+        )
         graph = build_graph(papers)
         result = self._renderer_for(config).render_site(config, graph)
         files = dict(result.files)
@@ -80,36 +82,15 @@ class Builder:
             seconds=time.perf_counter() - started,
         )
 
-    def invalidate(self, paths: Iterable[Path]) -> None:
-        """Forget what was read from these files (an edit may keep size and mtime)."""
+    def _site_paths(self, paths: Iterable[Path]) -> set[Path]:
+        """Absolute watcher paths as the site's own paths (which may be relative)."""
         root = self.site_root.resolve()
-        for path in paths:
-            if path.is_absolute() and path.is_relative_to(root):
-                path = self.site_root / path.relative_to(root)
-            self._papers.pop(path, None)
-
-    def _load_papers(self, config: SiteConfig) -> tuple[list[Paper], list[Problem]]:
-        """Every paper; a file is parsed again only when its size or mtime changed."""
-        cache: dict[Path, tuple[tuple[int, int], Paper, list[Problem]]] = {}
-        problems: list[Problem] = []
-        for path in paper_files(config.papers_dir):
-            try:
-                stat = path.stat()
-                stamp = (stat.st_mtime_ns, stat.st_size)
-                cached = self._papers.get(path)
-                if cached is None or cached[0] != stamp:
-                    cached = (stamp, *load_paper(path))
-                cache[path] = cached
-            except ContentError as err:
-                problems.extend(err.problems)
-            except FileNotFoundError:
-                continue  # deleted while we were reading: the next build sees it gone
-        self._papers = cache
-        papers = [paper for _, paper, _ in cache.values()]
-        problems.extend(slug_collisions(papers))
-        if problems:
-            raise ContentError(problems)
-        return papers, [w for _, _, warnings in cache.values() for w in warnings]
+        return {
+            self.site_root / p.relative_to(root)
+            if p.is_absolute() and p.is_relative_to(root)
+            else p
+            for p in paths
+        }
 
     def _renderer_for(self, config: SiteConfig) -> Renderer:
         # A site that gains or loses its own templates/ folder needs a new loader chain.

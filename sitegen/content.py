@@ -104,6 +104,11 @@ def load_paper(path: Path) -> tuple[Paper, list[Problem]]:
     return parse_paper(path, text)
 
 
+def is_paper_name(name: str) -> bool:
+    """A content file's name: `*.md`, not an editor's hidden or lock file."""
+    return name.endswith(".md") and not name.startswith((".", "#", "~"))
+
+
 def paper_files(papers_dir: Path) -> list[Path]:
     """The content files of a site, sorted; editor temp files are not content."""
     try:
@@ -111,13 +116,7 @@ def paper_files(papers_dir: Path) -> list[Path]:
     except (FileNotFoundError, NotADirectoryError):
         return []
     # scandir, not Path.glob: this runs on every rebuild of `serve`, over every paper.
-    names = sorted(
-        entry.name
-        for entry in entries
-        if entry.name.endswith(".md")
-        and not entry.name.startswith((".", "#", "~"))
-        and entry.is_file()
-    )
+    names = sorted(entry.name for entry in entries if is_paper_name(entry.name) and entry.is_file())
     return [papers_dir / name for name in names]
 
 

@@ -9,6 +9,7 @@ import pytest
 from conftest import paper_text
 
 from sitegen.build import Builder, build
+from sitegen.errors import ContentError
 
 
 def many_papers(count: int = 12) -> dict[str, str]:
@@ -106,3 +107,24 @@ def test_incremental_output_equals_a_cold_build(make_site, tmp_path, edit):
     cold = tmp_path / "cold"
     build(site, cold)
     assert snapshot(site / "_site") == snapshot(cold)
+
+
+def test_watcher_narrowed_rebuilds_see_creations_deletions_and_keep_errors(make_site):
+    site = make_site(many_papers())
+    papers = (site / "content" / "papers").resolve()
+    builder = Builder(site)
+    builder.build()
+    (papers / "p01.md").unlink()
+    (papers / "new.md").write_text(paper_text("New one", "2026-01-01", ("nlp",)))
+    result = builder.build(changed={papers / "p01.md", papers / "new.md"})
+    assert result.papers == 12
+    assert not (site / "_site" / "papers" / "p01.html").exists()
+    assert (site / "_site" / "papers" / "new.html").is_file()
+    (papers / "bad.md").write_text("---\ntitle: [x\n---\n")
+    with pytest.raises(ContentError):
+        builder.build(changed={papers / "bad.md"})
+    # The broken file is still reported when the next change is elsewhere.
+    touch_later(papers / "p02.md", paper_text("P2 edited", "2025-01-03", ("nlp",)))
+    with pytest.raises(ContentError) as err:
+        builder.build(changed={papers / "p02.md"})
+    assert "bad.md:2" in str(err.value)

@@ -126,9 +126,8 @@ class LiveSite:
 
     def rebuild(self, changed: set[Path] | None = None) -> BuildResult | None:
         started = time.perf_counter()
-        self.builder.invalidate(changed or ())
         try:
-            result = self.builder.build()
+            result = self.builder.build(changed)
         except SiteError as err:
             message = str(err)
             print(f"Build failed; still serving the last good site:\n{message}", file=sys.stderr)

@@ -76,6 +76,8 @@ class ChangeWatcher(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
+        if event.is_directory and event.event_type == "modified":
+            return  # says only that an entry inside changed; that entry has its own event
         paths = [Path(str(event.src_path))]
         if getattr(event, "dest_path", ""):
             paths.append(Path(str(event.dest_path)))  # atomic saves rename onto the real name
