@@ -15,6 +15,7 @@ from sitegen.config import SiteConfig, load_config
 from sitegen.errors import ContentError, Problem
 from sitegen.graph import build_graph
 from sitegen.papercache import PaperCache
+from sitegen.related import RelatedCache
 from sitegen.render import Renderer, theme_dir
 from sitegen.writer import (
     HashCache,
@@ -25,6 +26,8 @@ from sitegen.writer import (
 )
 
 DEFAULT_OUT = "_site"
+CACHE_DIR = ".sitegen-cache"
+"""Per-site cache of slow results (related papers, search index), safe to delete."""
 EDITOR_TEMP_PREFIXES = (".#", "#", ".")
 EDITOR_TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload")
 
@@ -54,6 +57,7 @@ class Builder:
         """Write changed files one by one (quick, for `serve`) instead of swapping the folder."""
         self._hashes = HashCache()
         self._papers = PaperCache()
+        self._related = RelatedCache(site_root / CACHE_DIR)
         self._renderer: Renderer | None = None
         self._renderer_key: bool | None = None
 
@@ -65,7 +69,7 @@ class Builder:
         papers, warnings = self._papers.load(
             config.papers_dir, None if changed is None else self._site_paths(changed)
         )
-        graph = build_graph(papers)
+        graph = build_graph(papers, self._related.get(papers))
         result = self._renderer_for(config).render_site(config, graph)
         files = dict(result.files)
         _add_static(files, config)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sitegen.errors import ContentError, Problem
@@ -27,6 +27,8 @@ class SiteGraph:
     """Paper slug -> its tags, in the order its file lists them, without repeats."""
     tag_table: tuple[tuple[str, str, str], ...]
     """(normalised, display name, slug) of every tag: equal tables, equal tag naming."""
+    related: dict[str, tuple[Paper, ...]]
+    """Paper slug -> its most similar papers, most similar first."""
 
     def tags_of(self, paper: Paper) -> tuple[Tag, ...]:
         """The paper's tags, in the order its file lists them, without repeats."""
@@ -43,7 +45,9 @@ class SiteGraph:
         return {status: counts.get(status, 0) for status in STATUSES}
 
 
-def build_graph(papers: Sequence[Paper]) -> SiteGraph:
+def build_graph(
+    papers: Sequence[Paper], related: Mapping[str, Sequence[str]] | None = None
+) -> SiteGraph:
     """Order papers, gather tags; every collision is reported at once."""
     ordered = tuple(sorted(papers, key=lambda p: (-p.date.toordinal(), p.title.casefold(), p.slug)))
     tag_names, tag_slugs, problems = _canonical_tags(ordered)
@@ -68,7 +72,14 @@ def build_graph(papers: Sequence[Paper]) -> SiteGraph:
         for paper in ordered
     }
     table = tuple(sorted((key, tag_names[key], tag_slugs[key]) for key in tag_names))
-    return SiteGraph(ordered, tags, tag_names, tag_slugs, paper_tags, table)
+    by_paper_slug = {paper.slug: paper for paper in ordered}
+    related_papers = {
+        paper.slug: tuple(
+            by_paper_slug[s] for s in (related or {}).get(paper.slug, ()) if s in by_paper_slug
+        )
+        for paper in ordered
+    }
+    return SiteGraph(ordered, tags, tag_names, tag_slugs, paper_tags, table, related_papers)
 
 
 def _canonical_tags(

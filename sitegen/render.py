@@ -40,6 +40,17 @@ class TagLink:
 
 
 @dataclass(frozen=True, slots=True)
+class RelatedLink:
+    """A related paper as a paper page lists it."""
+
+    title: str
+    href: str
+    """Path of its page relative to the site root."""
+    shared_tags: tuple[TagLink, ...]
+    """The tags both papers carry."""
+
+
+@dataclass(frozen=True, slots=True)
 class PaperView:
     """What templates see of a paper: display-ready values, relative hrefs."""
 
@@ -274,15 +285,28 @@ class _SitePages:
     def _paper_page(self, index: int, paper: Paper) -> Page:
         newer, older = self.graph.neighbours(index)
         near = tuple((p.slug, p.title) if p else None for p in (newer, older))
+        related = self._related(paper)
         return Page(
             f"papers/{paper.slug}.html",
             "paper.html",
-            (self.keys[paper.slug], near),
+            (self.keys[paper.slug], near, related),
             lambda: {
                 "paper": self.view(paper),
                 "newer": self.view(newer) if newer else None,
                 "older": self.view(older) if older else None,
+                "related": related,
             },
+        )
+
+    def _related(self, paper: Paper) -> tuple[RelatedLink, ...]:
+        mine = {tag.slug for tag in self.graph.tags_of(paper)}
+        return tuple(
+            RelatedLink(
+                other.title,
+                f"papers/{other.slug}.html",
+                tuple(_tag_link(t) for t in self.graph.tags_of(other) if t.slug in mine),
+            )
+            for other in self.graph.related.get(paper.slug, ())
         )
 
     def _tag_page(self, tag: Tag) -> Page:
