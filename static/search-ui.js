@@ -10,8 +10,9 @@
   var S = window.SitegenSearch;
   var LAST = "0123456789abcdefghijklmnopqrstuv";
   var MORE = "wxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$";
-  var DIGIT = Object.create(null);
-  for (var d = 0; d < 32; d++) { DIGIT[LAST.charAt(d)] = [d, true]; DIGIT[MORE.charAt(d)] = [d, false]; }
+  // Char code -> digit value, +32 for the non-final digits of a varint.
+  var DIGIT = new Int8Array(128);
+  for (var d = 0; d < 32; d++) { DIGIT[LAST.charCodeAt(d)] = d; DIGIT[MORE.charCodeAt(d)] = d + 32; }
   var NO_METADATA = Object.freeze({}); // lunr copies metadata before changing it; all of ours is empty
   var PREFIX_MARK = "\u0000"; // marks the clause whose term is a prefix to expand
   var PAGE_SIZE = 20;
@@ -20,9 +21,8 @@
   function readVarints(text) {
     var out = [], value = 0;
     for (var i = 0; i < text.length; i++) {
-      var digit = DIGIT[text.charAt(i)];
-      value = value * 32 + digit[0];
-      if (digit[1]) { out.push(value); value = 0; }
+      var digit = DIGIT[text.charCodeAt(i)];
+      if (digit < 32) { out.push(value * 32 + digit); value = 0; } else value = value * 32 + digit - 32;
     }
     return out;
   }
@@ -31,9 +31,9 @@
   function readVarint(text, pos) {
     var value = 0;
     for (;;) {
-      var digit = DIGIT[text.charAt(pos++)];
-      value = value * 32 + digit[0];
-      if (digit[1]) return [value, pos];
+      var digit = DIGIT[text.charCodeAt(pos++)];
+      if (digit < 32) return [value * 32 + digit, pos];
+      value = value * 32 + digit - 32;
     }
   }
 
@@ -52,6 +52,10 @@
   /* Python's round(x, 3) for x >= 0: toFixed rounds the exact binary value, ties away from zero;
    * Python rounds ties to even. A tie at 3 decimals means x is an odd multiple of 1/16. */
   function round3(x) {
+    var scaled = x * 1000, k = Math.round(scaled);
+    // Away from a tie, x * 1000's own rounding cannot change k, and k / 1000 is the double
+    // nearest the decimal, as Python returns. Near one, do it exactly.
+    if (Math.abs(scaled - Math.floor(scaled) - 0.5) > 1e-6) return k / 1000;
     var sixteenths = x * 16;
     if (Number.isInteger(sixteenths) && sixteenths % 2 === 1) {
       var k = Math.floor(x * 1000);
@@ -60,13 +64,35 @@
     return +x.toFixed(3);
   }
 
+  // A message task, not setTimeout: nested timeouts are clamped to 4 ms each.
   function yieldToPage() {
-    return new Promise(function (resolve) { setTimeout(resolve, 0); });
+    return new Promise(function (resolve) {
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function () { resolve(); };
+      channel.port2.postMessage(null);
+    });
+  }
+
+  /* entry[field] is lunr's {ref: metadata} posting, built on first read: a query reads the
+   * postings of its few terms only, and building all of them is most of the decoding time. */
+  function lazyPosting(entry, field, scratch, start, end) {
+    var docs = new Int32Array(end - start);
+    for (var i = start; i < end; i++) docs[i - start] = scratch[i * 3 + 1];
+    Object.defineProperty(entry, field, {
+      configurable: true, enumerable: true,
+      get: function () {
+        var posting = {};
+        for (var k = 0; k < docs.length; k++) posting[docs[k]] = NO_METADATA;
+        Object.defineProperty(entry, field, { value: posting, writable: true, enumerable: true, configurable: true });
+        return posting;
+      }
+    });
   }
 
   /* Mirrors search_codec.decode (Python), in time slices so a large index never freezes the page. */
   function decodeIndex(payload) {
     var fields = payload.fields, n = payload.docs, k1 = payload.k1, b = payload.b, F = fields.length;
+    var boosts = payload.boosts;
     var lengths = payload.lengths.map(readVarints);
     var averages = lengths.map(function (perDoc) {
       var sum = 0;
@@ -78,31 +104,54 @@
     var inverted = [];
     var shards = payload.shards.slice();
 
+    // Scratch space for one term's postings (field, doc, tf), reused: no garbage per term.
+    var scratch = new Int32Array(3 * 1024);
+
     function decodeTerm(term, termIndex, text) {
-      var parts = text.split(","), perField = [], df = 0;
-      for (var f = 0; f < F; f++) {
-        var numbers = readVarints(parts[f]), pairs = [], previous = -1;
-        for (var i = 0; i < numbers.length; i++) {
-          var doc = previous + 1 + Math.floor(numbers[i] / 2);
-          var tf = numbers[i] % 2 ? numbers[++i] + 2 : 1;
-          pairs.push(doc, tf);
-          previous = doc;
+      var count = 0, field = 0, previous = -1, value = 0;
+      for (var i = 0; i < text.length; i++) {
+        var code = text.charCodeAt(i);
+        if (code === 44) { field++; previous = -1; continue; } // ","
+        var digit = DIGIT[code];
+        if (digit >= 32) { value = value * 32 + digit - 32; continue; }
+        value = value * 32 + digit;
+        if (count * 3 + 3 > scratch.length) {
+          var bigger = new Int32Array(scratch.length * 2);
+          bigger.set(scratch);
+          scratch = bigger;
         }
-        perField.push(pairs);
-        df += pairs.length / 2;
+        if (value % 2) { // tf > 1: the next varint is tf - 2
+          var tf = 0;
+          for (;;) {
+            var next = DIGIT[text.charCodeAt(++i)];
+            if (next < 32) { tf = tf * 32 + next; break; }
+            tf = tf * 32 + next - 32;
+          }
+          scratch[count * 3 + 2] = tf + 2;
+        } else {
+          scratch[count * 3 + 2] = 1;
+        }
+        previous = previous + 1 + Math.floor(value / 2);
+        scratch[count * 3] = field;
+        scratch[count * 3 + 1] = previous;
+        count++;
+        value = 0;
       }
-      var x = (n - df + 0.5) / (df + 0.5), idf = Math.log(1 + Math.abs(x)); // lunr.idf
-      var entry = {};
-      for (var g = 0; g < F; g++) {
-        var posting = {}, list = perField[g], boost = payload.boosts[g];
-        for (var j = 0; j < list.length; j += 2) {
-          var docRef = list[j], freq = list[j + 1], len = lengths[g][docRef];
-          posting[docRef] = NO_METADATA;
-          var score = idf * ((k1 + 1) * freq) / (k1 * (1 - b + b * (len / averages[g])) + freq);
-          score *= boost;
-          vectors[docRef * F + g].push(termIndex, round3(score));
-        }
-        entry[fields[g]] = posting;
+      var x = (n - count + 0.5) / (count + 0.5), idf = Math.log(1 + Math.abs(x)); // lunr.idf
+      var entry = {}, start = 0;
+      for (var f = 0; f < F; f++) {
+        var end = start;
+        while (end < count && scratch[end * 3] === f) end++;
+        if (end === start) entry[fields[f]] = {};
+        else lazyPosting(entry, fields[f], scratch, start, end);
+        start = end;
+      }
+      for (var j = 0; j < count; j++) {
+        var g = scratch[j * 3], docRef = scratch[j * 3 + 1], freq = scratch[j * 3 + 2];
+        var len = lengths[g][docRef];
+        var score = idf * ((k1 + 1) * freq) / (k1 * (1 - b + b * (len / averages[g])) + freq);
+        score *= boosts[g];
+        vectors[docRef * F + g].push(termIndex, round3(score));
       }
       entry._index = termIndex;
       inverted.push([term, entry]);
