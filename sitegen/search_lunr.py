@@ -11,7 +11,7 @@ byte-identical to stock lunr.py's on the seeds and on synthetic papers.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -139,22 +139,23 @@ class FastBuilder(Builder):  # type: ignore[misc]
         return terms
 
     def _add_field(self, doc_ref: str, field_name: str, terms: list[str]) -> None:
-        # Mirrors Builder.add: same dict insertion orders, so the same `_index` per term.
+        # Builder.add's structures, walking each distinct term once. Counter keeps first-occurrence
+        # order, so new terms get the same `_index` as lunr gives them.
         field_ref = str(FieldRef(doc_ref, field_name))
-        field_terms: defaultdict[str, int] = defaultdict(int)
+        field_terms = Counter(terms)
         self.field_term_frequencies[field_ref] = field_terms
         self.field_lengths[field_ref] = len(terms)
         inverted = self.inverted_index
-        for term in terms:
-            field_terms[term] += 1
+        for term in field_terms:
             posting = inverted.get(term)
             if posting is None:
                 posting = {name: {} for name in self._fields}
                 posting["_index"] = self.term_index
                 self.term_index += 1
                 inverted[term] = posting
-            if doc_ref not in posting[field_name]:
-                posting[field_name][doc_ref] = defaultdict(list)
+            # lunr stores a defaultdict(list) of whitelisted metadata; none is whitelisted here,
+            # and an empty dict serializes the same.
+            posting[field_name][doc_ref] = {}
 
     def _create_field_vectors(self) -> None:
         # Builder's arithmetic, operation for operation (floats must match to the last bit);
