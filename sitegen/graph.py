@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sitegen.errors import ContentError, Problem
-from sitegen.models import STATUSES, Paper, Tag
-from sitegen.topics import normalise_tag, tag_slug
+from sitegen.models import STATUSES, Author, Paper, Tag
+from sitegen.topics import author_slug, normalise_tag, tag_slug
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,10 @@ class SiteGraph:
     """(normalised, display name, slug) of every tag: equal tables, equal tag naming."""
     related: dict[str, tuple[Paper, ...]]
     """Paper slug -> its most similar papers, most similar first."""
+    authors: tuple[Author, ...]
+    """Every author, by name."""
+    author_slugs: dict[str, str]
+    """Author name as written in a paper -> the author page slug."""
 
     def tags_of(self, paper: Paper) -> tuple[Tag, ...]:
         """The paper's tags, in the order its file lists them, without repeats."""
@@ -79,7 +83,36 @@ def build_graph(
         )
         for paper in ordered
     }
-    return SiteGraph(ordered, tags, tag_names, tag_slugs, paper_tags, table, related_papers)
+    authors, author_slugs = _gather_authors(ordered)
+    return SiteGraph(
+        ordered,
+        tags,
+        tag_names,
+        tag_slugs,
+        paper_tags,
+        table,
+        related_papers,
+        authors,
+        author_slugs,
+    )
+
+
+def _gather_authors(papers: Sequence[Paper]) -> tuple[tuple[Author, ...], dict[str, str]]:
+    """One Author per slug: "José García" and "Jose Garcia" are taken to be one person."""
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    members: dict[str, list[Paper]] = defaultdict(list)
+    slugs: dict[str, str] = {}
+    for paper in papers:
+        for name in dict.fromkeys(paper.authors):
+            slug = slugs.setdefault(name, author_slug(name))
+            spellings[slug][name] += 1
+            if not members[slug] or members[slug][-1] is not paper:
+                members[slug].append(paper)
+    authors = [
+        Author(min(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0], slug, tuple(group))
+        for slug, group in members.items()
+    ]
+    return tuple(sorted(authors, key=lambda a: (a.name.casefold(), a.slug))), slugs
 
 
 def _canonical_tags(

@@ -76,3 +76,15 @@ class Tag:
     """URL-safe form; the tag's page is `tags/<slug>.html`."""
     papers: tuple[Paper, ...]
     """Papers with this tag, newest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """A person who wrote papers of the reading list."""
+
+    name: str
+    """The name as shown (its most common spelling)."""
+    slug: str
+    """URL-safe form; the author's page is `authors/<slug>.html`."""
+    papers: tuple[Paper, ...]
+    """Their papers, newest first."""

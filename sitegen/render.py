@@ -17,7 +17,7 @@ from sitegen.config import SiteConfig
 from sitegen.errors import ContentError, Problem
 from sitegen.graph import SiteGraph
 from sitegen.markdown import first_sentence, markdown_to_text, render_markdown
-from sitegen.models import Paper, Tag
+from sitegen.models import Author, Paper, Tag
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ITEM_TEMPLATE = "_paper_item.html"
@@ -60,7 +60,8 @@ class PaperView:
     """Path of the paper page relative to the site root."""
     date: dt.date
     status: str
-    authors: tuple[str, ...]
+    authors: tuple[TagLink, ...]
+    """Each author as the paper writes the name, linking to their page (count unused)."""
     url: str | None
     arxiv: str | None
     tags: tuple[TagLink, ...]
@@ -99,7 +100,10 @@ def paper_view(paper: Paper, graph: SiteGraph) -> PaperView:
         href=f"papers/{paper.slug}.html",
         date=paper.date,
         status=paper.status,
-        authors=paper.authors,
+        authors=tuple(
+            TagLink(name, f"authors/{graph.author_slugs[name]}.html", 0)
+            for name in dict.fromkeys(paper.authors)
+        ),
         url=paper.url,
         arxiv=paper.arxiv,
         tags=tags,
@@ -278,6 +282,7 @@ class _SitePages:
         )
         for tag in graph.tags:
             yield self._tag_page(tag)
+        yield from self._author_pages()
         yield Page("404.html", "404.html", (), dict)
         if self.renderer.has_template("search.html"):
             yield Page("search.html", "search.html", (), dict)
@@ -317,6 +322,22 @@ class _SitePages:
             (tag.name, members),
             lambda: {"tag": _tag_link(tag), "papers": [self.view(p) for p in tag.papers]},
         )
+
+    def _author_pages(self) -> Iterator[Page]:
+        authors = [
+            TagLink(a.name, f"authors/{a.slug}.html", len(a.papers)) for a in self.graph.authors
+        ]
+        yield Page(
+            "authors/index.html", "authors.html", (tuple(authors),), lambda: {"authors": authors}
+        )
+        for author, link in zip(self.graph.authors, authors, strict=True):
+            members = tuple(self.keys[p.slug] for p in author.papers)
+            yield Page(
+                link.href, "author.html", (link, members), self._author_context(author, link)
+            )
+
+    def _author_context(self, author: Author, link: TagLink) -> Callable[[], dict[str, Any]]:
+        return lambda: {"author": link, "papers": [self.view(p) for p in author.papers]}
 
     def _tag_fp(self) -> tuple[object, ...]:
         return tuple((t.name, t.slug, len(t.papers)) for t in self.graph.tags)

@@ -23,6 +23,11 @@ def tag_slug(tag: str) -> str:
     return slugify(normalise_tag(tag), max_length=80, word_boundary=True) or "tag"
 
 
+def author_slug(name: str) -> str:
+    """The URL slug of an author page, `authors/<slug>.html`."""
+    return slugify(name, max_length=80, word_boundary=True) or "author"
+
+
 @cache
 def _rule_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = []

@@ -176,3 +176,29 @@ def test_failed_build_keeps_the_last_good_output(make_site):
     assert f"{site / 'content' / 'papers' / 'broken.md'}:2:" in run.err
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_authors_get_pages_linked_from_their_papers(make_site):
+    site = make_site(
+        {
+            "a": "---\ntitle: First\ndate: 2025-01-01\nauthors: [José García, Ann Lee]\n---\nA.\n",
+            "b": "---\ntitle: Second\ndate: 2025-01-02\nauthors: [Jose Garcia]\n---\nB.\n",
+            "c": "---\ntitle: Third\ndate: 2025-01-03\nauthors: [José García]\n---\nC.\n",
+        }
+    )
+    out = build_ok(site)
+    index = read_html(out / "authors" / "index.html")
+    listing = {li.a.get_text(): li.select_one(".count").get_text() for li in index.select("li")}
+    assert listing == {"Ann Lee": "1", "José García": "3"}  # one person, most common spelling
+    page = read_html(out / "papers" / "a.html")
+    links = [(a.get_text(), a["href"]) for a in page.select(".authors a")]
+    assert links == [
+        ("José García", "../authors/jose-garcia.html"),
+        ("Ann Lee", "../authors/ann-lee.html"),
+    ]
+    author = read_html(out / "authors" / "jose-garcia.html")
+    assert [a.get_text() for a in author.select(".paper-item-title a")] == [
+        "Third",
+        "Second",
+        "First",
+    ]

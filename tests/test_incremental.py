@@ -11,14 +11,31 @@ from conftest import paper_text
 from sitegen.build import Builder, build
 from sitegen.errors import ContentError
 
+WORDS = [
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliet",
+    "kilo",
+    "lima",
+]
+
 
 def many_papers(count: int = 12) -> dict[str, str]:
+    # No two papers share a word, so no paper is "related" to another: an edit's reach
+    # is then exactly the pages that show the edited paper.
     return {
         f"p{i:02d}": paper_text(
-            f"Paper {i}",
+            f"Paper{i} {WORDS[i]}",
             f"2025-01-{i + 1:02d}",
             ("vision",) if i % 2 else ("nlp",),
-            f"Abstract {i}. More.",
+            f"Abstract{i} {WORDS[i]}x.",
         )
         for i in range(count)
     }
@@ -46,7 +63,9 @@ def test_one_paper_edit_re_renders_only_the_pages_that_show_it(make_site):
     first = builder.build()
     assert len(first.rendered) == first.pages
     paper = site / "content" / "papers" / "p05.md"
-    touch_later(paper, paper.read_text().replace("Abstract 5.", "Abstract five, edited."))
+    touch_later(
+        paper, paper.read_text().replace("Abstract5 foxtrotx.", "Abstract5 foxtrotx edited.")
+    )
     second = builder.build()
     assert set(second.rendered) == {"papers/p05.html", "index.html", "tags/vision.html"}
     assert "edited" in (site / "_site" / "papers" / "p05.html").read_text()
@@ -57,7 +76,7 @@ def test_title_edit_also_re_renders_the_neighbours(make_site):
     builder = Builder(site)
     builder.build()
     paper = site / "content" / "papers" / "p05.md"
-    touch_later(paper, paper.read_text().replace("Paper 5", "Paper Five"))
+    touch_later(paper, paper.read_text().replace("Paper5 foxtrot", "Paper5 Foxtrot renamed"))
     rendered = set(builder.build().rendered)
     assert rendered == {
         "papers/p05.html",
