@@ -1,0 +1,272 @@
+"""Atom feeds (site-wide and per tag), sitemap.xml and robots.txt: SiteGraph -> bytes.
+
+Pure: no I/O. XML is built with ElementTree, never by pasting user text into markup, and
+every text value passes through `clean_text` (XML 1.0 forbids most control characters and
+ElementTree does not check). Same input, same bytes: no clock is read, so incremental
+builds see an unchanged feed as unchanged.
+
+Without a base URL the feeds fall back to relative links and `tag:` ids, and no sitemap is
+written; `feed_warnings` says so (feed readers and crawlers need absolute URLs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from sitegen.config import SiteConfig
+from sitegen.graph import SiteGraph
+from sitegen.markdown import render_markdown
+from sitegen.meta import (
+    absolute_url,
+    clean_text,
+    one_line,
+    paper_path,
+    plain_summary,
+    site_base,
+)
+from sitegen.models import Paper
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+FEED_SIZE = 50
+"""Newest papers per feed."""
+SUMMARY_LIMIT = 300
+"""Longest entry summary, in characters."""
+DEFAULT_EXTRA_PAGES = ("search.html",)
+"""Pages besides index, papers and tags that the default theme writes."""
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+"""`updated` of a feed with no papers: any fixed instant keeps the bytes stable."""
+# RFC 4151 tag URIs need an authority; a site without base_url has none, and `.invalid`
+# (RFC 2606) can never be anyone's domain, so these ids cannot clash with real ones.
+TAG_AUTHORITY = "sitegen.invalid,2000"
+
+
+def feed_warnings(config: SiteConfig) -> list[str]:
+    """What the feeds, sitemap and robots.txt lose with this config, and how to fix it."""
+    fix = 'set base_url in site.toml to the address the site is published at ("https://…/")'
+    raw = config.base_url.strip()
+    if not raw:
+        return [
+            "no base_url: feed.xml uses relative links, which many feed readers cannot "
+            f"follow, and sitemap.xml is not written (sitemaps need absolute URLs); {fix}"
+        ]
+    base = site_base(config)
+    if base is None:
+        return [
+            f"base_url {config.base_url!r} is not an absolute http(s) URL: it is ignored, "
+            f"feed links are relative and sitemap.xml is not written; {fix}"
+        ]
+    return []
+
+
+def feed_files(
+    config: SiteConfig,
+    graph: SiteGraph,
+    updated: dt.datetime | None = None,
+    extra_pages: Sequence[str] = DEFAULT_EXTRA_PAGES,
+) -> dict[str, bytes]:
+    """feed.xml, tags/<slug>.xml per tag, sitemap.xml (only with a base URL) and robots.txt.
+
+    `updated` overrides every feed's <updated> (default: its newest paper's date).
+    `extra_pages` are further pages for the sitemap, relative to the site root (the
+    default theme's search page; pass authors pages etc. here, with "search.html").
+    """
+    links = Links(site_base(config), _site_key(config))
+    files = {"feed.xml": site_feed(config, graph, links, updated)}
+    for tag in graph.tags:
+        feed = FeedSpec(
+            path=f"tags/{tag.slug}.xml",
+            title=f"{config.title}: {tag.name}",
+            alternate=f"tags/{tag.slug}.html",
+        )
+        files[feed.path] = atom_feed(config, graph, feed, tag.papers, links, updated)
+    if links.base is not None:
+        files["sitemap.xml"] = sitemap(graph, links.base, extra_pages)
+    files["robots.txt"] = robots_txt(links.base)
+    return files
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Turns site-relative paths into feed hrefs and ids."""
+
+    base: str | None
+    """The site's absolute base URL ending in '/', or None for relative links."""
+    site_key: str
+    """Names the site inside `tag:` ids when there is no base URL."""
+
+    def href(self, path: str, feed_path: str) -> str:
+        """Link to `path` from the feed at `feed_path`: absolute, else relative to the feed."""
+        if self.base is not None:
+            return absolute_url(self.base, path)
+        folder = posixpath.dirname(feed_path) or "."
+        return quote(posixpath.relpath(path, folder), safe="/")
+
+    def id(self, path: str) -> str:
+        """A permanent id for the thing at `path` (a paper page, a feed)."""
+        if self.base is not None:
+            return absolute_url(self.base, path)
+        return f"tag:{TAG_AUTHORITY}:{self.site_key}/{quote(path, safe='/')}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One feed file."""
+
+    path: str
+    """Where the feed is written, relative to the site root."""
+    title: str
+    alternate: str
+    """The HTML page the feed mirrors, relative to the site root."""
+
+
+def site_feed(
+    config: SiteConfig, graph: SiteGraph, links: Links, updated: dt.datetime | None = None
+) -> bytes:
+    """feed.xml: the newest papers of the whole site."""
+    spec = FeedSpec("feed.xml", config.title, "index.html")
+    return atom_feed(config, graph, spec, graph.papers, links, updated)
+
+
+def atom_feed(
+    config: SiteConfig,
+    graph: SiteGraph,
+    spec: FeedSpec,
+    papers: Sequence[Paper],
+    links: Links,
+    updated: dt.datetime | None = None,
+) -> bytes:
+    """An Atom 1.0 document (RFC 4287) of the newest FEED_SIZE of `papers` (newest first)."""
+    newest = tuple(papers[:FEED_SIZE])
+    feed = ET.Element("feed", {"xmlns": ATOM_NS})
+    if config.language.strip():
+        feed.set(f"{{{XML_NS}}}lang", clean_text(config.language.strip()))
+    _text(feed, "id", links.id(spec.path))
+    _text(feed, "title", one_line(spec.title), type="text")
+    if config.description.strip():
+        _text(feed, "subtitle", config.description, type="text")
+    _text(feed, "updated", _timestamp(updated or _newest_day(newest)))
+    # RFC 4287 4.1.1: a feed needs an author unless every entry has one; the site is it.
+    _author(feed, one_line(config.title) or "Reading list")
+    self_href = links.href(spec.path, spec.path)
+    ET.SubElement(feed, "link", {"rel": "self", "type": "application/atom+xml", "href": self_href})
+    alternate = links.href(spec.alternate, spec.path)
+    ET.SubElement(feed, "link", {"rel": "alternate", "type": "text/html", "href": alternate})
+    _text(feed, "generator", "sitegen")
+    for paper in newest:
+        feed.append(_entry(graph, paper, links, spec.path))
+    return _serialise(feed)
+
+
+def _entry(graph: SiteGraph, paper: Paper, links: Links, feed_path: str) -> ET.Element:
+    entry = ET.Element("entry")
+    page = paper_path(paper)
+    _text(entry, "id", links.id(page))
+    _text(entry, "title", one_line(paper.title), type="text")
+    day = _timestamp(_midnight(paper.date))
+    _text(entry, "published", day)
+    _text(entry, "updated", day)
+    href = links.href(page, feed_path)
+    ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": href})
+    for name in paper.authors:
+        if one_line(name):
+            _author(entry, name)
+    for tag in graph.tags_of(paper):
+        ET.SubElement(entry, "category", {"term": one_line(tag.name)})
+    summary = plain_summary(paper.abstract, SUMMARY_LIMIT)
+    if summary:
+        _text(entry, "summary", summary, type="text")
+    content = _text(entry, "content", render_markdown(paper.abstract), type="html")
+    # Relative links in an abstract resolve against the paper's page, as on the site
+    # (a relative xml:base is itself resolved against the feed's own URL).
+    content.set(f"{{{XML_NS}}}base", href)
+    return entry
+
+
+def sitemap(graph: SiteGraph, base: str, extra_pages: Iterable[str] = ()) -> bytes:
+    """sitemap.xml (sitemaps.org 0.9): every page the build writes, absolute, paper pages
+    with the paper's date as <lastmod>. 404.html is left out: it is not a page to index."""
+    urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    for path, lastmod in _site_pages(graph, extra_pages).items():
+        url = ET.SubElement(urlset, "url")
+        _text(url, "loc", absolute_url(base, path))
+        if lastmod is not None:
+            _text(url, "lastmod", lastmod.isoformat())
+    return _serialise(urlset)
+
+
+def _site_pages(graph: SiteGraph, extra_pages: Iterable[str]) -> dict[str, dt.date | None]:
+    pages: dict[str, dt.date | None] = {"index.html": None}
+    pages.update((paper_path(paper), paper.date) for paper in graph.papers)
+    pages["tags/index.html"] = None
+    pages.update((f"tags/{tag.slug}.html", None) for tag in graph.tags)
+    for path in extra_pages:
+        if path.startswith("/") or "://" in path or ".." in path.split("/"):
+            raise ValueError(f"sitemap page {path!r} must be relative to the site root")
+        pages.setdefault(path, None)
+    return pages
+
+
+def robots_txt(base: str | None) -> bytes:
+    """Let every crawler in; point them at the sitemap when there is one."""
+    lines = ["User-agent: *", "Allow: /"]
+    if base is None:
+        return _lines(lines)
+    # site_base() refuses whitespace, so the URL cannot start a line of its own.
+    lines.append(f"Sitemap: {absolute_url(base, 'sitemap.xml')}")
+    parts = urlsplit(base)
+    if parts.path not in ("", "/"):
+        # Said here, not as a build warning: a site under a sub-path is correct as it is,
+        # and a warning on every build would teach people to ignore warnings.
+        root = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        lines[:0] = [
+            f"# Crawlers read robots.txt only at {root}, not in {parts.path}:",
+            "# copy the Sitemap line below into that file for them to find it.",
+        ]
+    return _lines(lines)
+
+
+def _lines(lines: Sequence[str]) -> bytes:
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attrs)
+    element.text = clean_text(text)
+    return element
+
+
+def _author(parent: ET.Element, name: str) -> None:
+    _text(ET.SubElement(parent, "author"), "name", one_line(name))
+
+
+def _serialise(root: ET.Element) -> bytes:
+    ET.indent(root, space="  ")
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return body + b"\n"
+
+
+def _newest_day(papers: Sequence[Paper]) -> dt.datetime:
+    return _midnight(max(p.date for p in papers)) if papers else EPOCH
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _timestamp(moment: dt.datetime) -> str:
+    """RFC 3339 in UTC, whole seconds; a naive datetime is taken to be UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _site_key(config: SiteConfig) -> str:
+    """The site's title, percent-encoded for a `tag:` id (ids stay put while it does)."""
+    return quote(one_line(config.title) or "site", safe="")
