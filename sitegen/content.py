@@ -70,6 +70,7 @@ def parse_paper(path: Path, text: str) -> tuple[Paper, list[Problem]]:
         notes=notes,
         path=path,
         body_line=head.body_line,
+        notes_line=head.body_line + notes_offset(head.body),
         digest=hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(),
         extra=extra,
         **paper_fields,
@@ -83,6 +84,15 @@ def split_body(body: str) -> tuple[str, str]:
     if not match:
         return body.strip(), ""
     return body[: match.start()].strip(), body[match.end() :].strip()
+
+
+def notes_offset(body: str) -> int:
+    """How many lines into the body the (stripped) notes text starts."""
+    match = NOTES_HEADING.search(body)
+    if not match:
+        return body.count("\n")
+    rest = body[match.end() :]
+    return body.count("\n", 0, match.end()) + rest[: len(rest) - len(rest.lstrip())].count("\n")
 
 
 def load_paper(path: Path) -> tuple[Paper, list[Problem]]:

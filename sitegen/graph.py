@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sitegen.errors import ContentError, Problem
 from sitegen.models import STATUSES, Author, Paper, Tag
 from sitegen.topics import author_slug, normalise_tag, tag_slug
+from sitegen.wikilinks import PaperLinks, resolve_links
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,8 @@ class SiteGraph:
     """Every author, by name."""
     author_slugs: dict[str, str]
     """Author name as written in a paper -> the author page slug."""
+    links: PaperLinks
+    """`[[...]]` links between papers' notes, both ways."""
 
     def tags_of(self, paper: Paper) -> tuple[Tag, ...]:
         """The paper's tags, in the order its file lists them, without repeats."""
@@ -55,6 +58,8 @@ def build_graph(
     """Order papers, gather tags; every collision is reported at once."""
     ordered = tuple(sorted(papers, key=lambda p: (-p.date.toordinal(), p.title.casefold(), p.slug)))
     tag_names, tag_slugs, problems = _canonical_tags(ordered)
+    links, link_problems = resolve_links(ordered)
+    problems.extend(link_problems)
     if problems:
         raise ContentError(problems)
     members: dict[str, list[Paper]] = defaultdict(list)
@@ -94,6 +99,7 @@ def build_graph(
         related_papers,
         authors,
         author_slugs,
+        links,
     )
 
 

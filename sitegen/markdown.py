@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+
+from sitegen.wikilinks import WIKILINK, LinkTarget, link_key
 
 
 @lru_cache(maxsize=1)
@@ -14,13 +18,35 @@ def markdown_renderer() -> MarkdownIt:
     # javascript:, vbscript:, file: and non-image data: links.
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     md.enable(["linkify", "table", "strikethrough"])
+    md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     return md
 
 
-def render_markdown(text: str) -> str:
-    """Markdown -> HTML (safe to embed: user HTML is escaped)."""
-    html: str = markdown_renderer().render(text)
+def render_markdown(text: str, links: Mapping[str, LinkTarget] | None = None) -> str:
+    """Markdown -> HTML (safe to embed: user HTML is escaped).
+
+    `links` resolves `[[slug]]` / `[[Title]]` to sibling paper pages (`<slug>.html`).
+    """
+    html: str = markdown_renderer().render(text, {"wikilinks": links or {}})
     return html
+
+
+def _wikilink_rule(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("[[", state.pos):
+        return False
+    match = WIKILINK.match(state.src, state.pos)
+    if match is None:
+        return False
+    target = state.env.get("wikilinks", {}).get(link_key(match.group(1)))
+    if not silent:
+        if target is None:  # the build reports it; rendering shows the text as written
+            state.push("text", "", 0).content = match.group(0)
+        else:
+            state.push("link_open", "a", 1).attrs = {"href": f"{target.slug}.html"}
+            state.push("text", "", 0).content = target.title
+            state.push("link_close", "a", -1)
+    state.pos = match.end()
+    return True
 
 
 def markdown_to_text(text: str) -> str:

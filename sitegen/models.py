@@ -60,6 +60,8 @@ class Paper:
     """The content file it was read from (None for papers not yet written)."""
     body_line: int = 1
     """The 1-based line of the file where the Markdown body starts."""
+    notes_line: int = 1
+    """The 1-based line of the file where the notes text starts."""
     digest: str = ""
     """Fingerprint of the content file's text: equal digests, equal papers."""
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)

@@ -109,7 +109,7 @@ def paper_view(paper: Paper, graph: SiteGraph) -> PaperView:
         tags=tags,
         summary=first_sentence(markdown_to_text(paper.abstract)),
         abstract_html=render_markdown(paper.abstract),
-        notes_html=render_markdown(paper.notes) if paper.notes.strip() else "",
+        notes_html=render_markdown(paper.notes, graph.links.index) if paper.notes.strip() else "",
     )
 
 
@@ -213,7 +213,7 @@ class Renderer:
     def view_key(paper: Paper, graph: SiteGraph) -> tuple[object, ...]:
         # A view shows its tags' display names, which depend on every paper's spelling:
         # the graph's tag table stands in for them (it rarely changes).
-        return (paper.slug, paper.digest, graph.tag_table)
+        return (paper.slug, paper.digest, graph.tag_table, graph.links.outgoing[paper.slug])
 
     def has_template(self, name: str) -> bool:
         try:
@@ -291,15 +291,20 @@ class _SitePages:
         newer, older = self.graph.neighbours(index)
         near = tuple((p.slug, p.title) if p else None for p in (newer, older))
         related = self._related(paper)
+        cited_by = tuple(
+            RelatedLink(p.title, f"papers/{p.slug}.html", ())
+            for p in self.graph.links.incoming.get(paper.slug, ())
+        )
         return Page(
             f"papers/{paper.slug}.html",
             "paper.html",
-            (self.keys[paper.slug], near, related),
+            (self.keys[paper.slug], near, related, cited_by),
             lambda: {
                 "paper": self.view(paper),
                 "newer": self.view(newer) if newer else None,
                 "older": self.view(older) if older else None,
                 "related": related,
+                "cited_by": cited_by,
             },
         )
 

@@ -202,3 +202,34 @@ def test_authors_get_pages_linked_from_their_papers(make_site):
         "Second",
         "First",
     ]
+
+
+def test_notes_link_papers_and_targets_list_who_cites_them(make_site):
+    site = make_site(
+        {
+            "a": paper_text(
+                "Attention is all", "2025-01-01", notes="Builds on [[b]] and [[the BASE paper]]."
+            ),
+            "b": paper_text("The base paper", "2025-01-02", notes="Code: `[[not-a-link]]`"),
+            "c": paper_text("Unrelated", "2025-01-03"),
+        }
+    )
+    out = build_ok(site)
+    notes = read_html(out / "papers" / "a.html").select_one(".notes")
+    assert [(a.get_text(), a["href"]) for a in notes.find_all("a")] == [
+        ("The base paper", "b.html"),
+        ("The base paper", "b.html"),
+    ]
+    cited = read_html(out / "papers" / "b.html").select(".cited-by a")
+    assert [(a.get_text(), a["href"]) for a in cited] == [("Attention is all", "../papers/a.html")]
+    assert not read_html(out / "papers" / "c.html").select(".cited-by")
+
+
+def test_unknown_note_link_is_an_error_at_its_line(make_site):
+    site = make_site({"a": paper_text("A", notes="First line.\n\nSee [[missing-paper]].")})
+    run = run_sitegen("build", "--site", site)
+    assert run.code == 1
+    path = site / "content" / "papers" / "a.md"
+    lines = path.read_text().split("\n")
+    line = next(i for i, text in enumerate(lines, 1) if "missing-paper" in text)
+    assert f"{path}:{line}: [[missing-paper]] links to no paper" in run.err

@@ -1,0 +1,85 @@
+"""`[[slug]]` and `[[Exact title]]` in notes: links between papers, and their backlinks."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sitegen.errors import Problem
+from sitegen.models import Paper
+
+WIKILINK = re.compile(r"\[\[([^\[\]\n]+)\]\]")
+_CODE_SPAN = re.compile(r"(`+)[^`]*?\1")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTarget:
+    """Where a `[[...]]` points."""
+
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaperLinks:
+    """The links between papers found in notes."""
+
+    index: dict[str, LinkTarget]
+    """Link key (slug, or case-folded title) -> target."""
+    outgoing: dict[str, tuple[LinkTarget, ...]]
+    """Paper slug -> the papers its notes link to, in order."""
+    incoming: dict[str, tuple[Paper, ...]]
+    """Paper slug -> the papers whose notes link to it, newest first."""
+
+
+def link_key(text: str) -> str:
+    """What `[[text]]` is looked up by: case and spacing do not matter."""
+    return " ".join(text.split()).casefold()
+
+
+def find_wikilinks(notes: str) -> list[tuple[str, int]]:
+    """(target text, 0-based line within the notes) of every `[[...]]` outside code."""
+    found = []
+    in_fence = False
+    for number, line in enumerate(notes.split("\n")):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence or line.startswith(("    ", "\t")):
+            continue
+        for match in WIKILINK.finditer(_CODE_SPAN.sub("", line)):
+            found.append((match.group(1).strip(), number))
+    return found
+
+
+def resolve_links(papers: Sequence[Paper]) -> tuple[PaperLinks, list[Problem]]:
+    """Resolve every paper's `[[...]]` links; an unknown target is a Problem at its line."""
+    index: dict[str, LinkTarget] = {}
+    for paper in papers:
+        index.setdefault(link_key(paper.title), LinkTarget(paper.slug, paper.title))
+    for paper in papers:  # a slug wins over a title that happens to read the same
+        index[link_key(paper.slug)] = LinkTarget(paper.slug, paper.title)
+    outgoing: dict[str, tuple[LinkTarget, ...]] = {}
+    incoming: dict[str, list[Paper]] = defaultdict(list)
+    problems = []
+    for paper in papers:
+        targets: dict[str, LinkTarget] = {}
+        for text, line in find_wikilinks(paper.notes):
+            target = index.get(link_key(text))
+            if target is None:
+                problems.append(
+                    Problem(
+                        paper.path,
+                        paper.notes_line + line,
+                        f"[[{text}]] links to no paper: use a paper's slug or exact title",
+                    )
+                )
+            elif target.slug != paper.slug:
+                targets.setdefault(target.slug, target)
+        outgoing[paper.slug] = tuple(targets.values())
+        for slug in targets:
+            incoming[slug].append(paper)
+    return PaperLinks(index, outgoing, {k: tuple(v) for k, v in incoming.items()}), problems
