@@ -13,10 +13,13 @@ from pathlib import Path
 
 from sitegen.config import SiteConfig, load_config
 from sitegen.errors import ContentError, Problem
+from sitegen.feeds import feed_files, feed_warnings
 from sitegen.graph import build_graph
+from sitegen.models import Paper
 from sitegen.papercache import PaperCache
 from sitegen.related import RelatedCache
 from sitegen.render import Renderer, theme_dir
+from sitegen.search import build_search_assets
 from sitegen.writer import (
     HashCache,
     WriteReport,
@@ -60,18 +63,39 @@ class Builder:
         self._related = RelatedCache(site_root / CACHE_DIR)
         self._renderer: Renderer | None = None
         self._renderer_key: bool | None = None
+        self._search_files: dict[str, bytes] = {}
+        self._search_input: tuple[Paper, ...] | None = None
+        self.deferred = False
+        """True while related papers or the search index lag behind the pages."""
 
-    def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
-        """Build; `changed` (absolute paths from the watcher) narrows what is re-read."""
+    def build(self, changed: Iterable[Path] | None = None, defer_slow: bool = False) -> BuildResult:
+        """Build; `changed` (absolute paths from the watcher) narrows what is re-read.
+
+        `defer_slow` (for `serve`) keeps the last related papers and search index when they
+        would have to be recomputed, so the edited page is fresh at once; `deferred` then
+        says a later `build(changed=(), ...)` will bring them up to date.
+        """
         started = time.perf_counter()
         config = load_config(self.site_root)
         check_output_folder(self.out, self.site_root)
         papers, warnings = self._papers.load(
             config.papers_dir, None if changed is None else self._site_paths(changed)
         )
-        graph = build_graph(papers, self._related.get(papers))
+        related, fresh = self._related.peek(papers)
+        if not fresh and not defer_slow:
+            related, fresh = self._related.get(papers), True
+        graph = build_graph(papers, related)
         result = self._renderer_for(config).render_site(config, graph)
         files = dict(result.files)
+        pages = sorted(p for p in files if p.endswith(".html") and p != "404.html")
+        files.update(feed_files(config, graph, extra_pages=pages))
+        warnings = warnings + [Problem(config.source_path, None, m) for m in feed_warnings(config)]
+        if defer_slow:
+            self.deferred = not fresh or self._search_input != graph.papers
+        else:
+            self._search_files = build_search_assets(graph.papers, self.site_root / CACHE_DIR)
+            self._search_input, self.deferred = graph.papers, False
+        files.update(self._search_files)
         _add_static(files, config)
         with output_lock(self.out):
             report = write_site(self.out, files, in_place=self.in_place, hash_cache=self._hashes)

@@ -86,15 +86,24 @@ class RelatedCache:
         self._value: dict[str, tuple[str, ...]] = {}
 
     def get(self, papers: Sequence[Paper]) -> dict[str, tuple[str, ...]]:
+        value, fresh = self.peek(papers)
+        if fresh:
+            return value
+        value = compute_related(papers)
+        self._write(corpus_key(papers), value)
+        self._key, self._value = corpus_key(papers), value
+        return value
+
+    def peek(self, papers: Sequence[Paper]) -> tuple[dict[str, tuple[str, ...]], bool]:
+        """(related, True) when known without computing; else (the last result, False)."""
         key = corpus_key(papers)
         if key == self._key:
-            return self._value
+            return self._value, True
         value = self._read(key)
         if value is None:
-            value = compute_related(papers)
-            self._write(key, value)
+            return self._value, False
         self._key, self._value = key, value
-        return value
+        return value, True
 
     def _path(self) -> Path | None:
         return self.cache_dir / "related.json" if self.cache_dir else None

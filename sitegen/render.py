@@ -17,6 +17,7 @@ from sitegen.config import SiteConfig
 from sitegen.errors import ContentError, Problem
 from sitegen.graph import SiteGraph
 from sitegen.markdown import first_sentence, markdown_to_text, render_markdown
+from sitegen.meta import paper_meta
 from sitegen.models import Author, Paper, Tag
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -305,6 +306,16 @@ class _SitePages:
                 "older": self.view(older) if older else None,
                 "related": related,
                 "cited_by": cited_by,
+                "meta": [
+                    m
+                    for m in paper_meta(
+                        self.config,
+                        paper,
+                        paper.authors,
+                        [t.name for t in self.graph.tags_of(paper)],
+                    )
+                    if m[1] != "description"  # base.html writes the description
+                ],
             },
         )
 

@@ -171,10 +171,17 @@ def test_open_tab_reloads_by_itself_after_a_save(served, chromium):
     page.goto(served.url + "papers/alpha.html")
     page.wait_for_function("document.readyState === 'complete'")
     page.evaluate("window.__notReloaded = true")
+    other = chromium.new_page()  # a page the edit does not change
+    other.goto(served.url + "tags/index.html")
+    other.wait_for_function("document.readyState === 'complete'")
+    other.evaluate("window.__notReloaded = true")
     paper = served.site / "content" / "papers" / "alpha.md"
     paper.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "Live text arrives."))
     page.wait_for_selector("text=Live text arrives.", timeout=WAIT * 1000)
     assert page.evaluate("window.__notReloaded === undefined")  # a real reload happened
+    time.sleep(1.0)
+    assert other.evaluate("window.__notReloaded === true")  # untouched page kept its state
+    other.close()
     paper.write_text("---\ntitle: [broken\n---\n")
     overlay = page.wait_for_selector("#sitegen-error-overlay", timeout=WAIT * 1000)
     assert f"{paper}:2" in overlay.inner_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,9 +18,11 @@ class SiteState:
     """`reload` (pages changed), `css` (only stylesheets changed) or `failed`."""
     error: str | None
     """The failed build's messages (`path:line: message` lines), shown as an overlay."""
+    paths: tuple[str, ...] = ()
+    """Output files that changed; a tab reloads only when its page is among them."""
 
     def event(self) -> bytes:
-        data = json.dumps({"kind": self.kind, "error": self.error})
+        data = json.dumps({"kind": self.kind, "error": self.error, "paths": self.paths})
         return f"id: {self.version}\nevent: {self.kind}\ndata: {data}\n\n".encode()
 
 
@@ -35,9 +38,9 @@ class ReloadHub:
     def state(self) -> SiteState:
         return self._state
 
-    def publish(self, kind: str, error: str | None = None) -> None:
+    def publish(self, kind: str, error: str | None = None, paths: tuple[str, ...] = ()) -> None:
         with self._changed:
-            self._state = SiteState(self._state.version + 1, kind, error)
+            self._state = SiteState(self._state.version + 1, kind, error, paths)
             self._changed.notify_all()
 
     def wait_newer(self, version: int, timeout: float) -> SiteState | None:
@@ -54,48 +57,5 @@ class ReloadHub:
             self._changed.notify_all()
 
 
-LIVERELOAD_JS = """\
-// Injected by `sitegen serve` only: reloads the page after a rebuild, shows build errors.
-(function () {
-  "use strict";
-  var overlay = null;
-  function showError(text) {
-    if (!overlay) {
-      overlay = document.createElement("div");
-      overlay.id = "sitegen-error-overlay";
-      overlay.setAttribute("role", "alert");
-      overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;" +
-        "background:rgba(20,0,0,.92);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem";
-      document.body.appendChild(overlay);
-    }
-    overlay.textContent = "";
-    var title = document.createElement("h2");
-    title.textContent = "sitegen: the build failed; showing the last good site";
-    var pre = document.createElement("pre");
-    pre.style.whiteSpace = "pre-wrap";
-    pre.textContent = text;
-    overlay.appendChild(title);
-    overlay.appendChild(pre);
-  }
-  function refreshCss() {
-    var links = document.querySelectorAll('link[rel="stylesheet"]');
-    for (var i = 0; i < links.length; i++) {
-      var url = new URL(links[i].href);
-      url.searchParams.set("sitegen-reload", Date.now());
-      links[i].href = url.toString();
-    }
-  }
-  var source = new EventSource("/__sitegen/events");
-  source.addEventListener("hello", function (e) {
-    var state = JSON.parse(e.data);
-    if (state.error) { showError(state.error); }
-  });
-  source.addEventListener("reload", function () { location.reload(); });
-  source.addEventListener("css", function () {
-    if (overlay) { location.reload(); } else { refreshCss(); }
-  });
-  source.addEventListener("failed", function (e) {
-    showError(JSON.parse(e.data).error);
-  });
-})();
-"""
+LIVERELOAD_JS = (Path(__file__).parent / "livereload.js").read_text(encoding="utf-8")
+"""The script `serve` injects into every HTML page (never part of a build)."""

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import webbrowser
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -119,15 +120,25 @@ def bind(host: str, port: int, handler: Any) -> PreviewServer:
 
 
 class LiveSite:
-    """Rebuilds after changes and tells the browsers."""
+    """Rebuilds after changes and tells the browsers which pages changed."""
 
     def __init__(self, builder: Builder, hub: ReloadHub) -> None:
         self.builder, self.hub = builder, hub
+        self.busy: Callable[[], bool] = lambda: False
+        """True when more changes are waiting (then slow catch-up work waits too)."""
 
     def rebuild(self, changed: set[Path] | None = None) -> BuildResult | None:
+        """First build: everything. Later: the edited pages at once, then slow parts."""
+        result = self._build(changed, defer_slow=changed is not None)
+        while result is not None and self.builder.deferred and not self.busy():
+            # Related papers and the search index catch up; pages they change reload then.
+            result = self._build(set(), defer_slow=False)
+        return result
+
+    def _build(self, changed: set[Path] | None, defer_slow: bool) -> BuildResult | None:
         started = time.perf_counter()
         try:
-            result = self.builder.build(changed)
+            result = self.builder.build(changed, defer_slow=defer_slow)
         except SiteError as err:
             message = str(err)
             print(f"Build failed; still serving the last good site:\n{message}", file=sys.stderr)
@@ -137,18 +148,23 @@ class LiveSite:
         changed_out = result.write.changed_paths
         if changed_out or was_failing:
             css_only = bool(changed_out) and all(p.endswith(".css") for p in changed_out)
-            self.hub.publish("css" if css_only and not was_failing else "reload")
-        took = (time.perf_counter() - started) * 1000
+            kind = "css" if css_only and not was_failing else "reload"
+            self.hub.publish(kind, paths=() if was_failing else changed_out)
         if changed is not None:
-            shown = ", ".join(sorted(result.rendered)[:4]) + (
-                " …" if len(result.rendered) > 4 else ""
-            )
-            print(
-                f"Rebuilt in {took:.0f} ms: {len(result.rendered)} pages rendered"
-                f"{' (' + shown + ')' if result.rendered else ''}, "
-                f"{result.write.written + result.write.removed} files changed"
-            )
+            _report(result, (time.perf_counter() - started) * 1000, defer_slow)
         return result
+
+
+def _report(result: BuildResult, took: float, first_pass: bool) -> None:
+    rendered = sorted(result.rendered)
+    shown = ", ".join(rendered[:4]) + (" …" if len(rendered) > 4 else "")
+    what = "Rebuilt" if first_pass else "Updated related papers and search"
+    print(
+        f"{what} in {took:.0f} ms: {len(rendered)} pages rendered"
+        f"{' (' + shown + ')' if rendered else ''}, "
+        f"{result.write.written + result.write.removed} files changed",
+        flush=True,
+    )
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -168,6 +184,7 @@ def serve(site_root: Path, host: str, port: int, open_browser: bool) -> int:
     server = bind(host, port, handler)
     url = f"http://{host}:{server.server_address[1]}/"
     watcher = ChangeWatcher(site_root, builder.out, live.rebuild)
+    live.busy = watcher.has_pending
     watcher.start()
     print(f"Serving {builder.out} at {url} (live reload on; Ctrl-C to stop)", flush=True)
     if open_browser:

@@ -66,6 +66,11 @@ class ChangeWatcher(FileSystemEventHandler):
         self._observer.join(timeout=5)
         self._thread.join(timeout=5)
 
+    def has_pending(self) -> bool:
+        """Changes are waiting for the next rebuild."""
+        with self._lock:
+            return bool(self._pending)
+
     def _watch_folders(self) -> None:
         for name in WATCHED_FOLDERS:
             folder = self.site_root / name
