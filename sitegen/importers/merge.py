@@ -1,25 +1,22 @@
-"""Merge imported papers into a site's content: dedupe, slug, tag, then write.
+"""Merge imported papers into a site's content: read, dedupe, slug, tag, then write.
 
-Everything is decided before anything is written. A paper already in content/ is the user's:
-an import only appends Source entries to it, and leaves the rest of its file byte for byte.
+`.bib` files are read as BibTeX, anything else as a Daily Papers dump. Everything is decided
+before anything is written. A paper already in content/ is the user's: an import only adds
+Source entries and fills in fields it lacks (authors, links, ids, year, venue, an empty
+abstract), never its title, tags, notes or status; re-running an import changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from slugify import slugify
-
 from sitegen.config import SiteConfig
-from sitegen.content import load_papers, paper_files, paper_to_text, parse_paper, write_paper
+from sitegen.content import load_papers, paper_files
 from sitegen.errors import ContentError, Problem
-from sitegen.frontmatter import split_front_matter
-from sitegen.fsutil import atomic_write_bytes
+from sitegen.importers import bibtex
 from sitegen.importers.daily_papers import (
     KIND,
     DailyPapersDump,
@@ -28,20 +25,10 @@ from sitegen.importers.daily_papers import (
     parse_daily_papers,
     resolve_date,
 )
+from sitegen.importers.plan import FILLABLE, ImportPlan, fill_missing
+from sitegen.importers.plan import normalise_title as normalise_title
 from sitegen.models import Paper, Source
-from sitegen.topics import match_topics
-
-MAX_SLUG = 80
-# Names Windows refuses as file names, whatever the extension.
-_RESERVED = {
-    "con",
-    "prn",
-    "aux",
-    "nul",
-    *(f"com{i}" for i in range(1, 10)),
-    *(f"lpt{i}" for i in range(1, 10)),
-}
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+from sitegen.topics import match_topics, normalise_tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +40,11 @@ class ImportedPaper:
     title: str
     """Its title."""
     files: tuple[str, ...]
-    """Names of the dumps of this import that list it."""
+    """Names of the files of this import that list it."""
     sources_added: int
-    """Source entries this import added to it (0: the file was left as it was)."""
+    """Source entries this import added to it (0: no new source)."""
+    fields_added: tuple[str, ...] = ()
+    """Fields it lacked that this import filled in (e.g. `doi`), for papers already present."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +54,10 @@ class ImportReport:
     new: tuple[ImportedPaper, ...]
     """Papers written to content/ for the first time."""
     present: tuple[ImportedPaper, ...]
-    """Papers that were already in content/ (they keep every edit; only sources grow)."""
+    """Papers that were already in content/ (they keep every edit; sources and missing
+    fields may grow)."""
     skipped: tuple[Problem, ...]
-    """Blocks, papers and files left out, each with its reason."""
+    """Blocks, entries, papers and files left out, each with its reason."""
     failed_files: tuple[Problem, ...]
     """Files that could not be read at all (missing, binary, not UTF-8)."""
     year_note: str | None
@@ -84,55 +74,48 @@ class _Listing:
     date: dt.date
 
 
-def normalise_title(title: str) -> str:
-    """The identity of a paper: case, punctuation, spacing and Unicode form do not matter."""
-    text = unicodedata.normalize("NFKC", title).casefold()
-    return " ".join(re.sub(r"[\W_]+", " ", text).split()) or text.strip()
+@dataclass(slots=True)
+class _Tally:
+    """What the import did to one paper, gathered over every file that lists it."""
+
+    files: list[str] = field(default_factory=list)
+    sources: int = 0
 
 
 def run_import(
     config: SiteConfig, files: Sequence[Path], year: int | None, today: dt.date
 ) -> ImportReport:
-    """Import Daily Papers dumps into the site's content/papers/."""
+    """Import Daily Papers dumps and BibTeX files into the site's content/papers/."""
     existing, _warnings = load_papers(config.papers_dir)
-    dumps, skipped, failed = _read_dumps(files)
+    taken = [path.stem for path in paper_files(config.papers_dir)]
+    plan = ImportPlan(config.papers_dir, existing, taken)
+    tally: dict[str, _Tally] = {}
+    files, skipped = _distinct_names(files)
+    texts, failed = _read_texts(files)
+    dumps = [parse_daily_papers(p, t) for p, t in texts if not _is_bib(p)]
+    skipped += [problem for dump in dumps for problem in dump.skipped]
     listings, assumed, date_problems = _dated_listings(dumps, year, today)
     skipped += date_problems
     groups, duplicates = _group(listings)
     skipped += duplicates
-    by_key = {normalise_title(p.title): p for p in sorted(existing, key=_path_key, reverse=True)}
-    taken = {p.slug.casefold() for p in existing}
-    taken |= {p.stem.casefold() for p in paper_files(config.papers_dir)}
-    new: list[tuple[Path, Paper]] = []
-    updates: list[tuple[Paper, tuple[Source, ...]]] = []
-    report_new, report_present = [], []
-    for key, group in groups.items():
-        names = tuple(dict.fromkeys(item.file for item in group))
-        known = by_key.get(key)
-        if known is None:
-            paper = _new_paper(config, group, _unique_slug(group[0].entry.title, taken), today)
-            new.append((config.papers_dir / f"{paper.slug}.md", paper))
-            report_new.append(ImportedPaper(paper.slug, paper.title, names, len(paper.sources)))
-            continue
-        added = _new_sources(known, group, today)
-        if added:
-            updates.append((known, added))
-        report_present.append(ImportedPaper(known.slug, known.title, names, len(added)))
-    for path, paper in new:
-        write_paper(path, paper)
-    for paper, added in updates:
-        _append_sources(paper, added)
-    return ImportReport(
-        tuple(report_new), tuple(report_present), tuple(skipped), tuple(failed), _year_note(assumed)
-    )
+    for group in groups.values():
+        _merge_listings(config, plan, tally, group, today)
+    for path, text in texts:
+        if _is_bib(path):
+            skipped += _merge_bibtex(config, plan, tally, path, text, today)
+    plan.write()
+    return _report(plan, tally, skipped, failed, _year_note(assumed))
 
 
 def format_report(report: ImportReport) -> str:
     """The summary `sitegen import` prints."""
     updated = sum(1 for p in report.present if p.sources_added)
+    filled = sum(1 for p in report.present if p.fields_added)
+    notes = [f"{updated} got a new source entry"] if updated else []
+    notes += [f"{filled} got missing fields filled in"] if filled else []
+    detail = f" ({'; '.join(notes)})" if notes else ""
     lines = [
-        f"{len(report.new)} new, {len(report.present)} already present"
-        f"{f' ({updated} got a new source entry)' if updated else ''}, "
+        f"{len(report.new)} new, {len(report.present)} already present{detail}, "
         f"{len(report.skipped)} skipped"
     ]
     if report.year_note:
@@ -146,16 +129,14 @@ def format_report(report: ImportReport) -> str:
     return "\n".join(lines)
 
 
-def _path_key(paper: Paper) -> str:
-    return str(paper.path or "")
+def _is_bib(path: Path) -> bool:
+    return path.suffix.casefold() == ".bib"
 
 
-def _read_dumps(
-    files: Sequence[Path],
-) -> tuple[list[DailyPapersDump], list[Problem], list[Problem]]:
-    dumps: list[DailyPapersDump] = []
+def _distinct_names(files: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    """The files to read: sources are named by file name, so one name is read once."""
+    kept: list[Path] = []
     skipped: list[Problem] = []
-    failed: list[Problem] = []
     names: dict[str, Path] = {}
     for path in files:
         if path.name in names:
@@ -169,6 +150,14 @@ def _read_dumps(
             skipped.append(Problem(path, None, reason))
             continue
         names[path.name] = path
+        kept.append(path)
+    return kept, skipped
+
+
+def _read_texts(files: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[Problem]]:
+    texts: list[tuple[Path, str]] = []
+    failed: list[Problem] = []
+    for path in files:
         try:
             text = decode_dump(path, path.read_bytes())
         except OSError as err:
@@ -177,10 +166,97 @@ def _read_dumps(
         except ContentError as err:
             failed.extend(err.problems)
             continue
-        dump = parse_daily_papers(path, text)
-        dumps.append(dump)
-        skipped.extend(dump.skipped)
-    return dumps, skipped, failed
+        texts.append((path, text))
+    return texts, failed
+
+
+def _report(
+    plan: ImportPlan,
+    tally: dict[str, _Tally],
+    skipped: list[Problem],
+    failed: list[Problem],
+    year_note: str | None,
+) -> ImportReport:
+    new, present = [], []
+    for slug, counts in tally.items():
+        paper = plan.current[slug]
+        files = tuple(dict.fromkeys(counts.files))
+        if slug in plan.original:
+            original = plan.original[slug]
+            added = tuple(f for f in FILLABLE if getattr(original, f) != getattr(paper, f))
+            present.append(ImportedPaper(slug, original.title, files, counts.sources, added))
+        else:
+            new.append(ImportedPaper(slug, paper.title, files, len(paper.sources)))
+    return ImportReport(tuple(new), tuple(present), tuple(skipped), tuple(failed), year_note)
+
+
+def _merge_listings(
+    config: SiteConfig,
+    plan: ImportPlan,
+    tally: dict[str, _Tally],
+    group: Sequence[_Listing],
+    today: dt.date,
+) -> None:
+    """One paper of the dumps (its listings in every dump): a new paper or new sources."""
+    paper = _new_paper(config, group, today)
+    slug = plan.find(paper)
+    if slug is None:
+        slug = plan.add(paper).slug
+        counts = tally.setdefault(slug, _Tally())
+    else:
+        known = plan.current[slug]
+        added = _new_sources(known, group, today)
+        plan.update(replace(known, sources=known.sources + added))
+        counts = tally.setdefault(slug, _Tally())
+        counts.sources += len(added)
+    counts.files += [item.file for item in group]
+
+
+def _merge_bibtex(
+    config: SiteConfig,
+    plan: ImportPlan,
+    tally: dict[str, _Tally],
+    path: Path,
+    text: str,
+    today: dt.date,
+) -> list[Problem]:
+    """The entries of one BibTeX file: new papers, or missing fields and a source added."""
+    entries, skipped = bibtex.parse_bibtex(path, text.removeprefix("\ufeff"), today)
+    seen: dict[str, int] = {}  # slug -> line of the entry of this file that listed it
+    for entry in entries:
+        slug = plan.find(entry.paper)
+        if slug in seen:
+            message = f"entry `{entry.key}`: same paper as line {seen[slug]}: entry skipped"
+            skipped.append(Problem(path, entry.line, message))
+            continue
+        if slug is None:
+            slug = plan.add(_tagged(config, entry.paper)).slug
+            counts = tally.setdefault(slug, _Tally())
+        else:
+            counts = tally.setdefault(slug, _Tally())
+            counts.sources += _merge_entry(plan, slug, entry.paper)
+        seen[slug] = entry.line
+        counts.files.append(path.name)
+    return skipped
+
+
+def _merge_entry(plan: ImportPlan, slug: str, found: Paper) -> int:
+    """Fill in what the paper lacks and add the entry's source; the number of sources added."""
+    known = plan.current[slug]
+    recorded = {(source.file, source.kind) for source in known.sources}
+    added = tuple(s for s in found.sources if (s.file, s.kind) not in recorded)
+    plan.update(replace(fill_missing(known, found), sources=known.sources + added), found)
+    return len(added)
+
+
+def _tagged(config: SiteConfig, paper: Paper) -> Paper:
+    """The entry's keywords as tags, then tags from the topic rules up to `max_tags`."""
+    tags = {normalise_tag(tag): tag for tag in paper.tags}
+    for tag in match_topics(config.topics, paper.title, paper.abstract, config.max_tags):
+        if len(tags) >= max(config.max_tags, len(paper.tags)):
+            break
+        tags.setdefault(normalise_tag(tag), tag)
+    return replace(paper, tags=tuple(tags.values()))
 
 
 def _dated_listings(
@@ -231,34 +307,10 @@ def _group(listings: Sequence[_Listing]) -> tuple[dict[str, list[_Listing]], lis
     return dict(ordered), duplicates
 
 
-def _unique_slug(title: str, taken: set[str]) -> str:
-    """A readable ASCII file name of at most MAX_SLUG characters not used by another paper."""
-    # Apostrophes are dropped, not made separators: "practitioners-guide", not "practitioner-s".
-    base = (
-        slugify(
-            title,
-            max_length=MAX_SLUG,
-            word_boundary=True,
-            save_order=True,
-            replacements=[["'", ""], ["\u2019", ""]],
-        )
-        or "paper"
-    )
-    if base in _RESERVED:
-        base += "-paper"
-    slug, number = base, 1
-    while slug.casefold() in taken:
-        number += 1
-        suffix = f"-{number}"
-        slug = base[: MAX_SLUG - len(suffix)].rstrip("-") + suffix
-    taken.add(slug.casefold())
-    return slug
-
-
-def _new_paper(config: SiteConfig, group: Sequence[_Listing], slug: str, today: dt.date) -> Paper:
+def _new_paper(config: SiteConfig, group: Sequence[_Listing], today: dt.date) -> Paper:
     first = group[0].entry
     return Paper(
-        slug=slug,
+        slug="",
         title=first.title,
         date=_fresh(group[0].date),
         abstract=first.abstract,
@@ -283,71 +335,6 @@ def _fresh(day: dt.date) -> dt.date:
     """An equal date that is a distinct object: PyYAML writes an object used twice in one
     file as an anchor and alias (`&id001` ... `*id001`), which nobody wants to read."""
     return dt.date.fromordinal(day.toordinal())
-
-
-def _append_sources(paper: Paper, added: tuple[Source, ...]) -> None:
-    """Rewrite only the `sources` lines of an existing paper's file, or, if its front matter
-    is too unusual to edit in place, the whole file with the same data."""
-    assert paper.path is not None  # papers read from content/ always have one
-    path = paper.path
-    updated = replace(paper, sources=paper.sources + added)
-    text = path.read_bytes().decode("utf-8")
-    spliced = _splice_sources(path, text, paper_to_text(updated))
-    if spliced is not None:
-        check, _warnings = parse_paper(path, spliced)
-        if _data(check) == _data(updated):
-            atomic_write_bytes(path, spliced.encode("utf-8"))
-            return
-    write_paper(path, updated)
-
-
-def _data(paper: Paper) -> tuple[object, ...]:
-    """What a content file says about a paper (not where it was read from)."""
-    return (
-        paper.title,
-        paper.date,
-        paper.abstract,
-        paper.notes,
-        paper.tags,
-        paper.authors,
-        paper.url,
-        paper.arxiv,
-        paper.status,
-        paper.sources,
-        paper.extra,
-    )
-
-
-def _splice_sources(path: Path, text: str, fresh: str) -> str | None:
-    """`text` with its `sources` lines replaced by those of `fresh` (the paper re-rendered)."""
-    lines = _LINE.findall(text)
-    head = split_front_matter(path, text)
-    fresh_lines = fresh.split("\n")
-    fresh_head = split_front_matter(path, fresh)
-    if "sources" not in fresh_head.key_lines:
-        return None
-    start, end = _key_span(fresh_head.key_lines, "sources", fresh_head.body_line, fresh_lines)
-    newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text else "\n"
-    block = [line + newline for line in fresh_lines[start:end]]
-    if "sources" in head.key_lines:
-        old_start, old_end = _key_span(head.key_lines, "sources", head.body_line, lines)
-        lines[old_start:old_end] = block
-    else:
-        fence = head.body_line - 2
-        lines[fence:fence] = block
-    return "".join(lines)
-
-
-def _key_span(
-    key_lines: dict[str, int], key: str, body_line: int, lines: Sequence[str]
-) -> tuple[int, int]:
-    """0-based [start, end) of a top-level key's lines, not counting trailing blank lines or
-    comments (they may belong to the next key)."""
-    start = key_lines[key] - 1
-    end = min([line - 1 for line in key_lines.values() if line - 1 > start] + [body_line - 2])
-    while end - 1 > start and (lines[end - 1].strip() or "#").startswith("#"):
-        end -= 1
-    return start, end
 
 
 def _year_note(assumed: dict[tuple[str, str], dt.date]) -> str | None:

@@ -1,0 +1,161 @@
+"""Papers -> BibTeX: one entry per paper, `papers.bib` and one .bib per tag. Pure: no I/O.
+
+Every field is written so that `sitegen import` reads it back as the same text (see
+sitegen/tex.py), and each paper keeps one citation key across all the files of a build.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from bibtexparser import model
+from bibtexparser.entrypoint import write_string
+from bibtexparser.library import Library
+from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
+from bibtexparser.writer import BibtexFormat
+from slugify import slugify
+
+from sitegen.models import Paper, Tag
+from sitegen.tex import text_to_tex
+
+_JOURNAL = re.compile(
+    r"journal|transactions|letters|review|magazine|annals|bulletin|quarterly|\bj\.|"
+    r"\b(?:jmlr|tmlr|jair|pami|tacl|nature|science|pnas|plos|elife|cell)\b",
+    re.IGNORECASE,
+)
+_PROCEEDINGS = re.compile(
+    r"proceedings|conference|workshop|symposium|congress|advances in neural|"
+    r"\b(?:neurips|nips|icml|iclr|cvpr|iccv|eccv|acl|emnlp|naacl|eacl|coling|aaai|ijcai|kdd|"
+    r"sigir|sigmod|www|interspeech|icassp|uai|aistats|colt|corl|rss|icra|iros|miccai)\b",
+    re.IGNORECASE,
+)
+# Title words a citation key skips ("On the ..." -> the next word).
+_STOPWORDS = frozenset(
+    ("a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "from", "by", "at", "is")
+)
+
+
+def entry_key(paper: Paper, used: set[str]) -> str:
+    """A citation key such as `muller2020bert`, not in `used` (and then added to it): the
+    first author's last name, the year, the title's first word; `a`, `b`, ... on clashes."""
+    base = _key_base(paper)
+    key, number = base, 0
+    while key.casefold() in used:
+        number += 1
+        key = base + _letters(number)
+    used.add(key.casefold())
+    return key
+
+
+def entry_keys(papers: Iterable[Paper]) -> dict[str, str]:
+    """Every paper's citation key, by slug. Earlier papers (by date, then slug) get the plain
+    key, so adding a newer paper never changes the key of one already cited."""
+    used: set[str] = set()
+    ordered = sorted(papers, key=lambda paper: (paper.date, paper.slug))
+    return {paper.slug: entry_key(paper, used) for paper in ordered}
+
+
+def paper_bibtex(paper: Paper, key: str) -> str:
+    """One paper as a BibTeX entry: @article, @inproceedings or @misc by its venue."""
+    return _write([_entry(paper, key)])
+
+
+def bibliography(papers: Sequence[Paper], keys: dict[str, str] | None = None) -> str:
+    """Papers as one .bib file, in the order given; `keys` by slug (default: entry_keys)."""
+    keys = keys if keys is not None else entry_keys(papers)
+    return "\n".join(paper_bibtex(paper, keys[paper.slug]) for paper in papers)
+
+
+def bib_files(papers_newest_first: Sequence[Paper], tags: Iterable[Tag]) -> dict[str, bytes]:
+    """`papers.bib` with every paper and `tags/<slug>.bib` for each tag, as UTF-8 bytes.
+
+    Keys are computed over all papers, so a paper has the same key in every file."""
+    keys = entry_keys(papers_newest_first)
+    # Each entry is made once: a paper is in papers.bib and in the file of each of its tags.
+    entries = {paper.slug: paper_bibtex(paper, keys[paper.slug]) for paper in papers_newest_first}
+    files = {"papers.bib": "\n".join(entries.values()).encode("utf-8")}
+    for tag in tags:
+        files[f"tags/{tag.slug}.bib"] = "\n".join(entries[p.slug] for p in tag.papers).encode()
+    return files
+
+
+def _key_base(paper: Paper) -> str:
+    author = _last_name(paper.authors[0]) if paper.authors else "anon"
+    words = [slugify(word, separator="") for word in paper.title.split()]
+    words = [word for word in words if word]
+    word = next((w for w in words if w not in _STOPWORDS), words[0] if words else "paper")
+    return f"{slugify(author, separator='') or 'anon'}{paper.year or paper.date.year}{word}"
+
+
+def _last_name(name: str) -> str:
+    try:
+        parts = parse_single_name_into_parts(name)
+    except InvalidNameError:
+        return name.split()[-1] if name.split() else ""
+    return " ".join(parts.last) or name
+
+
+def _letters(number: int) -> str:
+    """1 -> a, 26 -> z, 27 -> aa: the suffixes of clashing keys."""
+    text = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        text = chr(ord("a") + rest) + text
+    return text
+
+
+def _entry_type(venue: str | None) -> tuple[str, str | None]:
+    """The entry type and the field the venue goes in."""
+    if not venue:
+        return "misc", None
+    if _PROCEEDINGS.search(venue) and not _JOURNAL.search(venue):
+        return "inproceedings", "booktitle"
+    if _JOURNAL.search(venue):
+        return "article", "journal"
+    return "misc", "howpublished"
+
+
+def _entry(paper: Paper, key: str) -> model.Entry:
+    entry_type, venue_field = _entry_type(paper.venue)
+    # Double braces: the title's capitals are kept as written (`{BERT}` stays upper case).
+    fields = [("title", "{{" + text_to_tex(paper.title) + "}}")]
+    if paper.authors:
+        fields.append(("author", "{" + " and ".join(map(_author, paper.authors)) + "}"))
+    if paper.year:
+        fields.append(("year", str(paper.year)))
+    if venue_field and paper.venue:
+        fields.append((venue_field, "{" + text_to_tex(paper.venue, keep_math=False) + "}"))
+    if paper.doi:
+        fields.append(("doi", "{" + _verbatim(paper.doi) + "}"))
+    if paper.url:
+        fields.append(("url", "{" + _verbatim(paper.url) + "}"))
+    if paper.arxiv:
+        fields += [("eprint", "{" + _verbatim(paper.arxiv) + "}"), ("archivePrefix", "{arXiv}")]
+    if paper.tags:
+        tags = ", ".join(text_to_tex(tag, keep_math=False) for tag in paper.tags)
+        fields.append(("keywords", "{" + tags + "}"))
+    if paper.abstract.strip():
+        fields.append(("abstract", "{" + text_to_tex(paper.abstract.strip()) + "}"))
+    return model.Entry(entry_type, key, [model.Field(name, value) for name, value in fields])
+
+
+def _author(name: str) -> str:
+    tex = text_to_tex(name, keep_math=False)
+    # A comma or the word "and" inside a name would split it; braces keep it one name.
+    if "," in name or re.search(r"\band\b", name, re.IGNORECASE):
+        return "{" + tex + "}"
+    return tex
+
+
+def _verbatim(text: str) -> str:
+    """URLs and DOIs are written as they are (biblatex reads them verbatim); only braces,
+    which would end the field, are percent-encoded."""
+    return text.replace("{", "%7B").replace("}", "%7D")
+
+
+def _write(entries: list[model.Block]) -> str:
+    layout = BibtexFormat()  # type: ignore[no-untyped-call]
+    layout.indent = "  "
+    layout.block_separator = "\n"
+    return str(write_string(Library(entries), unparse_stack=[], bibtex_format=layout))

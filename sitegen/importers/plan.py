@@ -1,0 +1,145 @@
+"""What an import will do, decided in memory before anything is written.
+
+Papers are found by arXiv id (version ignored), then DOI (case ignored), then normalised title,
+among those in content/ and those this import already adds, so a paper listed by two files
+becomes one paper.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from slugify import slugify
+
+from sitegen.content import write_paper
+from sitegen.importers.bibtex import arxiv_key, doi_key
+from sitegen.importers.rewrite import rewrite_paper
+from sitegen.models import Paper
+
+MAX_SLUG = 80
+# Names Windows refuses as file names, whatever the extension.
+_RESERVED = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(1, 10)),
+    *(f"lpt{i}" for i in range(1, 10)),
+}
+FILLABLE = ("authors", "url", "arxiv", "doi", "year", "venue", "abstract")
+"""Fields an import fills in on a paper that lacks them; never tags, notes, status or title."""
+
+
+def normalise_title(title: str) -> str:
+    """The identity of a paper: case, punctuation, spacing and Unicode form do not matter."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(re.sub(r"[\W_]+", " ", text).split()) or text.strip()
+
+
+def fill_missing(paper: Paper, found: Paper) -> Paper:
+    """`paper` with the FILLABLE fields it lacks taken from `found`; its own are kept."""
+    changes = {
+        name: getattr(found, name)
+        for name in FILLABLE
+        if not _has(getattr(paper, name)) and _has(getattr(found, name))
+    }
+    return replace(paper, **changes) if changes else paper
+
+
+def _has(value: object) -> bool:
+    return bool(value.strip()) if isinstance(value, str) else bool(value)
+
+
+def _conflict(a: Paper, b: Paper) -> bool:
+    """Both carry an id and the ids differ: two papers that share a title."""
+    ids = ((arxiv_key(a.arxiv), arxiv_key(b.arxiv)), (doi_key(a.doi), doi_key(b.doi)))
+    return any(x and y and x != y for x, y in ids)
+
+
+class ImportPlan:
+    """The papers of a site as an import will leave them, and which of them it changes."""
+
+    def __init__(self, papers_dir: Path, existing: Iterable[Paper], taken: Iterable[str]) -> None:
+        self.papers_dir = papers_dir
+        self.original: dict[str, Paper] = {}
+        """Papers as read from content/, by slug."""
+        self.current: dict[str, Paper] = {}
+        """Every paper as it will be written, by slug (new ones included)."""
+        self.new: list[str] = []
+        """Slugs of the papers this import adds, in the order added."""
+        self._taken = {slug.casefold() for slug in taken}
+        self._index: dict[tuple[str, str], str] = {}
+        # In file-name order, the first paper with an id or title is the one found.
+        for paper in sorted(existing, key=lambda p: str(p.path or "")):
+            self.original[paper.slug] = self.current[paper.slug] = paper
+            self._taken.add(paper.slug.casefold())
+            self._add_to_index(paper)
+
+    def find(self, paper: Paper) -> str | None:
+        """The slug of the paper `paper` is, by arXiv id, then DOI, then title."""
+        for kind, key in self._keys(paper):
+            slug = self._index.get((kind, key))
+            if slug is not None and (kind != "title" or not _conflict(paper, self.current[slug])):
+                return slug
+        return None
+
+    def add(self, paper: Paper) -> Paper:
+        """Add a new paper; it is given a unique slug from its title."""
+        paper = replace(paper, slug=self._unique_slug(paper.title))
+        self.current[paper.slug] = paper
+        self.new.append(paper.slug)
+        self._add_to_index(paper)
+        return paper
+
+    def update(self, paper: Paper, found: Paper | None = None) -> None:
+        """Change a paper found with `find` (to add sources or fill missing fields); the ids
+        and title of `found`, what it was found as, find it from now on too."""
+        self.current[paper.slug] = paper
+        self._add_to_index(paper)
+        if found is not None:
+            self._add_to_index(replace(found, slug=paper.slug))
+
+    def write(self) -> None:
+        """Write the new papers, then the changed ones."""
+        for slug in self.new:
+            write_paper(self.papers_dir / f"{slug}.md", self.current[slug])
+        for slug, original in self.original.items():
+            if self.current[slug] != original:
+                rewrite_paper(original, self.current[slug])
+
+    def _keys(self, paper: Paper) -> list[tuple[str, str]]:
+        keys = [("arxiv", arxiv_key(paper.arxiv)), ("doi", doi_key(paper.doi))]
+        keys.append(("title", normalise_title(paper.title)))
+        return [(kind, key) for kind, key in keys if key]
+
+    def _add_to_index(self, paper: Paper) -> None:
+        for kind_key in self._keys(paper):
+            self._index.setdefault(kind_key, paper.slug)
+
+    def _unique_slug(self, title: str) -> str:
+        """A readable ASCII file name of at most MAX_SLUG characters not used by another
+        paper."""
+        # Apostrophes are dropped, not made separators: "practitioners-guide".
+        base = (
+            slugify(
+                title,
+                max_length=MAX_SLUG,
+                word_boundary=True,
+                save_order=True,
+                replacements=[["'", ""], ["\u2019", ""]],
+            )
+            or "paper"
+        )
+        if base in _RESERVED:
+            base += "-paper"
+        slug, number = base, 1
+        while slug.casefold() in self._taken:
+            number += 1
+            suffix = f"-{number}"
+            slug = base[: MAX_SLUG - len(suffix)].rstrip("-") + suffix
+        self._taken.add(slug.casefold())
+        return slug
