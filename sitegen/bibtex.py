@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from bibtexparser import model
 from bibtexparser.entrypoint import write_string
@@ -56,6 +57,7 @@ def entry_keys(papers: Iterable[Paper]) -> dict[str, str]:
     return {paper.slug: entry_key(paper, used) for paper in ordered}
 
 
+@lru_cache(maxsize=1 << 16)  # rebuilds of `serve` reuse every unchanged paper's entry
 def paper_bibtex(paper: Paper, key: str) -> str:
     """One paper as a BibTeX entry: @article, @inproceedings or @misc by its venue."""
     return _write([_entry(paper, key)])
@@ -80,6 +82,7 @@ def bib_files(papers_newest_first: Sequence[Paper], tags: Iterable[Tag]) -> dict
     return files
 
 
+@lru_cache(maxsize=1 << 16)
 def _key_base(paper: Paper) -> str:
     author = _last_name(paper.authors[0]) if paper.authors else "anon"
     words = [slugify(word, separator="") for word in paper.title.split()]

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sitegen.bibtex import bib_files
 from sitegen.config import SiteConfig, load_config
 from sitegen.errors import ContentError, Problem
 from sitegen.feeds import feed_files, feed_warnings
-from sitegen.graph import build_graph
+from sitegen.graph import SiteGraph, build_graph
 from sitegen.models import Paper
 from sitegen.papercache import PaperCache
 from sitegen.related import RelatedCache
@@ -84,16 +85,19 @@ class Builder:
         related, fresh = self._related.peek(papers)
         if not fresh and not defer_slow:
             related, fresh = self._related.get(papers), True
-        graph = build_graph(papers, related)
+        graph = build_graph(papers, related, config.aliases)
         result = self._renderer_for(config).render_site(config, graph)
         files = dict(result.files)
         pages = sorted(p for p in files if p.endswith(".html") and p != "404.html")
         files.update(feed_files(config, graph, extra_pages=pages))
+        files.update(bib_files(graph.papers, graph.tags))
         warnings = warnings + [Problem(config.source_path, None, m) for m in feed_warnings(config)]
         if defer_slow:
             self.deferred = not fresh or self._search_input != graph.papers
         else:
-            self._search_files = build_search_assets(graph.papers, self.site_root / CACHE_DIR)
+            self._search_files = build_search_assets(
+                _with_shown_tags(graph), self.site_root / CACHE_DIR
+            )
             self._search_input, self.deferred = graph.papers, False
         files.update(self._search_files)
         _add_static(files, config)
@@ -127,6 +131,14 @@ class Builder:
             self._renderer = Renderer(config.root)
             self._renderer_key = has_templates
         return self._renderer
+
+
+def _with_shown_tags(graph: SiteGraph) -> list[Paper]:
+    """Papers whose tags read as the site shows them (aliases resolved, one spelling)."""
+    return [
+        replace(paper, tags=tuple(tag.name for tag in graph.tags_of(paper)))
+        for paper in graph.papers
+    ]
 
 
 def build(site_root: Path, out: Path | None = None) -> BuildResult:

@@ -49,7 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("dir", type=Path, metavar="DIR")
     new.set_defaults(run=_run_new)
 
-    imp = commands.add_parser("import", help="import papers from Daily Papers page dumps")
+    imp = commands.add_parser(
+        "import", help="import papers from Daily Papers dumps or BibTeX (.bib) files"
+    )
     imp.add_argument("files", type=Path, nargs="+", metavar="FILE")
     imp.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
     imp.add_argument("--year", type=_year, metavar="YYYY", help="year of the dumps' dates")

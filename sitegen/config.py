@@ -40,6 +40,8 @@ class SiteConfig:
     """At most this many topic tags are given to an imported paper."""
     topics: tuple[TopicRule, ...] = ()
     """Topic rules used to tag imported papers."""
+    aliases: tuple[tuple[str, str], ...] = ()
+    """(synonym, tag) pairs: a paper tagged with the synonym is listed under the tag."""
     source_path: Path | None = field(default=None, compare=False)
     """The site.toml file read (None when the site has none)."""
 
@@ -52,7 +54,7 @@ class SiteConfig:
         return self.root / "content" / "papers"
 
 
-_KNOWN_KEYS = {"title", "description", "base_url", "language", "max_tags", "topics"}
+_KNOWN_KEYS = {"title", "description", "base_url", "language", "max_tags", "topics", "aliases"}
 
 
 def load_config(root: Path) -> SiteConfig:
@@ -98,6 +100,7 @@ def parse_config(root: Path, path: Path, data: dict[str, object], text: str = ""
         problems.append(Problem(path, line_of("max_tags"), "`max_tags` must be a positive integer"))
         max_tags = 5
     topics = _parse_topics(path, data.get("topics", []), line_of("[[topics]]"), problems)
+    aliases = _parse_aliases(path, data.get("aliases", {}), line_of("[aliases]"), problems)
     config = SiteConfig(
         root=root,
         title=text_value("title", "Reading list"),
@@ -106,6 +109,7 @@ def parse_config(root: Path, path: Path, data: dict[str, object], text: str = ""
         language=text_value("language", "en"),
         max_tags=max_tags,
         topics=topics,
+        aliases=aliases,
         source_path=path,
     )
     if problems:
@@ -145,6 +149,21 @@ def _parse_topics(
             )
         rules.append(TopicRule(tag.strip(), tuple(m.strip() for m in match)))
     return tuple(rules)
+
+
+def _parse_aliases(
+    path: Path, raw: object, line: int | None, problems: list[Problem]
+) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, dict):
+        problems.append(Problem(path, line, '`aliases` must be a table: [aliases] "LLM" = "..."'))
+        return ()
+    pairs = []
+    for synonym, tag in raw.items():
+        if not isinstance(tag, str) or not tag.strip() or not synonym.strip():
+            problems.append(Problem(path, line, f"alias {synonym!r} must map to a non-empty tag"))
+            continue
+        pairs.append((synonym.strip(), tag.strip()))
+    return tuple(pairs)
 
 
 def _toml_error_line(message: str) -> int | None:

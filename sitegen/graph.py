@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sitegen.errors import ContentError, Problem
@@ -53,18 +53,27 @@ class SiteGraph:
 
 
 def build_graph(
-    papers: Sequence[Paper], related: Mapping[str, Sequence[str]] | None = None
+    papers: Sequence[Paper],
+    related: Mapping[str, Sequence[str]] | None = None,
+    aliases: Sequence[tuple[str, str]] = (),
 ) -> SiteGraph:
     """Order papers, gather tags; every collision is reported at once."""
+    synonyms = {normalise_tag(a): normalise_tag(t) for a, t in aliases}
+    preferred = {normalise_tag(t): t for _, t in aliases}
+
+    def tag_key(name: str) -> str:
+        key = normalise_tag(name)
+        return synonyms.get(key, key)
+
     ordered = tuple(sorted(papers, key=lambda p: (-p.date.toordinal(), p.title.casefold(), p.slug)))
-    tag_names, tag_slugs, problems = _canonical_tags(ordered)
+    tag_names, tag_slugs, problems = _canonical_tags(ordered, tag_key, preferred)
     links, link_problems = resolve_links(ordered)
     problems.extend(link_problems)
     if problems:
         raise ContentError(problems)
     members: dict[str, list[Paper]] = defaultdict(list)
     for paper in ordered:
-        for key in dict.fromkeys(normalise_tag(name) for name in paper.tags):
+        for key in dict.fromkeys(tag_key(name) for name in paper.tags):
             members[key].append(paper)
     tags = tuple(
         sorted(
@@ -75,8 +84,7 @@ def build_graph(
     by_slug = {tag.slug: tag for tag in tags}
     paper_tags = {
         paper.slug: tuple(
-            by_slug[slug]
-            for slug in dict.fromkeys(tag_slugs[normalise_tag(name)] for name in paper.tags)
+            by_slug[slug] for slug in dict.fromkeys(tag_slugs[tag_key(name)] for name in paper.tags)
         )
         for paper in ordered
     }
@@ -122,17 +130,21 @@ def _gather_authors(papers: Sequence[Paper]) -> tuple[tuple[Author, ...], dict[s
 
 
 def _canonical_tags(
-    papers: Sequence[Paper],
+    papers: Sequence[Paper], tag_key: Callable[[str], str], preferred: Mapping[str, str]
 ) -> tuple[dict[str, str], dict[str, str], list[Problem]]:
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     first_file: dict[str, Paper] = {}
     for paper in papers:
         for name in paper.tags:
-            key = normalise_tag(name)
+            key = tag_key(name)
             spellings[key][name.strip()] += 1
             first_file.setdefault(key, paper)
-    # The most common spelling wins; ties go to the alphabetically first.
-    names = {key: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for key, c in spellings.items()}
+    # An alias target is shown as site.toml spells it; otherwise the most common
+    # spelling wins, ties going to the alphabetically first.
+    names = {
+        key: preferred.get(key) or min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        for key, c in spellings.items()
+    }
     slugs: dict[str, str] = {}
     owner: dict[str, str] = {}
     problems = []

@@ -13,6 +13,7 @@ import jinja2
 from jinja2 import meta
 from markupsafe import Markup
 
+from sitegen.bibtex import entry_keys, paper_bibtex
 from sitegen.config import SiteConfig
 from sitegen.errors import ContentError, Problem
 from sitegen.graph import SiteGraph
@@ -257,6 +258,7 @@ class _SitePages:
     def __init__(self, renderer: Renderer, config: SiteConfig, graph: SiteGraph) -> None:
         self.renderer, self.config, self.graph = renderer, config, graph
         self.keys = {p.slug: Renderer.view_key(p, graph) for p in graph.papers}
+        self.bib_keys = entry_keys(graph.papers)
 
     def view(self, paper: Paper) -> PaperView:
         return self.renderer.view(paper, self.graph, self.keys[paper.slug])
@@ -299,13 +301,14 @@ class _SitePages:
         return Page(
             f"papers/{paper.slug}.html",
             "paper.html",
-            (self.keys[paper.slug], near, related, cited_by),
+            (self.keys[paper.slug], near, related, cited_by, self.bib_keys[paper.slug]),
             lambda: {
                 "paper": self.view(paper),
                 "newer": self.view(newer) if newer else None,
                 "older": self.view(older) if older else None,
                 "related": related,
                 "cited_by": cited_by,
+                "bibtex": paper_bibtex(paper, self.bib_keys[paper.slug]),
                 "meta": [
                     m
                     for m in paper_meta(

@@ -30,11 +30,11 @@ from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 from lunr.trimmer import trimmer
 from markdown_it import MarkdownIt
-from slugify import slugify
 
 from sitegen import search_codec
 from sitegen.models import Paper
 from sitegen.search_lunr import REF, FieldSpec, build_index, fast_builder, memo_stemmer
+from sitegen.topics import tag_slug
 
 FIELDS = (
     FieldSpec("title", 10),
@@ -99,7 +99,7 @@ def build_search_assets(papers: Sequence[Paper], cache_dir: Path | None = None) 
     documents = [to_document(paper) for paper in papers]
     tags = _tag_table(documents)
     index_payload = _cached_index(documents, cache_dir)
-    index_payload["tags"] = [[name, slugify(name)] for name in tags]
+    index_payload["tags"] = [[name, tag_slug(name)] for name in tags]
     index_payload["storeChunk"] = STORE_CHUNK
     index_payload["storeVersion"] = _digest(_store_chunks(documents, tags))[:12]
     files = {INDEX_PATH: as_script("index", None, index_payload)}

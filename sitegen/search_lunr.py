@@ -100,6 +100,13 @@ class FastBuilder(Builder):  # type: ignore[misc]
     whitelisted, a pipeline function that may look at neighbouring tokens, a non-string field.
     """
 
+    def _calculate_average_field_lengths(self) -> None:
+        # lunr.py divides by the number of documents: an empty site would crash it.
+        if not self.field_lengths:
+            self.average_field_length = {name: 0 for name in self._fields}
+            return
+        super()._calculate_average_field_lengths()
+
     def __init__(self) -> None:
         super().__init__()
         self._term_cache: dict[tuple[str, str], tuple[str, ...]] = {}

@@ -12,7 +12,7 @@ import unicodedata
 from functools import cache
 from typing import Any
 
-from pylatexenc import latex2text, latexencode  # type: ignore[import-untyped]
+from pylatexenc import latex2text, latexencode
 
 # ASCII characters TeX reads as markup, as a TeX decoder turns them back into themselves.
 _ASCII_ESCAPES = {

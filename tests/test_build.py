@@ -6,6 +6,14 @@ from pathlib import Path
 
 from conftest import internal_links, paper_text, read_html, run_sitegen
 
+SITE_CONFIG_WITH_ALIASES = """\
+title = "Aliases"
+
+[aliases]
+"LLM" = "Large Language Models"
+"LLMs" = "Large Language Models"
+"""
+
 HOSTILE = '<script>alert("x")</script> & "quotes" \'single\''
 
 
@@ -233,3 +241,40 @@ def test_unknown_note_link_is_an_error_at_its_line(make_site):
     lines = path.read_text().split("\n")
     line = next(i for i, text in enumerate(lines, 1) if "missing-paper" in text)
     assert f"{path}:{line}: [[missing-paper]] links to no paper" in run.err
+
+
+def test_tags_differing_by_case_space_or_unicode_form_are_one_tag_and_aliases_merge(make_site):
+    config = SITE_CONFIG_WITH_ALIASES
+    site = make_site(
+        {
+            "a": paper_text("A", "2025-01-01", ("Deep  Learning",)),
+            "b": paper_text("B", "2025-01-02", ("deep learning",)),
+            "c": paper_text("C", "2025-01-03", (" deep learning ",)),
+            "d": paper_text("D", "2025-01-04", ("ﬁne-tuning",)),  # the "fi" ligature, NFKC "fi"
+            "e": paper_text("E", "2025-01-05", ("fine-tuning", "LLM")),
+            "f": paper_text("F", "2025-01-06", ("large language models",)),
+        },
+        config=config,
+    )
+    out = build_ok(site)
+    tags = read_html(out / "tags" / "index.html")
+    listing = {
+        li.a.get_text(): li.select_one(".count").get_text() for li in tags.select(".tag-index li")
+    }
+    assert listing == {"deep learning": "3", "fine-tuning": "2", "Large Language Models": "2"}
+    page = read_html(out / "tags" / "large-language-models.html")
+    assert [a.get_text() for a in page.select(".paper-item-title a")] == ["F", "E"]
+
+
+def test_two_tags_sharing_a_page_slug_are_an_error_naming_both_files(make_site):
+    site = make_site(
+        {
+            "a": paper_text("A", "2025-01-01", ("C++",)),
+            "b": paper_text("B", "2025-01-02", ("C",)),
+        }
+    )
+    run = run_sitegen("build", "--site", site)
+    assert run.code == 1
+    papers = site / "content" / "papers"
+    assert "would share the page tags/c.html" in run.err
+    assert str(papers / "a.md") in run.err and str(papers / "b.md") in run.err
