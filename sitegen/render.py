@@ -40,6 +40,11 @@ class TagLink:
     """Path of the tag page relative to the site root."""
     count: int
 
+    @property
+    def slug(self) -> str:
+        """The page's file name without `.html` (feeds and .bib files share it)."""
+        return self.href.rsplit("/", 1)[-1].removesuffix(".html")
+
 
 @dataclass(frozen=True, slots=True)
 class RelatedLink:
