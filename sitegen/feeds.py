@@ -16,6 +16,7 @@ import posixpath
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from sitegen.config import SiteConfig
@@ -143,7 +144,21 @@ def atom_feed(
     updated: dt.datetime | None = None,
 ) -> bytes:
     """An Atom 1.0 document (RFC 4287) of the newest FEED_SIZE of `papers` (newest first)."""
-    newest = tuple(papers[:FEED_SIZE])
+    entries = tuple(
+        (paper, tuple(tag.name for tag in graph.tags_of(paper))) for paper in papers[:FEED_SIZE]
+    )
+    return _atom_feed(config, spec, entries, links, updated)
+
+
+@lru_cache(maxsize=4096)  # a rebuild remakes only the feeds whose entries changed
+def _atom_feed(
+    config: SiteConfig,
+    spec: FeedSpec,
+    entries: tuple[tuple[Paper, tuple[str, ...]], ...],
+    links: Links,
+    updated: dt.datetime | None,
+) -> bytes:
+    newest = tuple(paper for paper, _ in entries)
     feed = ET.Element("feed", {"xmlns": ATOM_NS})
     if config.language.strip():
         feed.set(f"{{{XML_NS}}}lang", clean_text(config.language.strip()))
@@ -159,12 +174,12 @@ def atom_feed(
     alternate = links.href(spec.alternate, spec.path)
     ET.SubElement(feed, "link", {"rel": "alternate", "type": "text/html", "href": alternate})
     _text(feed, "generator", "sitegen")
-    for paper in newest:
-        feed.append(_entry(graph, paper, links, spec.path))
+    for paper, tag_names in entries:
+        feed.append(_entry(paper, tag_names, links, spec.path))
     return _serialise(feed)
 
 
-def _entry(graph: SiteGraph, paper: Paper, links: Links, feed_path: str) -> ET.Element:
+def _entry(paper: Paper, tag_names: Sequence[str], links: Links, feed_path: str) -> ET.Element:
     entry = ET.Element("entry")
     page = paper_path(paper)
     _text(entry, "id", links.id(page))
@@ -177,12 +192,12 @@ def _entry(graph: SiteGraph, paper: Paper, links: Links, feed_path: str) -> ET.E
     for name in paper.authors:
         if one_line(name):
             _author(entry, name)
-    for tag in graph.tags_of(paper):
-        ET.SubElement(entry, "category", {"term": one_line(tag.name)})
+    for name in tag_names:
+        ET.SubElement(entry, "category", {"term": one_line(name)})
     summary = plain_summary(paper.abstract, SUMMARY_LIMIT)
     if summary:
         _text(entry, "summary", summary, type="text")
-    content = _text(entry, "content", render_markdown(paper.abstract), type="html")
+    content = _text(entry, "content", _abstract_html(paper.abstract), type="html")
     # Relative links in an abstract resolve against the paper's page, as on the site
     # (a relative xml:base is itself resolved against the feed's own URL).
     content.set(f"{{{XML_NS}}}base", href)
@@ -270,3 +285,8 @@ def _timestamp(moment: dt.datetime) -> str:
 def _site_key(config: SiteConfig) -> str:
     """The site's title, percent-encoded for a `tag:` id (ids stay put while it does)."""
     return quote(one_line(config.title) or "site", safe="")
+
+
+@lru_cache(maxsize=1 << 16)  # feeds are rebuilt on every build; abstracts rarely change
+def _abstract_html(markdown: str) -> str:
+    return render_markdown(markdown)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from urllib.parse import quote, urljoin, urlsplit
 
 from sitegen.config import SiteConfig
@@ -57,6 +58,7 @@ def clip(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
     return cut.rstrip(" ,;:.") + "…"
 
 
+@lru_cache(maxsize=1 << 16)  # every build asks again for every paper; the text rarely changes
 def plain_summary(markdown: str, limit: int = DESCRIPTION_LIMIT) -> str:
     """The first `limit` characters a reader sees of some Markdown, as clean plain text."""
     return clip(clean_text(markdown_to_text(markdown)), limit)

@@ -150,6 +150,7 @@ class Renderer:
         self._views: dict[tuple[object, ...], PaperView] = {}
         self._template_fps: dict[str, str] = {}
         self._config: SiteConfig | None = None
+        self._refs: dict[str, tuple[str, ...]] = {}
         self._items: dict[tuple[int, str], tuple[PaperView, Markup]] = {}
         self.env.globals["paper_item"] = self.paper_item
 
@@ -235,6 +236,19 @@ class Renderer:
         html = template.render(site=config, root=root, page_path=page.path, **page.context())
         return html.encode("utf-8")
 
+    def _references(self, source: str) -> tuple[str, ...]:
+        """Templates a template's source extends, includes or imports (parsed once)."""
+        refs = self._refs.get(source)
+        if refs is None:
+            try:
+                ast = self.env.parse(source)
+            except jinja2.TemplateSyntaxError:
+                return ()  # reported when the page renders
+            refs = self._refs[source] = tuple(
+                ref for ref in meta.find_referenced_templates(ast) if ref
+            )
+        return refs
+
     def _template_fingerprint(self, name: str) -> str:
         """Hash of a template and every template it extends, includes or imports."""
         digest = hashlib.blake2b(digest_size=16)
@@ -246,14 +260,10 @@ class Renderer:
             seen.add(current)
             try:
                 source, _, _ = self.env.loader.get_source(self.env, current)  # type: ignore[union-attr]
-                ast = self.env.parse(source)
             except jinja2.TemplateNotFound:
                 continue  # reported when the page renders
-            except jinja2.TemplateSyntaxError:
-                digest.update(current.encode() + source.encode())
-                continue
             digest.update(current.encode() + b"\0" + source.encode() + b"\0")
-            todo.extend(ref for ref in meta.find_referenced_templates(ast) if ref)
+            todo.extend(self._references(source))
         return digest.hexdigest()
 
 

@@ -24,6 +24,8 @@ EVENTS_PATH = "/__sitegen/events"
 SCRIPT_PATH = "/__sitegen/livereload.js"
 SCRIPT_TAG = f'<script src="{SCRIPT_PATH}"></script>'.encode()
 PORT_TRIES = 20
+CATCH_UP_DELAY = 0.5
+"""Seconds between publishing a rebuild and starting the related/search catch-up."""
 
 
 class PreviewHandler(http.server.SimpleHTTPRequestHandler):
@@ -45,7 +47,8 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
             super().do_GET()
 
     def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store")
+        # Revalidate every time (a 304 is cheap), so a reload never shows a stale file.
+        self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
     def send_head(self) -> Any:
@@ -130,10 +133,17 @@ class LiveSite:
     def rebuild(self, changed: set[Path] | None = None) -> BuildResult | None:
         """First build: everything. Later: the edited pages at once, then slow parts."""
         result = self._build(changed, defer_slow=changed is not None)
+        # Give the open tabs a moment to reload before the slow, GIL-holding catch-up.
+        self._settle(CATCH_UP_DELAY)
         while result is not None and self.builder.deferred and not self.busy():
             # Related papers and the search index catch up; pages they change reload then.
             result = self._build(set(), defer_slow=False)
         return result
+
+    def _settle(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.busy():
+            time.sleep(0.02)
 
     def _build(self, changed: set[Path] | None, defer_slow: bool) -> BuildResult | None:
         started = time.perf_counter()
