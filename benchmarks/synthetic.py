@@ -118,11 +118,15 @@ def synthetic_papers(count: int, seed: int = 7, folder: Path = SEEDS) -> list[Pa
     sentences = [s for _, abstract in pairs for s in _SENTENCE_END.split(abstract)]
     title_words = [title.split() for title, _ in pairs]
     taken: set[str] = set()
+    titles: set[str] = set()
     day = dt.date(2025, 6, 1)
     papers = []
     for i in range(count):
         head, tail = rng.choice(title_words), rng.choice(title_words)
         title = " ".join(head[: max(2, len(head) // 2)] + tail[len(tail) // 2 :])
+        if title.casefold() in titles:  # a reading list holds each paper once
+            title = f"{title} (part {i})"
+        titles.add(title.casefold())
         abstract = " ".join(rng.sample(sentences, rng.randint(5, 9)))
         papers.append(_paper(rng, title, abstract, day - dt.timedelta(days=i // 8), taken))
     return papers
