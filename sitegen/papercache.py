@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,7 @@ class PaperCache:
             return list(self._entries)
         listed = {p for p in content_changes if is_paper_name(p.name) and p.is_file()}
         kept = [p for p in self._entries if p not in content_changes]
-        return sorted({*kept, *listed})
+        return sorted({*kept, *listed}, key=os.fspath)  # str keys: Path.__lt__ is slow
 
 
 def _read(path: Path, entry: _Entry | None, force: bool) -> _Entry | None:

@@ -18,11 +18,13 @@ def normalise_tag(tag: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", tag).casefold().split())
 
 
+@lru_cache(maxsize=65536)  # slugify transliterates slowly; every build asks again
 def tag_slug(tag: str) -> str:
     """The URL slug of a tag page, `tags/<slug>.html`."""
     return slugify(normalise_tag(tag), max_length=80, word_boundary=True) or "tag"
 
 
+@lru_cache(maxsize=1 << 18)
 def author_slug(name: str) -> str:
     """The URL slug of an author page, `authors/<slug>.html`."""
     return slugify(name, max_length=80, word_boundary=True) or "author"

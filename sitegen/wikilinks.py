@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sitegen.errors import Problem
 from sitegen.models import Paper
@@ -35,6 +36,7 @@ class PaperLinks:
     """Paper slug -> the papers whose notes link to it, newest first."""
 
 
+@lru_cache(maxsize=1 << 16)  # asked for every paper's slug and title on every build
 def link_key(text: str) -> str:
     """What `[[text]]` is looked up by: case and spacing do not matter."""
     return " ".join(text.split()).casefold()
