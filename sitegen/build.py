@@ -68,6 +68,9 @@ class Builder:
         self._search_input: tuple[Paper, ...] | None = None
         self.deferred = False
         """True while related papers or the search index lag behind the pages."""
+        self.slow_inputs: SlowInputs | None = None
+        """What `compute_slow_parts` needs to catch up, while `deferred`."""
+        self._offered: tuple[tuple[Paper, ...], dict[str, bytes]] | None = None
 
     def build(self, changed: Iterable[Path] | None = None, defer_slow: bool = False) -> BuildResult:
         """Build; `changed` (absolute paths from the watcher) narrows what is re-read.
@@ -93,12 +96,18 @@ class Builder:
         files.update(bib_files(graph.papers, graph.tags))
         warnings = warnings + [Problem(config.source_path, None, m) for m in feed_warnings(config)]
         if defer_slow:
+            self._take_offered_search(graph.papers)
             self.deferred = not fresh or self._search_input != graph.papers
+            self.slow_inputs = (
+                SlowInputs(graph.papers, _with_shown_tags(graph), self.site_root / CACHE_DIR)
+                if self.deferred
+                else None
+            )
         else:
             self._search_files = build_search_assets(
                 _with_shown_tags(graph), self.site_root / CACHE_DIR
             )
-            self._search_input, self.deferred = graph.papers, False
+            self._search_input, self.deferred, self.slow_inputs = graph.papers, False, None
         files.update(self._search_files)
         _add_static(files, config)
         with output_lock(self.out):
@@ -113,6 +122,15 @@ class Builder:
             warnings=warnings,
             seconds=time.perf_counter() - started,
         )
+
+    def offer_search(self, papers: tuple[Paper, ...], files: dict[str, bytes]) -> None:
+        """Search files computed elsewhere for `papers`; used if still current."""
+        self._offered = (papers, files)
+
+    def _take_offered_search(self, papers: tuple[Paper, ...]) -> None:
+        if self._offered is not None and self._offered[0] == papers:
+            self._search_input, self._search_files = self._offered
+            self._offered = None
 
     def _site_paths(self, paths: Iterable[Path]) -> set[Path]:
         """Absolute watcher paths as the site's own paths (which may be relative)."""
@@ -131,6 +149,23 @@ class Builder:
             self._renderer = Renderer(config.root)
             self._renderer_key = has_templates
         return self._renderer
+
+
+@dataclass(frozen=True, slots=True)
+class SlowInputs:
+    """What the slow parts of a build (related papers, search index) are computed from."""
+
+    papers: tuple[Paper, ...]
+    shown: list[Paper]
+    """The papers with their tags as shown (search indexes those)."""
+    cache_dir: Path
+
+
+def compute_slow_parts(inputs: SlowInputs) -> dict[str, bytes]:
+    """Related papers (into the cache) and the search files: run in another process by
+    `serve`, so the edited page never waits for them."""
+    RelatedCache(inputs.cache_dir).get(inputs.papers)
+    return build_search_assets(inputs.shown, inputs.cache_dir)
 
 
 def _with_shown_tags(graph: SiteGraph) -> list[Paper]:

@@ -190,3 +190,11 @@ def test_open_tab_reloads_by_itself_after_a_save(served, chromium):
     assert page.query_selector("#sitegen-error-overlay") is None
     assert errors == []
     page.close()
+
+
+def test_search_index_and_related_papers_catch_up_after_an_edit(served):
+    paper = served.site / "content" / "papers" / "alpha.md"
+    paper.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "Quokkaword findings."))
+    wait_until(page_shows(served, "papers/alpha.html", "Quokkaword"), "page first")
+    wait_until(lambda: "quokkaword" in served.get("search/index.js")[1], "search index", 60)
+    wait_until(lambda: "Caught up" in served.log.read_text(), "catch-up reported")

@@ -5,17 +5,19 @@ from __future__ import annotations
 import errno
 import http.server
 import json
+import multiprocessing
 import signal
 import sys
 import threading
 import time
 import webbrowser
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sitegen.build import Builder, BuildResult
+from sitegen.build import Builder, BuildResult, SlowInputs, compute_slow_parts
 from sitegen.errors import SiteError, UsageError
 from sitegen.serve.livereload import LIVERELOAD_JS, ReloadHub
 from sitegen.serve.watcher import ChangeWatcher
@@ -24,8 +26,8 @@ EVENTS_PATH = "/__sitegen/events"
 SCRIPT_PATH = "/__sitegen/livereload.js"
 SCRIPT_TAG = f'<script src="{SCRIPT_PATH}"></script>'.encode()
 PORT_TRIES = 20
-CATCH_UP_DELAY = 0.5
-"""Seconds between publishing a rebuild and starting the related/search catch-up."""
+SLOW_START_DELAY = 0.3
+"""Seconds between a rebuild and starting its related-papers/search catch-up."""
 
 
 class PreviewHandler(http.server.SimpleHTTPRequestHandler):
@@ -123,27 +125,59 @@ def bind(host: str, port: int, handler: Any) -> PreviewServer:
 
 
 class LiveSite:
-    """Rebuilds after changes and tells the browsers which pages changed."""
+    """Rebuilds after changes and tells the browsers which pages changed.
+
+    Related papers and the search index, slow on big sites, are computed in a worker
+    process; when they are ready the watcher is poked and a quick rebuild picks them up.
+    """
 
     def __init__(self, builder: Builder, hub: ReloadHub) -> None:
         self.builder, self.hub = builder, hub
-        self.busy: Callable[[], bool] = lambda: False
-        """True when more changes are waiting (then slow catch-up work waits too)."""
+        self.poke: Callable[[], None] = lambda: None
+        """Asks the watcher for a rebuild (set once the watcher exists)."""
+        self._pool: ProcessPoolExecutor | None = None
+        self._running: SlowInputs | None = None
 
     def rebuild(self, changed: set[Path] | None = None) -> BuildResult | None:
-        """First build: everything. Later: the edited pages at once, then slow parts."""
+        """First build: everything. Later: the edited pages at once, the slow parts after."""
         result = self._build(changed, defer_slow=changed is not None)
-        # Give the open tabs a moment to reload before the slow, GIL-holding catch-up.
-        self._settle(CATCH_UP_DELAY)
-        while result is not None and self.builder.deferred and not self.busy():
-            # Related papers and the search index catch up; pages they change reload then.
-            result = self._build(set(), defer_slow=False)
+        inputs = self.builder.slow_inputs
+        if result is not None and inputs is not None and self._running is None:
+            self._start_slow(inputs)
         return result
 
-    def _settle(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and not self.busy():
-            time.sleep(0.02)
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _start_slow(self, inputs: SlowInputs) -> None:
+        if self._pool is None:
+            # spawn, not fork: this process has threads (server, watcher) a fork would copy.
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._running = inputs
+        pool = self._pool
+        # A moment's wait lets open tabs reload before the worker takes a core.
+        timer = threading.Timer(SLOW_START_DELAY, lambda: self._submit(pool, inputs))
+        timer.daemon = True
+        timer.start()
+
+    def _submit(self, pool: ProcessPoolExecutor, inputs: SlowInputs) -> None:
+        try:
+            future = pool.submit(compute_slow_parts, inputs)
+        except RuntimeError:  # shutting down
+            return
+        future.add_done_callback(self._slow_done)
+
+    def _slow_done(self, future: Future[dict[str, bytes]]) -> None:
+        inputs, self._running = self._running, None
+        if future.cancelled() or inputs is None:
+            return
+        error = future.exception()
+        if error is not None:
+            print(f"Related papers / search index failed: {error}", file=sys.stderr)
+            return
+        self.builder.offer_search(inputs.papers, future.result())
+        self.poke()
 
     def _build(self, changed: set[Path] | None, defer_slow: bool) -> BuildResult | None:
         started = time.perf_counter()
@@ -161,14 +195,14 @@ class LiveSite:
             kind = "css" if css_only and not was_failing else "reload"
             self.hub.publish(kind, paths=() if was_failing else changed_out)
         if changed is not None:
-            _report(result, (time.perf_counter() - started) * 1000, defer_slow)
+            _report(result, (time.perf_counter() - started) * 1000, bool(changed))
         return result
 
 
 def _report(result: BuildResult, took: float, first_pass: bool) -> None:
     rendered = sorted(result.rendered)
     shown = ", ".join(rendered[:4]) + (" …" if len(rendered) > 4 else "")
-    what = "Rebuilt" if first_pass else "Updated related papers and search"
+    what = "Rebuilt" if first_pass else "Caught up (related papers, search index)"
     print(
         f"{what} in {took:.0f} ms: {len(rendered)} pages rendered"
         f"{' (' + shown + ')' if rendered else ''}, "
@@ -194,7 +228,7 @@ def serve(site_root: Path, host: str, port: int, open_browser: bool) -> int:
     server = bind(host, port, handler)
     url = f"http://{host}:{server.server_address[1]}/"
     watcher = ChangeWatcher(site_root, builder.out, live.rebuild)
-    live.busy = watcher.has_pending
+    live.poke = watcher.poke
     watcher.start()
     print(f"Serving {builder.out} at {url} (live reload on; Ctrl-C to stop)", flush=True)
     if open_browser:
@@ -213,6 +247,7 @@ def serve(site_root: Path, host: str, port: int, open_browser: bool) -> int:
     finally:
         hub.close()
         watcher.stop()
+        live.close()
         server.shutdown()
         server.server_close()
     return 0

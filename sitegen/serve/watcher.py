@@ -44,6 +44,7 @@ class ChangeWatcher(FileSystemEventHandler):
         self.on_change, self.quiet, self.max_wait = on_change, quiet, max_wait
         self._pending: set[Path] = set()
         self._events = 0
+        self._poked = False
         self._lock = threading.Condition()
         self._stopping = False
         self._observer = Observer()
@@ -66,10 +67,12 @@ class ChangeWatcher(FileSystemEventHandler):
         self._observer.join(timeout=5)
         self._thread.join(timeout=5)
 
-    def has_pending(self) -> bool:
-        """Changes are waiting for the next rebuild."""
+    def poke(self) -> None:
+        """Ask for a rebuild although no file changed (slow parts of the site are ready)."""
         with self._lock:
-            return bool(self._pending)
+            self._poked = True
+            self._events += 1
+            self._lock.notify_all()
 
     def _watch_folders(self) -> None:
         for name in WATCHED_FOLDERS:
@@ -105,7 +108,7 @@ class ChangeWatcher(FileSystemEventHandler):
 
     def _next_batch(self) -> set[Path] | None:
         with self._lock:
-            while not self._pending and not self._stopping:
+            while not self._pending and not self._poked and not self._stopping:
                 self._lock.wait()
             if self._stopping:
                 return None
@@ -118,5 +121,5 @@ class ChangeWatcher(FileSystemEventHandler):
                     return None
                 if self._events == count or time.monotonic() - first > self.max_wait:
                     break
-            batch, self._pending = self._pending, set()
+            batch, self._pending, self._poked = self._pending, set(), False
             return batch
