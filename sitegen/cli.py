@@ -35,6 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SiteError as err:
         print(f"sitegen: error: {err}", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as err:  # a disk full, a permission refused: the system's words suffice
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"sitegen: error: {where}{err.strerror or err}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("sitegen: interrupted", file=sys.stderr)
         return 130

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +45,9 @@ class SiteConfig:
     """Topic rules used to tag imported papers."""
     aliases: tuple[tuple[str, str], ...] = ()
     """(synonym, tag) pairs: a paper tagged with the synonym is listed under the tag."""
+    raw_html: bool = False
+    """UNSAFE: let HTML written in notes through as HTML (scripts included). Off by default:
+    notes then show HTML as text. Abstracts, imported from elsewhere, are always escaped."""
     source_path: Path | None = field(default=None, compare=False)
     """The site.toml file read (None when the site has none)."""
 
@@ -54,7 +60,17 @@ class SiteConfig:
         return self.root / "content" / "papers"
 
 
-_KNOWN_KEYS = {"title", "description", "base_url", "language", "max_tags", "topics", "aliases"}
+_KNOWN_KEYS = (
+    "title",
+    "description",
+    "base_url",
+    "language",
+    "max_tags",
+    "topics",
+    "aliases",
+    "raw_html",
+)
+_LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
 def load_config(root: Path) -> SiteConfig:
@@ -64,7 +80,10 @@ def load_config(root: Path) -> SiteConfig:
         raise ConfigError.single(
             path, None, "no site.toml here: run `sitegen new DIR` to start a site"
         )
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ConfigError.single(path, None, f"cannot read: {err.strerror or err}") from None
     try:
         data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as err:
@@ -94,11 +113,15 @@ def parse_config(root: Path, path: Path, data: dict[str, object], text: str = ""
 
     for key in data:
         if key not in _KNOWN_KEYS:
-            problems.append(Problem(path, line_of(key), f"unknown key `{key}`"))
+            problems.append(Problem(path, line_of(key), f"unknown key `{key}`{_hint(key)}"))
     max_tags = data.get("max_tags", 5)
     if not isinstance(max_tags, int) or isinstance(max_tags, bool) or max_tags < 1:
         problems.append(Problem(path, line_of("max_tags"), "`max_tags` must be a positive integer"))
         max_tags = 5
+    raw_html = data.get("raw_html", False)
+    if not isinstance(raw_html, bool):
+        problems.append(Problem(path, line_of("raw_html"), "`raw_html` must be true or false"))
+        raw_html = False
     topics = _parse_topics(path, data.get("topics", []), line_of("[[topics]]"), problems)
     aliases = _parse_aliases(path, data.get("aliases", {}), line_of("[aliases]"), problems)
     config = SiteConfig(
@@ -110,11 +133,32 @@ def parse_config(root: Path, path: Path, data: dict[str, object], text: str = ""
         max_tags=max_tags,
         topics=topics,
         aliases=aliases,
+        raw_html=raw_html,
         source_path=path,
     )
+    _check_addresses(config, line_of, problems)
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _hint(key: str) -> str:
+    close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _check_addresses(
+    config: SiteConfig, line_of: Callable[[str], int | None], problems: list[Problem]
+) -> None:
+    """base_url ends up in every feed and sitemap link, language in every page's `lang`."""
+    path = config.source_path
+    if config.base_url and not re.match(r"https?://[^\s/]+", config.base_url, re.IGNORECASE):
+        message = "`base_url` must be a web address starting http:// or https://"
+        problems.append(Problem(path, line_of("base_url"), message))
+    if not _LANGUAGE.fullmatch(config.language):
+        shown = config.language[:40]
+        message = f"`language` must be a language tag such as en or pt-BR, not {shown!r}"
+        problems.append(Problem(path, line_of("language"), message))
 
 
 def _parse_topics(

@@ -15,7 +15,7 @@ from slugify import slugify
 
 from sitegen.errors import ContentError, Problem
 from sitegen.frontmatter import FrontMatter, dump_front_matter, split_front_matter
-from sitegen.fsutil import atomic_write_bytes
+from sitegen.fsutil import atomic_create_bytes, atomic_write_bytes, safe_slug
 from sitegen.models import STATUSES, Paper, Source
 
 KNOWN_KEYS = (
@@ -32,11 +32,34 @@ KNOWN_KEYS = (
     "sources",
 )
 NOTES_HEADING = re.compile(r"^##\s+notes\s*$", re.IGNORECASE | re.MULTILINE)
+ARXIV_ID = re.compile(
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?P<version>v\d+)?", re.IGNORECASE
+)
+"""A new-style (`2401.01234v2`) or old-style (`hep-th/9901001`) arXiv identifier."""
+DOI = re.compile(r"10\.\d{4,}(?:\.\d+)*/\S+")
+"""A DOI: `10.<registrant>/<suffix>` (the suffix may hold any visible character)."""
+# Characters XML 1.0 (feeds, sitemap) cannot carry at all: C0 controls but tab and newlines,
+# and the noncharacters U+FFFE/U+FFFF.
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def paper_slug(path: Path) -> str:
-    """The URL slug of a content file: its name, made URL-safe."""
-    return slugify(path.stem, max_length=80, word_boundary=True, save_order=True) or "paper"
+    """The URL slug of a content file: its name, made URL-safe and safe as a file name."""
+    slug = slugify(path.stem, max_length=80, word_boundary=True, save_order=True)
+    return safe_slug(slug, path.stem, "paper")
+
+
+def arxiv_key(arxiv: str | None) -> str | None:
+    """An arXiv id without its version (`2101.00001v2` -> `2101.00001`), for deduplication."""
+    if not arxiv:
+        return None
+    match = ARXIV_ID.fullmatch(arxiv.strip())
+    return match.group("id").casefold() if match else arxiv.strip().casefold()
+
+
+def doi_key(doi: str | None) -> str | None:
+    """A DOI as compared: DOIs are case-insensitive."""
+    return doi.strip().casefold() if doi else None
 
 
 def parse_paper(path: Path, text: str) -> tuple[Paper, list[Problem]]:
@@ -49,8 +72,8 @@ def parse_paper(path: Path, text: str) -> tuple[Paper, list[Problem]]:
         "tags": fields.text_list("tags"),
         "authors": fields.text_list("authors"),
         "url": fields.url("url"),
-        "arxiv": fields.text("arxiv"),
-        "doi": fields.text("doi"),
+        "arxiv": fields.identifier("arxiv", ARXIV_ID, "an arXiv id such as 2401.01234"),
+        "doi": fields.identifier("doi", DOI, "a DOI such as 10.1000/xyz123"),
         "year": fields.year("year"),
         "venue": fields.text("venue"),
         "status": fields.status(),
@@ -97,7 +120,12 @@ def notes_offset(body: str) -> int:
 
 def load_paper(path: Path) -> tuple[Paper, list[Problem]]:
     """Read and parse one content file."""
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise  # deleted since it was listed: the caller decides
+    except OSError as err:
+        raise ContentError.single(path, None, f"cannot read: {err.strerror or err}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -105,13 +133,24 @@ def load_paper(path: Path) -> tuple[Paper, list[Problem]]:
         raise ContentError.single(
             path, line, "not valid UTF-8 text: save the file as UTF-8"
         ) from None
-    if "\x00" in text:
-        raise ContentError.single(
-            path,
-            text[: text.index("\x00")].count("\n") + 1,
-            "contains a NUL byte: is this a binary file?",
+    bad = _UNSHOWABLE.search(text)
+    if bad:
+        line = normalise_line_count(text[: bad.start()]) + 1
+        what = (
+            "a NUL byte: is this a binary file?"
+            if bad.group() == "\x00"
+            else (
+                f"the control character U+{ord(bad.group()):04X}, which no page or feed can show: "
+                "remove it"
+            )
         )
+        raise ContentError.single(path, line, f"contains {what}")
     return parse_paper(path, text)
+
+
+def normalise_line_count(text: str) -> int:
+    """How many line breaks `text` holds, CRLF, CR and LF alike."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 def is_paper_name(name: str) -> bool:
@@ -150,23 +189,57 @@ def load_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:
 
 
 def slug_collisions(papers: Iterable[Paper]) -> list[Problem]:
-    seen: dict[str, Paper] = {}
-    problems = []
+    """Papers that cannot both be in one site, each problem naming both files: one page slug
+    (case aside), one arXiv id (any version) or DOI, or one title with nothing to tell the
+    two apart (no differing ids)."""
+    papers = sorted(papers, key=lambda p: str(p.path or ""))
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], Paper] = {}
     for paper in papers:
-        key = paper.slug.casefold()
-        if key in seen:
-            other = seen[key]
-            problems.append(
-                Problem(
-                    paper.path,
-                    1,
-                    f"two papers would share the page papers/{paper.slug}.html: "
-                    f"this file and {other.path}; rename one of them",
-                )
-            )
-        else:
-            seen[key] = paper
+        for kind, key in _identities(paper):
+            other = seen.setdefault((kind, key), paper)
+            if other is not paper and not (kind == "title" and _ids_differ(paper, other)):
+                problems.append(_collision(paper, other, kind, key))
     return problems
+
+
+def _identities(paper: Paper) -> list[tuple[str, str]]:
+    keys = [
+        ("slug", paper.slug.casefold()),
+        ("arxiv", arxiv_key(paper.arxiv) or ""),
+        ("doi", doi_key(paper.doi) or ""),
+        ("title", " ".join(paper.title.casefold().split())),
+    ]
+    return [(kind, key) for kind, key in keys if key]
+
+
+def _ids_differ(a: Paper, b: Paper) -> bool:
+    pairs = ((arxiv_key(a.arxiv), arxiv_key(b.arxiv)), (doi_key(a.doi), doi_key(b.doi)))
+    return any(x and y and x != y for x, y in pairs)
+
+
+def _collision(paper: Paper, other: Paper, kind: str, key: str) -> Problem:
+    if kind == "slug":
+        message = (
+            f"two papers would share the page papers/{paper.slug}.html: "
+            f"this file and {other.path}; rename one of them"
+        )
+        return Problem(paper.path, 1, message)
+    what = {"arxiv": f"arXiv id {key}", "doi": f"DOI {key}", "title": "title"}[kind]
+    message = f"duplicate paper: same {what} as {other.path}; merge the two files into one" + (
+        " (or give each its own `arxiv` or `doi`)" if kind == "title" else ""
+    )
+    return Problem(paper.path, _key_line(paper, kind), message)
+
+
+def _key_line(paper: Paper, key: str) -> int:
+    """The line of a front-matter key, read again: only needed to report a duplicate."""
+    assert paper.path is not None
+    try:
+        head = split_front_matter(paper.path, paper.path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ContentError):
+        return 1
+    return head.key_lines.get(key, 1)
 
 
 def paper_to_text(paper: Paper) -> str:
@@ -191,6 +264,11 @@ def paper_to_text(paper: Paper) -> str:
 def write_paper(path: Path, paper: Paper) -> None:
     """Write a paper's content file atomically (the old file or the new, never half)."""
     atomic_write_bytes(path, paper_to_text(paper).encode("utf-8"))
+
+
+def create_paper(path: Path, paper: Paper) -> None:
+    """Write a new content file whole; FileExistsError (nothing written) if `path` exists."""
+    atomic_create_bytes(path, paper_to_text(paper).encode("utf-8"))
 
 
 def _source_to_dict(source: Source) -> dict[str, Any]:
@@ -230,6 +308,16 @@ class _Fields:
             return None
         return " ".join(str(value).split())
 
+    def identifier(self, key: str, pattern: re.Pattern[str], example: str) -> str | None:
+        value = self.text(key)
+        if value is not None and not pattern.fullmatch(value):
+            hint = ""
+            if re.match(r"(?:https?://|doi:|arxiv:)", value, re.IGNORECASE):
+                hint = " (write the id alone, without a prefix or address)"
+            self._problem(key, f"`{key}` must be {example}, not {_show(value)}{hint}")
+            return None
+        return value
+
     def url(self, key: str) -> str | None:
         value = self.text(key)
         if value is not None and not re.match(r"https?://[^\s/]+", value, re.IGNORECASE):
@@ -242,7 +330,7 @@ class _Fields:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not 1000 <= value <= 2999:
-            self._problem(key, f"`{key}` must be a four-digit year, not {value!r}")
+            self._problem(key, f"`{key}` must be a four-digit year, not {_show(value)}")
             return None
         return value
 
@@ -266,7 +354,7 @@ class _Fields:
                 return dt.date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        self._problem(key, f"`{key}` must be a date written YYYY-MM-DD, not {value!r}")
+        self._problem(key, f"`{key}` must be a date written YYYY-MM-DD, not {_show(value)}")
         return None
 
     def text_list(self, key: str) -> tuple[str, ...]:
@@ -279,7 +367,9 @@ class _Fields:
         items = []
         for item in value:
             if isinstance(item, bool) or not isinstance(item, (str, int)) or not str(item).strip():
-                self._problem(key, f"every entry of `{key}` must be non-empty text, not {item!r}")
+                self._problem(
+                    key, f"every entry of `{key}` must be non-empty text, not {_show(item)}"
+                )
                 continue
             items.append(" ".join(str(item).split()))
         return tuple(items)
@@ -287,7 +377,9 @@ class _Fields:
     def status(self) -> str:
         value = self.data.get("status", "to-read")
         if value not in STATUSES:
-            self._problem("status", f"unknown status {value!r}: use one of {', '.join(STATUSES)}")
+            self._problem(
+                "status", f"unknown status {_show(value)}: use one of {', '.join(STATUSES)}"
+            )
             return "to-read"
         return str(value)
 
@@ -305,7 +397,7 @@ class _Fields:
                 d is None or isinstance(d, dt.date) for d in (listed, imported)
             ):
                 self._problem(
-                    "sources", f"bad source entry {item!r}: needs `file`, dates as YYYY-MM-DD"
+                    "sources", f"bad source entry {_show(item)}: needs `file`, dates as YYYY-MM-DD"
                 )
                 continue
             sources.append(Source(item["file"], str(item.get("kind", "")), listed, imported))
@@ -321,6 +413,12 @@ class _Fields:
                     Problem(self.path, self.lines.get(key), f"unknown key `{key}`{hint}")
                 )
         return warnings
+
+
+def _show(value: object, limit: int = 60) -> str:
+    """A value as an error message quotes it: short, however big the value is."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _kind(value: object) -> str:

@@ -11,6 +11,11 @@ import yaml
 from sitegen.errors import ContentError, Problem
 
 FENCE = "---"
+MAX_DEPTH = 32
+MAX_VALUES = 1_000_000
+"""Deeper or (aliases expanded) bigger front matter is refused: nothing sitegen reads nests
+more than three levels, and such values would only make later steps (comparing or rewriting
+the file) recurse or expand without end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,8 @@ def _load_mapping(
     loader = _Loader(yaml_text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        too_deep = node is not None and _too_deep(node)
+        data = loader.construct_document(node) if node is not None and not too_deep else None
     except yaml.MarkedYAMLError as err:
         # An unclosed bracket or quote is noticed far below; point at where it opened.
         mark = err.context_mark or err.problem_mark
@@ -82,10 +88,23 @@ def _load_mapping(
             reason += f" ({err.context} that starts on this line)"
         raise ContentError.single(path, line, f"invalid YAML in front matter: {reason}") from None
     except yaml.YAMLError as err:
-        message = f"invalid YAML in front matter: {err}"
+        message = f"invalid YAML in front matter: {' '.join(str(err).split())}"
+        raise ContentError.single(path, first_line, message) from None
+    except ValueError:  # an integer of thousands of digits (int() refuses it)
+        message = "invalid value in front matter: a number too long to read (quote it)"
+        raise ContentError.single(path, first_line, message) from None
+    except RecursionError:
+        message = "front matter is nested too deeply to read: flatten it"
         raise ContentError.single(path, first_line, message) from None
     finally:
         loader.dispose()
+    if too_deep:
+        message = (
+            f"front matter nests more than {MAX_DEPTH} levels deep, holds more than "
+            f"{MAX_VALUES:,} values once its aliases are expanded, or refers to itself: "
+            "flatten it"
+        )
+        raise ContentError.single(path, first_line, message)
     if data is None:
         data = {}
     if not isinstance(data, dict) or not isinstance(node, (yaml.MappingNode, type(None))):
@@ -111,11 +130,49 @@ def _load_mapping(
     return data, key_lines
 
 
+def _too_deep(root: yaml.Node) -> bool:
+    """Whether the node graph nests deeper than MAX_DEPTH, holds itself (`&a [*a]`), or
+    expands (aliases followed) to more than MAX_VALUES values (`&a [*b, *b, ...]` nesting)."""
+    walked: dict[int, tuple[int, int]] = {}  # id(node) -> (height, size); (0, 0) while walked
+
+    def walk(node: yaml.Node, depth: int) -> tuple[int, int]:
+        height, size = walked.get(id(node), (1, 1))
+        if (id(node) in walked and height == 0) or depth + height - 1 > MAX_DEPTH:
+            raise _TooDeepError
+        if id(node) in walked:
+            return height, size
+        walked[id(node)] = (0, 0)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        parts = [walk(child, depth + 1) for child in children]
+        height = 1 + max((h for h, _ in parts), default=0)
+        size = 1 + sum(s for _, s in parts)
+        if size > MAX_VALUES:
+            raise _TooDeepError
+        walked[id(node)] = (height, size)
+        return height, size
+
+    try:
+        walk(root, 1)
+    except _TooDeepError:
+        return True
+    return False
+
+
+class _TooDeepError(Exception):
+    """Raised inside _too_deep to stop the walk at once."""
+
+
 class _Dumper(yaml.SafeDumper):
     """Writes a value used twice (say one date) twice, never as `&id001` / `*id001`."""
 
     def ignore_aliases(self, data: Any) -> bool:
-        return True
+        # Lists and mappings keep their aliases: a user's `&a [*b, *b, ...]` nesting would
+        # otherwise be written out exponentially large.
+        return not isinstance(data, (list, dict))
 
 
 def dump_front_matter(data: dict[str, Any], body: str) -> str:

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+import unicodedata
 from pathlib import Path
 
+WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+)
+"""Device names Windows refuses as file names, whatever the extension (`con.html` too)."""
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so readers see the old file or the new one, never a mix."""
+
+def safe_slug(slug: str, source: str, fallback: str) -> str:
+    """`slug` made a file name every file system accepts, and never empty.
+
+    A name that slugifies to nothing (emoji, symbols) gets `<fallback>-<hash>` from its
+    case-folded NFKC form, so distinct names stay distinct and case or Unicode-form variants
+    still meet (and are reported as a collision). A Windows device name gets a trailing `-`,
+    which no slugify result has, so it cannot meet another slug.
+    """
+    if not slug:
+        key = unicodedata.normalize("NFKC", source).casefold().encode("utf-8", "surrogatepass")
+        return f"{fallback}-{hashlib.blake2b(key, digest_size=4).hexdigest()}"
+    return f"{slug}-" if slug in WINDOWS_RESERVED else slug
+
+
+def _write_temp(path: Path, data: bytes) -> str:
+    """A fully written, fsynced temporary file beside `path`; its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -16,7 +37,29 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so readers see the old file or the new one, never a mix."""
+    tmp = _write_temp(path, data)
+    try:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_create_bytes(path: Path, data: bytes) -> None:
+    """Create `path` holding `data` whole; FileExistsError if it exists (it is left alone).
+
+    A hard link, unlike a rename, refuses to replace: a file the user made meanwhile wins.
+    """
+    tmp = _write_temp(path, data)
+    try:
+        os.link(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

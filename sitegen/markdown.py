@@ -11,23 +11,27 @@ from markdown_it.rules_inline import StateInline
 from sitegen.wikilinks import WIKILINK, LinkTarget, link_key
 
 
-@lru_cache(maxsize=1)
-def markdown_renderer() -> MarkdownIt:
+@lru_cache(maxsize=2)
+def markdown_renderer(raw_html: bool = False) -> MarkdownIt:
     # html=False: raw HTML in a paper is shown as text, never run (reading lists
     # collect text from everywhere). markdown-it's validateLink already refuses
-    # javascript:, vbscript:, file: and non-image data: links.
-    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    # javascript:, vbscript:, file: and non-image data: links. raw_html=True is the
+    # site.toml switch for notes, documented as unsafe.
+    md = MarkdownIt("commonmark", {"html": raw_html, "linkify": True, "typographer": False})
     md.enable(["linkify", "table", "strikethrough"])
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     return md
 
 
-def render_markdown(text: str, links: Mapping[str, LinkTarget] | None = None) -> str:
-    """Markdown -> HTML (safe to embed: user HTML is escaped).
+def render_markdown(
+    text: str, links: Mapping[str, LinkTarget] | None = None, raw_html: bool = False
+) -> str:
+    """Markdown -> HTML (safe to embed: user HTML is escaped unless `raw_html`, which lets
+    it through unchecked: only for the user's own notes, with site.toml's `raw_html`).
 
     `links` resolves `[[slug]]` / `[[Title]]` to sibling paper pages (`<slug>.html`).
     """
-    html: str = markdown_renderer().render(text, {"wikilinks": links or {}})
+    html: str = markdown_renderer(raw_html).render(text, {"wikilinks": links or {}})
     return html
 
 

@@ -10,6 +10,7 @@ from functools import cache, lru_cache
 from slugify import slugify
 
 from sitegen.config import TopicRule
+from sitegen.fsutil import safe_slug
 
 
 @lru_cache(maxsize=65536)
@@ -20,14 +21,16 @@ def normalise_tag(tag: str) -> str:
 
 @lru_cache(maxsize=65536)  # slugify transliterates slowly; every build asks again
 def tag_slug(tag: str) -> str:
-    """The URL slug of a tag page, `tags/<slug>.html`."""
-    return slugify(normalise_tag(tag), max_length=80, word_boundary=True) or "tag"
+    """The URL slug of a tag page, `tags/<slug>.html`: ASCII, never empty, never a name
+    Windows refuses."""
+    key = normalise_tag(tag)
+    return safe_slug(slugify(key, max_length=80, word_boundary=True), key, "tag")
 
 
 @lru_cache(maxsize=1 << 18)
 def author_slug(name: str) -> str:
-    """The URL slug of an author page, `authors/<slug>.html`."""
-    return slugify(name, max_length=80, word_boundary=True) or "author"
+    """The URL slug of an author page, `authors/<slug>.html` (same rules as tag_slug)."""
+    return safe_slug(slugify(name, max_length=80, word_boundary=True), name, "author")
 
 
 @cache

@@ -5,6 +5,12 @@ from the current output, so this is cheap) and swapped in with one atomic rename
 A killed build leaves the previous complete output (no fsync: the page cache outlives
 a killed process, and an output folder is rebuilt, not restored, after a power cut);
 files sitegen did not write survive; a build that changes nothing touches nothing.
+
+Outside the output folder sitegen only ever makes (and removes) its two hidden siblings,
+`.<out>.sitegen-staging` and, where the system cannot swap folders atomically,
+`.<out>.sitegen-old`. It removes one only if it holds sitegen's manifest (or nothing), and
+first moves any file it does not list into the output, so a file the user dropped into the
+output while a build ran is kept too.
 """
 
 from __future__ import annotations
@@ -16,18 +22,22 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sitegen.errors import BuildLockedError, UsageError
+from sitegen.errors import BuildLockedError, SiteError, UsageError
 from sitegen.fsutil import atomic_write_bytes
 
 MANIFEST = ".sitegen-manifest.json"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+LOCK_WAIT_SECONDS = 30.0
+"""How long a build waits for another build of the same output before giving up."""
+_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +76,12 @@ def check_output_folder(out: Path, site_root: Path) -> None:
 
 
 @contextlib.contextmanager
-def output_lock(out: Path, wait_seconds: float = 30.0) -> Iterator[None]:
+def output_lock(out: Path, wait_seconds: float | None = None) -> Iterator[None]:
     """Hold an exclusive lock on the output folder's parent while building into it."""
     out.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(out.parent, os.O_RDONLY)
-    deadline = time.monotonic() + wait_seconds
+    wait = LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
+    deadline = time.monotonic() + wait
     try:
         while True:
             try:
@@ -79,7 +90,8 @@ def output_lock(out: Path, wait_seconds: float = 30.0) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise BuildLockedError(
-                        f"another sitegen build is writing {out}; try again when it is done"
+                        f"another sitegen build (or serve) has been writing {out} for "
+                        f"{wait:.0f} s; try again when it is done"
                     ) from None
                 time.sleep(0.05)
         yield
@@ -92,6 +104,11 @@ class HashCache:
 
     def __init__(self) -> None:
         self._seen: dict[str, tuple[bytes, str]] = {}
+
+    def remember(self, path: str, data: bytes) -> str:
+        digest = hashlib.sha1(data).hexdigest()
+        self._seen[path] = (data, digest)
+        return digest
 
     def hashes(self, files: Mapping[str, bytes]) -> dict[str, str]:
         fresh: dict[str, tuple[bytes, str]] = {}
@@ -116,12 +133,22 @@ def write_site(
     By default the new output is swapped in whole. `in_place` (for `serve`, where a
     rebuild must be quick) replaces just the changed files, each atomically.
     """
+    unsafe = [path for path in files if not is_safe_relative(path)]
+    if unsafe:  # slugs are made safe upstream; this is the last line of defence
+        raise SiteError(f"refusing to write {unsafe[0]!r}: it would not be inside {out}")
+    _recover(out)
     old = _read_manifest(out)
     new_hashes = (hash_cache or HashCache()).hashes(files)
     in_place = in_place and out.is_dir()
     # In place, the manifest is trusted and other files are simply left alone: a
     # rebuild of `serve` must not stat the whole output folder.
     foreign = [] if in_place else _foreign_files(out, old)
+    clashes = [path for path in foreign if path in files]
+    if clashes:
+        raise UsageError(
+            f"{out / clashes[0]} was not written by sitegen, and the build writes a page "
+            "there: move it away (sitegen never replaces files it did not write)"
+        )
     changed = [
         p
         for p, h in new_hashes.items()
@@ -138,6 +165,14 @@ def write_site(
     else:
         _swap_whole(out, files, set(changed), foreign, new_hashes)
     return report
+
+
+def write_one(out: Path, path: str, data: bytes, hash_cache: HashCache) -> None:
+    """Replace one output file in place and record it, so the next write_site sees it done."""
+    atomic_write_bytes(out / path, data)
+    manifest = _read_manifest(out)
+    manifest[path] = hash_cache.remember(path, data)
+    atomic_write_bytes(out / MANIFEST, json.dumps(manifest, sort_keys=True, indent=0).encode())
 
 
 def _update_in_place(
@@ -172,8 +207,10 @@ def _swap_whole(
     hashes: Mapping[str, str],
 ) -> None:
     staging = out.parent / f".{out.name}.sitegen-staging"
-    _clear_staging(staging)
+    _clear_staging(staging, out)
     staging.mkdir(parents=True)
+    # The manifest first: it marks the folder as sitegen's should this build be killed.
+    (staging / MANIFEST).write_text(json.dumps(hashes, sort_keys=True, indent=0))
     for path, data in files.items():
         target = staging / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -184,16 +221,30 @@ def _swap_whole(
     for path in foreign:
         (staging / path).parent.mkdir(parents=True, exist_ok=True)
         os.link(out / path, staging / path, follow_symlinks=False)
-    (staging / MANIFEST).write_text(json.dumps(hashes, sort_keys=True, indent=0))
     _swap_in(staging, out)
 
 
+def is_safe_relative(path: str) -> bool:
+    """A `/`-separated path that stays inside the folder it is joined to, on any system."""
+    parts = path.split("/")
+    return (
+        bool(path)
+        and "\\" not in path
+        and "\x00" not in path
+        and not _DRIVE.match(path)
+        and all(part not in ("", ".", "..") for part in parts)
+    )
+
+
 def _read_manifest(out: Path) -> dict[str, str]:
+    """The files a build wrote into `out`; entries that would lead outside it are ignored."""
     try:
-        data = json.loads((out / MANIFEST).read_text())
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): str(v) for k, v in data.items() if is_safe_relative(str(k))}
 
 
 def _foreign_files(out: Path, owned: Mapping[str, str]) -> list[str]:
@@ -207,12 +258,35 @@ def _foreign_files(out: Path, owned: Mapping[str, str]) -> list[str]:
     return sorted(found)
 
 
-def _clear_staging(staging: Path) -> None:
-    # Only ever remove a staging folder sitegen made (a leftover of a killed build).
-    if staging.exists():
-        if not staging.is_dir() or staging.is_symlink():
-            raise UsageError(f"{staging} is in the way of the build: remove it")
-        shutil.rmtree(staging)
+def _clear_staging(staging: Path, out: Path) -> None:
+    """Remove a sibling folder a killed or finished build left, keeping foreign files."""
+    if not staging.exists() and not staging.is_symlink():
+        return
+    if staging.is_symlink() or not staging.is_dir():
+        raise UsageError(f"{staging} is in the way of the build: remove it")
+    if any(staging.iterdir()) and not (staging / MANIFEST).is_file():
+        raise UsageError(f"{staging} was not made by sitegen and is in the way: move it")
+    _rescue_foreign(staging, out)
+    shutil.rmtree(staging)
+
+
+def _rescue_foreign(folder: Path, out: Path) -> None:
+    """Move into `out` each file of `folder` its manifest does not list and `out` lacks."""
+    owned = _read_manifest(folder)
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if rel == MANIFEST or rel in owned or (out / rel).exists() or (out / rel).is_symlink():
+            continue
+        if path.is_symlink() or path.is_file() or (path.is_dir() and not any(path.iterdir())):
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.rename(path, out / rel)
+
+
+def _recover(out: Path) -> None:
+    """Put back the output a build killed between two renames took away (no renameat2)."""
+    backup = out.parent / f".{out.name}.sitegen-old"
+    if not out.exists() and backup.is_dir() and (backup / MANIFEST).is_file():
+        os.rename(backup, out)
 
 
 def _swap_in(staging: Path, out: Path) -> None:
@@ -220,13 +294,14 @@ def _swap_in(staging: Path, out: Path) -> None:
         os.rename(staging, out)
         return
     if not _exchange(staging, out):
-        # No atomic exchange on this system: two renames, with a tiny window.
+        # No atomic exchange on this system: two renames, with a tiny window that
+        # _recover closes on the next build.
         backup = out.parent / f".{out.name}.sitegen-old"
-        _clear_staging(backup)
+        _clear_staging(backup, out)
         os.rename(out, backup)
         os.rename(staging, out)
         staging = backup
-    shutil.rmtree(staging)
+    _clear_staging(staging, out)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -24,6 +24,7 @@ from bibtexparser.middlewares.names import (
     split_multiple_persons_names,
 )
 
+from sitegen.content import ARXIV_ID, DOI
 from sitegen.errors import Problem
 from sitegen.importers.daily_papers import MONTHS
 from sitegen.models import Paper, Source
@@ -32,9 +33,6 @@ from sitegen.tex import tex_to_text
 KIND = "bibtex"
 """The `kind` of the Source entries this importer writes."""
 
-ARXIV_ID = re.compile(
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?P<version>v\d+)?", re.IGNORECASE
-)
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/" + ARXIV_ID.pattern, re.IGNORECASE)
 _ARXIV_JOURNAL = re.compile(r"\barxiv:\s*" + ARXIV_ID.pattern, re.IGNORECASE)
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
@@ -84,19 +82,6 @@ def parse_bibtex(path: Path, text: str, today: dt.date) -> tuple[list[BibEntry],
                 message = f"entry `{block.key}`: {skip.reason}: entry skipped"
                 skipped.append(Problem(path, skip.line, message))
     return entries, skipped
-
-
-def arxiv_key(arxiv: str | None) -> str | None:
-    """An arXiv id without its version (`2101.00001v2` -> `2101.00001`), for deduplication."""
-    if not arxiv:
-        return None
-    match = ARXIV_ID.fullmatch(arxiv.strip())
-    return match.group("id").casefold() if match else arxiv.strip().casefold()
-
-
-def doi_key(doi: str | None) -> str | None:
-    """A DOI as compared: DOIs are case-insensitive."""
-    return doi.strip().casefold() if doi else None
 
 
 @contextmanager
@@ -214,7 +199,7 @@ def _doi(raw: str | None, line: int) -> str | None:
     if raw is None:
         return None
     doi = _DOI_PREFIX.sub("", _plain(raw))
-    if not re.match(r"10\.\d{4,}(?:\.\d+)*/\S+$", doi):
+    if not DOI.fullmatch(doi):
         raise _Skip(line, f"doi {doi!r} is not a DOI (10.NNNN/...)")
     return doi
 

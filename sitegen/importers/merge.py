@@ -59,7 +59,8 @@ class ImportReport:
     skipped: tuple[Problem, ...]
     """Blocks, entries, papers and files left out, each with its reason."""
     failed_files: tuple[Problem, ...]
-    """Files that could not be read at all (missing, binary, not UTF-8)."""
+    """Files that could not be read at all (missing, binary, not UTF-8), and content files
+    left alone because they changed while the import ran."""
     year_note: str | None
     """What year was assumed for dates without one, when --year was not given."""
 
@@ -103,7 +104,7 @@ def run_import(
     for path, text in texts:
         if _is_bib(path):
             skipped += _merge_bibtex(config, plan, tally, path, text, today)
-    plan.write()
+    failed += plan.write()
     return _report(plan, tally, skipped, failed, _year_note(assumed))
 
 

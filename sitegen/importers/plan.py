@@ -15,21 +15,13 @@ from pathlib import Path
 
 from slugify import slugify
 
-from sitegen.content import write_paper
-from sitegen.importers.bibtex import arxiv_key, doi_key
+from sitegen.content import arxiv_key, create_paper, doi_key
+from sitegen.errors import Problem
+from sitegen.fsutil import WINDOWS_RESERVED
 from sitegen.importers.rewrite import rewrite_paper
 from sitegen.models import Paper
 
 MAX_SLUG = 80
-# Names Windows refuses as file names, whatever the extension.
-_RESERVED = {
-    "con",
-    "prn",
-    "aux",
-    "nul",
-    *(f"com{i}" for i in range(1, 10)),
-    *(f"lpt{i}" for i in range(1, 10)),
-}
 FILLABLE = ("authors", "url", "arxiv", "doi", "year", "venue", "abstract")
 """Fields an import fills in on a paper that lacks them; never tags, notes, status or title."""
 
@@ -103,13 +95,22 @@ class ImportPlan:
         if found is not None:
             self._add_to_index(replace(found, slug=paper.slug))
 
-    def write(self) -> None:
-        """Write the new papers, then the changed ones."""
+    def write(self) -> list[Problem]:
+        """Write the new papers, then the changed ones, each file whole (atomically); a file
+        the user created or edited since it was read is left alone and reported."""
+        problems = []
         for slug in self.new:
-            write_paper(self.papers_dir / f"{slug}.md", self.current[slug])
+            path = self.papers_dir / f"{slug}.md"
+            try:
+                create_paper(path, self.current[slug])
+            except FileExistsError:
+                message = "was created while importing: left alone; run the import again"
+                problems.append(Problem(path, None, message))
         for slug, original in self.original.items():
-            if self.current[slug] != original:
-                rewrite_paper(original, self.current[slug])
+            if self.current[slug] != original and not rewrite_paper(original, self.current[slug]):
+                message = "was edited while importing: left alone; run the import again"
+                problems.append(Problem(original.path, None, message))
+        return problems
 
     def _keys(self, paper: Paper) -> list[tuple[str, str]]:
         keys = [("arxiv", arxiv_key(paper.arxiv)), ("doi", doi_key(paper.doi))]
@@ -134,7 +135,7 @@ class ImportPlan:
             )
             or "paper"
         )
-        if base in _RESERVED:
+        if base in WINDOWS_RESERVED:
             base += "-paper"
         slug, number = base, 1
         while slug.casefold() in self._taken:

@@ -7,6 +7,7 @@ byte for byte, comments and formatting included.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,15 +22,25 @@ SPLICEABLE = ("authors", "url", "arxiv", "doi", "year", "venue", "sources")
 """Front-matter keys an import may add to or change in an existing paper."""
 
 
-def rewrite_paper(original: Paper, updated: Paper) -> None:
+def rewrite_paper(original: Paper, updated: Paper) -> bool:
     """Write `updated` over the file `original` was read from: only the changed keys' lines if
     that gives the same paper, or else (a new abstract, unusual front matter) the whole file,
-    which keeps notes, tags, status and unknown keys but not YAML comments or layout."""
+    which keeps notes, tags, status and unknown keys but not YAML comments or layout.
+
+    False, writing nothing, when the file is no longer what `original` was read from: the
+    user's edit wins over the import.
+    """
     assert original.path is not None  # papers read from content/ always have one
     path = original.path
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return False
+    if hashlib.blake2b(raw, digest_size=16).hexdigest() != original.digest:
+        return False
     keys = [key for key in SPLICEABLE if getattr(original, key) != getattr(updated, key)]
     if _data(original)[:4] == _data(updated)[:4]:  # the body is unchanged
-        text = path.read_bytes().decode("utf-8")
+        text = raw.decode("utf-8")
         fresh = paper_to_text(updated)
         spliced: str | None = text
         for key in keys:
@@ -38,8 +49,9 @@ def rewrite_paper(original: Paper, updated: Paper) -> None:
             check, _warnings = parse_paper(path, spliced)
             if _data(check) == _data(updated):
                 atomic_write_bytes(path, spliced.encode("utf-8"))
-                return
+                return True
     write_paper(path, updated)
+    return True
 
 
 def _data(paper: Paper) -> tuple[object, ...]:
