@@ -13,19 +13,23 @@ from pathlib import Path
 
 from sitegen.bibtex import bib_files
 from sitegen.config import SiteConfig, load_config
+from sitegen.content import load_paper
 from sitegen.errors import ContentError, Problem
 from sitegen.feeds import feed_files, feed_warnings
 from sitegen.graph import SiteGraph, build_graph
+from sitegen.markdown import first_sentence, markdown_to_text
 from sitegen.models import Paper
 from sitegen.papercache import PaperCache
 from sitegen.related import RelatedCache
 from sitegen.render import Renderer, theme_dir
 from sitegen.search import build_search_assets
+from sitegen.wikilinks import find_wikilinks, link_key
 from sitegen.writer import (
     HashCache,
     WriteReport,
     check_output_folder,
     output_lock,
+    write_one,
     write_site,
 )
 
@@ -71,6 +75,7 @@ class Builder:
         self.slow_inputs: SlowInputs | None = None
         """What `compute_slow_parts` needs to catch up, while `deferred`."""
         self._offered: tuple[tuple[Paper, ...], dict[str, bytes]] | None = None
+        self._last: tuple[SiteConfig, SiteGraph] | None = None
 
     def build(self, changed: Iterable[Path] | None = None, defer_slow: bool = False) -> BuildResult:
         """Build; `changed` (absolute paths from the watcher) narrows what is re-read.
@@ -90,6 +95,7 @@ class Builder:
             related, fresh = self._related.get(papers), True
         graph = build_graph(papers, related, config.aliases)
         result = self._renderer_for(config).render_site(config, graph)
+        self._last = (config, graph)
         files = dict(result.files)
         pages = sorted(p for p in files if p.endswith(".html") and p != "404.html")
         files.update(feed_files(config, graph, extra_pages=pages))
@@ -123,6 +129,26 @@ class Builder:
             seconds=time.perf_counter() - started,
         )
 
+    def quick_update(self, changed: Iterable[Path]) -> list[str]:
+        """Re-render and write just the edited papers' own pages, when that is all that can
+        have changed in them (same title, date, tags, authors, status, summary and links).
+        Returns the pages written, or [] when a full build is needed. The full build that
+        should follow finds those pages done."""
+        if self._last is None or self._renderer is None:
+            return []
+        config, graph = self._last
+        by_slug = {paper.slug: paper for paper in graph.papers}
+        written: list[str] = []
+        for path in sorted(self._site_paths(changed)):
+            paper = _reloaded_if_listing_unchanged(path, graph, by_slug)
+            if paper is None:
+                return written
+            page, html = self._renderer.render_paper(config, graph, paper)
+            with output_lock(self.out):
+                write_one(self.out, page, html, self._hashes)
+            written.append(page)
+        return written
+
     def offer_search(self, papers: tuple[Paper, ...], files: dict[str, bytes]) -> None:
         """Search files computed elsewhere for `papers`; used if still current."""
         self._offered = (papers, files)
@@ -149,6 +175,36 @@ class Builder:
             self._renderer = Renderer(config.root)
             self._renderer_key = has_templates
         return self._renderer
+
+
+def _reloaded_if_listing_unchanged(
+    path: Path, graph: SiteGraph, by_slug: dict[str, Paper]
+) -> Paper | None:
+    """The paper read anew from `path`, if only its own page can have changed."""
+    if path.suffix != ".md" or not path.is_file():
+        return None
+    try:
+        paper, _ = load_paper(path)
+    except (ContentError, OSError):
+        return None  # the full build reports it
+    old = by_slug.get(paper.slug)
+    if old is None or old.path != path:
+        return None
+    same = ("title", "date", "tags", "authors", "status", "arxiv", "doi", "year")
+    if any(getattr(paper, name) != getattr(old, name) for name in same):
+        return None
+    if first_sentence(markdown_to_text(paper.abstract)) != first_sentence(
+        markdown_to_text(old.abstract)
+    ):
+        return None  # listings show the first sentence
+    links = [graph.links.index.get(link_key(text)) for text, _ in find_wikilinks(paper.notes)]
+    if (
+        None in links
+        or tuple(dict.fromkeys(t for t in links if t and t.slug != paper.slug))
+        != (graph.links.outgoing[paper.slug])
+    ):
+        return None
+    return paper
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,6 +199,25 @@ class Renderer:
         self._template_fps = {**template_fps, ITEM_TEMPLATE: item_fp}
         return RenderResult(files, tuple(rendered))
 
+    def render_paper(self, config: SiteConfig, graph: SiteGraph, paper: Paper) -> tuple[str, bytes]:
+        """Only `paper`'s own page, against the last build's `graph` (serve's quick path:
+        the paper's listing entry, links and neighbours are unchanged). The page is
+        remembered, so the full render that follows reuses it."""
+        if config != self._config or not self._template_fps:
+            raise LookupError("no earlier full render to build on")
+        pages = _SitePages(self, config, graph)
+        pages.keys[paper.slug] = Renderer.view_key(paper, graph)
+        index = next(i for i, p in enumerate(graph.papers) if p.slug == paper.slug)
+        page = pages._paper_page(index, paper)
+        key = (
+            self._template_fps[page.template],
+            self._template_fps[ITEM_TEMPLATE],
+            *page.fingerprint,
+        )
+        html = self._render(page, config)
+        self._pages[page.path] = (key, html)
+        return page.path, html
+
     def paper_item(self, view: PaperView, root: str) -> Markup:
         """A paper's entry in a listing; rendered once per paper version and page depth."""
         cached = self._items.get((id(view), root))

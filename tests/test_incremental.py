@@ -147,3 +147,34 @@ def test_watcher_narrowed_rebuilds_see_creations_deletions_and_keep_errors(make_
     with pytest.raises(ContentError) as err:
         builder.build(changed={papers / "p02.md"})
     assert "bad.md:2" in str(err.value)
+
+
+def test_quick_update_writes_only_the_edited_page_and_the_full_build_agrees(make_site, tmp_path):
+    site = make_site(many_papers())
+    papers = (site / "content" / "papers").resolve()
+    builder = Builder(site, in_place=True)
+    builder.build()
+    before = snapshot(site / "_site")
+    touch_later(papers / "p05.md", (papers / "p05.md").read_text() + "\n## Notes\n\nA new note.\n")
+    assert builder.quick_update({papers / "p05.md"}) == ["papers/p05.html"]
+    after_quick = snapshot(site / "_site")
+    assert {p for p in after_quick if after_quick[p] != before.get(p)} == {"papers/p05.html"}
+    assert "A new note." in after_quick["papers/p05.html"].decode()
+    full = builder.build(changed={papers / "p05.md"}, defer_slow=True)
+    assert "papers/p05.html" not in full.write.changed_paths  # already written, same bytes
+    builder.build(changed=set())  # the search index catches up
+    build(site, tmp_path / "cold")
+    assert snapshot(site / "_site") == snapshot(tmp_path / "cold")
+
+
+def test_quick_update_declines_when_listings_would_change(make_site):
+    site = make_site(many_papers())
+    papers = (site / "content" / "papers").resolve()
+    builder = Builder(site, in_place=True)
+    builder.build()
+    text = (papers / "p05.md").read_text()
+    touch_later(papers / "p05.md", text.replace("Paper5 foxtrot", "Paper5 retitled"))
+    assert builder.quick_update({papers / "p05.md"}) == []
+    touch_later(papers / "p05.md", text.replace('tags: ["vision"]', 'tags: ["robots"]'))
+    assert "robots" in (papers / "p05.md").read_text()
+    assert builder.quick_update({papers / "p05.md"}) == []

@@ -26,6 +26,8 @@ EVENTS_PATH = "/__sitegen/events"
 SCRIPT_PATH = "/__sitegen/livereload.js"
 SCRIPT_TAG = f'<script src="{SCRIPT_PATH}"></script>'.encode()
 PORT_TRIES = 20
+RELOAD_GRACE = 0.15
+"""Seconds the full rebuild waits after the quick one, while tabs fetch the new page."""
 SLOW_START_DELAY = 0.3
 """Seconds between a rebuild and starting its related-papers/search catch-up."""
 
@@ -140,6 +142,14 @@ class LiveSite:
 
     def rebuild(self, changed: set[Path] | None = None) -> BuildResult | None:
         """First build: everything. Later: the edited pages at once, the slow parts after."""
+        if changed and self.hub.state.kind != "failed":
+            started = time.perf_counter()
+            quick = self.builder.quick_update(changed)
+            if quick:  # the edited page first; listings and the rest follow at once
+                self.hub.publish("reload", paths=tuple(quick))
+                took = (time.perf_counter() - started) * 1000
+                print(f"Updated {', '.join(quick)} in {took:.0f} ms", flush=True)
+                time.sleep(RELOAD_GRACE)  # serve the reloading tabs before the full pass
         result = self._build(changed, defer_slow=changed is not None)
         inputs = self.builder.slow_inputs
         if result is not None and inputs is not None and self._running is None:
