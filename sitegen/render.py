@@ -71,6 +71,9 @@ class PaperView:
     """Each author as the paper writes the name, linking to their page (count unused)."""
     url: str | None
     arxiv: str | None
+    doi: str | None
+    venue: str | None
+    year: int | None
     tags: tuple[TagLink, ...]
     summary: str
     """The abstract's first sentence, plain text."""
@@ -113,6 +116,9 @@ def paper_view(paper: Paper, graph: SiteGraph) -> PaperView:
         ),
         url=paper.url,
         arxiv=paper.arxiv,
+        doi=paper.doi,
+        venue=paper.venue,
+        year=paper.year,
         tags=tags,
         summary=first_sentence(markdown_to_text(paper.abstract)),
         abstract_html=render_markdown(paper.abstract),

@@ -278,3 +278,16 @@ def test_two_tags_sharing_a_page_slug_are_an_error_naming_both_files(make_site):
     papers = site / "content" / "papers"
     assert "would share the page tags/c.html" in run.err
     assert str(papers / "a.md") in run.err and str(papers / "b.md") in run.err
+
+
+def test_doi_venue_and_year_show_on_the_paper_page(make_site):
+    text = (
+        "---\ntitle: Journal paper\ndate: 2025-01-01\ndoi: 10.1000/xyz.123\n"
+        "venue: Journal of Tests\nyear: 2021\n---\nAbstract.\n"
+    )
+    out = build_ok(make_site({"j": text}))
+    page = read_html(out / "papers" / "j.html")
+    links = {a.get_text(): a["href"] for a in page.select(".links a")}
+    assert links == {"DOI:10.1000/xyz.123": "https://doi.org/10.1000/xyz.123"}
+    assert page.select_one(".venue").get_text() == "Journal of Tests, 2021"
+    assert "@article{" in page.select_one(".bibtex").get_text()
