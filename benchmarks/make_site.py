@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,10 +16,11 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.synthetic import synthetic_papers  # noqa: E402
 from sitegen.content import paper_to_text  # noqa: E402
+from sitegen.models import Paper  # noqa: E402
 
 
-def make_site(count: int, folder: Path) -> Path:
-    """A fresh site folder holding `count` deterministic synthetic papers."""
+def make_site(count: int, folder: Path, papers: Sequence[Paper] | None = None) -> Path:
+    """A fresh site folder holding `count` deterministic synthetic papers (or `papers`)."""
     if folder.exists():
         shutil.rmtree(folder)
     papers_dir = folder / "content" / "papers"
@@ -27,7 +29,7 @@ def make_site(count: int, folder: Path) -> Path:
     if not config.is_file():
         config = ROOT / "sitegen" / "default_site.toml"
     shutil.copy(config, folder / "site.toml")
-    for paper in synthetic_papers(count):
+    for paper in synthetic_papers(count) if papers is None else papers:
         (papers_dir / f"{paper.slug}.md").write_text(paper_to_text(paper), encoding="utf-8")
     return folder
 

