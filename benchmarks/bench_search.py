@@ -31,20 +31,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from benchmarks.synthetic import seed_papers, synthetic_papers  # noqa: E402
 from sitegen.models import Paper  # noqa: E402
 from sitegen.search import FIELDS, STORE_CHUNK, build_search_assets, to_document  # noqa: E402
 from sitegen.search_lunr import build_index, fast_builder, stock_builder  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 QUERIES = ("contrastive", "contrastiv", "transfer learning", "title:language +model")
 
 
@@ -148,7 +140,7 @@ def bench_browser(files: dict[str, bytes]) -> dict[str, float]:
         url = f"http://127.0.0.1:{server.server_address[1]}/search.html?q=contrastive"
         try:
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
                 page = browser.new_context().new_page()  # new context: a cold cache
                 page.add_init_script(LONG_TASKS)
                 page.goto(url)
@@ -218,7 +210,7 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--slug-refs", action="store_true")
     args = parser.parse_args()
-    browser = not args.no_browser and Path(CHROMIUM).exists()
+    browser = not args.no_browser and CHROMIUM.exists()
     run("seeds", seed_papers(), browser, args.slug_refs)
     run("synthetic", synthetic_papers(args.papers), browser, args.slug_refs)
 

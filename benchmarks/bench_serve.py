@@ -23,16 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from benchmarks.make_site import make_site  # noqa: E402
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def free_port() -> int:
@@ -73,9 +65,7 @@ def measure(site: Path, runs: int) -> list[float]:
             len(list((site / "content" / "papers").glob("*.md"))) // 2
         ]
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-            )
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.goto(f"http://127.0.0.1:{port}/papers/{paper.stem}.html")
             return [_one_edit(page, paper, run) for run in range(runs)]
