@@ -53,10 +53,18 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+@lru_cache(maxsize=1)
+def _text_parser() -> MarkdownIt:
+    # No linkify: a linkified URL reads the same as plain text, and linkify's
+    # scanning is most of markdown-it's time.
+    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+
+@lru_cache(maxsize=1 << 16)  # summaries, meta tags and the search ask for the same texts
 def markdown_to_text(text: str) -> str:
     """The plain text a reader sees of some Markdown (no markup, no link targets)."""
     words: list[str] = []
-    for block in markdown_renderer().parse(text):
+    for block in _text_parser().parse(text):
         for token in block.children or ():
             if token.type in ("text", "code_inline"):
                 words.append(token.content)

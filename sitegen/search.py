@@ -22,16 +22,15 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 from lunr.trimmer import trimmer
-from markdown_it import MarkdownIt
 
 from sitegen import search_codec
+from sitegen.markdown import markdown_to_text
 from sitegen.models import Paper
 from sitegen.search_lunr import REF, FieldSpec, build_index, fast_builder, memo_stemmer
 from sitegen.topics import tag_slug
@@ -120,34 +119,6 @@ def to_document(paper: Paper) -> SearchDocument:
         authors=paper.authors,
         text=f"{text}\n{notes}" if notes else text,
     )
-
-
-_markdown = MarkdownIt("commonmark")
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        # Block boundaries must not glue words together ("end.</p><p>Next").
-        self.parts.append(" ")
-
-
-def markdown_to_text(markdown: str) -> str:
-    """Markdown rendered, then stripped to plain text with collapsed whitespace."""
-    if not markdown.strip():
-        return ""
-    if not _MARKDOWN_SYNTAX.search(markdown):
-        return _SPACES.sub(" ", markdown).strip()
-    extractor = _TextExtractor()
-    extractor.feed(_markdown.render(markdown))
-    extractor.close()
-    return _SPACES.sub(" ", "".join(extractor.parts)).strip()
 
 
 def short_text(text: str, limit: int = SHORT_TEXT) -> str:
