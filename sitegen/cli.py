@@ -96,7 +96,13 @@ def _run_import(args: argparse.Namespace) -> int:
     config = load_config(args.site)
     report = run_import(config, args.files, args.year, dt.date.today())
     print(format_report(report))
-    return EXIT_ERROR if report.failed_files else 0
+    # A file nothing could be taken from is an error too, though the others were imported.
+    listed = {name for paper in (*report.new, *report.present) for name in paper.files}
+    unread = {problem.path for problem in report.failed_files}
+    empty = [path for path in args.files if path.name not in listed and path not in unread]
+    for path in empty:
+        print(f"sitegen: nothing imported from {path} (see above)", file=sys.stderr)
+    return EXIT_ERROR if report.failed_files or empty else 0
 
 
 def _run_build(args: argparse.Namespace) -> int:

@@ -57,7 +57,6 @@ CACHE_VERSION = "1"
 
 _SPACES = re.compile(r"\s+")
 # Text with none of these renders to itself (modulo whitespace): no need to run the parser.
-_MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>&!|~$]|^\s*(?:[#>+=-]|\d+[.)])", re.MULTILINE)
 _SEPARATORS = re.compile("[ \t\n\r\f\v\xa0-]+")
 
 
