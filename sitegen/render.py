@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from jinja2 import meta
 from markupsafe import Markup
 
-from sitegen.bibtex import entry_keys, paper_bibtex
 from sitegen.config import SiteConfig
 from sitegen.errors import ContentError, Problem
 from sitegen.graph import SiteGraph
-from sitegen.markdown import first_sentence, markdown_to_text, render_markdown
-from sitegen.meta import paper_meta
-from sitegen.models import Author, Paper, Tag
+from sitegen.models import Paper
+from sitegen.pages import Page, PaperView, SitePages, paper_view, view_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ITEM_TEMPLATE = "_paper_item.html"
@@ -29,56 +24,6 @@ def theme_dir() -> Path:
     """The default theme: inside the installed wheel, else the source checkout's root."""
     packaged = PACKAGE_DIR / "theme"
     return packaged if (packaged / "templates").is_dir() else PACKAGE_DIR.parent
-
-
-@dataclass(frozen=True, slots=True)
-class TagLink:
-    """A tag as a paper page shows it."""
-
-    name: str
-    href: str
-    """Path of the tag page relative to the site root."""
-    count: int
-
-    @property
-    def slug(self) -> str:
-        """The page's file name without `.html` (feeds and .bib files share it)."""
-        return self.href.rsplit("/", 1)[-1].removesuffix(".html")
-
-
-@dataclass(frozen=True, slots=True)
-class RelatedLink:
-    """A related paper as a paper page lists it."""
-
-    title: str
-    href: str
-    """Path of its page relative to the site root."""
-    shared_tags: tuple[TagLink, ...]
-    """The tags both papers carry."""
-
-
-@dataclass(frozen=True, slots=True)
-class PaperView:
-    """What templates see of a paper: display-ready values, relative hrefs."""
-
-    slug: str
-    title: str
-    href: str
-    """Path of the paper page relative to the site root."""
-    date: dt.date
-    status: str
-    authors: tuple[TagLink, ...]
-    """Each author as the paper writes the name, linking to their page (count unused)."""
-    url: str | None
-    arxiv: str | None
-    doi: str | None
-    venue: str | None
-    year: int | None
-    tags: tuple[TagLink, ...]
-    summary: str
-    """The abstract's first sentence, plain text."""
-    abstract_html: str
-    notes_html: str
 
 
 def make_environment(site_root: Path) -> jinja2.Environment:
@@ -98,45 +43,6 @@ def make_environment(site_root: Path) -> jinja2.Environment:
     env.filters["isodate"] = lambda d: d.isoformat()
     env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}"
     return env
-
-
-def paper_view(paper: Paper, graph: SiteGraph) -> PaperView:
-    tags = tuple(
-        TagLink(t.name, f"tags/{t.slug}.html", len(t.papers)) for t in graph.tags_of(paper)
-    )
-    return PaperView(
-        slug=paper.slug,
-        title=paper.title,
-        href=f"papers/{paper.slug}.html",
-        date=paper.date,
-        status=paper.status,
-        authors=tuple(
-            TagLink(name, f"authors/{graph.author_slugs[name]}.html", 0)
-            for name in dict.fromkeys(paper.authors)
-        ),
-        url=paper.url,
-        arxiv=paper.arxiv,
-        doi=paper.doi,
-        venue=paper.venue,
-        year=paper.year,
-        tags=tags,
-        summary=first_sentence(markdown_to_text(paper.abstract)),
-        abstract_html=render_markdown(paper.abstract),
-        notes_html=render_markdown(paper.notes, graph.links.index) if paper.notes.strip() else "",
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One page to render: equal fingerprints guarantee equal output bytes."""
-
-    path: str
-    """Output path relative to the site root."""
-    template: str
-    fingerprint: tuple[object, ...]
-    """Everything the page shows (plus its templates' sources and the config)."""
-    context: Callable[[], dict[str, Any]]
-    """Builds the template context; only called when the page must be rendered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +69,10 @@ class Renderer:
     def render_site(self, config: SiteConfig, graph: SiteGraph) -> RenderResult:
         """Every page of the site; pages whose fingerprint is unchanged are reused."""
         if config != self._config:
-            self._pages.clear()  # every page shows the site's title and settings
+            # Every page shows the site's title and settings (raw_html changes views too).
+            self._pages.clear()
+            self._views.clear()
+            self._items.clear()
             self._config = config
         template_fps: dict[str, str] = {}
         files: dict[str, bytes] = {}
@@ -176,7 +85,7 @@ class Renderer:
         if item_fp != self._template_fps.get(ITEM_TEMPLATE, item_fp):
             self._items.clear()
             self.env.cache.clear()  # type: ignore[union-attr]
-        for page in _SitePages(self, config, graph).pages():
+        for page in SitePages(self, config, graph).pages():
             if page.template not in template_fps:
                 template_fps[page.template] = self._template_fingerprint(page.template)
                 if (
@@ -211,8 +120,8 @@ class Renderer:
         remembered, so the full render that follows reuses it."""
         if config != self._config or not self._template_fps:
             raise LookupError("no earlier full render to build on")
-        pages = _SitePages(self, config, graph)
-        pages.keys[paper.slug] = Renderer.view_key(paper, graph)
+        pages = SitePages(self, config, graph)
+        pages.keys[paper.slug] = view_key(paper, graph)
         index = next(i for i, p in enumerate(graph.papers) if p.slug == paper.slug)
         page = pages._paper_page(index, paper)
         key = (
@@ -236,17 +145,12 @@ class Renderer:
         self, paper: Paper, graph: SiteGraph, key: tuple[object, ...] | None = None
     ) -> PaperView:
         """The paper as templates see it; Markdown is rendered once per paper version."""
-        key = key or self.view_key(paper, graph)
+        key = key or view_key(paper, graph)
         view = self._views.get(key)
         if view is None:
-            view = self._views[key] = paper_view(paper, graph)
+            raw_html = self._config.raw_html if self._config else False
+            view = self._views[key] = paper_view(paper, graph, raw_html)
         return view
-
-    @staticmethod
-    def view_key(paper: Paper, graph: SiteGraph) -> tuple[object, ...]:
-        # A view shows its tags' display names, which depend on every paper's spelling:
-        # the graph's tag table stands in for them (it rarely changes).
-        return (paper.slug, paper.digest, graph.tag_table, graph.links.outgoing[paper.slug])
 
     def has_template(self, name: str) -> bool:
         try:
@@ -290,123 +194,6 @@ class Renderer:
             digest.update(current.encode() + b"\0" + source.encode() + b"\0")
             todo.extend(self._references(source))
         return digest.hexdigest()
-
-
-class _SitePages:
-    """The pages of one build, each with the fingerprint of what it shows."""
-
-    def __init__(self, renderer: Renderer, config: SiteConfig, graph: SiteGraph) -> None:
-        self.renderer, self.config, self.graph = renderer, config, graph
-        self.keys = {p.slug: Renderer.view_key(p, graph) for p in graph.papers}
-        self.bib_keys = entry_keys(graph.papers)
-
-    def view(self, paper: Paper) -> PaperView:
-        return self.renderer.view(paper, self.graph, self.keys[paper.slug])
-
-    def pages(self) -> Iterator[Page]:
-        graph = self.graph
-        yield Page(
-            "index.html",
-            "index.html",
-            (tuple(self.keys.values()), self._tag_fp()),
-            lambda: {
-                "papers": [self.view(p) for p in graph.papers],
-                "tags": self._tag_links(),
-                "status_counts": graph.status_counts(),
-            },
-        )
-        for index, paper in enumerate(graph.papers):
-            yield self._paper_page(index, paper)
-        yield Page(
-            "tags/index.html",
-            "tags.html",
-            (self._tag_fp(), len(graph.papers)),
-            lambda: {"tags": self._tag_links(), "paper_count": len(graph.papers)},
-        )
-        for tag in graph.tags:
-            yield self._tag_page(tag)
-        yield from self._author_pages()
-        yield Page("404.html", "404.html", (), dict)
-        if self.renderer.has_template("search.html"):
-            yield Page("search.html", "search.html", (), dict)
-
-    def _paper_page(self, index: int, paper: Paper) -> Page:
-        newer, older = self.graph.neighbours(index)
-        near = tuple((p.slug, p.title) if p else None for p in (newer, older))
-        related = self._related(paper)
-        cited_by = tuple(
-            RelatedLink(p.title, f"papers/{p.slug}.html", ())
-            for p in self.graph.links.incoming.get(paper.slug, ())
-        )
-        return Page(
-            f"papers/{paper.slug}.html",
-            "paper.html",
-            (self.keys[paper.slug], near, related, cited_by, self.bib_keys[paper.slug]),
-            lambda: {
-                "paper": self.view(paper),
-                "newer": self.view(newer) if newer else None,
-                "older": self.view(older) if older else None,
-                "related": related,
-                "cited_by": cited_by,
-                "bibtex": paper_bibtex(paper, self.bib_keys[paper.slug]),
-                "meta": [
-                    m
-                    for m in paper_meta(
-                        self.config,
-                        paper,
-                        paper.authors,
-                        [t.name for t in self.graph.tags_of(paper)],
-                    )
-                    if m[1] != "description"  # base.html writes the description
-                ],
-            },
-        )
-
-    def _related(self, paper: Paper) -> tuple[RelatedLink, ...]:
-        mine = {tag.slug for tag in self.graph.tags_of(paper)}
-        return tuple(
-            RelatedLink(
-                other.title,
-                f"papers/{other.slug}.html",
-                tuple(_tag_link(t) for t in self.graph.tags_of(other) if t.slug in mine),
-            )
-            for other in self.graph.related.get(paper.slug, ())
-        )
-
-    def _tag_page(self, tag: Tag) -> Page:
-        members = tuple(self.keys[p.slug] for p in tag.papers)
-        return Page(
-            f"tags/{tag.slug}.html",
-            "tag.html",
-            (tag.name, members),
-            lambda: {"tag": _tag_link(tag), "papers": [self.view(p) for p in tag.papers]},
-        )
-
-    def _author_pages(self) -> Iterator[Page]:
-        authors = [
-            TagLink(a.name, f"authors/{a.slug}.html", len(a.papers)) for a in self.graph.authors
-        ]
-        yield Page(
-            "authors/index.html", "authors.html", (tuple(authors),), lambda: {"authors": authors}
-        )
-        for author, link in zip(self.graph.authors, authors, strict=True):
-            members = tuple(self.keys[p.slug] for p in author.papers)
-            yield Page(
-                link.href, "author.html", (link, members), self._author_context(author, link)
-            )
-
-    def _author_context(self, author: Author, link: TagLink) -> Callable[[], dict[str, Any]]:
-        return lambda: {"author": link, "papers": [self.view(p) for p in author.papers]}
-
-    def _tag_fp(self) -> tuple[object, ...]:
-        return tuple((t.name, t.slug, len(t.papers)) for t in self.graph.tags)
-
-    def _tag_links(self) -> list[TagLink]:
-        return [_tag_link(tag) for tag in self.graph.tags]
-
-
-def _tag_link(tag: Tag) -> TagLink:
-    return TagLink(tag.name, f"tags/{tag.slug}.html", len(tag.papers))
 
 
 def _template_problem(err: jinja2.TemplateError, page: str) -> Problem:

@@ -291,3 +291,13 @@ def test_doi_venue_and_year_show_on_the_paper_page(make_site):
     assert links == {"DOI:10.1000/xyz.123": "https://doi.org/10.1000/xyz.123"}
     assert page.select_one(".venue").get_text() == "Journal of Tests, 2021"
     assert "@article{" in page.select_one(".bibtex").get_text()
+
+
+def test_raw_html_in_notes_is_escaped_unless_site_toml_allows_it(make_site):
+    papers = {"a": paper_text("A", notes='<span class="mine">kept</span>')}
+    out = build_ok(make_site(papers))
+    assert read_html(out / "papers" / "a.html").select_one(".notes span.mine") is None
+    allowed = build_ok(make_site(papers, config='title = "x"\nraw_html = true\n', name="raw"))
+    assert (
+        read_html(allowed / "papers" / "a.html").select_one(".notes span.mine").get_text() == "kept"
+    )

@@ -1,0 +1,235 @@
+"""What templates see: display-ready views of papers and tags, and every page of a site
+with the fingerprint of what it shows (equal fingerprints, equal bytes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sitegen.bibtex import entry_keys, paper_bibtex
+from sitegen.config import SiteConfig
+from sitegen.graph import SiteGraph
+from sitegen.markdown import first_sentence, markdown_to_text, render_markdown
+from sitegen.meta import paper_meta
+from sitegen.models import Author, Paper, Tag
+
+if TYPE_CHECKING:
+    from sitegen.render import Renderer
+
+
+@dataclass(frozen=True, slots=True)
+class TagLink:
+    """A tag as a paper page shows it."""
+
+    name: str
+    href: str
+    """Path of the tag page relative to the site root."""
+    count: int
+
+    @property
+    def slug(self) -> str:
+        """The page's file name without `.html` (feeds and .bib files share it)."""
+        return self.href.rsplit("/", 1)[-1].removesuffix(".html")
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedLink:
+    """A related paper as a paper page lists it."""
+
+    title: str
+    href: str
+    """Path of its page relative to the site root."""
+    shared_tags: tuple[TagLink, ...]
+    """The tags both papers carry."""
+
+
+@dataclass(frozen=True, slots=True)
+class PaperView:
+    """What templates see of a paper: display-ready values, relative hrefs."""
+
+    slug: str
+    title: str
+    href: str
+    """Path of the paper page relative to the site root."""
+    date: dt.date
+    status: str
+    authors: tuple[TagLink, ...]
+    """Each author as the paper writes the name, linking to their page (count unused)."""
+    url: str | None
+    arxiv: str | None
+    doi: str | None
+    venue: str | None
+    year: int | None
+    tags: tuple[TagLink, ...]
+    summary: str
+    """The abstract's first sentence, plain text."""
+    abstract_html: str
+    notes_html: str
+
+
+def paper_view(paper: Paper, graph: SiteGraph, raw_html: bool = False) -> PaperView:
+    """`raw_html` (site.toml, documented as unsafe) lets HTML in notes through."""
+    tags = tuple(
+        TagLink(t.name, f"tags/{t.slug}.html", len(t.papers)) for t in graph.tags_of(paper)
+    )
+    return PaperView(
+        slug=paper.slug,
+        title=paper.title,
+        href=f"papers/{paper.slug}.html",
+        date=paper.date,
+        status=paper.status,
+        authors=tuple(
+            TagLink(name, f"authors/{graph.author_slugs[name]}.html", 0)
+            for name in dict.fromkeys(paper.authors)
+        ),
+        url=paper.url,
+        arxiv=paper.arxiv,
+        doi=paper.doi,
+        venue=paper.venue,
+        year=paper.year,
+        tags=tags,
+        summary=first_sentence(markdown_to_text(paper.abstract)),
+        abstract_html=render_markdown(paper.abstract),
+        notes_html=(
+            render_markdown(paper.notes, graph.links.index, raw_html) if paper.notes.strip() else ""
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page to render: equal fingerprints guarantee equal output bytes."""
+
+    path: str
+    """Output path relative to the site root."""
+    template: str
+    fingerprint: tuple[object, ...]
+    """Everything the page shows (plus its templates' sources and the config)."""
+    context: Callable[[], dict[str, Any]]
+    """Builds the template context; only called when the page must be rendered."""
+
+
+def view_key(paper: Paper, graph: SiteGraph) -> tuple[object, ...]:
+    """Everything a PaperView is made from: equal keys, equal views."""
+    # A view shows its tags' display names, which depend on every paper's spelling:
+    # the graph's tag table stands in for them (it rarely changes).
+    return (paper.slug, paper.digest, graph.tag_table, graph.links.outgoing[paper.slug])
+
+
+class SitePages:
+    """The pages of one build, each with the fingerprint of what it shows."""
+
+    def __init__(self, renderer: Renderer, config: SiteConfig, graph: SiteGraph) -> None:
+        self.renderer, self.config, self.graph = renderer, config, graph
+        self.keys = {p.slug: view_key(p, graph) for p in graph.papers}
+        self.bib_keys = entry_keys(graph.papers)
+
+    def view(self, paper: Paper) -> PaperView:
+        return self.renderer.view(paper, self.graph, self.keys[paper.slug])
+
+    def pages(self) -> Iterator[Page]:
+        graph = self.graph
+        yield Page(
+            "index.html",
+            "index.html",
+            (tuple(self.keys.values()), self._tag_fp()),
+            lambda: {
+                "papers": [self.view(p) for p in graph.papers],
+                "tags": self._tag_links(),
+                "status_counts": graph.status_counts(),
+            },
+        )
+        for index, paper in enumerate(graph.papers):
+            yield self._paper_page(index, paper)
+        yield Page(
+            "tags/index.html",
+            "tags.html",
+            (self._tag_fp(), len(graph.papers)),
+            lambda: {"tags": self._tag_links(), "paper_count": len(graph.papers)},
+        )
+        for tag in graph.tags:
+            yield self._tag_page(tag)
+        yield from self._author_pages()
+        yield Page("404.html", "404.html", (), dict)
+        if self.renderer.has_template("search.html"):
+            yield Page("search.html", "search.html", (), dict)
+
+    def _paper_page(self, index: int, paper: Paper) -> Page:
+        newer, older = self.graph.neighbours(index)
+        near = tuple((p.slug, p.title) if p else None for p in (newer, older))
+        related = self._related(paper)
+        cited_by = tuple(
+            RelatedLink(p.title, f"papers/{p.slug}.html", ())
+            for p in self.graph.links.incoming.get(paper.slug, ())
+        )
+        return Page(
+            f"papers/{paper.slug}.html",
+            "paper.html",
+            (self.keys[paper.slug], near, related, cited_by, self.bib_keys[paper.slug]),
+            lambda: {
+                "paper": self.view(paper),
+                "newer": self.view(newer) if newer else None,
+                "older": self.view(older) if older else None,
+                "related": related,
+                "cited_by": cited_by,
+                "bibtex": paper_bibtex(paper, self.bib_keys[paper.slug]),
+                "meta": [
+                    m
+                    for m in paper_meta(
+                        self.config,
+                        paper,
+                        paper.authors,
+                        [t.name for t in self.graph.tags_of(paper)],
+                    )
+                    if m[1] != "description"  # base.html writes the description
+                ],
+            },
+        )
+
+    def _related(self, paper: Paper) -> tuple[RelatedLink, ...]:
+        mine = {tag.slug for tag in self.graph.tags_of(paper)}
+        return tuple(
+            RelatedLink(
+                other.title,
+                f"papers/{other.slug}.html",
+                tuple(_tag_link(t) for t in self.graph.tags_of(other) if t.slug in mine),
+            )
+            for other in self.graph.related.get(paper.slug, ())
+        )
+
+    def _tag_page(self, tag: Tag) -> Page:
+        members = tuple(self.keys[p.slug] for p in tag.papers)
+        return Page(
+            f"tags/{tag.slug}.html",
+            "tag.html",
+            (tag.name, members),
+            lambda: {"tag": _tag_link(tag), "papers": [self.view(p) for p in tag.papers]},
+        )
+
+    def _author_pages(self) -> Iterator[Page]:
+        authors = [
+            TagLink(a.name, f"authors/{a.slug}.html", len(a.papers)) for a in self.graph.authors
+        ]
+        yield Page(
+            "authors/index.html", "authors.html", (tuple(authors),), lambda: {"authors": authors}
+        )
+        for author, link in zip(self.graph.authors, authors, strict=True):
+            members = tuple(self.keys[p.slug] for p in author.papers)
+            yield Page(
+                link.href, "author.html", (link, members), self._author_context(author, link)
+            )
+
+    def _author_context(self, author: Author, link: TagLink) -> Callable[[], dict[str, Any]]:
+        return lambda: {"author": link, "papers": [self.view(p) for p in author.papers]}
+
+    def _tag_fp(self) -> tuple[object, ...]:
+        return tuple((t.name, t.slug, len(t.papers)) for t in self.graph.tags)
+
+    def _tag_links(self) -> list[TagLink]:
+        return [_tag_link(tag) for tag in self.graph.tags]
+
+
+def _tag_link(tag: Tag) -> TagLink:
+    return TagLink(tag.name, f"tags/{tag.slug}.html", len(tag.papers))
