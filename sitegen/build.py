@@ -6,8 +6,10 @@ only pages whose inputs changed; a one-off build is a Builder used once.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,6 +36,8 @@ from sitegen.writer import (
 )
 
 DEFAULT_OUT = "_site"
+PARALLEL_SEARCH_FROM = 2000
+"""From this many papers a full build makes the search index in a second process."""
 CACHE_DIR = ".sitegen-cache"
 """Per-site cache of slow results (related papers, search index), safe to delete."""
 EDITOR_TEMP_PREFIXES = (".#", "#", ".")
@@ -94,25 +98,16 @@ class Builder:
         if not fresh and not defer_slow:
             related, fresh = self._related.get(papers), True
         graph = build_graph(papers, related, config.aliases)
+        search = None if defer_slow else _start_search(graph, self.site_root / CACHE_DIR)
         result = self._renderer_for(config).render_site(config, graph)
         self._last = (config, graph)
         files = dict(result.files)
-        pages = sorted(p for p in files if p.endswith(".html") and p != "404.html")
-        files.update(feed_files(config, graph, extra_pages=pages))
-        files.update(bib_files(graph.papers, graph.tags))
+        files.update(_companion_files(config, graph, files))
         warnings = warnings + [Problem(config.source_path, None, m) for m in feed_warnings(config)]
-        if defer_slow:
-            self._take_offered_search(graph.papers)
-            self.deferred = not fresh or self._search_input != graph.papers
-            self.slow_inputs = (
-                SlowInputs(graph.papers, _with_shown_tags(graph), self.site_root / CACHE_DIR)
-                if self.deferred
-                else None
-            )
+        if search is None:
+            self._defer_search(graph, fresh)
         else:
-            self._search_files = build_search_assets(
-                _with_shown_tags(graph), self.site_root / CACHE_DIR
-            )
+            self._search_files = search()
             self._search_input, self.deferred, self.slow_inputs = graph.papers, False, None
         files.update(self._search_files)
         _add_static(files, config)
@@ -148,6 +143,16 @@ class Builder:
                 write_one(self.out, page, html, self._hashes)
             written.append(page)
         return written
+
+    def _defer_search(self, graph: SiteGraph, related_fresh: bool) -> None:
+        """Keep the last search files unless fresh ones were offered; note what is owed."""
+        self._take_offered_search(graph.papers)
+        self.deferred = not related_fresh or self._search_input != graph.papers
+        self.slow_inputs = (
+            SlowInputs(graph.papers, _with_shown_tags(graph), self.site_root / CACHE_DIR)
+            if self.deferred
+            else None
+        )
 
     def offer_search(self, papers: tuple[Paper, ...], files: dict[str, bytes]) -> None:
         """Search files computed elsewhere for `papers`; used if still current."""
@@ -222,6 +227,32 @@ def compute_slow_parts(inputs: SlowInputs) -> dict[str, bytes]:
     `serve`, so the edited page never waits for them."""
     RelatedCache(inputs.cache_dir).get(inputs.papers)
     return build_search_assets(inputs.shown, inputs.cache_dir)
+
+
+def _companion_files(
+    config: SiteConfig, graph: SiteGraph, pages: Mapping[str, bytes]
+) -> dict[str, bytes]:
+    """Feeds, sitemap, robots.txt and BibTeX files that go with the pages."""
+    listed = sorted(p for p in pages if p.endswith(".html") and p != "404.html")
+    files = feed_files(config, graph, extra_pages=listed)
+    files.update(bib_files(graph.papers, graph.tags))
+    return files
+
+
+def _start_search(graph: SiteGraph, cache_dir: Path) -> Callable[[], dict[str, bytes]]:
+    """Start building the search files; call the result to get them. Big sites build
+    them in a second process while this one renders pages (two cores, no shared GIL)."""
+    shown = _with_shown_tags(graph)
+    if len(shown) < PARALLEL_SEARCH_FROM:
+        return lambda: build_search_assets(shown, cache_dir)
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    future = pool.submit(build_search_assets, shown, cache_dir)
+    pool.shutdown(wait=False)
+
+    def result() -> dict[str, bytes]:
+        return future.result()
+
+    return result
 
 
 def _with_shown_tags(graph: SiteGraph) -> list[Paper]:
