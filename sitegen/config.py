@@ -89,7 +89,7 @@ def load_config(root: Path) -> SiteConfig:
     except UnicodeDecodeError as err:
         raise ConfigError.single(path, _line_of_offset(raw, err.start), "not valid UTF-8") from None
     except tomllib.TOMLDecodeError as err:
-        line = _toml_error_line(str(err))
+        line = _toml_error_line(str(err)) or max(1, raw.count(b"\n"))  # "at end of document"
         raise ConfigError.single(path, line, f"invalid TOML: {err}") from None
     return parse_config(root, path, data, raw.decode("utf-8-sig"))
 

@@ -40,6 +40,9 @@ DOI = re.compile(r"10\.\d{4,}(?:\.\d+)*/\S+")
 """A DOI: `10.<registrant>/<suffix>` (the suffix may hold any visible character)."""
 # Characters XML 1.0 (feeds, sitemap) cannot carry at all: C0 controls but tab and newlines,
 # and the noncharacters U+FFFE/U+FFFF.
+MAX_TAGS = 100
+"""Tags one paper may carry: each tag is a page, a feed and a .bib file, so a paper with
+thousands (a pasted keyword dump) would make every build crawl."""
 _UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -69,7 +72,7 @@ def parse_paper(path: Path, text: str) -> tuple[Paper, list[Problem]]:
     title = fields.text("title", required=True)
     date = fields.date("date")
     paper_fields: dict[str, Any] = {
-        "tags": fields.text_list("tags"),
+        "tags": fields.text_list("tags", limit=MAX_TAGS),
         "authors": fields.text_list("authors"),
         "url": fields.url("url"),
         "arxiv": fields.identifier("arxiv", ARXIV_ID, "an arXiv id such as 2401.01234"),
@@ -126,6 +129,9 @@ def load_paper(path: Path) -> tuple[Paper, list[Problem]]:
         raise  # deleted since it was listed: the caller decides
     except OSError as err:
         raise ContentError.single(path, None, f"cannot read: {err.strerror or err}") from None
+    if b"\x00" in raw:  # before decoding: a binary file is seldom valid UTF-8 either
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        raise ContentError.single(path, line, "contains a NUL byte: is this a binary file?")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -357,12 +363,15 @@ class _Fields:
         self._problem(key, f"`{key}` must be a date written YYYY-MM-DD, not {_show(value)}")
         return None
 
-    def text_list(self, key: str) -> tuple[str, ...]:
+    def text_list(self, key: str, limit: int | None = None) -> tuple[str, ...]:
         value = self.data.get(key)
         if value is None:
             return ()
         if not isinstance(value, list):
             self._problem(key, f"`{key}` must be a list (e.g. `{key}: [a, b]`), not {_kind(value)}")
+            return ()
+        if limit is not None and len(value) > limit:
+            self._problem(key, f"`{key}` has {len(value)} entries: a paper may have {limit}")
             return ()
         items = []
         for item in value:

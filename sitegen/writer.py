@@ -158,6 +158,9 @@ def write_site(
     report = WriteReport(
         len(changed), len(files) - len(changed), len(removed), foreign, (*changed, *removed)
     )
+    if not in_place:  # a killed build's leftovers go even when there is nothing to write
+        _clear_staging(_staging_of(out), out)
+        _clear_staging(_backup_of(out), out)
     if not changed and not removed and out.is_dir():
         return report
     if in_place:
@@ -206,7 +209,7 @@ def _swap_whole(
     foreign: list[str],
     hashes: Mapping[str, str],
 ) -> None:
-    staging = out.parent / f".{out.name}.sitegen-staging"
+    staging = _staging_of(out)
     _clear_staging(staging, out)
     staging.mkdir(parents=True)
     # The manifest first: it marks the folder as sitegen's should this build be killed.
@@ -222,6 +225,14 @@ def _swap_whole(
         (staging / path).parent.mkdir(parents=True, exist_ok=True)
         os.link(out / path, staging / path, follow_symlinks=False)
     _swap_in(staging, out)
+
+
+def _staging_of(out: Path) -> Path:
+    return out.parent / f".{out.name}.sitegen-staging"
+
+
+def _backup_of(out: Path) -> Path:
+    return out.parent / f".{out.name}.sitegen-old"
 
 
 def is_safe_relative(path: str) -> bool:
@@ -267,7 +278,16 @@ def _clear_staging(staging: Path, out: Path) -> None:
     if any(staging.iterdir()) and not (staging / MANIFEST).is_file():
         raise UsageError(f"{staging} was not made by sitegen and is in the way: move it")
     _rescue_foreign(staging, out)
-    shutil.rmtree(staging)
+    # The manifest goes last: a build killed while removing leaves a folder still marked.
+    for child in staging.iterdir():
+        if child.name == MANIFEST:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    (staging / MANIFEST).unlink(missing_ok=True)
+    staging.rmdir()
 
 
 def _rescue_foreign(folder: Path, out: Path) -> None:
@@ -284,7 +304,7 @@ def _rescue_foreign(folder: Path, out: Path) -> None:
 
 def _recover(out: Path) -> None:
     """Put back the output a build killed between two renames took away (no renameat2)."""
-    backup = out.parent / f".{out.name}.sitegen-old"
+    backup = _backup_of(out)
     if not out.exists() and backup.is_dir() and (backup / MANIFEST).is_file():
         os.rename(backup, out)
 
@@ -296,7 +316,7 @@ def _swap_in(staging: Path, out: Path) -> None:
     if not _exchange(staging, out):
         # No atomic exchange on this system: two renames, with a tiny window that
         # _recover closes on the next build.
-        backup = out.parent / f".{out.name}.sitegen-old"
+        backup = _backup_of(out)
         _clear_staging(backup, out)
         os.rename(out, backup)
         os.rename(staging, out)

@@ -1,0 +1,180 @@
+"""Nothing runs that should not (#6): hostile titles, abstracts, notes, tags and authors are
+escaped or sanitised in every page, feed, sitemap and search script, and a browser loading the
+built site runs none of it."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup, Comment
+from conftest import SITE_TOML, http_server, run_sitegen
+
+from sitegen.markdown import render_markdown
+
+MARK = "pwn"
+"""Every payload mentions this; it must never reach a place where it would run."""
+JS = "window.pwn=1"
+TITLES = [
+    f"<script>{JS}</script> plain",
+    f'"><img src=x onerror="{JS}"> attribute break',
+    f"</script><script>{JS}</script><!-- comment",
+    f"'; {JS}; ' & \" quotes",
+    f"<svg onload={JS}> svg",
+    f"]]></title><script>{JS}</script> cdata",
+]
+BODY = f"""\
+Raw <div id="pwned" data-pwned onclick="{JS}">html</div> and <b>bold</b>.
+<!-- {MARK} comment --> <script>{JS}</script> </script><script>{JS}</script>
+
+[js link](javascript:{JS}) [JS LINK](JaVaScRiPt:{JS}) [spaced]( javascript:{JS})
+[data link](data:text/html,<script>{JS}</script>) ![svg](data:image/svg+xml,<svg onload={JS}>)
+<javascript:{JS}> [entity](&#106;avascript:{JS}) [vb](vbscript:msgbox(1))
+<iframe src="javascript:{JS}"></iframe> <a href="javascript:{JS}">a</a>
+<style>body{{display:none}}</style> <img src=x onerror="{JS}">
+"""
+TAGS = [f"<script>{JS}</script>", f'"><svg onload={JS}>', "javascript:pwn", "<!-- pwn -->"]
+AUTHORS = [f'Eve "><img src=x onerror={JS}>', f"Mal </script><script>{JS}</script>"]
+
+
+def _yaml(text: str) -> str:
+    return json.dumps(text)  # JSON strings are YAML strings
+
+
+def hostile_paper(index: int, title: str) -> str:
+    tags = ", ".join(_yaml(t) for t in [*TAGS, f"tag {index}"])
+    authors = ", ".join(_yaml(a) for a in AUTHORS)
+    return (
+        f"---\ntitle: {_yaml(title)}\ndate: 2025-03-0{index + 1}\ntags: [{tags}]\n"
+        f"authors: [{authors}]\nurl: https://example.org/{index}?q=%22%3E<x>\n---\n"
+        f"{BODY}\n## Notes\n\n{BODY}\n[[{title}]]\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("hostile") / "site"
+    papers = root / "content" / "papers"
+    papers.mkdir(parents=True)
+    config = SITE_TOML.replace('title = "Test reading list"', f"title = {_yaml(TITLES[0])}")
+    (root / "site.toml").write_text(config, encoding="utf-8")
+    for index, title in enumerate(TITLES):
+        (papers / f"p{index}.md").write_text(hostile_paper(index, title), encoding="utf-8")
+    run = run_sitegen("build", "--site", root)
+    assert run.code == 0, run.err
+    return root / "_site"
+
+
+def _bad_url(value: str) -> bool:
+    cleaned = re.sub(r"[\x00-\x20]", "", value).casefold()
+    return cleaned.startswith(("javascript:", "vbscript:", "data:text", "data:image/svg"))
+
+
+def assert_safe_html(soup: BeautifulSoup, where: str) -> int:
+    """No injected element, script, handler, comment or dangerous link; elements checked."""
+    checked = 0
+    for element in soup.find_all(True):
+        checked += 1
+        assert element.name not in ("iframe", "style", "svg", "object", "embed"), where
+        assert element.get("id") != "pwned" and not element.has_attr("data-pwned"), where
+        if element.name == "script":
+            src = element.get("src") or ""
+            assert src and "static/" in src and not element.string, (where, str(element))
+        for attr, value in element.attrs.items():
+            text = " ".join(value) if isinstance(value, list) else str(value)
+            assert not attr.casefold().startswith("on"), (where, str(element)[:200])
+            if attr in ("href", "src", "action", "formaction", "xlink:href"):
+                assert not _bad_url(text), (where, attr, text)
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        assert MARK not in comment, (where, comment)
+    return checked
+
+
+def test_every_page_escapes_hostile_text(site: Path) -> None:
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 20
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert_safe_html(BeautifulSoup(text, "html.parser"), str(page))
+        assert "<script>window" not in text and "</script><script>" not in text
+    paper = (site / "papers" / "p0.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;window.pwn=1&lt;/script&gt;" in paper  # shown as text, not dropped
+    assert "&lt;!-- pwn comment --&gt;" in paper
+
+
+def test_hostile_tags_and_authors_get_safe_pages(site: Path) -> None:
+    names = [p.relative_to(site).as_posix() for p in site.rglob("*")]
+    for name in names:
+        assert re.fullmatch(r"[A-Za-z0-9._/-]+", name), name
+    assert len([n for n in names if n.startswith("tags/") and n.endswith(".html")]) >= 10
+
+
+def test_feeds_and_sitemap_are_well_formed_and_their_html_is_safe(site: Path) -> None:
+    feeds = sorted(site.rglob("*.xml"))
+    assert site / "sitemap.xml" in feeds and site / "feed.xml" in feeds
+    for feed in feeds:
+        tree = ET.parse(feed)  # well-formed XML whatever the titles held
+        for element in tree.iter():
+            if element.text and element.get("type") == "html":
+                assert_safe_html(BeautifulSoup(element.text, "html.parser"), str(feed))
+            for attr in ("href", "src"):
+                assert not _bad_url(element.get(attr, "")), (feed, element.get(attr))
+            if element.tag.endswith("title") and element.text and MARK in element.text:
+                assert element.get("type", "text") == "text", feed  # shown, never parsed
+    titles = [e.text for e in ET.parse(site / "feed.xml").iter() if e.tag.endswith("}title")]
+    assert any(t and t.startswith("<script>window.pwn=1</script>") for t in titles)
+
+
+def test_search_scripts_cannot_end_their_script_or_open_a_comment(site: Path) -> None:
+    scripts = sorted((site / "search").glob("*.js"))
+    assert scripts
+    for script in scripts:
+        text = script.read_text(encoding="utf-8").casefold()
+        assert "</script" not in text and "<!--" not in text and "<script" not in text, script
+        assert text.startswith("sitegensearch.receive(")
+
+
+def test_raw_html_is_off_by_default_and_the_switch_lets_notes_through() -> None:
+    html = f'<div id="pwned" onclick="{JS}">x</div>'
+    assert "<div" not in render_markdown(html)
+    assert render_markdown(html, raw_html=True).startswith("<div id=")
+    assert "href" not in render_markdown(f"[x](javascript:{JS})", raw_html=True)
+
+
+@pytest.mark.browser
+def test_browser_runs_no_injected_script(site: Path, chromium) -> None:
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    problems: list[str] = []
+    with http_server(site) as base:
+        context = chromium.new_context()
+        page = context.new_page()
+        page.on("dialog", lambda d: (problems.append(f"dialog {d.message}"), d.dismiss()))
+        page.on("pageerror", lambda e: problems.append(f"page error {e}"))
+        page.on(
+            "console",
+            lambda m: problems.append(f"console {m.text}") if m.type == "error" else None,
+        )
+        # An <img src=x> that got through would fetch `x`.
+        page.on("request", lambda r: problems.append(r.url) if r.url.endswith("/x") else None)
+        for rel in pages:
+            page.goto(base + rel)
+            page.wait_for_load_state("load")
+            state = page.evaluate(
+                "() => [window.pwn, !!document.querySelector('#pwned,[data-pwned],iframe,svg')]"
+            )
+            assert state == [None, False], rel
+        # Search renders titles and tags from the store scripts: type a hostile query.
+        page.goto(base + "search.html")
+        page.wait_for_selector("#search-page[data-ready]")
+        page.fill("#search-q", "<script>window.pwn=1</script>")
+        page.wait_for_timeout(300)
+        page.fill("#search-q", "plain")
+        page.wait_for_selector("#search-page .search-result")
+        assert page.evaluate("() => window.pwn") is None
+        assert "<script>window.pwn=1</script>" in page.inner_text("#search-page")
+        context.close()
+    assert problems == [], problems
+    print(f"\nbrowser: {len(pages)} hostile pages loaded, no script ran")
