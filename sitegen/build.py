@@ -6,10 +6,9 @@ only pages whose inputs changed; a one-off build is a Builder used once.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from sitegen.related import RelatedCache
 from sitegen.render import Renderer, theme_dir
 from sitegen.search import build_search_assets
 from sitegen.wikilinks import find_wikilinks, link_key
+from sitegen.workers import worker_pool
 from sitegen.writer import (
     HashCache,
     WriteReport,
@@ -245,12 +245,15 @@ def _start_search(graph: SiteGraph, cache_dir: Path) -> Callable[[], dict[str, b
     shown = _with_shown_tags(graph)
     if len(shown) < PARALLEL_SEARCH_FROM:
         return lambda: build_search_assets(shown, cache_dir)
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    pool = worker_pool()
     future = pool.submit(build_search_assets, shown, cache_dir)
     pool.shutdown(wait=False)
 
     def result() -> dict[str, bytes]:
-        return future.result()
+        try:
+            return future.result()
+        except BrokenProcessPool:  # the worker was killed: do the work here instead
+            return build_search_assets(shown, cache_dir)
 
     return result
 

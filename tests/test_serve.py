@@ -198,3 +198,28 @@ def test_search_index_and_related_papers_catch_up_after_an_edit(served):
     wait_until(page_shows(served, "papers/alpha.html", "Quokkaword"), "page first")
     wait_until(lambda: "quokkaword" in served.get("search/index.js")[1], "search index", 60)
     wait_until(lambda: "Caught up" in served.log.read_text(), "catch-up reported")
+
+
+def _worker_children(pid: int) -> set[int]:
+    children = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in cmdline:
+            children.add(int(entry.name))
+    return children
+
+
+def test_a_killed_server_leaves_no_worker_process_behind(served):
+    paper = served.site / "content" / "papers" / "alpha.md"
+    paper.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "Starts the worker."))
+    wait_until(lambda: bool(_worker_children(served.proc.pid)), "worker process started")
+    workers = _worker_children(served.proc.pid)
+    served.proc.kill()
+    served.proc.wait()
+    wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), "workers gone")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import http.server
 import json
-import multiprocessing
 import signal
 import sys
 import threading
@@ -21,6 +20,7 @@ from sitegen.build import Builder, BuildResult, SlowInputs, compute_slow_parts
 from sitegen.errors import SiteError, UsageError
 from sitegen.serve.livereload import LIVERELOAD_JS, ReloadHub
 from sitegen.serve.watcher import ChangeWatcher
+from sitegen.workers import worker_pool
 
 EVENTS_PATH = "/__sitegen/events"
 SCRIPT_PATH = "/__sitegen/livereload.js"
@@ -162,8 +162,7 @@ class LiveSite:
 
     def _start_slow(self, inputs: SlowInputs) -> None:
         if self._pool is None:
-            # spawn, not fork: this process has threads (server, watcher) a fork would copy.
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = worker_pool()
         self._running = inputs
         pool = self._pool
         # A moment's wait lets open tabs reload before the worker takes a core.
