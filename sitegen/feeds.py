@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 
 from sitegen.config import SiteConfig
 from sitegen.graph import SiteGraph
-from sitegen.markdown import render_markdown
+from sitegen.markdown import render_abstract
 from sitegen.meta import (
     absolute_url,
     clean_text,
@@ -197,7 +197,7 @@ def _entry(paper: Paper, tag_names: Sequence[str], links: Links, feed_path: str)
     summary = plain_summary(paper.abstract, SUMMARY_LIMIT)
     if summary:
         _text(entry, "summary", summary, type="text")
-    content = _text(entry, "content", _abstract_html(paper.abstract), type="html")
+    content = _text(entry, "content", render_abstract(paper.abstract), type="html")
     # Relative links in an abstract resolve against the paper's page, as on the site
     # (a relative xml:base is itself resolved against the feed's own URL).
     content.set(f"{{{XML_NS}}}base", href)
@@ -285,8 +285,3 @@ def _timestamp(moment: dt.datetime) -> str:
 def _site_key(config: SiteConfig) -> str:
     """The site's title, percent-encoded for a `tag:` id (ids stay put while it does)."""
     return quote(one_line(config.title) or "site", safe="")
-
-
-@lru_cache(maxsize=1 << 16)  # feeds are rebuilt on every build; abstracts rarely change
-def _abstract_html(markdown: str) -> str:
-    return render_markdown(markdown)

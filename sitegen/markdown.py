@@ -35,6 +35,12 @@ def render_markdown(
     return html
 
 
+@lru_cache(maxsize=1 << 16)  # the paper page and the feeds show the same abstract
+def render_abstract(text: str) -> str:
+    """An abstract as HTML: always escaped (raw_html is for notes only), no [[links]]."""
+    return render_markdown(text)
+
+
 def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     if not state.src.startswith("[[", state.pos):
         return False

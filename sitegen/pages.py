@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sitegen.bibtex import entry_keys, paper_bibtex
 from sitegen.config import SiteConfig
 from sitegen.graph import SiteGraph
-from sitegen.markdown import first_sentence, markdown_to_text, render_markdown
+from sitegen.markdown import first_sentence, markdown_to_text, render_abstract, render_markdown
 from sitegen.meta import paper_meta
 from sitegen.models import Author, Paper, Tag
 
@@ -91,7 +91,7 @@ def paper_view(paper: Paper, graph: SiteGraph, raw_html: bool = False) -> PaperV
         year=paper.year,
         tags=tags,
         summary=first_sentence(markdown_to_text(paper.abstract)),
-        abstract_html=render_markdown(paper.abstract),
+        abstract_html=render_abstract(paper.abstract),
         notes_html=(
             render_markdown(paper.notes, graph.links.index, raw_html) if paper.notes.strip() else ""
         ),
