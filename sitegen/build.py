@@ -22,8 +22,9 @@ from sitegen.markdown import first_sentence, markdown_to_text
 from sitegen.models import Paper
 from sitegen.papercache import PaperCache
 from sitegen.related import RelatedCache
-from sitegen.render import Renderer, theme_dir
+from sitegen.render import Renderer
 from sitegen.search import build_search_assets
+from sitegen.theme import theme_dir
 from sitegen.wikilinks import find_wikilinks, link_key
 from sitegen.workers import worker_pool
 from sitegen.writer import (

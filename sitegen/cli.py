@@ -106,9 +106,27 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 def _run_build(args: argparse.Namespace) -> int:
-    from sitegen.build import build
+    from sitegen.stamp import input_stamp, unchanged_build
 
-    result = build(args.site, args.out)
+    out = args.out if args.out is not None else args.site / "_site"
+    stamp = input_stamp(args.site, out)
+    skipped = unchanged_build(args.site / ".sitegen-cache", out, stamp)
+    if skipped is not None:
+        for warning in skipped.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(
+            f"Nothing changed since the last build: {skipped.papers} papers, {skipped.tags} "
+            f"tags, {skipped.pages} pages in {out}"
+        )
+        return 0
+    return _full_build(args, out, stamp)
+
+
+def _full_build(args: argparse.Namespace, out: Path, stamp: str) -> int:
+    from sitegen.build import CACHE_DIR, build
+    from sitegen.stamp import BuildSummary, output_fingerprint, record_build
+
+    result = build(args.site, out)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for path in result.write.foreign:
@@ -119,6 +137,16 @@ def _run_build(args: argparse.Namespace) -> int:
         f"({result.write.written} written, {result.write.unchanged} unchanged, "
         f"{result.write.removed} removed)"
     )
+    summary = BuildSummary(
+        str(out.resolve()),
+        stamp,
+        result.papers,
+        result.tags,
+        result.pages,
+        [str(w) for w in result.warnings],
+        output_fingerprint(out) or "",
+    )
+    record_build(args.site / CACHE_DIR, summary)
     return 0
 
 

@@ -15,15 +15,9 @@ from sitegen.errors import ContentError, Problem
 from sitegen.graph import SiteGraph
 from sitegen.models import Paper
 from sitegen.pages import Page, PaperView, SitePages, paper_view, view_key
+from sitegen.theme import theme_dir
 
-PACKAGE_DIR = Path(__file__).resolve().parent
 ITEM_TEMPLATE = "_paper_item.html"
-
-
-def theme_dir() -> Path:
-    """The default theme: inside the installed wheel, else the source checkout's root."""
-    packaged = PACKAGE_DIR / "theme"
-    return packaged if (packaged / "templates").is_dir() else PACKAGE_DIR.parent
 
 
 def make_environment(site_root: Path) -> jinja2.Environment:

@@ -45,7 +45,7 @@ def test_unchanged_rebuild_writes_nothing(make_site):
     page = site / "_site" / "papers" / "a.html"
     inode = page.stat().st_ino
     run = run_sitegen("build", "--site", site)
-    assert "0 written" in run.out
+    assert run.out.startswith("Nothing changed since the last build")
     assert page.stat().st_ino == inode
 
 
@@ -81,3 +81,24 @@ def test_missing_site_toml_and_bad_toml_are_clear_errors(tmp_path, make_site):
     assert run.code == 1
     assert f"{site / 'site.toml'}:2: `base_url` must be a string" in run.err
     assert "`match` must be a list" in run.err
+
+
+def test_unchanged_site_skips_the_build_and_any_change_builds_again(make_site):
+    site = make_site({"a": paper_text("A"), "b": paper_text("B", unknownkey="x")})
+    first = run_sitegen("build", "--site", site)
+    assert first.code == 0 and first.out.startswith("Built")
+    again = run_sitegen("build", "--site", site)
+    assert again.code == 0
+    assert again.out.startswith("Nothing changed since the last build: 2 papers")
+    assert "unknown key `unknownkey`" in again.err  # warnings are repeated
+    (site / "content" / "papers" / "a.md").write_text(paper_text("A edited"))
+    edited = run_sitegen("build", "--site", site)
+    assert edited.out.startswith("Built")
+    assert "A edited" in (site / "_site" / "papers" / "a.html").read_text()
+    (site / "_site" / "papers" / "b.html").unlink()  # output damaged by hand
+    repaired = run_sitegen("build", "--site", site)
+    assert repaired.out.startswith("Built")
+    assert (site / "_site" / "papers" / "b.html").is_file()
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text("{% extends 'base.html' %}")
+    assert run_sitegen("build", "--site", site).out.startswith("Built")

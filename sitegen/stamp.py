@@ -1,0 +1,106 @@
+"""Skip a build whose inputs have not changed since the last one into the same folder.
+
+The stamp covers every file a build reads (papers, templates, static files, site.toml,
+and sitegen's own code) by name, size and modification time. It is checked before
+anything heavy is imported, so an unchanged site "builds" in a blink.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sitegen.fsutil import atomic_write_bytes
+from sitegen.theme import PACKAGE_DIR, theme_dir
+
+STAMP_FILE = "last-build.json"
+MANIFEST = ".sitegen-manifest.json"  # the writer's record of what it wrote
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSummary:
+    """What the last build made, repeated when it is skipped."""
+
+    out: str
+    stamp: str
+    papers: int
+    tags: int
+    pages: int
+    warnings: list[str]
+    output: str = ""
+    """Fingerprint of the output as that build left it (see output_fingerprint)."""
+
+
+def input_stamp(site_root: Path, out: Path) -> str:
+    """Fingerprint of every input of a build into `out`."""
+    digest = hashlib.blake2b(str(out.resolve()).encode(), digest_size=20)
+    folders = [
+        site_root / "content",
+        site_root / "templates",
+        site_root / "static",
+        theme_dir() / "templates",
+        theme_dir() / "static",
+        PACKAGE_DIR,
+    ]
+    for folder in dict.fromkeys(folders):
+        for path, stat in sorted(_files(folder)):
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    config = site_root / "site.toml"
+    if config.is_file():
+        digest.update(config.read_bytes())
+    return digest.hexdigest()
+
+
+def _files(folder: Path) -> list[tuple[str, os.stat_result]]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if d not in ("__pycache__", "theme")]
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            try:
+                found.append((path, os.stat(path)))
+            except OSError:
+                continue
+    return found
+
+
+def output_fingerprint(out: Path) -> str | None:
+    """Fingerprint of the output folder: its manifest and each written file's size and
+    modification time. None when the output is missing or damaged."""
+    try:
+        manifest = (out / MANIFEST).read_bytes()
+        written = json.loads(manifest)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(written, dict):
+        return None
+    digest = hashlib.blake2b(manifest, digest_size=20)
+    for path in sorted(written):
+        try:
+            stat = os.stat(out / path)
+        except OSError:
+            return None  # someone removed an output file: build again
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def unchanged_build(cache_dir: Path, out: Path, stamp: str) -> BuildSummary | None:
+    """The last build's summary if its inputs equal `stamp` and its output is untouched."""
+    try:
+        data = json.loads((cache_dir / STAMP_FILE).read_text(encoding="utf-8"))
+        summary = BuildSummary(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+    if summary.stamp != stamp or summary.out != str(out.resolve()) or not summary.output:
+        return None
+    return summary if output_fingerprint(out) == summary.output else None
+
+
+def record_build(cache_dir: Path, summary: BuildSummary) -> None:
+    """Remember a successful build (a cache: failing to write it only costs time)."""
+    with contextlib.suppress(OSError):
+        atomic_write_bytes(cache_dir / STAMP_FILE, json.dumps(asdict(summary)).encode())
