@@ -175,7 +175,7 @@ def write_one(out: Path, path: str, data: bytes, hash_cache: HashCache) -> None:
     atomic_write_bytes(out / path, data)
     manifest = _read_manifest(out)
     manifest[path] = hash_cache.remember(path, data)
-    atomic_write_bytes(out / MANIFEST, json.dumps(manifest, sort_keys=True, indent=0).encode())
+    _write_manifest(out, manifest)
 
 
 def _update_in_place(
@@ -190,7 +190,11 @@ def _update_in_place(
     for path in removed:
         (out / path).unlink(missing_ok=True)
         _remove_empty_parents(out, (out / path).parent)
-    atomic_write_bytes(out / MANIFEST, json.dumps(hashes, sort_keys=True, indent=0).encode())
+    _write_manifest(out, hashes)
+
+
+def _write_manifest(folder: Path, hashes: Mapping[str, str]) -> None:
+    atomic_write_bytes(folder / MANIFEST, json.dumps(hashes, sort_keys=True, indent=0).encode())
 
 
 def _remove_empty_parents(out: Path, folder: Path) -> None:
