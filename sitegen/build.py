@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sitegen.bibtex import bib_files
-from sitegen.config import SiteConfig, load_config
+from sitegen.config import CACHE_DIR, DEFAULT_OUT, SiteConfig, load_config
 from sitegen.content import load_paper
 from sitegen.errors import ContentError, Problem
 from sitegen.feeds import feed_files, feed_warnings
@@ -36,11 +36,8 @@ from sitegen.writer import (
     write_site,
 )
 
-DEFAULT_OUT = "_site"
 PARALLEL_SEARCH_FROM = 2000
 """From this many papers a full build makes the search index in a second process."""
-CACHE_DIR = ".sitegen-cache"
-"""Per-site cache of slow results (related papers, search index), safe to delete."""
 EDITOR_TEMP_PREFIXES = (".#", "#", ".")
 EDITOR_TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload")
 

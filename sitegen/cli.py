@@ -106,11 +106,12 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 def _run_build(args: argparse.Namespace) -> int:
+    from sitegen.config import DEFAULT_OUT
     from sitegen.stamp import input_stamp, unchanged_build
 
-    out = args.out if args.out is not None else args.site / "_site"
+    out = args.out if args.out is not None else args.site / DEFAULT_OUT
     stamp = input_stamp(args.site, out)
-    skipped = unchanged_build(args.site / ".sitegen-cache", out, stamp)
+    skipped = unchanged_build(args.site, out, stamp)
     if skipped is not None:
         for warning in skipped.warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -123,8 +124,8 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 def _full_build(args: argparse.Namespace, out: Path, stamp: str) -> int:
-    from sitegen.build import CACHE_DIR, build
-    from sitegen.stamp import BuildSummary, output_fingerprint, record_build
+    from sitegen.build import build
+    from sitegen.stamp import record_build
 
     result = build(args.site, out)
     for warning in result.warnings:
@@ -137,16 +138,7 @@ def _full_build(args: argparse.Namespace, out: Path, stamp: str) -> int:
         f"({result.write.written} written, {result.write.unchanged} unchanged, "
         f"{result.write.removed} removed)"
     )
-    summary = BuildSummary(
-        str(out.resolve()),
-        stamp,
-        result.papers,
-        result.tags,
-        result.pages,
-        [str(w) for w in result.warnings],
-        output_fingerprint(out) or "",
-    )
-    record_build(args.site / CACHE_DIR, summary)
+    record_build(args.site, out, stamp, result)
     return 0
 
 

@@ -12,6 +12,10 @@ from pathlib import Path
 from sitegen.errors import ConfigError, Problem
 
 CONFIG_NAME = "site.toml"
+DEFAULT_OUT = "_site"
+"""The output folder, inside the site, unless --out says otherwise."""
+CACHE_DIR = ".sitegen-cache"
+"""Per-site cache of slow results (related papers, search index, last build), safe to delete."""
 
 
 @dataclass(frozen=True, slots=True)

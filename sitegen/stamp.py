@@ -13,12 +13,17 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from sitegen.config import CACHE_DIR
 from sitegen.fsutil import atomic_write_bytes
 from sitegen.theme import PACKAGE_DIR, theme_dir
+from sitegen.writer import MANIFEST
+
+if TYPE_CHECKING:
+    from sitegen.build import BuildResult
 
 STAMP_FILE = "last-build.json"
-MANIFEST = ".sitegen-manifest.json"  # the writer's record of what it wrote
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +93,10 @@ def output_fingerprint(out: Path) -> str | None:
     return digest.hexdigest()
 
 
-def unchanged_build(cache_dir: Path, out: Path, stamp: str) -> BuildSummary | None:
+def unchanged_build(site_root: Path, out: Path, stamp: str) -> BuildSummary | None:
     """The last build's summary if its inputs equal `stamp` and its output is untouched."""
     try:
-        data = json.loads((cache_dir / STAMP_FILE).read_text(encoding="utf-8"))
+        data = json.loads((site_root / CACHE_DIR / STAMP_FILE).read_text(encoding="utf-8"))
         summary = BuildSummary(**data)
     except (OSError, ValueError, TypeError):
         return None
@@ -100,7 +105,17 @@ def unchanged_build(cache_dir: Path, out: Path, stamp: str) -> BuildSummary | No
     return summary if output_fingerprint(out) == summary.output else None
 
 
-def record_build(cache_dir: Path, summary: BuildSummary) -> None:
+def record_build(site_root: Path, out: Path, stamp: str, result: BuildResult) -> None:
     """Remember a successful build (a cache: failing to write it only costs time)."""
+    summary = BuildSummary(
+        str(out.resolve()),
+        stamp,
+        result.papers,
+        result.tags,
+        result.pages,
+        [str(warning) for warning in result.warnings],
+        output_fingerprint(out) or "",
+    )
     with contextlib.suppress(OSError):
-        atomic_write_bytes(cache_dir / STAMP_FILE, json.dumps(asdict(summary)).encode())
+        data = json.dumps(asdict(summary)).encode()
+        atomic_write_bytes(site_root / CACHE_DIR / STAMP_FILE, data)
