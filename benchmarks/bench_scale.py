@@ -273,18 +273,25 @@ def table(count: int, runs: int, results: dict[str, Figures]) -> str:
     return "\n".join(lines)
 
 
-def write_sites(count: int, work: Path, with_hugo: bool) -> list[Paper]:
+def write_sites(count: int, work: Path, with_hugo: bool, hugo_related: bool) -> list[Paper]:
     started = time.perf_counter()
     papers = corpus_papers(count, topic_rules())
     make_site(count, work / "sitegen-site", papers=papers)
     if with_hugo:
-        write_hugo_site(papers, work / "hugo-site")
+        write_hugo_site(papers, work / "hugo-site", related=hugo_related)
     print(f"N = {count:,}: wrote the sites in {time.perf_counter() - started:.1f} s", flush=True)
     return papers
 
 
-def bench(count: int, work: Path, runs: int, hugo: Path | None, source: Path | None) -> str:
-    papers = write_sites(count, work, hugo is not None)
+def bench(
+    count: int,
+    work: Path,
+    runs: int,
+    hugo: Path | None,
+    source: Path | None,
+    hugo_related: bool = False,
+) -> str:
+    papers = write_sites(count, work, hugo is not None, hugo_related)
     edit_slug = papers[len(papers) // 2].slug
     tools = [sitegen_tool(work, source)] + ([hugo_tool(work, hugo)] if hugo else [])
     results = {tool.name: measure(tool, edit_slug, runs) for tool in tools}
@@ -389,6 +396,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--papers", type=int, nargs="+", default=[1000, 10000], metavar="N")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-hugo", action="store_true", help="benchmark sitegen alone")
+    parser.add_argument(
+        "--hugo-related",
+        action="store_true",
+        help="give Hugo's pages related papers too (its .Related on tags: quadratic, minutes "
+        "at 10,000); by default Hugo builds the issue's minimal site",
+    )
     parser.add_argument("--profile", action="store_true", help="profile one cold sitegen build")
     parser.add_argument("--profiler", choices=("cprofile", "py-spy"), default="cprofile")
     parser.add_argument("--top", type=int, default=25, help="functions the profile shows")
@@ -413,7 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(describe_source(source), flush=True)
     for count in args.papers:
         work = args.work / str(count)
-        print(bench(count, work, args.runs, hugo, source), flush=True)
+        print(bench(count, work, args.runs, hugo, source, args.hugo_related), flush=True)
         if args.profile:
             profile = profile_pyspy if args.profiler == "py-spy" else profile_cprofile
             print(profile(sitegen_tool(work, source), args.top), flush=True)

@@ -85,9 +85,12 @@ def bib_files(papers_newest_first: Sequence[Paper], tags: Iterable[Tag]) -> dict
 @lru_cache(maxsize=1 << 16)
 def _key_base(paper: Paper) -> str:
     author = _last_name(paper.authors[0]) if paper.authors else "anon"
-    words = [slugify(word, separator="") for word in paper.title.split()]
-    words = [word for word in words if word]
-    word = next((w for w in words if w not in _STOPWORDS), words[0] if words else "paper")
+    # Lazily: slugify is slow, and the first word that is not a stop word ends the search.
+    words = (w for w in (slugify(word, separator="") for word in paper.title.split()) if w)
+    first = next(words, "paper")
+    word = first if first not in _STOPWORDS else next(
+        (w for w in words if w not in _STOPWORDS), first
+    )
     return f"{slugify(author, separator='') or 'anon'}{paper.year or paper.date.year}{word}"
 
 

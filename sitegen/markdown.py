@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -20,7 +21,20 @@ def markdown_renderer(raw_html: bool = False) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": raw_html, "linkify": True, "typographer": False})
     md.enable(["linkify", "table", "strikethrough"])
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    if md.linkify is not None:
+        md.linkify.pretest = _quick_pretest(md.linkify.pretest)
     return md
+
+
+# Everything linkify-it's pretest can match holds one of these: a schema (`http:`, `//`, ...),
+# `localhost`, `www.`, an IP-like `.1.`, a dot before a TLD (letters or `xn--`), or `@`.
+# Its own pretest is one huge regular expression, most of Markdown's time on prose.
+MAYBE_LINK = re.compile(r"https?:|ftp:|mailto:|//|localhost|www\.|\.\d|\.[^\W\d_]|@", re.I)
+
+
+def _quick_pretest(pretest: Callable[[str], bool]) -> Callable[[str], bool]:
+    """linkify-it's pretest, skipped for text that holds nothing it could match."""
+    return lambda text: MAYBE_LINK.search(text) is not None and bool(pretest(text))
 
 
 def render_markdown(
