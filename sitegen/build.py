@@ -6,9 +6,9 @@ only pages whose inputs changed; a one-off build is a Builder used once.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,22 +22,14 @@ from sitegen.markdown import first_sentence, markdown_to_text
 from sitegen.models import Paper
 from sitegen.papercache import PaperCache
 from sitegen.related import RelatedCache
-from sitegen.render import Renderer
+from sitegen.render import Renderer, SideJob
 from sitegen.search import build_search_assets
 from sitegen.theme import theme_dir
 from sitegen.wikilinks import find_wikilinks, link_key
-from sitegen.workers import worker_pool
-from sitegen.writer import (
-    HashCache,
-    WriteReport,
-    check_output_folder,
-    output_lock,
-    write_one,
-    write_site,
-)
+from sitegen.writer import OutputWriter, WriteReport, check_output_folder, output_lock, write_one
 
-PARALLEL_SEARCH_FROM = 2000
-"""From this many papers a full build makes the search index in a second process."""
+PAPERS_CACHE = "papers.pickle"
+PAGES_CACHE = "pages.json"
 EDITOR_TEMP_PREFIXES = (".#", "#", ".")
 EDITOR_TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload")
 
@@ -65,8 +57,7 @@ class Builder:
         self.out = out if out is not None else site_root / DEFAULT_OUT
         self.in_place = in_place
         """Write changed files one by one (quick, for `serve`) instead of swapping the folder."""
-        self._hashes = HashCache()
-        self._papers = PaperCache()
+        self._papers = PaperCache(site_root / CACHE_DIR / PAPERS_CACHE)
         self._related = RelatedCache(site_root / CACHE_DIR)
         self._renderer: Renderer | None = None
         self._renderer_key: bool | None = None
@@ -96,26 +87,36 @@ class Builder:
         if not fresh and not defer_slow:
             related, fresh = self._related.get(papers), True
         graph = build_graph(papers, related, config.aliases)
-        search = None if defer_slow else _start_search(graph, self.site_root / CACHE_DIR)
-        result = self._renderer_for(config).render_site(config, graph)
-        self._last = (config, graph)
-        files = dict(result.files)
-        files.update(_companion_files(config, graph, files))
-        warnings = warnings + [Problem(config.source_path, None, m) for m in feed_warnings(config)]
-        if search is None:
-            self._defer_search(graph, fresh)
-        else:
-            self._search_files = search()
-            self._search_input, self.deferred, self.slow_inputs = graph.papers, False, None
-        files.update(self._search_files)
-        _add_static(files, config)
+        renderer = self._renderer_for(config)
+        search = None if defer_slow else _search_job(graph, self.site_root / CACHE_DIR)
         with output_lock(self.out):
-            report = write_site(self.out, files, in_place=self.in_place, hash_cache=self._hashes)
+            writer = OutputWriter(self.out, in_place=self.in_place)
+            try:
+                companions: SideJob = functools.partial(_companion_files, config, graph)
+                jobs = [companions] if search is None else [companions, search]
+                result = renderer.render_site(config, graph, writer, jobs)
+                self._last = (config, graph)
+                if search is None:
+                    self._defer_search(graph, fresh)
+                else:
+                    self._search_files = result.side[1]
+                    self._search_input, self.deferred, self.slow_inputs = graph.papers, False, None
+                files = {**result.side[0], **self._search_files}
+                _add_static(files, config, result.paths)
+                for path, data in files.items():
+                    writer.put(path, data)
+                report = writer.finish()
+            except BaseException:
+                writer.abort()
+                raise
+        renderer.save_cache(self.out)
+        self._papers.save()
+        warnings = warnings + [Problem(config.source_path, None, m) for m in feed_warnings(config)]
         return BuildResult(
             out=self.out,
             papers=len(graph.papers),
             tags=len(graph.tags),
-            pages=sum(1 for path in files if path.endswith(".html")),
+            pages=sum(1 for path in result.paths if path.endswith(".html")),
             rendered=result.rendered,
             write=report,
             warnings=warnings,
@@ -136,9 +137,9 @@ class Builder:
             paper = _reloaded_if_listing_unchanged(path, graph, by_slug)
             if paper is None:
                 return written
-            page, html = self._renderer.render_paper(config, graph, paper)
+            page, html, key = self._renderer.render_paper(config, graph, paper)
             with output_lock(self.out):
-                write_one(self.out, page, html, self._hashes)
+                self._renderer.remember(page, key, write_one(self.out, page, html))
             written.append(page)
         return written
 
@@ -175,7 +176,7 @@ class Builder:
         # A site that gains or loses its own templates/ folder needs a new loader chain.
         has_templates = (config.root / "templates").is_dir()
         if self._renderer is None or self._renderer_key != has_templates:
-            self._renderer = Renderer(config.root)
+            self._renderer = Renderer(config.root, self.site_root / CACHE_DIR / PAGES_CACHE)
             self._renderer_key = has_templates
         return self._renderer
 
@@ -228,7 +229,7 @@ def compute_slow_parts(inputs: SlowInputs) -> dict[str, bytes]:
 
 
 def _companion_files(
-    config: SiteConfig, graph: SiteGraph, pages: Mapping[str, bytes]
+    config: SiteConfig, graph: SiteGraph, pages: Iterable[str]
 ) -> dict[str, bytes]:
     """Feeds, sitemap, robots.txt and BibTeX files that go with the pages."""
     listed = sorted(p for p in pages if p.endswith(".html") and p != "404.html")
@@ -237,23 +238,10 @@ def _companion_files(
     return files
 
 
-def _start_search(graph: SiteGraph, cache_dir: Path) -> Callable[[], dict[str, bytes]]:
-    """Start building the search files; call the result to get them. Big sites build
-    them in a second process while this one renders pages (two cores, no shared GIL)."""
+def _search_job(graph: SiteGraph, cache_dir: Path) -> SideJob:
+    """Builds the search files; a full build runs it in a worker while pages render."""
     shown = _with_shown_tags(graph)
-    if len(shown) < PARALLEL_SEARCH_FROM:
-        return lambda: build_search_assets(shown, cache_dir)
-    pool = worker_pool()
-    future = pool.submit(build_search_assets, shown, cache_dir)
-    pool.shutdown(wait=False)
-
-    def result() -> dict[str, bytes]:
-        try:
-            return future.result()
-        except BrokenProcessPool:  # the worker was killed: do the work here instead
-            return build_search_assets(shown, cache_dir)
-
-    return result
+    return lambda _pages: build_search_assets(shown, cache_dir)
 
 
 def _with_shown_tags(graph: SiteGraph) -> list[Paper]:
@@ -281,9 +269,10 @@ def static_files(config: SiteConfig) -> dict[str, bytes]:
     return files
 
 
-def _add_static(files: dict[str, bytes], config: SiteConfig) -> None:
+def _add_static(files: dict[str, bytes], config: SiteConfig, pages: Iterable[str]) -> None:
     static = static_files(config)
-    clashes = [path for path in static if path in files]
+    taken = set(files).union(pages)
+    clashes = [path for path in static if path in taken]
     if clashes:
         folder = config.root / "static"
         raise ContentError([Problem(folder, None, f"{p} clashes with a page") for p in clashes])

@@ -27,9 +27,12 @@ def markdown_renderer(raw_html: bool = False) -> MarkdownIt:
 
 
 # Everything linkify-it's pretest can match holds one of these: a schema (`http:`, `//`, ...),
-# `localhost`, `www.`, an IP-like `.1.`, a dot before a TLD (letters or `xn--`), or `@`.
-# Its own pretest is one huge regular expression, most of Markdown's time on prose.
-MAYBE_LINK = re.compile(r"https?:|ftp:|mailto:|//|localhost|www\.|\.\d|\.[^\W\d_]|@", re.I)
+# `localhost`, `www.`, an IP-like `.1.`, `@`, or a dot, a TLD (two or more letters, or
+# `xn--`) and then punctuation, a space or the end. Its own pretest is one huge regular
+# expression, most of Markdown's time on prose.
+MAYBE_LINK = re.compile(
+    r"https?:|ftp:|mailto:|//|localhost|www\.|\.\d{1,3}\.|@|\.[^\W\d_]{2,}(?=[\W_]|$)", re.I
+)
 
 
 def _quick_pretest(pretest: Callable[[str], bool]) -> Callable[[str], bool]:
@@ -49,10 +52,37 @@ def render_markdown(
     return html
 
 
-@lru_cache(maxsize=1 << 16)  # the paper page and the feeds show the same abstract
+CACHE_LIMIT = 1 << 17
+"""Texts remembered per cache (far more than a site's abstracts; serve's edits add more)."""
+_html_of_abstract: dict[str, str] = {}
+_text_of_markdown: dict[str, str] = {}
+
+
 def render_abstract(text: str) -> str:
-    """An abstract as HTML: always escaped (raw_html is for notes only), no [[links]]."""
-    return render_markdown(text)
+    """An abstract as HTML: always escaped (raw_html is for notes only), no [[links]].
+    Remembered: the paper page, the listings and the feeds show the same abstract."""
+    html = _html_of_abstract.get(text)
+    if html is None:
+        html = _remember(_html_of_abstract, text, render_markdown(text))
+    return html
+
+
+def remember_abstract(text: str, html: str, plain: str) -> None:
+    """What `render_abstract` and `markdown_to_text` return for `text`, computed elsewhere
+    (by a worker process, or by an earlier run)."""
+    _remember(_html_of_abstract, text, html)
+    _remember(_text_of_markdown, text, plain)
+
+
+def remember_text(markdown: str, plain: str) -> None:
+    _remember(_text_of_markdown, markdown, plain)
+
+
+def _remember(cache: dict[str, str], key: str, value: str) -> str:
+    if len(cache) >= CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def _wikilink_rule(state: StateInline, silent: bool) -> bool:
@@ -80,9 +110,16 @@ def _text_parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
-@lru_cache(maxsize=1 << 16)  # summaries, meta tags and the search ask for the same texts
 def markdown_to_text(text: str) -> str:
-    """The plain text a reader sees of some Markdown (no markup, no link targets)."""
+    """The plain text a reader sees of some Markdown (no markup, no link targets).
+    Remembered: summaries, meta tags and the search ask for the same texts."""
+    plain = _text_of_markdown.get(text)
+    if plain is None:
+        plain = _remember(_text_of_markdown, text, _plain_text(text))
+    return plain
+
+
+def _plain_text(text: str) -> str:
     words: list[str] = []
     for block in _text_parser().parse(text):
         for token in block.children or ():

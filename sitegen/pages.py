@@ -4,6 +4,7 @@ with the fingerprint of what it shows (equal fingerprints, equal bytes)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -111,11 +112,30 @@ class Page:
     """Builds the template context; only called when the page must be rendered."""
 
 
-def view_key(paper: Paper, graph: SiteGraph) -> tuple[object, ...]:
-    """Everything a PaperView is made from: equal keys, equal views."""
+def digest(value: object) -> str:
+    """Fingerprint of a value made of strings, numbers, dates, tuples and frozen dataclasses
+    (their repr is stable and shows every field)."""
+    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def view_key(paper: Paper, graph: SiteGraph, tag_table: str | None = None) -> str:
+    """Fingerprint of everything a PaperView is made from: equal keys, equal views.
+    `tag_table` is `digest(graph.tag_table)`, if already known."""
     # A view shows its tags' display names, which depend on every paper's spelling:
     # the graph's tag table stands in for them (it rarely changes).
-    return (paper.slug, paper.digest, graph.tag_table, graph.links.outgoing[paper.slug])
+    table = tag_table if tag_table is not None else digest(graph.tag_table)
+    return digest((paper.slug, paper.digest, table, graph.links.outgoing[paper.slug]))
+
+
+LISTING_TEMPLATES = ("index.html", "tag.html", "author.html", "_paper_item.html")
+"""The theme's templates that list papers; `listing_key` is what they show of one."""
+
+
+def listing_key(paper: Paper, graph: SiteGraph) -> str:
+    """Fingerprint of what the theme's listings show of a paper (see _paper_item.html)."""
+    tags = tuple((t.name, t.slug) for t in graph.tags_of(paper))
+    summary = first_sentence(markdown_to_text(paper.abstract))
+    return digest((paper.slug, paper.title, paper.date, paper.status, tags, summary))
 
 
 class SitePages:
@@ -123,7 +143,16 @@ class SitePages:
 
     def __init__(self, renderer: Renderer, config: SiteConfig, graph: SiteGraph) -> None:
         self.renderer, self.config, self.graph = renderer, config, graph
-        self.keys = {p.slug: view_key(p, graph) for p in graph.papers}
+        table = digest(graph.tag_table)
+        self.keys = {p.slug: view_key(p, graph, table) for p in graph.papers}
+        self.list_keys = (
+            {p.slug: listing_key(p, graph) for p in graph.papers}
+            if renderer.stock_listings()
+            else self.keys
+        )
+        """What listings show of each paper (with the theme's own listing templates, only
+        what the item shows: editing notes or the abstract's later sentences re-renders
+        the paper's page, not every listing)."""
         self.bib_keys = entry_keys(graph.papers)
 
     def view(self, paper: Paper) -> PaperView:
@@ -134,7 +163,7 @@ class SitePages:
         yield Page(
             "index.html",
             "index.html",
-            (tuple(self.keys.values()), self._tag_fp()),
+            (tuple(self.list_keys.values()), self._tag_fp()),
             lambda: {
                 "papers": [self.view(p) for p in graph.papers],
                 "tags": self._tag_links(),
@@ -200,7 +229,7 @@ class SitePages:
         )
 
     def _tag_page(self, tag: Tag) -> Page:
-        members = tuple(self.keys[p.slug] for p in tag.papers)
+        members = tuple(self.list_keys[p.slug] for p in tag.papers)
         return Page(
             f"tags/{tag.slug}.html",
             "tag.html",
@@ -216,7 +245,7 @@ class SitePages:
             "authors/index.html", "authors.html", (tuple(authors),), lambda: {"authors": authors}
         )
         for author, link in zip(self.graph.authors, authors, strict=True):
-            members = tuple(self.keys[p.slug] for p in author.papers)
+            members = tuple(self.list_keys[p.slug] for p in author.papers)
             yield Page(
                 link.href, "author.html", (link, members), self._author_context(author, link)
             )

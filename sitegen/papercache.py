@@ -1,15 +1,30 @@
-"""Parsed papers kept between builds: a file is parsed again only when it changed."""
+"""Parsed papers kept between builds: a file is parsed again only when it changed.
+
+With a cache file (in `.sitegen-cache/`) they are kept across runs too, with the HTML and
+plain text of each abstract, so a rebuild after one edit parses one file. Many files to
+parse (a cold build) are parsed on every core.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
 from collections.abc import Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sitegen.content import is_paper_name, load_paper, paper_files, slug_collisions
 from sitegen.errors import ContentError, Problem
+from sitegen.fsutil import atomic_write_bytes
+from sitegen.markdown import markdown_to_text, remember_abstract, remember_text, render_abstract
 from sitegen.models import Paper
+from sitegen.parallel import ForkPool
+from sitegen.stamp import code_fingerprint
+
+PARALLEL_PARSE_FROM = 300
+"""From this many files to parse, they are parsed on every core."""
+CACHE_VERSION = "papers-v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,14 +35,19 @@ class _Entry:
     """None when the file has errors."""
     problems: list[Problem]
     """Its errors (paper is None) or warnings."""
+    abstract_html: str = ""
+    abstract_text: str = ""
+    notes_text: str = ""
 
 
 class PaperCache:
     """Every paper of a site, re-read only where the file changed."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_file: Path | None = None) -> None:
         self._entries: dict[Path, _Entry] = {}
         self._scanned = False
+        self._cache_file = cache_file
+        self._dirty = False
 
     def load(
         self, papers_dir: Path, changed: Set[Path] | None = None
@@ -37,14 +57,24 @@ class PaperCache:
         `changed` (site paths the watcher saw change) lets a rebuild skip listing and
         stat-ing the whole folder; without it, every file's size and mtime are checked.
         """
+        if not self._scanned:
+            self._entries = self._read_cache()
         paths = self._paths(papers_dir, changed)
         fresh: dict[Path, _Entry] = {}
+        stale: list[Path] = []
         for path in paths:
             entry = self._entries.get(path)
             if changed is None or entry is None or path in changed:
-                entry = _read(path, entry, force=changed is not None and path in changed)
+                force = changed is not None and path in changed
+                entry = _current(path, entry, force)
+                if entry is None:
+                    stale.append(path)
+                    continue
+            fresh[path] = entry
+        for path, entry in _parse_all(stale):
             if entry is not None:
                 fresh[path] = entry
+        self._dirty = self._dirty or bool(stale) or len(fresh) != len(self._entries)
         self._entries, self._scanned = fresh, True
         problems = [p for e in fresh.values() if e.paper is None for p in e.problems]
         papers = [e.paper for e in fresh.values() if e.paper is not None]
@@ -53,6 +83,31 @@ class PaperCache:
             raise ContentError(problems)
         warnings = [p for e in fresh.values() if e.paper is not None for p in e.problems]
         return papers, warnings
+
+    def save(self) -> None:
+        """Keep the parsed papers for the next run (a cache: failing only costs time)."""
+        if self._cache_file is None or not self._dirty:
+            return
+        # Without the abstracts' HTML: a third of the file, and a rebuild renders few pages.
+        entries = {path: replace(entry, abstract_html="") for path, entry in self._entries.items()}
+        data = (CACHE_VERSION, code_fingerprint(), entries)
+        with contextlib.suppress(OSError, pickle.PicklingError):
+            atomic_write_bytes(self._cache_file, pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
+            self._dirty = False
+
+    def _read_cache(self) -> dict[Path, _Entry]:
+        # The cache is sitegen's own file inside the site's folder, as trusted as the site.
+        if self._cache_file is None:
+            return {}
+        try:
+            version, code, entries = pickle.loads(self._cache_file.read_bytes())
+        except Exception:
+            return {}
+        if version != CACHE_VERSION or code != code_fingerprint() or not isinstance(entries, dict):
+            return {}
+        for entry in entries.values():
+            _prime(entry)
+        return entries
 
     def _paths(self, papers_dir: Path, changed: Set[Path] | None) -> list[Path]:
         content_changes = {p for p in changed or () if papers_dir.parent in p.parents}
@@ -66,18 +121,53 @@ class PaperCache:
         return sorted({*kept, *listed}, key=os.fspath)  # str keys: Path.__lt__ is slow
 
 
-def _read(path: Path, entry: _Entry | None, force: bool) -> _Entry | None:
+def _current(path: Path, entry: _Entry | None, force: bool) -> _Entry | None:
+    """The cached entry if the file is unchanged, else None (to be parsed)."""
+    if entry is None or force:
+        return None
     try:
         stat = path.stat()
     except FileNotFoundError:
-        return None  # deleted while we were reading: the next build sees it gone
-    stamp = (stat.st_mtime_ns, stat.st_size)
-    if entry is not None and entry.stamp == stamp and not force:
-        return entry
+        return None  # parsing finds it gone
+    return entry if entry.stamp == (stat.st_mtime_ns, stat.st_size) else None
+
+
+def _parse_all(paths: list[Path]) -> list[tuple[Path, _Entry | None]]:
+    with ForkPool(None, min_items=PARALLEL_PARSE_FROM) as pool:
+        parsed = pool.map_chunks(_parse_chunk, paths)
+    for _, entry in parsed:
+        if entry is not None:
+            _prime(entry)
+    return parsed
+
+
+def _parse_chunk(paths: list[Path]) -> list[tuple[Path, _Entry | None]]:
+    return [(path, _parse(path)) for path in paths]
+
+
+def _parse(path: Path) -> _Entry | None:
     try:
+        stat = path.stat()
         paper, warnings = load_paper(path)
     except ContentError as err:
-        return _Entry(stamp, None, err.problems)
+        return _Entry((stat.st_mtime_ns, stat.st_size), None, err.problems)
     except FileNotFoundError:
-        return None
-    return _Entry(stamp, paper, warnings)
+        return None  # deleted while we were reading: the next build sees it gone
+    return _Entry(
+        (stat.st_mtime_ns, stat.st_size),
+        paper,
+        warnings,
+        render_abstract(paper.abstract),
+        markdown_to_text(paper.abstract),
+        markdown_to_text(paper.notes),
+    )
+
+
+def _prime(entry: _Entry) -> None:
+    if entry.paper is None:
+        return
+    if entry.abstract_html:
+        remember_abstract(entry.paper.abstract, entry.abstract_html, entry.abstract_text)
+    else:
+        remember_text(entry.paper.abstract, entry.abstract_text)
+    remember_text(entry.paper.notes, entry.notes_text)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,10 +16,22 @@ from markupsafe import Markup
 
 from sitegen.config import SiteConfig
 from sitegen.errors import ContentError, Problem
+from sitegen.fsutil import atomic_write_bytes
 from sitegen.graph import SiteGraph
 from sitegen.models import Paper
-from sitegen.pages import Page, PaperView, SitePages, paper_view, view_key
+from sitegen.pages import (
+    LISTING_TEMPLATES,
+    Page,
+    PaperView,
+    SitePages,
+    digest,
+    paper_view,
+    view_key,
+)
+from sitegen.parallel import ForkPool, shared
+from sitegen.stamp import code_fingerprint
 from sitegen.theme import theme_dir
+from sitegen.writer import OutputWriter, Staged
 
 ITEM_TEMPLATE = "_paper_item.html"
 
@@ -39,93 +55,176 @@ def make_environment(site_root: Path) -> jinja2.Environment:
     return env
 
 
+SideJob = Callable[[Sequence[str]], dict[str, bytes]]
+"""Makes more files of a build from its page paths, while the pages render."""
+PARALLEL_RENDER_FROM = 400
+"""From this many pages to render, they are rendered on every core."""
+PAGE_CACHE_VERSION = "pages-v1"
+
+
 @dataclass(frozen=True, slots=True)
 class RenderResult:
-    files: dict[str, bytes]
-    """Every page, keyed by output path."""
+    paths: tuple[str, ...]
+    """Every page, by output path (each one staged in the writer)."""
     rendered: tuple[str, ...]
-    """The pages actually rendered this time (the rest came from the cache)."""
+    """The pages actually rendered this time (the rest were unchanged and kept)."""
+    side: tuple[dict[str, bytes], ...] = ()
+    """What each side job returned."""
 
 
 class Renderer:
-    """Renders a site's pages; kept between builds, it re-renders only changed pages."""
+    """Renders a site's pages; kept between builds (or, with `cache_file`, across runs) it
+    re-renders only pages whose fingerprint changed."""
 
-    def __init__(self, site_root: Path) -> None:
+    def __init__(self, site_root: Path, cache_file: Path | None = None) -> None:
         self.env = make_environment(site_root)
-        self._pages: dict[str, tuple[tuple[object, ...], bytes]] = {}
-        self._views: dict[tuple[object, ...], PaperView] = {}
+        self._pages: dict[str, tuple[str, str]] = {}
+        """Output path -> (page fingerprint, digest of the bytes it rendered to)."""
+        self._views: dict[str, PaperView] = {}
         self._template_fps: dict[str, str] = {}
         self._config: SiteConfig | None = None
         self._refs: dict[str, tuple[str, ...]] = {}
         self._items: dict[tuple[int, str], tuple[PaperView, Markup]] = {}
+        self._cache_file = cache_file
+        self._site_templates = (
+            site_root / "templates" if (site_root / "templates").is_dir() else None
+        )
         self.env.globals["paper_item"] = self.paper_item
 
-    def render_site(self, config: SiteConfig, graph: SiteGraph) -> RenderResult:
-        """Every page of the site; pages whose fingerprint is unchanged are reused."""
+    def render_site(
+        self,
+        config: SiteConfig,
+        graph: SiteGraph,
+        writer: OutputWriter,
+        side_jobs: Sequence[SideJob] = (),
+    ) -> RenderResult:
+        """Stage every page in `writer`: pages whose fingerprint is unchanged (and whose file
+        the output holds) are kept, the others rendered, on every core when there are many.
+        Each side job (search index, feeds, for a full build) gets every page's path and
+        runs meanwhile in a worker process."""
         if config != self._config:
             # Every page shows the site's title and settings (raw_html changes views too).
-            self._pages.clear()
+            self._pages = self._load_cache(config, writer.out)
             self._views.clear()
             self._items.clear()
             self._config = config
+        item_fp = self._item_fingerprint()
         template_fps: dict[str, str] = {}
-        files: dict[str, bytes] = {}
-        rendered: list[str] = []
-        problems: list[Problem] = []
-        fresh: dict[str, tuple[tuple[object, ...], bytes]] = {}
-        # Listings embed the item template through a function, invisible to Jinja's
-        # reference scan, so every page's fingerprint carries it.
-        item_fp = self._template_fingerprint(ITEM_TEMPLATE)
-        if item_fp != self._template_fps.get(ITEM_TEMPLATE, item_fp):
-            self._items.clear()
-            self.env.cache.clear()  # type: ignore[union-attr]
+        fresh: dict[str, tuple[str, str]] = {}
+        todo: list[tuple[Page, str]] = []
         for page in SitePages(self, config, graph).pages():
             if page.template not in template_fps:
-                template_fps[page.template] = self._template_fingerprint(page.template)
-                if (
-                    self._template_fps.get(page.template, template_fps[page.template])
-                    != (template_fps[page.template])
-                ):
-                    # Jinja's own reload check is by mtime, which a quick save can keep.
-                    self.env.cache.clear()  # type: ignore[union-attr]
-            key = (template_fps[page.template], item_fp, *page.fingerprint)
+                template_fps[page.template] = self._checked_fingerprint(page.template)
+            key = digest((template_fps[page.template], item_fp, page.fingerprint))
             cached = self._pages.get(page.path)
-            if cached is not None and cached[0] == key:
+            if cached is not None and cached[0] == key and writer.has(page.path, cached[1]):
+                writer.keep(page.path, cached[1])
                 fresh[page.path] = cached
-                files[page.path] = cached[1]
-                continue
-            try:
-                html = self._render(page, config)
-            except jinja2.TemplateError as err:
-                problems.append(_template_problem(err, page.path))
-                continue
-            fresh[page.path] = (key, html)
-            files[page.path] = html
-            rendered.append(page.path)
+            else:
+                todo.append((page, key))
+        paths = (*fresh, *(page.path for page, _ in todo))
+        job = _RenderJob(self, config, writer, todo, tuple(side_jobs), paths)
+        if len(todo) >= PARALLEL_RENDER_FROM or side_jobs:
+            if len(todo) >= PARALLEL_RENDER_FROM:
+                self._warm(config, graph)
+            with ForkPool(job, min_items=PARALLEL_RENDER_FROM) as pool:
+                sides = [
+                    pool.submit(functools.partial(_run_side, i)) for i in range(len(side_jobs))
+                ]
+                results = pool.map_chunks(_render_chunk, range(len(todo)))
+                side_values = tuple(side() for side in sides)
+        else:
+            results, side_values = job.render(range(len(todo))), ()
+        problems = [r for r in results if isinstance(r, Problem)]
         if problems:
             raise ContentError(problems)
+        for (page, key), staged in zip(todo, results, strict=True):
+            assert isinstance(staged, Staged)
+            writer.record(staged)
+            fresh[page.path] = (key, staged.digest)
         self._pages = fresh
         self._template_fps = {**template_fps, ITEM_TEMPLATE: item_fp}
-        return RenderResult(files, tuple(rendered))
+        return RenderResult(paths, tuple(page.path for page, _ in todo), side_values)
 
-    def render_paper(self, config: SiteConfig, graph: SiteGraph, paper: Paper) -> tuple[str, bytes]:
+    def render_paper(
+        self, config: SiteConfig, graph: SiteGraph, paper: Paper
+    ) -> tuple[str, bytes, str]:
         """Only `paper`'s own page, against the last build's `graph` (serve's quick path:
-        the paper's listing entry, links and neighbours are unchanged). The page is
-        remembered, so the full render that follows reuses it."""
+        the paper's listing entry, links and neighbours are unchanged): (path, bytes, key).
+        Tell `remember` what was written, so the full render that follows reuses it."""
         if config != self._config or not self._template_fps:
             raise LookupError("no earlier full render to build on")
         pages = SitePages(self, config, graph)
         pages.keys[paper.slug] = view_key(paper, graph)
         index = next(i for i, p in enumerate(graph.papers) if p.slug == paper.slug)
         page = pages._paper_page(index, paper)
-        key = (
-            self._template_fps[page.template],
-            self._template_fps[ITEM_TEMPLATE],
-            *page.fingerprint,
+        key = digest(
+            (self._template_fps[page.template], self._template_fps[ITEM_TEMPLATE], page.fingerprint)
         )
-        html = self._render(page, config)
-        self._pages[page.path] = (key, html)
-        return page.path, html
+        return page.path, self._render(page, config), key
+
+    def remember(self, path: str, key: str, output_digest: str) -> None:
+        self._pages[path] = (key, output_digest)
+
+    def save_cache(self, out: Path) -> None:
+        """Remember the pages of the last render for the next run (a cache: failing to
+        write it only costs time)."""
+        if self._cache_file is None or self._config is None:
+            return
+        data = {
+            "version": PAGE_CACHE_VERSION,
+            "context": self._cache_context(self._config, out),
+            "pages": self._pages,
+        }
+        with contextlib.suppress(OSError):
+            atomic_write_bytes(self._cache_file, json.dumps(data).encode())
+
+    def _load_cache(self, config: SiteConfig, out: Path) -> dict[str, tuple[str, str]]:
+        if self._cache_file is None:
+            return {}
+        try:
+            data = json.loads(self._cache_file.read_bytes())
+            if data["version"] != PAGE_CACHE_VERSION or data["context"] != self._cache_context(
+                config, out
+            ):
+                return {}
+            return {
+                str(path): (str(key), str(out_digest))
+                for path, (key, out_digest) in data["pages"].items()
+            }
+        except (OSError, ValueError, TypeError, KeyError):
+            return {}
+
+    @staticmethod
+    def _cache_context(config: SiteConfig, out: Path) -> str:
+        """What every page depends on besides its fingerprint: the config, sitegen's own
+        code and the output folder the digests describe."""
+        return digest((repr(config), code_fingerprint(), str(out.resolve())))
+
+    def _warm(self, config: SiteConfig, graph: SiteGraph) -> None:
+        """Views and listing items of every paper, made once here rather than in each
+        worker (listings on every worker show every paper)."""
+        pages = SitePages(self, config, graph)
+        for paper in graph.papers:
+            view = pages.view(paper)
+            for root in ("", "../"):
+                self.paper_item(view, root)
+
+    def _item_fingerprint(self) -> str:
+        # Listings embed the item template through a function, invisible to Jinja's
+        # reference scan, so every page's fingerprint carries it.
+        item_fp = self._template_fingerprint(ITEM_TEMPLATE)
+        if item_fp != self._template_fps.get(ITEM_TEMPLATE, item_fp):
+            self._items.clear()
+            self.env.cache.clear()  # type: ignore[union-attr]
+        return item_fp
+
+    def _checked_fingerprint(self, template: str) -> str:
+        fingerprint = self._template_fingerprint(template)
+        if self._template_fps.get(template, fingerprint) != fingerprint:
+            # Jinja's own reload check is by mtime, which a quick save can keep.
+            self.env.cache.clear()  # type: ignore[union-attr]
+        return fingerprint
 
     def paper_item(self, view: PaperView, root: str) -> Markup:
         """A paper's entry in a listing; rendered once per paper version and page depth."""
@@ -135,9 +234,7 @@ class Renderer:
             cached = self._items[(id(view), root)] = (view, html)
         return cached[1]
 
-    def view(
-        self, paper: Paper, graph: SiteGraph, key: tuple[object, ...] | None = None
-    ) -> PaperView:
+    def view(self, paper: Paper, graph: SiteGraph, key: str | None = None) -> PaperView:
         """The paper as templates see it; Markdown is rendered once per paper version."""
         key = key or view_key(paper, graph)
         view = self._views.get(key)
@@ -145,6 +242,28 @@ class Renderer:
             raw_html = self._config.raw_html if self._config else False
             view = self._views[key] = paper_view(paper, graph, raw_html)
         return view
+
+    def stock_listings(self) -> bool:
+        """Whether every template a listing page uses is the theme's own (checked anew
+        each build: a site may add its own at any time)."""
+        own = self._site_templates
+        if own is None:
+            return True
+        seen: set[str] = set()
+        todo = list(LISTING_TEMPLATES)
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if (own / name).exists():
+                return False
+            try:
+                source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+            except jinja2.TemplateNotFound:
+                continue
+            todo.extend(self._references(source))
+        return True
 
     def has_template(self, name: str) -> bool:
         try:
@@ -194,3 +313,38 @@ def _template_problem(err: jinja2.TemplateError, page: str) -> Problem:
     if isinstance(err, jinja2.TemplateSyntaxError):
         return Problem(Path(err.filename or err.name or "template"), err.lineno, err.message or "")
     return Problem(None, None, f"rendering {page}: {err}")
+
+
+@dataclass(frozen=True, slots=True)
+class _RenderJob:
+    """The pages one build must render, as forked workers see it."""
+
+    renderer: Renderer
+    config: SiteConfig
+    writer: OutputWriter
+    todo: list[tuple[Page, str]]
+    side_jobs: tuple[SideJob, ...]
+    paths: tuple[str, ...]
+    """Every page of the build."""
+
+    def render(self, indexes: Iterable[int]) -> list[Staged | Problem]:
+        results: list[Staged | Problem] = []
+        for index in indexes:
+            page = self.todo[index][0]
+            try:
+                html = self.renderer._render(page, self.config)
+            except jinja2.TemplateError as err:
+                results.append(_template_problem(err, page.path))
+                continue
+            results.append(self.writer.stage(page.path, html))
+        return results
+
+
+def _render_chunk(indexes: list[int]) -> list[Staged | Problem]:
+    job: _RenderJob = shared()
+    return job.render(indexes)
+
+
+def _run_side(index: int) -> dict[str, bytes]:
+    job: _RenderJob = shared()
+    return job.side_jobs[index](job.paths)

@@ -8,6 +8,7 @@ anything heavy is imported, so an unchanged site "builds" in a blink.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -57,6 +58,16 @@ def input_stamp(site_root: Path, out: Path) -> str:
     config = site_root / "site.toml"
     if config.is_file():
         digest.update(config.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Fingerprint of sitegen's own code (by name, size and modification time): caches
+    made by other code are not trusted."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path, stat in sorted(_files(PACKAGE_DIR)):
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

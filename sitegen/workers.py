@@ -15,12 +15,13 @@ def worker_pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         1,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_exit_with_parent,
+        initializer=exit_with_parent,
         initargs=(os.getpid(),),
     )
 
 
-def _exit_with_parent(parent: int) -> None:
+def exit_with_parent(parent: int) -> None:
+    """Worker initializer: exit when the parent process is gone."""
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)

@@ -33,6 +33,8 @@ from sitegen.errors import BuildLockedError, SiteError, UsageError
 from sitegen.fsutil import atomic_write_bytes
 
 MANIFEST = ".sitegen-manifest.json"
+PARTIAL = ".sitegen-partial"
+"""In a staging folder still being filled: every file in it is the build's own."""
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 LOCK_WAIT_SECONDS = 30.0
@@ -99,83 +101,155 @@ def output_lock(out: Path, wait_seconds: float | None = None) -> Iterator[None]:
         os.close(fd)
 
 
-class HashCache:
-    """Remembers the hash of each output's bytes object, so reused pages are not re-hashed."""
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """One file handed to an OutputWriter (possibly by a worker process)."""
 
-    def __init__(self) -> None:
-        self._seen: dict[str, tuple[bytes, str]] = {}
-
-    def remember(self, path: str, data: bytes) -> str:
-        digest = hashlib.sha1(data).hexdigest()
-        self._seen[path] = (data, digest)
-        return digest
-
-    def hashes(self, files: Mapping[str, bytes]) -> dict[str, str]:
-        fresh: dict[str, tuple[bytes, str]] = {}
-        for path, data in files.items():
-            seen = self._seen.get(path)
-            if seen is None or seen[0] is not data:
-                seen = (data, hashlib.sha1(data).hexdigest())
-            fresh[path] = seen
-        self._seen = fresh
-        return {path: digest for path, (_, digest) in fresh.items()}
+    path: str
+    digest: str
+    """sha1 of its bytes, as the manifest records it."""
+    changed: bool
+    """Its bytes differ from what the output holds."""
+    data: bytes | None = None
+    """The bytes, still to be written (in place only; a swap writes them at once)."""
 
 
-def write_site(
-    out: Path,
-    files: Mapping[str, bytes],
-    *,
-    in_place: bool = False,
-    hash_cache: HashCache | None = None,
-) -> WriteReport:
-    """Make `out` hold exactly `files` (plus any foreign files).
+class OutputWriter:
+    """One build's output, file by file, so a build never holds every page in memory.
 
-    By default the new output is swapped in whole. `in_place` (for `serve`, where a
-    rebuild must be quick) replaces just the changed files, each atomically.
+    By default files go into a sibling staging folder (unchanged ones hard-linked from the
+    current output) that `finish` swaps in whole; `abort` throws it away, leaving the last
+    good output. `in_place` (for `serve`, where a rebuild must be quick) keeps changed bytes
+    until `finish` replaces just those files, each atomically. `stage` may run in a forked
+    worker process: it only touches the staging folder, and its result is `record`ed here.
     """
+
+    def __init__(self, out: Path, *, in_place: bool = False) -> None:
+        _recover(out)
+        self.out = out
+        self.in_place = in_place and out.is_dir()
+        self.old = _read_manifest(out)
+        # In place, the manifest is trusted and other files are simply left alone: a
+        # rebuild of `serve` must not stat the whole output folder.
+        self.foreign = [] if self.in_place else _foreign_files(out, self.old)
+        self._foreign = set(self.foreign)
+        self.hashes: dict[str, str] = {}
+        self._changed: list[str] = []
+        self._pending: dict[str, bytes] = {}
+        self._staging = _staging_of(out)
+        if not self.in_place:  # a killed build's leftovers go even when there is nothing to write
+            _clear_staging(self._staging, out)
+            _clear_staging(_backup_of(out), out)
+            self._staging.mkdir(parents=True)
+            # Marks the folder as sitegen's should this build be killed; PARTIAL says none
+            # of its files is the user's (the manifest does not list them yet).
+            (self._staging / MANIFEST).write_text("{}")
+            (self._staging / PARTIAL).write_text("")
+
+    def has(self, path: str, digest: str) -> bool:
+        """Whether the output already holds `path` with bytes of this digest."""
+        return self.old.get(path) == digest and (self.in_place or (self.out / path).is_file())
+
+    def stage(self, path: str, data: bytes) -> Staged:
+        """Write (or link, when unchanged) one file into the staging folder."""
+        if not is_safe_relative(path):  # slugs are made safe upstream; the last defence
+            raise SiteError(f"refusing to write {path!r}: it would not be inside {self.out}")
+        digest = hashlib.sha1(data).hexdigest()
+        changed = not self.has(path, digest)
+        if self.in_place:
+            return Staged(path, digest, changed, data if changed else None)
+        target = self._staging / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if changed:
+            target.write_bytes(data)
+        else:
+            os.link(self.out / path, target)
+        return Staged(path, digest, changed)
+
+    def record(self, staged: Staged) -> None:
+        """Count a staged file as part of this build."""
+        if staged.path in self._foreign:
+            raise UsageError(
+                f"{self.out / staged.path} was not written by sitegen, and the build writes a "
+                "page there: move it away (sitegen never replaces files it did not write)"
+            )
+        if staged.path in self.hashes:
+            raise SiteError(f"two files of one build write {staged.path}")
+        self.hashes[staged.path] = staged.digest
+        if staged.changed:
+            self._changed.append(staged.path)
+            if staged.data is not None:
+                self._pending[staged.path] = staged.data
+
+    def put(self, path: str, data: bytes) -> None:
+        self.record(self.stage(path, data))
+
+    def keep(self, path: str, digest: str) -> None:
+        """`path` is unchanged (see `has`): keep the output's file."""
+        if not self.in_place:
+            target = self._staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(self.out / path, target)
+        self.record(Staged(path, digest, False))
+
+    def finish(self) -> WriteReport:
+        """Make the output hold exactly the recorded files (plus any foreign files)."""
+        removed = [
+            p
+            for p in self.old
+            if p not in self.hashes and (self.in_place or (self.out / p).exists())
+        ]
+        changed = self._changed
+        report = WriteReport(
+            len(changed),
+            len(self.hashes) - len(changed),
+            len(removed),
+            self.foreign,
+            (*changed, *removed),
+        )
+        if not changed and not removed and self.out.is_dir():
+            self.abort()
+            return report
+        if self.in_place:
+            _update_in_place(self.out, self._pending, changed, removed, self.hashes)
+            return report
+        for path in self.foreign:
+            (self._staging / path).parent.mkdir(parents=True, exist_ok=True)
+            os.link(self.out / path, self._staging / path, follow_symlinks=False)
+        _write_manifest(self._staging, self.hashes)
+        (self._staging / PARTIAL).unlink()
+        _swap_in(self._staging, self.out)
+        return report
+
+    def abort(self) -> None:
+        """Discard what was staged: the output stays as the last build left it."""
+        if not self.in_place:
+            _clear_staging(self._staging, self.out)
+
+
+def write_site(out: Path, files: Mapping[str, bytes], *, in_place: bool = False) -> WriteReport:
+    """Make `out` hold exactly `files` (plus any foreign files), swapped in whole by default."""
     unsafe = [path for path in files if not is_safe_relative(path)]
     if unsafe:  # slugs are made safe upstream; this is the last line of defence
         raise SiteError(f"refusing to write {unsafe[0]!r}: it would not be inside {out}")
-    _recover(out)
-    old = _read_manifest(out)
-    new_hashes = (hash_cache or HashCache()).hashes(files)
-    in_place = in_place and out.is_dir()
-    # In place, the manifest is trusted and other files are simply left alone: a
-    # rebuild of `serve` must not stat the whole output folder.
-    foreign = [] if in_place else _foreign_files(out, old)
-    clashes = [path for path in foreign if path in files]
-    if clashes:
-        raise UsageError(
-            f"{out / clashes[0]} was not written by sitegen, and the build writes a page "
-            "there: move it away (sitegen never replaces files it did not write)"
-        )
-    changed = [
-        p
-        for p, h in new_hashes.items()
-        if old.get(p) != h or (not in_place and not (out / p).is_file())
-    ]
-    removed = [p for p in old if p not in files and (in_place or (out / p).exists())]
-    report = WriteReport(
-        len(changed), len(files) - len(changed), len(removed), foreign, (*changed, *removed)
-    )
-    if not in_place:  # a killed build's leftovers go even when there is nothing to write
-        _clear_staging(_staging_of(out), out)
-        _clear_staging(_backup_of(out), out)
-    if not changed and not removed and out.is_dir():
-        return report
-    if in_place:
-        _update_in_place(out, files, changed, removed, new_hashes)
-    else:
-        _swap_whole(out, files, set(changed), foreign, new_hashes)
-    return report
+    writer = OutputWriter(out, in_place=in_place)
+    try:
+        for path, data in files.items():
+            writer.put(path, data)
+        return writer.finish()
+    except BaseException:
+        writer.abort()
+        raise
 
 
-def write_one(out: Path, path: str, data: bytes, hash_cache: HashCache) -> None:
-    """Replace one output file in place and record it, so the next write_site sees it done."""
+def write_one(out: Path, path: str, data: bytes) -> str:
+    """Replace one output file in place and record it, so the next write sees it done.
+    Returns the digest of `data`."""
     atomic_write_bytes(out / path, data)
     manifest = _read_manifest(out)
-    manifest[path] = hash_cache.remember(path, data)
+    manifest[path] = digest = hashlib.sha1(data).hexdigest()
     _write_manifest(out, manifest)
+    return digest
 
 
 def _update_in_place(
@@ -204,31 +278,6 @@ def _remove_empty_parents(out: Path, folder: Path) -> None:
         except OSError:
             return
         folder = folder.parent
-
-
-def _swap_whole(
-    out: Path,
-    files: Mapping[str, bytes],
-    changed: set[str],
-    foreign: list[str],
-    hashes: Mapping[str, str],
-) -> None:
-    staging = _staging_of(out)
-    _clear_staging(staging, out)
-    staging.mkdir(parents=True)
-    # The manifest first: it marks the folder as sitegen's should this build be killed.
-    (staging / MANIFEST).write_text(json.dumps(hashes, sort_keys=True, indent=0))
-    for path, data in files.items():
-        target = staging / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if path in changed:
-            target.write_bytes(data)
-        else:
-            os.link(out / path, target)
-    for path in foreign:
-        (staging / path).parent.mkdir(parents=True, exist_ok=True)
-        os.link(out / path, staging / path, follow_symlinks=False)
-    _swap_in(staging, out)
 
 
 def _staging_of(out: Path) -> Path:
@@ -282,20 +331,23 @@ def _clear_staging(staging: Path, out: Path) -> None:
     if any(staging.iterdir()) and not (staging / MANIFEST).is_file():
         raise UsageError(f"{staging} was not made by sitegen and is in the way: move it")
     _rescue_foreign(staging, out)
-    # The manifest goes last: a build killed while removing leaves a folder still marked.
+    # The markers go last: a build killed while removing leaves a folder still marked.
     for child in staging.iterdir():
-        if child.name == MANIFEST:
+        if child.name in (MANIFEST, PARTIAL):
             continue
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child)
         else:
             child.unlink()
+    (staging / PARTIAL).unlink(missing_ok=True)
     (staging / MANIFEST).unlink(missing_ok=True)
     staging.rmdir()
 
 
 def _rescue_foreign(folder: Path, out: Path) -> None:
     """Move into `out` each file of `folder` its manifest does not list and `out` lacks."""
+    if (folder / PARTIAL).exists():
+        return  # a killed build's half-filled staging: every file there is its own
     owned = _read_manifest(folder)
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()

@@ -1,0 +1,114 @@
+"""CPU-bound work split over the machine's cores, in forked worker processes.
+
+Jinja and Markdown are pure Python: threads would share one GIL. Forked workers see the
+parent's memory as it was at the fork (the graph, the templates, the pages to render), so
+nothing big is pickled on the way in; only results come back. Fork is used only while this
+process has no other thread (forking a threaded process can deadlock the child); otherwise,
+or for small jobs, the work runs here.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from sitegen.workers import exit_with_parent
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+CHUNKS_PER_WORKER = 6
+"""More chunks than workers, so a worker that drew cheap pages takes more."""
+
+_shared: Any = None
+
+
+def worker_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return (
+        worker_count() > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
+
+
+def shared() -> Any:
+    """What the job that forked this worker shares with it (see `ForkPool`)."""
+    return _shared
+
+
+class ForkPool:
+    """Worker processes forked now, seeing `shared` through `shared()`; None of them when
+    this process cannot fork (then every call runs the work here)."""
+
+    def __init__(self, shared_value: object, min_items: int = 1) -> None:
+        global _shared
+        _shared = shared_value
+        self.min_items = min_items
+        self._pool: ProcessPoolExecutor | None = None
+        if can_fork():
+            self._pool = ProcessPoolExecutor(
+                worker_count(),
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=exit_with_parent,
+                initargs=(os.getpid(),),
+            )
+            # The fork start method launches every worker at the first submit: do it now,
+            # while this process is still single-threaded.
+            self._pool.submit(_nothing).result()
+
+    def submit(self, func: Callable[[], R]) -> Callable[[], R]:
+        """Start `func` (a module-level function) in a worker; call the result to get its
+        value (computed here instead if the worker died)."""
+        if self._pool is None:
+            return lambda: func()
+        future: Future[R] = self._pool.submit(func)
+
+        def result() -> R:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                return func()
+
+        return result
+
+    def map_chunks(self, func: Callable[[list[T]], list[R]], items: Sequence[T]) -> list[R]:
+        """`func` over chunks of `items`, in the workers; results concatenated in order.
+        `func` must be idempotent: if a worker dies, everything is done again here."""
+        items = list(items)
+        if self._pool is None or len(items) < self.min_items:
+            return func(items)
+        size = max(1, -(-len(items) // (worker_count() * CHUNKS_PER_WORKER)))
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        try:
+            return [r for part in self._pool.map(func, chunks) for r in part]
+        except BrokenProcessPool:
+            return func(items)
+
+    def close(self) -> None:
+        global _shared
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        _shared = None
+
+    def __enter__(self) -> ForkPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _nothing() -> None:
+    return None

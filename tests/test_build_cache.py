@@ -1,0 +1,144 @@
+"""Builds in separate runs reuse what the last one parsed and rendered (.sitegen-cache), on
+every core; whatever the edit, the output equals a cold build of the same files."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import paper_text, run_sitegen
+from test_incremental import EDITS, many_papers, snapshot, touch_later
+
+from sitegen import papercache, render
+from sitegen.build import BuildResult, Builder
+from sitegen.config import CACHE_DIR
+
+
+@pytest.fixture(params=["serial", "parallel"])
+def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs with work done here, and again split over forked workers."""
+    if request.param == "parallel":
+        monkeypatch.setattr(render, "PARALLEL_RENDER_FROM", 1)
+        monkeypatch.setattr(papercache, "PARALLEL_PARSE_FROM", 1)
+    return str(request.param)
+
+
+def fresh_build(site: Path) -> BuildResult:
+    """A build by a new Builder, as a new `sitegen build` process makes it."""
+    return Builder(site).build()
+
+
+def cold_copy_build(site: Path, tmp_path: Path) -> Path:
+    """The same files built from scratch elsewhere: no cache, no earlier output."""
+    copy = tmp_path / "cold-site"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("_site", CACHE_DIR))
+    Builder(copy).build()
+    return copy / "_site"
+
+
+ALL_EDITS: dict[str, Callable[[Path], object]] = {
+    **EDITS,
+    "notes only": lambda s: touch_later(
+        s / "content/papers/p04.md",
+        paper_text("Paper4 echo", "2025-01-05", ("nlp",), "Abstract4 echox.", "New notes."),
+    ),
+    "alias in config": lambda s: touch_later(
+        s / "site.toml", 'title = "T"\n[aliases]\n"nlp" = "language"\n'
+    ),
+    "theme item template": lambda s: touch_later(
+        s / "templates/_paper_item.html", "<li>{{ paper.title }} ({{ root }})</li>\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(ALL_EDITS))
+def test_a_rebuild_after_any_edit_equals_a_cold_build(
+    make_site: Callable[..., Path], tmp_path: Path, mode: str, edit: str
+) -> None:
+    site = make_site(many_papers())
+    fresh_build(site)
+    ALL_EDITS[edit](site)
+    fresh_build(site)
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def test_a_new_run_renders_only_what_an_edit_shows(
+    make_site: Callable[..., Path], mode: str
+) -> None:
+    site = make_site(many_papers())
+    first = fresh_build(site)
+    assert len(first.rendered) == first.pages
+    assert fresh_build(site).rendered == ()
+    ALL_EDITS["notes only"](site)
+    again = fresh_build(site)
+    assert again.rendered == ("papers/p04.html",)
+    assert "New notes." in (site / "_site/papers/p04.html").read_text()
+
+
+def test_a_page_removed_from_the_output_is_rendered_again(
+    make_site: Callable[..., Path], mode: str
+) -> None:
+    site = make_site(many_papers())
+    fresh_build(site)
+    (site / "_site/papers/p02.html").unlink()
+    (site / "_site/index.html").write_text("defaced")
+    result = fresh_build(site)
+    assert "papers/p02.html" in result.rendered
+    assert "Paper2" in (site / "_site/papers/p02.html").read_text()
+
+
+def test_damaged_caches_are_rebuilt_not_trusted(
+    make_site: Callable[..., Path], tmp_path: Path, mode: str
+) -> None:
+    site = make_site(many_papers())
+    fresh_build(site)
+    for name in ("papers.pickle", "pages.json"):
+        (site / CACHE_DIR / name).write_bytes(b"\x80\x05garbage{")
+    ALL_EDITS["edit paper"](site)
+    result = fresh_build(site)
+    assert len(result.rendered) == result.pages  # nothing could be reused
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def test_caches_made_by_other_code_are_not_used(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(many_papers())
+    fresh_build(site)
+    monkeypatch.setattr(render, "code_fingerprint", lambda: "another sitegen")
+    monkeypatch.setattr(papercache, "code_fingerprint", lambda: "another sitegen")
+    result = fresh_build(site)
+    assert len(result.rendered) == result.pages
+
+
+def test_the_command_line_rebuild_writes_only_the_edited_page(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    site = make_site(many_papers())
+    assert run_sitegen("build", "--site", site).code == 0
+    ALL_EDITS["notes only"](site)
+    run = run_sitegen("build", "--site", site)
+    assert run.code == 0, run.err
+    # The page, and the search index that holds the notes' words.
+    assert "papers/p04.html" in (site / "_site/.sitegen-manifest.json").read_text()
+    written = int(run.out.split("(")[1].split(" written")[0])
+    assert 1 <= written <= 4, run.out
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def test_listings_of_a_custom_item_template_follow_everything_it_shows(
+    make_site: Callable[..., Path], mode: str
+) -> None:
+    site = make_site(many_papers())
+    fresh_build(site)
+    touch_later(
+        site / "templates/_paper_item.html", "<li>{{ paper.title }}: {{ paper.notes_html }}</li>\n"
+    )
+    fresh_build(site)
+    ALL_EDITS["notes only"](site)
+    result = fresh_build(site)
+    assert "index.html" in result.rendered
+    assert "New notes." in (site / "_site/index.html").read_text()
