@@ -137,6 +137,8 @@ class OutputWriter:
         self._changed: list[str] = []
         self._pending: dict[str, bytes] = {}
         self._staging = _staging_of(out)
+        self._folders = {""}
+        """Folders made in the staging folder so far (in this process)."""
         if not self.in_place:  # a killed build's leftovers go even when there is nothing to write
             _clear_staging(self._staging, out)
             _clear_staging(_backup_of(out), out)
@@ -158,12 +160,12 @@ class OutputWriter:
         changed = not self.has(path, digest)
         if self.in_place:
             return Staged(path, digest, changed, data if changed else None)
-        target = self._staging / path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = self._staged_path(path)
         if changed:
-            target.write_bytes(data)
+            with open(target, "wb") as file:
+                file.write(data)
         else:
-            os.link(self.out / path, target)
+            _link(f"{self.out}/{path}", target)
         return Staged(path, digest, changed)
 
     def record(self, staged: Staged) -> None:
@@ -187,10 +189,16 @@ class OutputWriter:
     def keep(self, path: str, digest: str) -> None:
         """`path` is unchanged (see `has`): keep the output's file."""
         if not self.in_place:
-            target = self._staging / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(self.out / path, target)
+            _link(f"{self.out}/{path}", self._staged_path(path))
         self.record(Staged(path, digest, False))
+
+    def _staged_path(self, path: str) -> str:
+        """Where `path` goes in the staging folder, whose parent folders now exist."""
+        folder, _, _ = path.rpartition("/")
+        if folder not in self._folders:
+            (self._staging / folder).mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        return f"{self._staging}/{path}"
 
     def finish(self) -> WriteReport:
         """Make the output hold exactly the recorded files (plus any foreign files)."""
@@ -225,6 +233,14 @@ class OutputWriter:
         """Discard what was staged: the output stays as the last build left it."""
         if not self.in_place:
             _clear_staging(self._staging, self.out)
+
+
+def _link(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except FileExistsError:  # staged again after a worker died
+        os.unlink(target)
+        os.link(source, target)
 
 
 def write_site(out: Path, files: Mapping[str, bytes], *, in_place: bool = False) -> WriteReport:
@@ -314,12 +330,25 @@ def _read_manifest(out: Path) -> dict[str, str]:
 def _foreign_files(out: Path, owned: Mapping[str, str]) -> list[str]:
     if not out.is_dir():
         return []
-    found = []
-    for path in out.rglob("*"):
-        rel = path.relative_to(out).as_posix()
-        if rel != MANIFEST and rel not in owned and (path.is_file() or path.is_symlink()):
-            found.append(rel)
-    return sorted(found)
+    return sorted(
+        rel for rel, kind in _walk(out) if kind != "empty" and rel != MANIFEST and rel not in owned
+    )
+
+
+def _walk(folder: Path) -> Iterator[tuple[str, str]]:
+    """(path relative to `folder`, kind) of each file ("file"), symlink ("link", also to a
+    folder, which is not followed) and empty folder ("empty") under `folder`."""
+    root = os.fspath(folder)
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel = os.path.relpath(dirpath, root)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        for name in dirnames:
+            if os.path.islink(os.path.join(dirpath, name)):
+                yield prefix + name, "link"
+        for name in filenames:
+            yield prefix + name, "file"
+        if prefix and not dirnames and not filenames:
+            yield prefix[:-1], "empty"
 
 
 def _clear_staging(staging: Path, out: Path) -> None:
@@ -349,13 +378,13 @@ def _rescue_foreign(folder: Path, out: Path) -> None:
     if (folder / PARTIAL).exists():
         return  # a killed build's half-filled staging: every file there is its own
     owned = _read_manifest(folder)
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder).as_posix()
-        if rel == MANIFEST or rel in owned or (out / rel).exists() or (out / rel).is_symlink():
+    for rel, _ in sorted(_walk(folder)):
+        if rel in (MANIFEST, PARTIAL) or rel in owned:
             continue
-        if path.is_symlink() or path.is_file() or (path.is_dir() and not any(path.iterdir())):
-            (out / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.rename(path, out / rel)
+        if (out / rel).exists() or (out / rel).is_symlink():
+            continue
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.rename(folder / rel, out / rel)
 
 
 def _recover(out: Path) -> None:
