@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import pstats
 import shutil
@@ -295,7 +296,28 @@ def bench(
     edit_slug = papers[len(papers) // 2].slug
     tools = [sitegen_tool(work, source)] + ([hugo_tool(work, hugo)] if hugo else [])
     results = {tool.name: measure(tool, edit_slug, runs) for tool in tools}
-    return table(count, runs, results)
+    return table(count, runs, results) + "\n" + serve_edit(tools[0], edit_slug, runs)
+
+
+def serve_edit(tool: Tool, slug: str, runs: int) -> str:
+    """benchmarks/serve_edit.py on the sitegen site: a save as `sitegen serve` handles it."""
+    command = [
+        sys.executable,
+        str(ROOT / "benchmarks" / "serve_edit.py"),
+        str(tool.site),
+        slug,
+        "--runs",
+        str(max(runs, 3)),
+        "--out",
+        str(tool.out.parent / "serve-out"),
+    ]
+    done = run_build(command, tool.env)
+    figures = json.loads(done.output.strip().splitlines()[-1])
+    return (
+        f"sitegen serve, one-paper notes edit (median of {max(runs, 3)}): page re-rendered and "
+        f"written in {figures['page_written_ms']:.0f} ms; the incremental pass that follows "
+        f"(listings, feeds, search deferred to a worker) {figures['incremental_pass_ms']:.0f} ms"
+    )
 
 
 def profile_cprofile(tool: Tool, top: int) -> str:
