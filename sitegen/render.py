@@ -125,8 +125,6 @@ class Renderer:
         paths = (*fresh, *(page.path for page, _ in todo))
         job = _RenderJob(self, config, writer, todo, tuple(side_jobs), paths)
         if len(todo) >= PARALLEL_RENDER_FROM or side_jobs:
-            if len(todo) >= PARALLEL_RENDER_FROM:
-                self._warm(config, graph)
             with ForkPool(job, min_items=PARALLEL_RENDER_FROM) as pool:
                 sides = [
                     pool.submit(functools.partial(_run_side, i)) for i in range(len(side_jobs))
@@ -200,15 +198,6 @@ class Renderer:
         """What every page depends on besides its fingerprint: the config, sitegen's own
         code and the output folder the digests describe."""
         return digest((repr(config), code_fingerprint(), str(out.resolve())))
-
-    def _warm(self, config: SiteConfig, graph: SiteGraph) -> None:
-        """Views and listing items of every paper, made once here rather than in each
-        worker (listings on every worker show every paper)."""
-        pages = SitePages(self, config, graph)
-        for paper in graph.papers:
-            view = pages.view(paper)
-            for root in ("", "../"):
-                self.paper_item(view, root)
 
     def _item_fingerprint(self) -> str:
         # Listings embed the item template through a function, invisible to Jinja's
