@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sitegen import related as related_module
 from sitegen.bibtex import bib_files
 from sitegen.config import CACHE_DIR, DEFAULT_OUT, SiteConfig, load_config
 from sitegen.content import load_paper
@@ -81,7 +82,9 @@ class Builder:
         config = load_config(self.site_root)
         check_output_folder(self.out, self.site_root)
         papers, warnings = self._papers.load(
-            config.papers_dir, None if changed is None else self._site_paths(changed)
+            config.papers_dir,
+            None if changed is None else self._site_paths(changed),
+            meanwhile=related_module.prepare,  # likely needed after many files changed
         )
         related, fresh = self._related.peek(papers)
         if not fresh and not defer_slow:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-from collections.abc import Set
+from collections.abc import Callable, Set
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -50,12 +50,16 @@ class PaperCache:
         self._dirty = False
 
     def load(
-        self, papers_dir: Path, changed: Set[Path] | None = None
+        self,
+        papers_dir: Path,
+        changed: Set[Path] | None = None,
+        meanwhile: Callable[[], object] | None = None,
     ) -> tuple[list[Paper], list[Problem]]:
         """(papers, warnings); raises ContentError listing every broken file.
 
         `changed` (site paths the watcher saw change) lets a rebuild skip listing and
         stat-ing the whole folder; without it, every file's size and mtime are checked.
+        `meanwhile` runs while worker processes parse (when there are many files).
         """
         if not self._scanned:
             self._entries = self._read_cache()
@@ -71,7 +75,7 @@ class PaperCache:
                     stale.append(path)
                     continue
             fresh[path] = entry
-        for path, entry in _parse_all(stale):
+        for path, entry in _parse_all(stale, meanwhile):
             if entry is not None:
                 fresh[path] = entry
         self._dirty = self._dirty or bool(stale) or len(fresh) != len(self._entries)
@@ -132,9 +136,11 @@ def _current(path: Path, entry: _Entry | None, force: bool) -> _Entry | None:
     return entry if entry.stamp == (stat.st_mtime_ns, stat.st_size) else None
 
 
-def _parse_all(paths: list[Path]) -> list[tuple[Path, _Entry | None]]:
+def _parse_all(
+    paths: list[Path], meanwhile: Callable[[], object] | None
+) -> list[tuple[Path, _Entry | None]]:
     with ForkPool(None, min_items=PARALLEL_PARSE_FROM) as pool:
-        parsed = pool.map_chunks(_parse_chunk, paths)
+        parsed = pool.map_chunks(_parse_chunk, paths, meanwhile)
     for _, entry in parsed:
         if entry is not None:
             _prime(entry)

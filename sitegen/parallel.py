@@ -83,16 +83,25 @@ class ForkPool:
 
         return result
 
-    def map_chunks(self, func: Callable[[list[T]], list[R]], items: Sequence[T]) -> list[R]:
+    def map_chunks(
+        self,
+        func: Callable[[list[T]], list[R]],
+        items: Sequence[T],
+        meanwhile: Callable[[], object] | None = None,
+    ) -> list[R]:
         """`func` over chunks of `items`, in the workers; results concatenated in order.
-        `func` must be idempotent: if a worker dies, everything is done again here."""
+        `func` must be idempotent: if a worker dies, everything is done again here.
+        `meanwhile` runs here while the workers work (only if they do)."""
         items = list(items)
         if self._pool is None or len(items) < self.min_items:
             return func(items)
         size = max(1, -(-len(items) // (worker_count() * CHUNKS_PER_WORKER)))
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
         try:
-            return [r for part in self._pool.map(func, chunks) for r in part]
+            parts = self._pool.map(func, chunks)  # submits every chunk now
+            if meanwhile is not None:
+                meanwhile()
+            return [r for part in parts for r in part]
         except BrokenProcessPool:
             return func(items)
 
