@@ -86,6 +86,7 @@ class Renderer:
         self._refs: dict[str, tuple[str, ...]] = {}
         self._items: dict[tuple[int, str], tuple[PaperView, Markup]] = {}
         self._cache_file = cache_file
+        self._site_pages: tuple[SiteGraph, SitePages] | None = None
         self._site_templates = (
             site_root / "templates" if (site_root / "templates").is_dir() else None
         )
@@ -112,7 +113,8 @@ class Renderer:
         template_fps: dict[str, str] = {}
         fresh: dict[str, tuple[str, str]] = {}
         todo: list[tuple[Page, str]] = []
-        for page in SitePages(self, config, graph).pages():
+        self._site_pages = (graph, SitePages(self, config, graph))
+        for page in self._site_pages[1].pages():
             if page.template not in template_fps:
                 template_fps[page.template] = self._checked_fingerprint(page.template)
             key = digest((template_fps[page.template], item_fp, page.fingerprint))
@@ -152,7 +154,9 @@ class Renderer:
         Tell `remember` what was written, so the full render that follows reuses it."""
         if config != self._config or not self._template_fps:
             raise LookupError("no earlier full render to build on")
-        pages = SitePages(self, config, graph)
+        # The last build's pages know every other paper's keys already.
+        last = self._site_pages
+        pages = last[1] if last is not None and last[0] is graph else SitePages(self, config, graph)
         pages.keys[paper.slug] = view_key(paper, graph)
         index = next(i for i, p in enumerate(graph.papers) if p.slug == paper.slug)
         page = pages._paper_page(index, paper)
