@@ -12,7 +12,7 @@ from conftest import paper_text, run_sitegen
 from test_incremental import EDITS, many_papers, snapshot, touch_later
 
 from sitegen import papercache, render
-from sitegen.build import BuildResult, Builder
+from sitegen.build import Builder, BuildResult
 from sitegen.config import CACHE_DIR
 
 
