@@ -6,10 +6,11 @@
     python benchmarks/bench_search.py --slug-refs     # also stock lunr.py JSON with slugs as refs
 
 Reports, per data set: lunr.py index build time stock vs FastBuilder (same serialized bytes),
-the whole `build_search_assets` time, raw and gzipped sizes (stock JSON, our index, store,
-scripts; what a first query downloads and everything at once) and, in Chromium over local HTTP,
-the time to decode, `lunr.Index.load`, answer a query, the first result on a cold search page
-and the longest main-thread task while loading.
+the whole `build_search_assets` time, raw and gzipped sizes (stock JSON, our index metadata,
+term shards, store, scripts; everything at once) and, in Chromium over local HTTP, what a cold
+search page for "contrastive" downloads, the time to the engine, to the query's shards and to the
+first result, the longest main-thread task while loading, and the time to answer queries once
+their shards are loaded. `bench_search_shards.py` measures first queries at 10,000 and 50,000.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -34,7 +37,7 @@ sys.path.insert(0, str(REPO))
 from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from benchmarks.synthetic import seed_papers, synthetic_papers  # noqa: E402
 from sitegen.models import Paper  # noqa: E402
-from sitegen.search import FIELDS, STORE_CHUNK, build_search_assets, to_document  # noqa: E402
+from sitegen.search import FIELDS, build_search_assets, to_document  # noqa: E402
 from sitegen.search_lunr import build_index, fast_builder, stock_builder  # noqa: E402
 
 QUERIES = ("contrastive", "contrastiv", "transfer learning", "title:language +model")
@@ -78,7 +81,7 @@ def bench_build(papers: list[Paper], slug_refs: bool) -> dict[str, Any]:
     return report
 
 
-def print_sizes(files: dict[str, bytes]) -> dict[str, int]:
+def print_sizes(files: dict[str, bytes]) -> None:
     static = REPO / "static"
     scripts = {
         "static/search.js (every page)": (static / "search.js").read_bytes(),
@@ -86,20 +89,19 @@ def print_sizes(files: dict[str, bytes]) -> dict[str, int]:
         "static/vendor/lunr/lunr.min.js": (static / "vendor/lunr/lunr.min.js").read_bytes(),
         "search/index.js": files["search/index.js"],
     }
-    stores = [v for k, v in files.items() if k.startswith("search/store-")]
     for name, data in scripts.items():
         print(f"  {name:34} {kb(len(data)):>12} raw {kb(gz(data)):>12} gzip")
-    store_raw, store_gz = sum(map(len, stores)), sum(map(gz, stores))
-    print(
-        f"  {'search/store-*.js (' + str(len(stores)) + ' files)':34} {kb(store_raw):>12} raw "
-        f"{kb(store_gz):>12} gzip"
-    )
-    engine_gz = sum(gz(d) for d in scripts.values())
-    return {
-        "engine_gz": engine_gz,
-        "store_gz": store_gz,
-        "chunk_gz": store_gz // max(1, len(stores)),
-    }
+    total_gz = sum(gz(d) for d in scripts.values())
+    for kind in ("terms", "store"):
+        parts = [v for k, v in files.items() if k.startswith(f"search/{kind}-")]
+        raw, zipped = sum(map(len, parts)), sum(map(gz, parts))
+        total_gz += zipped
+        largest = f", largest {kb(max(map(len, parts)))}" if parts else ""
+        print(
+            f"  {f'search/{kind}-*.js ({len(parts)} files)':34} {kb(raw):>12} raw "
+            f"{kb(zipped):>12} gzip{largest}"
+        )
+    print(f"  everything at once {kb(total_gz)} gzip")
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -129,43 +131,92 @@ new PerformanceObserver(list => list.getEntries().forEach(e => {
 """
 
 
-def bench_browser(files: dict[str, bytes]) -> dict[str, float]:
-    from playwright.sync_api import sync_playwright
-
+@contextmanager
+def served(files: dict[str, bytes]) -> Iterator[tuple[Path, str]]:
+    """A search site of `files` served on loopback: (its folder, its base URL)."""
     with tempfile.TemporaryDirectory() as tmp:
         write_site(Path(tmp), files)
         handler = functools.partial(_Quiet, directory=tmp)
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{server.server_address[1]}/search.html?q=contrastive"
         try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-                page = browser.new_context().new_page()  # new context: a cold cache
-                page.add_init_script(LONG_TASKS)
-                page.goto(url)
-                page.wait_for_selector("#search-page[data-state=results]", timeout=120_000)
-                t = page.evaluate("SitegenSearch.timings")
-                longest = page.evaluate("window.__longest")
-                query_ms = page.evaluate(
-                    """qs => { const e = SitegenSearch.engine, out = {};
-                    for (const q of qs) { const t0 = performance.now();
-                      for (let i = 0; i < 5; i++) e.search(q);
-                      out[q] = (performance.now() - t0) / 5; }
-                    return out; }""",
-                    list(QUERIES),
-                )
-                browser.close()
+            yield Path(tmp), f"http://127.0.0.1:{server.server_address[1]}/"
         finally:
             server.shutdown()
             server.server_close()
+
+
+KINDS = {
+    "engine": ("static/search.js", "static/search-ui.js", "static/vendor/lunr/lunr.min.js"),
+    "index.js": ("search/index.js",),
+    "shards": ("search/terms-",),
+    "store": ("search/store-",),
+}
+"""What a search downloads, by kind (path prefixes under the site root)."""
+
+
+def cold_query(browser: Any, folder: Path, base: str, query: str) -> dict[str, Any]:
+    """A cold search page (new context: empty cache) opened at ?q=query: timings (ms since
+    navigation), the files it loaded by kind as [count, raw bytes, gzip bytes], results shown."""
+    page = browser.new_context().new_page()
+    page.add_init_script(LONG_TASKS)
+    paths: list[str] = []
+    page.on("requestfinished", lambda r: paths.append(urlsplit(r.url).path[1:]))
+    # Not waiting for "load": scripts the page adds while loading (every shard, for a fuzzy
+    # query) would hold it back.
+    page.goto(base + "search.html?q=" + quote(query), wait_until="commit")
+    page.wait_for_function(
+        "q => document.getElementById('search-page')?.getAttribute('data-query') === q",
+        arg=query,
+        timeout=600_000,
+    )
+    titles = page.locator(".search-result-title").all_inner_texts()
+    timings = page.evaluate("SitegenSearch.timings")
+    loaded = {kind: [0, 0, 0] for kind in KINDS}
+    for path in set(paths):
+        kind = next((k for k, starts in KINDS.items() if path.startswith(starts)), None)
+        if kind:
+            data = (folder / path).read_bytes()
+            for i, value in enumerate((1, len(data), gz(data))):
+                loaded[kind][i] += value
+    report = {
+        "timings": timings,
+        "longest_task": page.evaluate("window.__longest"),
+        "loaded": loaded,
+        "status": page.inner_text("#search-status"),
+        "first": titles[0] if titles else None,
+    }
+    page.context.close()
+    return report
+
+
+def bench_browser(files: dict[str, bytes]) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    with served(files) as (folder, base), sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        cold = cold_query(browser, folder, base, "contrastive")
+        page = browser.new_context().new_page()
+        page.goto(base + "search.html")
+        page.wait_for_selector("#search-page[data-ready]")
+        query_ms = page.evaluate(
+            """async qs => { const e = SitegenSearch.engine, out = {};
+            for (const q of qs) { await e.search(q); const t0 = performance.now();
+              for (let i = 0; i < 5; i++) await e.search(q);
+              out[q] = (performance.now() - t0) / 5; }
+            return out; }""",
+            list(QUERIES),
+        )
+        browser.close()
+    t, loaded = cold["timings"], cold["loaded"]
     return {
+        "first query downloads (KiB gzip)": sum(v[2] for v in loaded.values()) / 1024,
+        "first query shards loaded": loaded["shards"][0],
         "scripts_ms": t["scripts"] - t["loadStart"],
-        "decode_ms": t["decoded"] - t["scripts"],
-        "load_ms": t["loaded"] - t["decoded"],
-        "ready_ms": t["ready"] - t["loaded"],
+        "ready_ms": t["ready"] - t["scripts"],
+        "shards_ms": t["shards"] - t["ready"],
         "first_result_ms": t["firstResult"],
-        "longest_task_ms": longest,
+        "longest_task_ms": cold["longest_task"],
         **{f"query {q!r} ms": v for q, v in query_ms.items()},
     }
 
@@ -192,13 +243,7 @@ def run(name: str, papers: list[Paper], browser: bool, slug_refs: bool) -> None:
             f"  stock lunr.py JSON (slug refs)     {kb(b['slug_json']):>12} raw "
             f"{kb(b['slug_json_gz']):>12} gzip"
         )
-    sizes = print_sizes(b["files"])
-    chunks = -(-len(papers) // STORE_CHUNK)
-    first = sizes["engine_gz"] + min(20, chunks) * sizes["chunk_gz"]
-    print(
-        f"  a first query downloads <= {kb(first)} gzip (engine + index + at most 20 store "
-        f"files); everything at once {kb(sizes['engine_gz'] + sizes['store_gz'])} gzip"
-    )
+    print_sizes(b["files"])
     if browser:
         for key, value in bench_browser(b["files"]).items():
             print(f"  chromium {key:36} {value:10.1f}")

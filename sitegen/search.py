@@ -2,9 +2,12 @@
 
 Output (paths relative to the site root):
 
-- `search/index.js`: everything a query needs: the lunr index in the compact encoding of
-  `search_codec` (decoded in the browser, then `lunr.Index.load`), the surface words that let
-  the last word typed match as a prefix past its stem, and the tag table.
+- `search/index.js`: what every query needs, and small: fields, pipeline, document count, field
+  lengths (the scores' globals), the first key of every term shard, the tag table.
+- `search/terms-<k>.js`: term shard k (`search_codec`): the postings of one contiguous range of
+  terms in sorted order, and the surface words in that range that let the last word typed match
+  as a prefix past its stem. A query loads the shards its words fall in, never the whole index.
+  When the whole index fits in one shard, `index.js` carries it and there is no `terms-0.js`.
 - `search/store-<k>.js`: what results are drawn from (title, URL slug, date, tags, short text)
   for papers `k * STORE_CHUNK` onwards. Split so a search downloads only the chunks of the results
   it shows, never the whole store.
@@ -51,8 +54,13 @@ STORE_CHUNK = 50
 SHORT_TEXT = 240
 """Characters of abstract kept for a result's fragment (cut at a word boundary)."""
 
+SHARD_BYTES = 64 * 1024
+"""Target characters of a term shard. A query loads a shard or two of this size (gzip: about
+60%), however large the index: at 50,000 papers, 150 shards. Halving or doubling it changes what
+a first query downloads by a tenth at most (benchmarks/bench_search_shards.py)."""
+
 INDEX_PATH = "search/index.js"
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 """Bump when the index payload changes for the same documents (invalidates caches)."""
 
 _SPACES = re.compile(r"\s+")
@@ -89,18 +97,29 @@ class SearchDocument:
         }
 
 
-def build_search_assets(papers: Sequence[Paper], cache_dir: Path | None = None) -> dict[str, bytes]:
-    """Index and store files for `papers` (newest first), keyed by path under the output root.
+def build_search_assets(
+    papers: Sequence[Paper], cache_dir: Path | None = None, shard_bytes: int = SHARD_BYTES
+) -> dict[str, bytes]:
+    """Index, term shard and store files for `papers` (newest first), keyed by path under the
+    output root.
 
     With `cache_dir`, the index is reused when no indexed text changed since the last build.
     """
     documents = [to_document(paper) for paper in papers]
     tags = _tag_table(documents)
-    index_payload = _cached_index(documents, cache_dir)
-    index_payload["tags"] = [[name, tag_slug(name)] for name in tags]
-    index_payload["storeChunk"] = STORE_CHUNK
-    index_payload["storeVersion"] = _digest(_store_chunks(documents, tags))[:12]
-    files = {INDEX_PATH: as_script("index", None, index_payload)}
+    meta, shards = _cached_index(documents, cache_dir, shard_bytes)
+    meta["tags"] = [[name, tag_slug(name)] for name in tags]
+    meta["storeChunk"] = STORE_CHUNK
+    meta["storeVersion"] = _digest(_store_chunks(documents, tags))[:12]
+    scripts = [as_script("terms", k, shard) for k, shard in enumerate(shards)]
+    meta["shardVersion"] = hashlib.sha256(b"".join(scripts)).hexdigest()[:12]
+    files = {}
+    if len(shards) == 1:
+        # A small index: one request instead of two. receive() keeps it for the engine.
+        files[INDEX_PATH] = scripts[0] + as_script("index", None, meta)
+    else:
+        files[INDEX_PATH] = as_script("index", None, meta)
+        files.update((f"search/terms-{k}.js", script) for k, script in enumerate(scripts))
     for k, chunk in enumerate(_store_chunks(documents, tags)):
         files[f"search/store-{k}.js"] = as_script("store", k, chunk)
     return files
@@ -128,14 +147,15 @@ def short_text(text: str, limit: int = SHORT_TEXT) -> str:
     return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
 
 
-def build_payload(documents: Sequence[SearchDocument]) -> dict[str, Any]:
-    """Index payload: the encoded lunr index plus the prefix-match word table."""
+def build_payload(
+    documents: Sequence[SearchDocument], shard_bytes: int = SHARD_BYTES
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The encoded lunr index: metadata and term shards (with the prefix-match words)."""
     builder = fast_builder(FIELDS)
     index = build_index(builder, (doc.fields(i) for i, doc in enumerate(documents)))
     postings = search_codec.read_postings(builder)
-    payload = search_codec.encode(postings, index.pipeline.serialize())
-    payload["words"] = encode_words(surface_words(documents), postings.terms)
-    return payload
+    words = surface_words(documents)
+    return search_codec.encode(postings, index.pipeline.serialize(), words, shard_bytes)
 
 
 def surface_words(documents: Iterable[SearchDocument]) -> dict[str, set[str]]:
@@ -145,45 +165,16 @@ def surface_words(documents: Iterable[SearchDocument]) -> dict[str, set[str]]:
     browser looks prefixes up among these words instead (lunr.js issues 413 and 328).
     """
     words: dict[str, set[str]] = defaultdict(set)
-    seen: set[str] = set()
+    seen: set[str] = {""}
     for doc in documents:
-        fields = doc.fields(0)
-        for name in ("title", "tag", "author", "abstract"):
-            for raw in _SEPARATORS.split(fields[name].lower()):
-                if raw and raw not in seen:
-                    seen.add(raw)
-                    word = str(trimmer(Token(raw)))
-                    if stop_word_filter(Token(word)):
-                        words[str(memo_stemmer(Token(word)))].add(word)
+        text = " ".join((doc.title, " ".join(doc.tags), " ".join(doc.authors), doc.text))
+        new = set(_SEPARATORS.split(text.lower())) - seen
+        seen |= new
+        for raw in new:
+            word = str(trimmer(Token(raw)))
+            if stop_word_filter(Token(word)):
+                words[str(memo_stemmer(Token(word)))].add(word)
     return words
-
-
-def encode_words(words: dict[str, set[str]], terms: Sequence[str]) -> str:
-    """Words differing from their term, as space-separated entries in term order.
-
-    Entry = varint term-rank gap, varint count of the term's final characters to drop, then the
-    characters to append (words hold no spaces): "contrast" + [0, "ive"] is "contrastive".
-    """
-    entries = []
-    previous = 0
-    for rank, term in enumerate(terms):
-        for word in sorted(words.get(term, ()), key=search_codec.utf16_key):
-            if word == term:
-                continue
-            shared = _shared_prefix(term, word)
-            out: list[str] = []
-            search_codec.write_varint(rank - previous, out)
-            search_codec.write_varint(len(term) - shared, out)
-            entries.append("".join(out) + word[shared:])
-            previous = rank
-    return " ".join(entries)
-
-
-def _shared_prefix(a: str, b: str) -> int:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return n
 
 
 def as_script(kind: str, chunk: int | None, payload: object) -> bytes:
@@ -226,25 +217,27 @@ def _digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
-def _cached_index(documents: Sequence[SearchDocument], cache_dir: Path | None) -> dict[str, Any]:
-    """The index payload, from `cache_dir` when the indexed text is unchanged."""
+def _cached_index(
+    documents: Sequence[SearchDocument], cache_dir: Path | None, shard_bytes: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The index metadata and shards, from `cache_dir` when the indexed text is unchanged."""
     if cache_dir is None:
-        return build_payload(documents)
+        return build_payload(documents, shard_bytes)
     key = _digest(
-        [CACHE_VERSION, search_codec.FORMAT, [(f.name, f.boost) for f in FIELDS]]
+        [CACHE_VERSION, search_codec.FORMAT, shard_bytes, [(f.name, f.boost) for f in FIELDS]]
         + [doc.fields(i) for i, doc in enumerate(documents)]
     )
     folder = cache_dir / "search"
     cached = folder / f"index-{key[:32]}.json"
     if cached.is_file():
-        loaded: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
-        return loaded
-    payload = build_payload(documents)
+        loaded = json.loads(cached.read_text(encoding="utf-8"))
+        return loaded["meta"], loaded["shards"]
+    meta, shards = build_payload(documents, shard_bytes)
     folder.mkdir(parents=True, exist_ok=True)
     temporary = cached.with_suffix(".tmp")
-    temporary.write_text(json.dumps(payload), encoding="utf-8")
+    temporary.write_text(json.dumps({"meta": meta, "shards": shards}), encoding="utf-8")
     os.replace(temporary, cached)
     for stale in folder.glob("index-*.json"):
         if stale != cached:
             stale.unlink(missing_ok=True)
-    return payload
+    return meta, shards

@@ -1,4 +1,4 @@
-"""A compact encoding of a lunr.py index, decoded back (here and in search.js) for Index.load.
+"""A compact encoding of a lunr.py index in term shards, decoded back (here and in search-ui.js).
 
 lunr's JSON stores every (term, field, document) posting twice: once as an inverted-index entry
 keyed by the ref, once as an (index, score) pair in the document's field vector. Scores are BM25
@@ -12,10 +12,22 @@ The decoder recomputes idf and every score with lunr's own arithmetic and roundi
 the exact `{version, fields, fieldVectors, invertedIndex, pipeline}` object `lunr.Index.load`
 takes. One deliberate difference from lunr.py's output: a term's `_index` is its rank in sorted
 order rather than the order it was first met. It is only a vector dimension label, so every score
-is unchanged, and it lets #7 split terms into shards whose indexes and scores stay global.
+is unchanged, and it lets the terms be split into shards whose indexes and scores stay global.
 
 Terms are sorted by UTF-16 code units, the order JavaScript compares strings in: lunr.js's
 TokenSet builder refuses terms out of that order (Python's code point order differs past U+FFFF).
+
+Shards. `encode` returns the index's metadata (what every query needs: fields, boosts, document
+count, field lengths, pipeline) and shards. A shard holds one contiguous range of keys in UTF-16
+order: the terms in it, with their postings, and the surface words in it (the words a prefix typed
+past a term's stem finds, each with the term it stems to). The metadata lists the first key of
+every shard (the first is ""), so a term, or every key starting with a prefix, is found in one
+shard or a run of adjacent ones without loading the others. A shard decodes alone into a valid
+lunr serialized index holding its terms and the field-vector elements of those terms
+(`decode_shard`); its scores use the global document frequency (kept with the term's postings) and
+the global field lengths, so they are the full index's. lunr.js scores a document by
+dot(query vector, field vector) / |query vector|: elements of terms a query does not hold add
+nothing, so the merged shards a query's terms live in answer it exactly as the whole index does.
 
 Numbers are written as base-32 text varints: high digits from `_MORE`, the last from `_LAST`,
 so a number needs no separator and gzip sees a small alphabet. Every character is safe unescaped
@@ -24,14 +36,15 @@ in JSON and in a script element.
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
 from lunr.builder import Builder
 
-FORMAT = "sitegen-lunr-1"
+FORMAT = "sitegen-lunr-2"
 """Tag of this encoding; the decoder refuses anything else."""
 
 _LAST = "0123456789abcdefghijklmnopqrstuv"
@@ -56,6 +69,16 @@ def write_varint(value: int, out: list[str]) -> None:
         digits.append(_MORE[value & 31])
         value >>= 5
     out.extend(reversed(digits))
+
+
+def _varint_text(value: int) -> str:
+    out: list[str] = []
+    write_varint(value, out)
+    return "".join(out)
+
+
+_SHORT = tuple(_varint_text(value) for value in range(1024))
+"""The one- and two-digit varints, ready made: nearly every number written is one."""
 
 
 def read_varints(text: str) -> Iterator[int]:
@@ -93,30 +116,70 @@ def read_postings(builder: Builder) -> Postings:
         raise ValueError("documents must be added with refs '0', '1', ... in order")
     if any(attrs.get("boost", 1) != 1 for attrs in builder._documents.values()):
         raise ValueError("document boosts are not encoded")
-    lengths = tuple(tuple(builder.field_lengths[f"{f}/{d}"] for d in range(n)) for f in fields)
-    terms = tuple(sorted(builder.inverted_index, key=utf16_key))
-    frequencies = []
-    for term in terms:
-        posting = builder.inverted_index[term]
-        per_field = []
-        for f in fields:
-            docs = sorted(int(ref) for ref in posting[f])
-            tfs = [builder.field_term_frequencies[f"{f}/{d}"][term] for d in docs]
-            per_field.append(tuple(zip(docs, tfs, strict=True)))
-        frequencies.append(tuple(per_field))
+    column = {field: f for f, field in enumerate(fields)}
+    lengths = [[0] * n for _ in fields]
+    pairs: dict[str, list[list[tuple[int, int]]]] = {}
+    # One pass over (field, document) in the order added: each term's documents come ascending.
+    for field_ref, frequencies in builder.field_term_frequencies.items():
+        field, _, ref = str(field_ref).partition("/")
+        f, doc = column[field], int(ref)
+        lengths[f][doc] = builder.field_lengths[field_ref]
+        for term, tf in frequencies.items():
+            per_field = pairs.get(term)
+            if per_field is None:
+                per_field = pairs[term] = [[] for _ in fields]
+            per_field[f].append((doc, tf))
+    terms = tuple(sorted(pairs, key=utf16_key))
     boosts = tuple(builder._fields[f].boost for f in fields)
-    return Postings(fields, boosts, builder._k1, builder._b, n, terms, lengths, tuple(frequencies))
+    return Postings(
+        fields,
+        boosts,
+        builder._k1,
+        builder._b,
+        n,
+        terms,
+        tuple(map(tuple, lengths)),
+        tuple(tuple(map(tuple, pairs[term])) for term in terms),
+    )
 
 
-def encode(postings: Postings, pipeline: Sequence[str]) -> dict[str, Any]:
-    """The compact JSON-able payload for `postings`."""
+def encode(
+    postings: Postings,
+    pipeline: Sequence[str],
+    words: Mapping[str, Set[str]],
+    shard_bytes: int,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The index metadata and its shards, JSON-able.
+
+    `words` maps a term to the surface words stemmed to it (those equal to it are left out: the
+    term finds itself). Shards are cut between keys once they pass `shard_bytes` of text, so a
+    shard is about that size, or one term's postings when those alone are larger.
+    """
     lengths = []
     for per_doc in postings.lengths:
         out: list[str] = []
         for length in per_doc:
             write_varint(length, out)
         lengths.append("".join(out))
-    return {
+    encoded = [_encode_postings(per_field) for per_field in postings.frequencies]
+    groups = _split(_keys(postings.terms, encoded, words), shard_bytes)
+    shards = []
+    next_rank = 0
+    for group in groups:
+        terms = [key.text for key in group if key.rank >= 0]
+        ranks = [key.rank for key in group if key.rank >= 0]
+        pairs = [(key.text, key.term) for key in group if key.rank < 0]
+        shards.append(
+            {
+                "first": next_rank,
+                "terms": front_code(terms),
+                "postings": TERM_SEP.join(encoded[rank] for rank in ranks),
+                "words": front_code([word for word, _term in pairs]),
+                "stems": " ".join(_stem_entry(word, term) for word, term in pairs),
+            }
+        )
+        next_rank += len(terms)
+    meta = {
         "format": FORMAT,
         "lunr": "2.3.9",
         "fields": list(postings.fields),
@@ -126,15 +189,70 @@ def encode(postings: Postings, pipeline: Sequence[str]) -> dict[str, Any]:
         "pipeline": list(pipeline),
         "docs": postings.doc_count,
         "lengths": lengths,
-        # One shard today; #7 splits the term range into several, each decodable alone.
-        "shards": [
-            {
-                "first": 0,
-                "terms": front_code(postings.terms),
-                "postings": _encode_postings(postings.frequencies),
-            }
-        ],
+        "shards": [""] + [group[0].text for group in groups[1:]],
     }
+    return meta, shards
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """A term or a surface word, where shards are cut."""
+
+    order: bytes
+    """`utf16_key(text)`: keys are sorted by it."""
+    text: str
+    rank: int
+    """The term's rank, or -1 for a surface word."""
+    term: str
+    """The term a surface word stems to ("" for a term)."""
+    size: int
+    """About how many characters it takes in its shard."""
+
+
+def _keys(
+    terms: Sequence[str], encoded: Sequence[str], words: Mapping[str, Set[str]]
+) -> list[_Key]:
+    keys = [
+        _Key(utf16_key(term), term, rank, "", len(term) + len(text) + 2)
+        for rank, (term, text) in enumerate(zip(terms, encoded, strict=True))
+    ]
+    for term in terms:
+        for word in words.get(term, ()):
+            if word != term:
+                keys.append(_Key(utf16_key(word), word, -1, term, len(word) + 4))
+    keys.sort(key=lambda key: (key.order, key.rank < 0))
+    return keys
+
+
+def _split(keys: Sequence[_Key], shard_bytes: int) -> list[list[_Key]]:
+    """Consecutive runs of keys of about `shard_bytes` each; equal keys stay together."""
+    groups: list[list[_Key]] = [[]]
+    size = 0
+    for key in keys:
+        group = groups[-1]
+        if group and size + key.size > shard_bytes and key.order != group[-1].order:
+            groups.append([])
+            size = 0
+        groups[-1].append(key)
+        size += key.size
+    return groups
+
+
+def _stem_entry(word: str, term: str) -> str:
+    """How `term` is made from `word`: varint count of final characters to drop, then the
+    characters to append ("contrastive" + [3, ""] is "contrast")."""
+    shared = _shared_prefix(word, term)
+    out: list[str] = []
+    write_varint(len(word) - shared, out)
+    return "".join(out) + term[shared:]
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    limit = min(len(a), len(b))
+    while n < limit and a[n] == b[n]:
+        n += 1
+    return n
 
 
 def front_code(terms: Sequence[str]) -> str:
@@ -142,10 +260,7 @@ def front_code(terms: Sequence[str]) -> str:
     parts = []
     previous = ""
     for term in terms:
-        shared = 0
-        limit = min(len(term), len(previous))
-        while shared < limit and term[shared] == previous[shared]:
-            shared += 1
+        shared = _shared_prefix(term, previous)
         out: list[str] = []
         write_varint(shared, out)
         parts.append("".join(out) + term[shared:])
@@ -158,80 +273,154 @@ def front_decode(text: str) -> list[str]:
     terms: list[str] = []
     previous = ""
     for part in text.split(" ") if text else []:
-        shared, start = 0, 0
-        while True:
-            char = part[start]
-            shared = (shared << 5) | _VALUE[char]
-            start += 1
-            if char in _LAST:
-                break
+        shared, start = _read_varint(part)
         previous = previous[:shared] + part[start:]
         terms.append(previous)
     return terms
 
 
-def _encode_postings(frequencies: Sequence[Sequence[Sequence[tuple[int, int]]]]) -> str:
-    encoded_terms = []
-    for per_field in frequencies:
-        encoded_fields = []
-        for pairs in per_field:
-            out: list[str] = []
-            previous = -1
-            for doc, tf in pairs:
-                # Gap to the previous document, low bit set when tf > 1 (then tf - 2 follows).
-                write_varint((doc - previous - 1) * 2 + (tf > 1), out)
-                if tf > 1:
-                    write_varint(tf - 2, out)
-                previous = doc
-            encoded_fields.append("".join(out))
-        encoded_terms.append(FIELD_SEP.join(encoded_fields))
-    return TERM_SEP.join(encoded_terms)
+def _read_varint(text: str, pos: int = 0) -> tuple[int, int]:
+    """The varint at text[pos] and the position after it."""
+    value = 0
+    while True:
+        char = text[pos]
+        value = (value << 5) | _VALUE[char]
+        pos += 1
+        if char in _LAST:
+            return value, pos
 
 
-def decode(payload: dict[str, Any]) -> dict[str, Any]:
-    """The lunr serialized index (`lunr.Index.load`'s input) a payload stands for.
+def _encode_postings(per_field: Sequence[Sequence[tuple[int, int]]]) -> str:
+    """One term's postings: per field, (document gap, term frequency) varints."""
+    encoded_fields = []
+    short = _SHORT
+    for pairs in per_field:
+        out: list[str] = []
+        previous = -1
+        for doc, tf in pairs:
+            # Gap to the previous document, low bit set when tf > 1 (then tf - 2 follows).
+            value = (doc - previous - 1) * 2 + (tf > 1)
+            out.append(short[value] if value < 1024 else _varint_text(value))
+            if tf > 1:
+                out.append(short[tf - 2] if tf < 1026 else _varint_text(tf - 2))
+            previous = doc
+        encoded_fields.append("".join(out))
+    return FIELD_SEP.join(encoded_fields)
 
-    Mirrors `decodeIndex` in static/search-ui.js line for line; tests check both.
-    """
-    if payload.get("format") != FORMAT:
+
+@dataclass(frozen=True, slots=True)
+class _Scoring:
+    """What every shard's scores are computed from (the metadata, decoded once)."""
+
+    fields: list[str]
+    boosts: list[float]
+    docs: int
+    k1: float
+    b: float
+    lengths: list[list[int]]
+    """Per field, per document: the field's length."""
+    averages: list[float]
+    """Per field: the average length."""
+
+
+def _scoring(meta: Mapping[str, Any]) -> _Scoring:
+    if meta.get("format") != FORMAT:
         raise ValueError(f"not a {FORMAT} payload")
-    fields: list[str] = payload["fields"]
-    n: int = payload["docs"]
-    k1: float = payload["k1"]
-    b: float = payload["b"]
-    lengths = [list(read_varints(text)) for text in payload["lengths"]]
-    averages = [sum(per_doc) / n for per_doc in lengths]
-    vectors: list[list[list[float]]] = [[[] for _ in fields] for _ in range(n)]
+    n: int = meta["docs"]
+    lengths = [list(read_varints(text)) for text in meta["lengths"]]
+    averages = [sum(per_doc) / n if n else 0.0 for per_doc in lengths]
+    return _Scoring(meta["fields"], meta["boosts"], n, meta["k1"], meta["b"], lengths, averages)
+
+
+def decode_shard(
+    meta: Mapping[str, Any], shard: Mapping[str, Any], scoring: _Scoring | None = None
+) -> dict[str, Any]:
+    """A shard as a lunr serialized index: its terms, and the field vectors they occur in holding
+    their elements only (in document, then field order).
+
+    Mirrors `decodeTerms` and `asLunr` in static/search-ui.js; tests check both.
+    """
+    s = scoring or _scoring(meta)
+    width = len(s.fields)
+    vectors: dict[int, list[float]] = {}
     inverted: list[list[Any]] = []
-    for shard in payload["shards"]:
-        terms = front_decode(shard["terms"])
-        encoded = shard["postings"].split(TERM_SEP) if terms else []
-        for offset, (term, text) in enumerate(zip(terms, encoded, strict=True)):
-            term_index = shard["first"] + offset
-            per_field = [_decode_pairs(part) for part in text.split(FIELD_SEP)]
-            df = sum(len(pairs) for pairs in per_field)
-            idf = _idf(df, n)
-            entry: dict[str, Any] = {}
-            for f, pairs in enumerate(per_field):
-                entry[fields[f]] = {str(doc): {} for doc, _tf in pairs}
-                boost = payload["boosts"][f]
-                for doc, tf in pairs:
-                    length = lengths[f][doc]
-                    score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (length / averages[f])) + tf)
-                    score *= boost
-                    vectors[doc][f].extend((term_index, round(score, 3)))
-            entry["_index"] = term_index
-            inverted.append([term, entry])
+    terms = front_decode(shard["terms"])
+    encoded = shard["postings"].split(TERM_SEP) if terms else []
+    for offset, (term, text) in enumerate(zip(terms, encoded, strict=True)):
+        term_index = shard["first"] + offset
+        per_field = [_decode_pairs(part) for part in text.split(FIELD_SEP)]
+        idf = _idf(sum(len(pairs) for pairs in per_field), s.docs)
+        entry: dict[str, Any] = {}
+        for f, pairs in enumerate(per_field):
+            entry[s.fields[f]] = {str(doc): {} for doc, _tf in pairs}
+            average = s.averages[f]
+            for doc, tf in pairs:
+                length = s.lengths[f][doc]
+                score = idf * ((s.k1 + 1) * tf) / (s.k1 * (1 - s.b + s.b * (length / average)) + tf)
+                score *= s.boosts[f]
+                vectors.setdefault(doc * width + f, []).extend((term_index, round(score, 3)))
+        entry["_index"] = term_index
+        inverted.append([term, entry])
     field_vectors = [
-        [f"{field}/{doc}", vectors[doc][f]] for doc in range(n) for f, field in enumerate(fields)
+        [f"{s.fields[slot % width]}/{slot // width}", vectors[slot]] for slot in sorted(vectors)
     ]
     return {
-        "version": payload["lunr"],
-        "fields": fields,
+        "version": meta["lunr"],
+        "fields": s.fields,
         "fieldVectors": field_vectors,
         "invertedIndex": inverted,
-        "pipeline": payload["pipeline"],
+        "pipeline": meta["pipeline"],
     }
+
+
+def merge(meta: Mapping[str, Any], parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Decoded shards, given in shard order, as one lunr serialized index.
+
+    It holds every field vector, empty or not, as the whole index does: lunr.js answers a query of
+    prohibited words alone with every document, from the field vectors.
+    """
+    elements: dict[str, list[float]] = {}
+    for part in parts:
+        for ref, values in part["fieldVectors"]:
+            elements.setdefault(ref, []).extend(values)
+    fields: list[str] = meta["fields"]
+    refs = [f"{field}/{doc}" for doc in range(meta["docs"]) for field in fields]
+    return {
+        "version": meta["lunr"],
+        "fields": fields,
+        "fieldVectors": [[ref, elements.get(ref, [])] for ref in refs],
+        "invertedIndex": [entry for part in parts for entry in part["invertedIndex"]],
+        "pipeline": meta["pipeline"],
+    }
+
+
+def decode_shards(
+    meta: Mapping[str, Any], shards: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """`decode_shard` of each shard (the metadata decoded once)."""
+    scoring = _scoring(meta)
+    return [decode_shard(meta, shard, scoring) for shard in shards]
+
+
+def decode(meta: Mapping[str, Any], shards: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The lunr serialized index (`lunr.Index.load`'s input) of `meta` and all its shards."""
+    return merge(meta, decode_shards(meta, shards))
+
+
+def shard_words(shard: Mapping[str, Any]) -> dict[str, str]:
+    """A shard's surface words, each mapped to its term (the browser's prefix table)."""
+    words = front_decode(shard["words"])
+    entries = shard["stems"].split(" ") if words else []
+    table = {}
+    for word, entry in zip(words, entries, strict=True):
+        drop, start = _read_varint(entry)
+        table[word] = word[: len(word) - drop] + entry[start:]
+    return table
+
+
+def shard_of(keys: Sequence[str], text: str) -> int:
+    """The shard whose key range holds `text` (`keys`: the metadata's first keys)."""
+    return bisect.bisect_right([utf16_key(key) for key in keys], utf16_key(text)) - 1
 
 
 def _decode_pairs(text: str) -> list[tuple[int, int]]:

@@ -1,7 +1,10 @@
 /* sitegen search engine and results UI, loaded on demand by search.js after lunr.js.
  *
- * 1. decodeIndex: the compact index (sitegen/search_codec.py) -> the object lunr.Index.load takes.
- * 2. Engine: lunr query syntax, plus prefix matching of the last word past its stem.
+ * 1. decodeTerms: one term shard of the compact index (sitegen/search_codec.py) -> lunr's
+ *    inverted-index entries and field-vector elements of its terms; asLunr makes that a lunr
+ *    serialized index, and mergeShards joins several into what lunr.Index.load takes.
+ * 2. Engine: lunr query syntax, plus prefix matching of the last word past its stem. A query
+ *    loads the shards its words fall in, adds them to one lunr.Index, then runs there.
  * 3. Renderers for the search page and the header box's dropdown.
  */
 (function () {
@@ -64,13 +67,8 @@
     return +x.toFixed(3);
   }
 
-  // A message task, not setTimeout: nested timeouts are clamped to 4 ms each.
-  function yieldToPage() {
-    return new Promise(function (resolve) {
-      var channel = new MessageChannel();
-      channel.port1.onmessage = function () { resolve(); };
-      channel.port2.postMessage(null);
-    });
+  function stem(text) {
+    return lunr.stemmer(new lunr.Token(text)).toString();
   }
 
   /* entry[field] is lunr's {ref: metadata} posting, built on first read: a query reads the
@@ -89,23 +87,29 @@
     });
   }
 
-  /* Mirrors search_codec.decode (Python), in time slices so a large index never freezes the page. */
-  function decodeIndex(payload) {
-    var fields = payload.fields, n = payload.docs, k1 = payload.k1, b = payload.b, F = fields.length;
-    var boosts = payload.boosts;
-    var lengths = payload.lengths.map(readVarints);
-    var averages = lengths.map(function (perDoc) {
-      var sum = 0;
-      for (var i = 0; i < perDoc.length; i++) sum += perDoc[i];
-      return sum / n;
-    });
-    var vectors = new Array(n * F);
-    for (var v = 0; v < vectors.length; v++) vectors[v] = [];
-    var inverted = [];
-    var shards = payload.shards.slice();
+  /* What every shard's scores are computed from: the global field lengths and their averages. */
+  function scoring(meta) {
+    var n = meta.docs, lengths = meta.lengths.map(readVarints);
+    return {
+      fields: meta.fields, n: n, k1: meta.k1, b: meta.b, boosts: meta.boosts, lengths: lengths,
+      averages: lengths.map(function (perDoc) {
+        var sum = 0;
+        for (var i = 0; i < perDoc.length; i++) sum += perDoc[i];
+        return n ? sum / n : 0;
+      })
+    };
+  }
 
-    // Scratch space for one term's postings (field, doc, tf), reused: no garbage per term.
-    var scratch = new Int32Array(3 * 1024);
+  // Scratch space for one term's postings (field, doc, tf), reused: no garbage per term.
+  var scratch = new Int32Array(3 * 1024);
+
+  /* A shard's terms as lunr inverted-index entries, and per field vector slot (doc * fields +
+   * field) the elements of those terms: {inverted, slots}. */
+  function decodeTerms(sc, shard) {
+    var fields = sc.fields, F = fields.length, n = sc.n, k1 = sc.k1, b = sc.b;
+    var slots = new Map(); // doc * F + field -> [termIndex, score, ...]
+    var inverted = [], terms = frontDecode(shard.terms);
+    var postings = terms.length ? shard.postings.split(";") : [];
 
     function decodeTerm(term, termIndex, text) {
       var count = 0, field = 0, previous = -1, value = 0;
@@ -148,64 +152,76 @@
       }
       for (var j = 0; j < count; j++) {
         var g = scratch[j * 3], docRef = scratch[j * 3 + 1], freq = scratch[j * 3 + 2];
-        var len = lengths[g][docRef];
-        var score = idf * ((k1 + 1) * freq) / (k1 * (1 - b + b * (len / averages[g])) + freq);
-        score *= boosts[g];
-        vectors[docRef * F + g].push(termIndex, round3(score));
+        var len = sc.lengths[g][docRef];
+        var score = idf * ((k1 + 1) * freq) / (k1 * (1 - b + b * (len / sc.averages[g])) + freq);
+        score *= sc.boosts[g];
+        var slot = docRef * F + g, elements = slots.get(slot);
+        if (!elements) slots.set(slot, elements = []);
+        elements.push(termIndex, round3(score));
       }
       entry._index = termIndex;
       inverted.push([term, entry]);
     }
 
-    function finish() {
-      var fieldVectors = new Array(n * F);
-      for (var doc = 0; doc < n; doc++) {
-        for (var f = 0; f < F; f++) fieldVectors[doc * F + f] = [fields[f] + "/" + doc, vectors[doc * F + f]];
-      }
-      return {
-        version: payload.lunr, fields: fields, fieldVectors: fieldVectors,
-        invertedIndex: inverted, pipeline: payload.pipeline
-      };
-    }
-
-    function nextShard() {
-      if (!shards.length) return Promise.resolve(finish());
-      var shard = shards.shift(), terms = frontDecode(shard.terms);
-      var postings = terms.length ? shard.postings.split(";") : [];
-      var t = 0;
-      function slice() {
-        var deadline = performance.now() + 12;
-        while (t < terms.length) {
-          decodeTerm(terms[t], shard.first + t, postings[t]);
-          t++;
-          if (t % 64 === 0 && performance.now() > deadline) return yieldToPage().then(slice);
-        }
-        return nextShard();
-      }
-      return slice();
-    }
-    return nextShard();
+    for (var t = 0; t < terms.length; t++) decodeTerm(terms[t], shard.first + t, postings[t]);
+    return { inverted: inverted, slots: slots };
   }
 
-  /* Every indexed word, sorted, with the term it stems to: a prefix finds its terms by binary search. */
-  function wordTable(terms, encoded) {
-    var words = terms.map(function (term) { return [term, term]; });
-    var entries = encoded ? encoded.split(" ") : [], rank = 0;
-    for (var i = 0; i < entries.length; i++) {
-      var gap = readVarint(entries[i], 0), drop = readVarint(entries[i], gap[1]);
-      rank += gap[0];
-      var term = terms[rank];
-      words.push([term.slice(0, term.length - drop[0]) + entries[i].slice(drop[1]), term]);
+  /* Mirrors search_codec.decode_shard (Python): decodeTerms' output as a lunr serialized index of
+   * the shard's terms, whose field vectors (in document, then field order) hold their elements. */
+  function asLunr(meta, decoded) {
+    var fields = meta.fields, F = fields.length, slots = decoded.slots;
+    var order = Array.from(slots.keys()).sort(function (a, c) { return a - c; });
+    return {
+      version: meta.lunr, fields: fields,
+      fieldVectors: order.map(function (slot) { return [fields[slot % F] + "/" + Math.floor(slot / F), slots.get(slot)]; }),
+      invertedIndex: decoded.inverted, pipeline: meta.pipeline
+    };
+  }
+
+  /* Mirrors search_codec.merge: decoded shards, in shard order, as one lunr serialized index
+   * holding every field vector (lunr answers a query of -words alone from all of them). */
+  function mergeShards(meta, parts) {
+    var fields = meta.fields, elements = Object.create(null), inverted = [], fieldVectors = [];
+    parts.forEach(function (part) {
+      part.fieldVectors.forEach(function (pair) { elements[pair[0]] = (elements[pair[0]] || []).concat(pair[1]); });
+      part.invertedIndex.forEach(function (entry) { inverted.push(entry); });
+    });
+    for (var doc = 0; doc < meta.docs; doc++) {
+      for (var f = 0; f < fields.length; f++) {
+        var ref = fields[f] + "/" + doc;
+        fieldVectors.push([ref, elements[ref] || []]);
+      }
     }
-    words.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
+    return { version: meta.lunr, fields: fields, fieldVectors: fieldVectors, invertedIndex: inverted, pipeline: meta.pipeline };
+  }
+
+  /* A shard's terms and surface words, sorted, each with the term it stems to: a prefix finds
+   * its terms by binary search. */
+  function wordTable(shard, terms) {
+    var words = terms.map(function (term) { return [term, term]; });
+    var surface = frontDecode(shard.words), stems = surface.length ? shard.stems.split(" ") : [];
+    for (var i = 0; i < surface.length; i++) {
+      var word = surface[i], drop = readVarint(stems[i], 0);
+      words.push([word, word.slice(0, word.length - drop[0]) + stems[i].slice(drop[1])]);
+    }
+    words.sort(function (a, c) { return a[0] < c[0] ? -1 : a[0] > c[0] ? 1 : 0; });
     return words;
   }
 
-  function Engine(index, payload, words) {
-    this.index = index;
-    this.payload = payload;
-    this.words = words;
+  /* The search index: starts with no terms and no field vectors; shards are added as queries
+   * need them. meta: the decoded search/index.js. */
+  function Engine(meta) {
     var self = this;
+    this.payload = meta;
+    this.scoring = scoring(meta);
+    this.keys = meta.shards; // first key of each shard; keys[0] is ""
+    this.parts = [];         // shard -> decodeTerms' output
+    this.words = [];         // shard -> its word table
+    this.loading = [];       // shard -> promise of it being added
+    this.vectors = [];       // slot (doc * fields + field) -> its lunr.Vector, once it has elements
+    this.stale = false;      // the token set lacks terms of shards added since it was built
+    this.complete = false;   // every field vector exists, in document order
     // Every clause's term is stemmed as lunr does, except the marked last one, which expands to
     // all terms of the words it begins (pipeline functions may return several tokens).
     function sitegenPrefix(token) {
@@ -218,26 +234,126 @@
     lunr.Pipeline.registerFunction(sitegenPrefix, "sitegenPrefix");
     this.pipeline = new lunr.Pipeline();
     this.pipeline.add(sitegenPrefix);
-    index.pipeline = this.pipeline;
+    this.index = new lunr.Index({
+      invertedIndex: Object.create(null), fieldVectors: Object.create(null),
+      tokenSet: new lunr.TokenSet(), fields: meta.fields, pipeline: this.pipeline
+    });
   }
 
-  /* Terms of every indexed word starting with prefix, plus the prefix's own stem if indexed. */
-  Engine.prototype.expand = function (prefix) {
-    var words = this.words, lo = 0, hi = words.length, seen = Object.create(null), out = [];
-    while (lo < hi) {
+  Engine.prototype.vector = function (slot) {
+    var F = this.payload.fields.length, vector = this.vectors[slot];
+    if (!vector) {
+      vector = this.vectors[slot] = new lunr.Vector([]);
+      this.index.fieldVectors[this.payload.fields[slot % F] + "/" + Math.floor(slot / F)] = vector;
+    }
+    return vector;
+  };
+
+  /* Gives every document's field vectors, empty or not, in document order, as the whole index
+   * has them: lunr answers a query of prohibited words alone from all of them, in that order.
+   * Built on the first such query only: at 50,000 papers they are 250,000 objects. */
+  Engine.prototype.completeVectors = function () {
+    if (this.complete) return;
+    var all = Object.create(null), fields = this.payload.fields, F = fields.length;
+    for (var slot = 0; slot < this.payload.docs * F; slot++) {
+      var vector = this.vectors[slot] || (this.vectors[slot] = new lunr.Vector([]));
+      all[fields[slot % F] + "/" + Math.floor(slot / F)] = vector;
+    }
+    this.index.fieldVectors = all;
+    this.complete = true;
+  };
+
+  /* Adds shard k: its terms, and its elements copied into the field vectors. Shards hold
+   * contiguous ranges of term indexes, so a vector gains one run, kept in index order: appended
+   * when shards come in order (loading all of them), spliced in otherwise. */
+  Engine.prototype.add = function (k, shard) {
+    var self = this, decoded = decodeTerms(this.scoring, shard), inverted = this.index.invertedIndex;
+    decoded.inverted.forEach(function (entry) { inverted[entry[0]] = entry[1]; });
+    decoded.slots.forEach(function (extra, slot) {
+      var vector = self.vector(slot), elements = vector.elements;
+      if (!elements.length || elements[elements.length - 2] < extra[0]) {
+        for (var i = 0; i < extra.length; i++) elements.push(extra[i]);
+      } else {
+        elements.splice.apply(elements, [vector.positionForIndex(extra[0]), 0].concat(extra));
+      }
+      vector._magnitude = 0;
+    });
+    this.parts[k] = decoded;
+    this.words[k] = wordTable(shard, decoded.inverted.map(function (entry) { return entry[0]; }));
+    this.stale = true;
+  };
+
+  /* Resolves once shards ks are added (each loaded once, by a <script>). */
+  Engine.prototype.load = function (ks) {
+    var self = this, version = this.payload.shardVersion;
+    return Promise.all(ks.map(function (k) {
+      if (!self.loading[k]) {
+        self.loading[k] = S.shard(k, version).then(function (shard) { if (!self.parts[k]) self.add(k, shard); });
+      }
+      return self.loading[k];
+    }));
+  };
+
+  Engine.prototype.all = function () {
+    return this.keys.map(function (_, k) { return k; });
+  };
+
+  /* The shard whose key range holds text: the last one whose first key is <= text. */
+  Engine.prototype.shardOf = function (text) {
+    var keys = this.keys, lo = 0, hi = keys.length;
+    while (hi - lo > 1) {
       var mid = (lo + hi) >> 1;
-      if (words[mid][0] < prefix) lo = mid + 1; else hi = mid;
+      if (keys[mid] <= text) lo = mid; else hi = mid;
     }
-    for (var i = lo; i < words.length && words[i][0].lastIndexOf(prefix, 0) === 0; i++) {
-      if (!seen[words[i][1]]) { seen[words[i][1]] = true; out.push(words[i][1]); }
-    }
-    var stem = lunr.stemmer(new lunr.Token(prefix)).toString();
-    if (!seen[stem] && this.index.invertedIndex[stem]) out.push(stem);
+    return lo;
+  };
+
+  /* The shards holding keys that start with prefix: adjacent ones, as keys are sorted. */
+  Engine.prototype.range = function (prefix) {
+    var out = [], k = this.shardOf(prefix);
+    do out.push(k++); while (k < this.keys.length && this.keys[k].lastIndexOf(prefix, 0) === 0);
     return out;
   };
 
-  /* Runs a query typed by a reader: {results, terms} or {error}. Never throws. */
-  Engine.prototype.search = function (text) {
+  /* Terms of every indexed word starting with prefix, plus the prefix's own stem if indexed.
+   * Reads the shards of range(prefix) and of the stem: load them first. */
+  Engine.prototype.expand = function (prefix) {
+    var seen = Object.create(null), out = [], shards = this.range(prefix);
+    for (var s = 0; s < shards.length; s++) {
+      var words = this.words[shards[s]] || [], lo = 0, hi = words.length;
+      while (lo < hi) {
+        var mid = (lo + hi) >> 1;
+        if (words[mid][0] < prefix) lo = mid + 1; else hi = mid;
+      }
+      for (var i = lo; i < words.length && words[i][0].lastIndexOf(prefix, 0) === 0; i++) {
+        if (!seen[words[i][1]]) { seen[words[i][1]] = true; out.push(words[i][1]); }
+      }
+    }
+    var own = stem(prefix);
+    if (!seen[own] && this.index.invertedIndex[own]) out.push(own);
+    return out;
+  };
+
+  /* The shards a query's clauses read, and the prefixes whose words name more terms.
+   * A fuzzy term (word~1) or a leading wildcard (*former) may match any term: every shard. */
+  Engine.prototype.plan = function (clauses) {
+    var self = this, shards = [], prefixes = [];
+    clauses.forEach(function (clause) {
+      var term = clause.term, star = term.indexOf("*");
+      if (clause.editDistance || star === 0) shards = shards.concat(self.all());
+      else if (term.charAt(0) === PREFIX_MARK) {
+        var prefix = term.slice(1);
+        shards = shards.concat(self.range(prefix), [self.shardOf(stem(prefix))]);
+        prefixes.push(prefix);
+      } else if (star > 0) shards = shards.concat(self.range(term.slice(0, star)));
+      else shards.push(self.shardOf(clause.usePipeline ? stem(term) : term));
+    });
+    return { shards: shards, prefixes: prefixes };
+  };
+
+  /* A query typed by a reader as lunr clauses: {clauses} or {error}. The last word, while it is
+   * being typed, is marked to match as a prefix. */
+  Engine.prototype.parse = function (text) {
     var query = new lunr.Query(this.index.fields);
     try {
       new lunr.QueryParser(text, query).parse();
@@ -255,12 +371,53 @@
       // Exact words outrank completions of the prefix; never for a prohibited word.
       if (last.presence !== lunr.Query.presence.PROHIBITED) clauses.push(exact);
     }
+    return { clauses: clauses };
+  };
+
+  /* Runs a query typed by a reader, loading the shards it needs: resolves with {results} or
+   * {error}; never rejects. */
+  Engine.prototype.search = function (text) {
+    var self = this, parsed = this.parse(text);
+    if (parsed.error) return Promise.resolve(parsed);
+    var plan = this.plan(parsed.clauses);
+    return this.load(plan.shards).then(function () {
+      var more = [];
+      plan.prefixes.forEach(function (prefix) {
+        self.expand(prefix).forEach(function (term) { more.push(self.shardOf(term)); });
+      });
+      return self.load(more);
+    }).then(function () {
+      if (S.timings.shards === undefined) S.timings.shards = performance.now();
+      return self.run(parsed.clauses);
+    }, function (error) {
+      return { error: "The search index could not be loaded (" + error.message + ").", results: [] };
+    });
+  };
+
+  /* Runs parsed clauses on the shards loaded so far. */
+  Engine.prototype.run = function (clauses) {
+    var negated = clauses.every(function (c) { return c.presence === lunr.Query.presence.PROHIBITED; });
+    if (negated) this.completeVectors();
+    if (this.stale) {
+      var builder = new lunr.TokenSet.Builder();
+      this.parts.forEach(function (part) { // in shard order: terms in sorted order
+        part.inverted.forEach(function (entry) { builder.insert(entry[0]); });
+      });
+      builder.finish();
+      this.index.tokenSet = builder.root;
+      this.stale = false;
+    }
     try {
-      var results = this.index.query(function (q) { q.clauses = clauses; });
-      return { results: results };
+      return { results: this.index.query(function (q) { q.clauses = clauses; }) };
     } catch (error) {
       return { error: friendlyError(error), results: [] };
     }
+  };
+
+  /* The loaded shards merged, as lunr.Index.load takes them (the whole index once all are). */
+  Engine.prototype.serialized = function () {
+    var meta = this.payload;
+    return mergeShards(meta, this.parts.filter(Boolean).map(function (part) { return asLunr(meta, part); }));
   };
 
   function friendlyError(error) {
@@ -359,7 +516,7 @@
   Engine.prototype.attachPage = function (page, headerBox) {
     var self = this, input = document.getElementById("search-q"), status = document.getElementById("search-status");
     var list = document.getElementById("search-results"), more = document.getElementById("search-more");
-    var baseTitle = document.title, lastUrlChange = 0, current = null, timer = null;
+    var baseTitle = document.title, lastUrlChange = 0, runs = 0, timer = null;
 
     // data-query names the query the page shows, once it is fully rendered (tests wait on it).
     function show(message, state, text) {
@@ -368,25 +525,34 @@
       page.setAttribute("data-query", text);
     }
 
+    // Results replace the list once ready (shards may load first); only the latest run shows.
     function run(text, shown) {
-      current = text;
+      var mine = ++runs;
       document.title = text.trim() ? "\u201c" + text.trim() + "\u201d \u2013 " + baseTitle : baseTitle;
-      list.textContent = "";
-      more.hidden = true;
-      if (!text.trim()) return show("Type a word from a title, tag, author or abstract to search " + plural(self.payload.docs, "paper") + ".", "empty", text);
-      var outcome = self.search(text);
-      if (outcome.error) return show(outcome.error, "error", text);
-      var results = outcome.results;
-      if (!results.length) return show("No papers match \u201c" + text.trim() + "\u201d. Try fewer or shorter words.", "none", text);
-      var top = results.slice(0, shown), matched = matchedTerms(results);
-      return self.entries(top.map(function (r) { return +r.ref; })).then(function (entries) {
-        if (current !== text) return;
-        entries.forEach(function (entry) { list.appendChild(self.renderItem(entry, matched, true)); });
-        more.hidden = results.length <= shown;
-        more.onclick = function () { run(text, shown + PAGE_SIZE); };
-        show(plural(results.length, "paper") + " found for \u201c" + text.trim() + "\u201d" +
-          (results.length > shown ? ", showing the first " + shown : "") + ".", "results", text);
-        if (S.timings.firstResult === undefined) S.timings.firstResult = performance.now();
+      function clear() {
+        list.textContent = "";
+        more.hidden = true;
+      }
+      if (!text.trim()) {
+        clear();
+        return show("Type a word from a title, tag, author or abstract to search " + plural(self.payload.docs, "paper") + ".", "empty", text);
+      }
+      return self.search(text).then(function (outcome) {
+        if (mine !== runs) return;
+        var results = outcome.results;
+        if (outcome.error) { clear(); return show(outcome.error, "error", text); }
+        if (!results.length) { clear(); return show("No papers match \u201c" + text.trim() + "\u201d. Try fewer or shorter words.", "none", text); }
+        var top = results.slice(0, shown), matched = matchedTerms(results);
+        return self.entries(top.map(function (r) { return +r.ref; })).then(function (entries) {
+          if (mine !== runs) return;
+          clear();
+          entries.forEach(function (entry) { list.appendChild(self.renderItem(entry, matched, true)); });
+          more.hidden = results.length <= shown;
+          more.onclick = function () { run(text, shown + PAGE_SIZE); };
+          show(plural(results.length, "paper") + " found for \u201c" + text.trim() + "\u201d" +
+            (results.length > shown ? ", showing the first " + shown : "") + ".", "results", text);
+          if (S.timings.firstResult === undefined) S.timings.firstResult = performance.now();
+        });
       });
     }
 
@@ -432,7 +598,7 @@
   /* Header box on other pages: a short dropdown of results and a link to all of them. */
   Engine.prototype.attachHeader = function (box) {
     var self = this, form = box.form, panel = el("div", "site-search-panel"), timer = null;
-    var list = el("ol", "search-results"), status = el("p", "site-search-status"), current = null;
+    var list = el("ol", "search-results"), status = el("p", "site-search-status"), runs = 0;
     panel.id = "site-search-panel";
     panel.hidden = true;
     status.setAttribute("role", "status");
@@ -444,22 +610,27 @@
 
     function close() { panel.hidden = true; }
     function run() {
-      var text = box.value;
-      current = text;
-      list.textContent = "";
-      if (!text.trim()) { status.textContent = ""; return close(); }
+      var text = box.value, mine = ++runs;
+      if (!text.trim()) { list.textContent = ""; status.textContent = ""; return close(); }
       panel.hidden = false;
-      var outcome = self.search(text);
-      if (outcome.error) { status.textContent = outcome.error; return; }
-      if (!outcome.results.length) { status.textContent = "No papers match \u201c" + text.trim() + "\u201d."; return; }
-      var top = outcome.results.slice(0, HEADER_SIZE), matched = matchedTerms(outcome.results);
-      self.entries(top.map(function (r) { return +r.ref; })).then(function (entries) {
-        if (current !== text) return;
-        entries.forEach(function (entry) { list.appendChild(self.renderItem(entry, matched, false)); });
-        var all = el("a", "site-search-all", "All " + plural(outcome.results.length, "result") + " \u2192");
-        all.href = S.root + "search.html?q=" + encodeURIComponent(text);
-        status.textContent = "";
-        status.appendChild(all);
+      self.search(text).then(function (outcome) {
+        if (mine !== runs) return;
+        var results = outcome.results;
+        if (outcome.error || !results.length) {
+          list.textContent = "";
+          status.textContent = outcome.error || "No papers match \u201c" + text.trim() + "\u201d.";
+          return;
+        }
+        var top = results.slice(0, HEADER_SIZE), matched = matchedTerms(results);
+        return self.entries(top.map(function (r) { return +r.ref; })).then(function (entries) {
+          if (mine !== runs) return;
+          list.textContent = "";
+          entries.forEach(function (entry) { list.appendChild(self.renderItem(entry, matched, false)); });
+          var all = el("a", "site-search-all", "All " + plural(results.length, "result") + " \u2192");
+          all.href = S.root + "search.html?q=" + encodeURIComponent(text);
+          status.textContent = "";
+          status.appendChild(all);
+        });
       });
     }
     box.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 60); });
@@ -473,17 +644,12 @@
   };
 
   S.ui = {
-    decodeIndex: decodeIndex,
-    start: function (payload) {
-      return decodeIndex(payload).then(function (serialized) {
-        S.timings.decoded = performance.now();
-        var index = lunr.Index.load(serialized);
-        S.timings.loaded = performance.now();
-        var words = wordTable(serialized.invertedIndex.map(function (entry) { return entry[0]; }), payload.words);
-        S.engine = new Engine(index, payload, words);
-        S.timings.ready = performance.now();
-        return S.engine;
-      });
+    decodeShard: function (meta, shard) { return asLunr(meta, decodeTerms(scoring(meta), shard)); },
+    mergeShards: mergeShards,
+    start: function (meta) {
+      S.engine = new Engine(meta);
+      S.timings.ready = performance.now();
+      return S.engine;
     }
   };
 })();

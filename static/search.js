@@ -1,8 +1,9 @@
 /* sitegen search bootstrap: loaded on every page, so it stays tiny.
  *
  * It wires "/" to the header search box and loads the search engine (lunr.js, search-ui.js and
- * the index, as <script> tags so file:// works) only on the search page or once the header box
- * gets focus: a plain page view never downloads the index.
+ * the index's small search/index.js, as <script> tags so file:// works) only on the search page
+ * or once the header box gets focus: a plain page view never downloads the index. Queries then
+ * load the term shards and store chunks they need, through shard() and store().
  */
 (function () {
   "use strict";
@@ -62,15 +63,24 @@
       return engine;
     },
 
+    /* Resolves with term shard k of the index (loaded on first use). */
+    shard: function (k, version) {
+      return part("terms", k, version);
+    },
+
     /* Resolves with store chunk k (loaded on first use). */
     store: function (k, version) {
-      var key = "store-" + k;
-      if (!waiting[key] && !(key in received)) {
-        addScript(root + "search/store-" + k + ".js?v=" + encodeURIComponent(version), key);
-      }
-      return expect(key).promise;
+      return part("store", k, version);
     }
   };
+
+  function part(kind, k, version) {
+    var key = kind + "-" + k;
+    if (!waiting[key] && !(key in received)) {
+      addScript(root + "search/" + key + ".js?v=" + encodeURIComponent(version), key);
+    }
+    return expect(key).promise;
+  }
   window.SitegenSearch = SitegenSearch;
 
   function headerBox() {

@@ -27,12 +27,20 @@ def lunr_docs(papers: list[Paper]) -> list[dict[str, str]]:
     return [to_document(p).fields(i) for i, p in enumerate(papers)]
 
 
+def receive_calls(script: bytes) -> list[tuple[str, int | None, Any]]:
+    """(kind, chunk, payload) of each `SitegenSearch.receive(...)` call of a generated script."""
+    calls = []
+    for line in script.decode("ascii").splitlines(keepends=True):
+        match = re.fullmatch(r'SitegenSearch\.receive\("(\w+)",(?:(\d+),)?(.*)\);\n', line)
+        assert match, line[:80]
+        chunk = None if match.group(2) is None else int(match.group(2))
+        calls.append((match.group(1), chunk, json.loads(match.group(3))))
+    return calls
+
+
 def payload_of(script: bytes) -> Any:
-    """The JSON argument of a generated `SitegenSearch.receive(...)` script."""
-    text = script.decode("ascii")
-    match = re.fullmatch(r'SitegenSearch\.receive\("(\w+)",(?:\d+,)?(.*)\);\n', text, re.DOTALL)
-    assert match, text[:80]
-    return json.loads(match.group(2))
+    """The JSON argument of a generated script's last `SitegenSearch.receive(...)` call."""
+    return receive_calls(script)[-1][2]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +52,7 @@ def seed_assets() -> dict[str, bytes]:
 def seed_index() -> tuple[Index, dict[str, Any]]:
     """lunr.py's stock index of the seeds and the decoded compact payload."""
     stock = build_index(stock_builder(FIELDS), lunr_docs(SEEDS))
-    return stock, search_codec.decode(search.build_payload([to_document(p) for p in SEEDS]))
+    return stock, search_codec.decode(*search.build_payload([to_document(p) for p in SEEDS]))
 
 
 @pytest.mark.parametrize("papers", [SEEDS, synthetic_papers(400, seed=11)], ids=["seeds", "synth"])
@@ -162,7 +170,7 @@ def test_terms_are_in_javascript_string_order() -> None:
         date=dt.date(2024, 1, 1),
         abstract="\U0001f917 hugging face",
     )
-    decoded = search_codec.decode(search.build_payload([to_document(paper)]))
+    decoded = search_codec.decode(*search.build_payload([to_document(paper)]))
     terms = [term for term, _ in decoded["invertedIndex"]]
     assert terms.index("\U0001f917") < terms.index("\ufb01ne")
 
@@ -201,33 +209,15 @@ def test_tag_links_use_python_slugify() -> None:
 
 
 def test_prefix_word_table_maps_words_past_their_stem() -> None:
-    payload = search.build_payload([to_document(p) for p in SEEDS])
-    terms = search_codec.front_decode(payload["shards"][0]["terms"])
-    decoded = _decode_words(terms, payload["words"])
-    assert decoded["contrastive"] == "contrast"
-    assert decoded["pretraining"] == "pretrain"
-    assert all(word != term for word, term in decoded.items())
+    _meta, shards = search.build_payload([to_document(p) for p in SEEDS])
+    words = {w: t for shard in shards for w, t in search_codec.shard_words(shard).items()}
+    terms = [t for shard in shards for t in search_codec.front_decode(shard["terms"])]
+    assert words["contrastive"] == "contrast"
+    assert words["pretraining"] == "pretrain"
+    assert all(word != term for word, term in words.items())
     assert "contrastiv" not in terms and "contrast" in terms
-
-
-def _decode_words(terms: list[str], encoded: str) -> dict[str, str]:
-    """Python twin of search-ui.js wordTable (word -> term)."""
-    words, rank = {}, 0
-    for entry in encoded.split(" "):
-        values, pos = [], 0
-        for _ in range(2):
-            value = 0
-            while True:
-                char = entry[pos]
-                pos += 1
-                value = value * 32 + search_codec._VALUE[char]
-                if char in search_codec._LAST:
-                    break
-            values.append(value)
-        rank += values[0]
-        term = terms[rank]
-        words[term[: len(term) - values[1]] + entry[pos:]] = term
-    return words
+    # Every word is the one lunr's pipeline makes of some text, stemmed to its term.
+    assert set(words) <= set().union(*search.surface_words(to_document(p) for p in SEEDS).values())
 
 
 def test_scripts_cannot_close_a_script_element_or_open_a_comment() -> None:
@@ -256,9 +246,9 @@ def test_cache_skips_rebuild_unless_indexed_text_changes(
     calls: list[int] = []
     real = search.build_payload
 
-    def counting(documents: Any) -> dict[str, Any]:
+    def counting(documents: Any, shard_bytes: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         calls.append(len(documents))
-        return real(documents)
+        return real(documents, shard_bytes)
 
     monkeypatch.setattr(search, "build_payload", counting)
     first = build_search_assets(papers, cache_dir=tmp_path)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_search import receive_calls
 
 from benchmarks.synthetic import seed_papers
 from sitegen import search, search_codec
@@ -253,12 +254,20 @@ def test_browser_decodes_exactly_what_python_decodes(
     open_search(page, base)
     decoded = json.loads(
         page.evaluate(
-            "SitegenSearch.ui.decodeIndex(SitegenSearch.engine.payload).then(JSON.stringify)"
+            "SitegenSearch.engine.load(SitegenSearch.engine.all())"
+            ".then(() => JSON.stringify(SitegenSearch.engine.serialized()))"
         )
     )
-    text = (built_site / search.INDEX_PATH).read_text(encoding="ascii")
-    payload = json.loads(text[text.index(",") + 1 : text.rindex(")")])
-    assert decoded == search_codec.decode(payload)
+    calls = [
+        call
+        for path in sorted((built_site / "search").glob("*.js"))
+        if not path.name.startswith("store-")
+        for call in receive_calls(path.read_bytes())
+    ]
+    (meta,) = [payload for kind, _, payload in calls if kind == "index"]
+    shards = dict((chunk, payload) for kind, chunk, payload in calls if kind == "terms")
+    assert sorted(shards) == list(range(len(meta["shards"])))
+    assert decoded == search_codec.decode(meta, [shards[k] for k in sorted(shards)])
 
 
 def test_search_page_has_no_serious_accessibility_violations(page: Any, http_base: str) -> None:

@@ -1,0 +1,383 @@
+"""The search index in term shards: each decodes alone, merged they are the whole index, and in
+Chromium a query loads only its shards yet ranks and scores exactly as the unsharded index does."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import http_server
+from lunr.index import Index
+from lunr.stemmer import porter_stemmer
+from test_search import receive_calls
+
+from benchmarks.synthetic import seed_papers
+from sitegen import search, search_codec
+from sitegen.search import FIELDS, build_search_assets, to_document
+from sitegen.search_lunr import build_index, stock_builder
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = seed_papers()
+DOCUMENTS = [to_document(p) for p in SEEDS]
+TINY = 1500
+"""Shard size (characters) that cuts the seeds' index into about a hundred shards."""
+
+
+@pytest.fixture(scope="module")
+def stock() -> dict[str, Any]:
+    """lunr.py's own serialized index of the seeds."""
+    index = build_index(stock_builder(FIELDS), [d.fields(i) for i, d in enumerate(DOCUMENTS)])
+    serialized: dict[str, Any] = index.serialize()
+    return serialized
+
+
+@pytest.fixture(scope="module")
+def tiny() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    return search.build_payload(DOCUMENTS, TINY)
+
+
+def payload_meta(files: dict[str, bytes]) -> Any:
+    """The metadata search/index.js carries."""
+    return receive_calls(files[search.INDEX_PATH])[-1][2]
+
+
+def _shard_keys(shard: dict[str, Any]) -> list[str]:
+    return search_codec.front_decode(shard["terms"]) + list(search_codec.shard_words(shard))
+
+
+def test_shards_merged_are_the_whole_index(
+    stock: dict[str, Any], tiny: tuple[dict[str, Any], list[dict[str, Any]]]
+) -> None:
+    meta, shards = tiny
+    assert len(shards) > 50
+    whole = search_codec.decode(*search.build_payload(DOCUMENTS, 10**9))
+    merged = search_codec.decode(meta, shards)
+    assert json.dumps(merged) == json.dumps(whole)
+    assert json.dumps(merged) == json.dumps(search_codec.canonical(stock))
+
+
+def test_each_shard_holds_one_key_range_and_decodes_alone(
+    tiny: tuple[dict[str, Any], list[dict[str, Any]]],
+) -> None:
+    meta, shards = tiny
+    keys = meta["shards"]
+    assert keys[0] == "" and len(keys) == len(shards)
+    assert keys == sorted(keys, key=search_codec.utf16_key)
+    next_rank = 0
+    for k, shard in enumerate(shards):
+        assert {search_codec.shard_of(keys, key) for key in _shard_keys(shard)} <= {k}, k
+        assert k == 0 or keys[k] in _shard_keys(shard)
+        assert shard["first"] == next_rank
+        part = search_codec.decode_shard(meta, shard)
+        next_rank += len(part["invertedIndex"])
+        loaded = Index.load(json.loads(json.dumps(part)))  # a valid lunr index on its own
+        assert sorted(loaded.inverted_index) == sorted(t for t, _ in part["invertedIndex"])
+        # Its field vectors hold the elements of its own terms only.
+        indexes = {entry["_index"] for _, entry in part["invertedIndex"]}
+        assert all(set(v[::2]) <= indexes and v for _, v in part["fieldVectors"])
+    assert next_rank == len(search_codec.decode(meta, shards)["invertedIndex"])
+
+
+def test_shards_are_cut_near_the_target_size(
+    tiny: tuple[dict[str, Any], list[dict[str, Any]]],
+) -> None:
+    _, shards = tiny
+    sizes = [
+        sum(len(shard[key]) for key in ("terms", "postings", "words", "stems")) for shard in shards
+    ]
+    single = [len(search_codec.front_decode(shard["terms"])) <= 1 for shard in shards]
+    # Over the target only when one term's postings alone are larger.
+    assert all(size <= TINY or alone for size, alone in zip(sizes, single, strict=True))
+    assert sum(size > TINY // 2 for size in sizes) > len(sizes) * 3 // 4
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "contrastive learning",
+        "title:video",
+        "+video -audio",
+        "pretrain*",
+        "-video",
+        "year:2025 lang",
+    ],
+)
+def test_the_shards_a_query_names_answer_it_as_the_whole_index(
+    stock: dict[str, Any], tiny: tuple[dict[str, Any], list[dict[str, Any]]], query: str
+) -> None:
+    """lunr's score is dot(query, field vector) / |query|: elements of other terms add nothing."""
+    meta, shards = tiny
+    keys = meta["shards"]
+    words = [w.split(":")[-1].lstrip("+-") for w in query.split()]
+    needed = set()
+    for word in words:
+        if word.endswith("*"):
+            prefix = word[:-1]
+            needed |= {
+                k
+                for k, shard in enumerate(shards)
+                if any(t.startswith(prefix) for t in search_codec.front_decode(shard["terms"]))
+            }
+        else:
+            needed.add(search_codec.shard_of(keys, porter_stemmer.stem(word)))
+    assert len(needed) < len(shards) // 10
+    parts = search_codec.decode_shards(meta, [shards[k] for k in sorted(needed)])
+    subset = Index.load(search_codec.merge(meta, parts))
+    whole = Index.load(search_codec.canonical(stock))
+    expected = [(r["ref"], r["score"]) for r in whole.search(query)]
+    assert expected and [(r["ref"], r["score"]) for r in subset.search(query)] == expected
+
+
+def test_small_index_ships_inside_index_js_and_large_in_shard_files() -> None:
+    small = build_search_assets(SEEDS[:5])
+    assert not [name for name in small if name.startswith("search/terms-")]
+    calls = receive_calls(small[search.INDEX_PATH])
+    assert [(kind, chunk) for kind, chunk, _ in calls] == [("terms", 0), ("index", None)]
+    assert calls[1][2]["shards"] == [""]
+
+    large = build_search_assets(SEEDS, shard_bytes=TINY)
+    shard_files = sorted(
+        (name for name in large if name.startswith("search/terms-")),
+        key=lambda name: int(name.rsplit("-", 1)[1][:-3]),
+    )
+    (index_call,) = receive_calls(large[search.INDEX_PATH])
+    meta = index_call[2]
+    assert len(shard_files) == len(meta["shards"]) > 50
+    assert len(large[search.INDEX_PATH]) < 20_000  # metadata only: no postings
+    shards = []
+    for k, name in enumerate(shard_files):
+        ((kind, chunk, shard),) = receive_calls(large[name])
+        assert (kind, chunk) == ("terms", k)
+        shards.append(shard)
+    assert search_codec.decode(meta, shards) == search_codec.decode(
+        *search.build_payload(DOCUMENTS)
+    )
+    # A changed index changes the version the browser loads shards with (no stale cache).
+    other = build_search_assets(SEEDS[1:], shard_bytes=TINY)
+    assert payload_meta(other)["shardVersion"] != meta["shardVersion"]
+
+
+def test_cache_is_keyed_by_shard_size(tmp_path: Path) -> None:
+    default = build_search_assets(SEEDS[:40], cache_dir=tmp_path)
+    small = build_search_assets(SEEDS[:40], cache_dir=tmp_path, shard_bytes=TINY)
+    assert small == build_search_assets(SEEDS[:40], shard_bytes=TINY)
+    assert default == build_search_assets(SEEDS[:40])
+    assert len(payload_meta(small)["shards"]) > len(payload_meta(default)["shards"])
+
+
+# --- In Chromium ---------------------------------------------------------------------------
+
+SITE_TOML = 'title = "Shard test"\ndescription = "Sharded search"\n'
+ONE_PAPER = '---\ntitle: "Only paper"\ndate: 2024-01-01\n---\nPlaceholder abstract.\n'
+
+TYPED = ["contras", "contrastive lear", "video lang", "title:vid", "+video pretrai", "experiments"]
+"""As-you-type queries: the last word matches as a prefix (through the shards' word tables)."""
+OUTSIDE = {"robustnes": "robust", "transferri": "transfer"}
+"""Prefixes of words stemmed to a term in none of the shards the prefix and its stem fall in
+(at the TINY size): the engine must load a second round of shards."""
+LUNR = [
+    "contrastive learning ",
+    "title:video ",
+    "+video -audio ",
+    "contras* ",
+    "pre*ain ",
+    "-video ",
+    "languag~1 ",
+    "*former ",
+    "year:2025 transfer ",
+    "author:wang model ",
+]
+"""Queries in lunr's own syntax (a final space: no prefix matching), answerable by stock lunr."""
+
+RESULTS = """async queries => {
+  const engine = await SitegenSearch.load(), out = [];
+  for (const q of queries) {
+    const r = await engine.search(q);
+    out.push(r.error ? r.error : r.results.map(x => [x.ref, x.score]));
+  }
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def theme(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output of a one-paper site built by the CLI: its search.html and static/ host the
+    seeds' indexes below."""
+    site = tmp_path_factory.mktemp("shards-theme")
+    (site / "content" / "papers").mkdir(parents=True)
+    (site / "site.toml").write_text(SITE_TOML, encoding="utf-8")
+    (site / "content" / "papers" / "only.md").write_text(ONE_PAPER, encoding="utf-8")
+    out = site / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "sitegen", "build", "--site", str(site), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def _site(theme: Path, folder: Path, shard_bytes: int) -> str:
+    shutil.copytree(theme, folder)
+    shutil.rmtree(folder / "search")
+    for name, data in build_search_assets(SEEDS, shard_bytes=shard_bytes).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    return folder.as_uri() + "/search.html"
+
+
+@pytest.fixture(scope="module")
+def sites(theme: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """search.html URLs (file://) of the seeds' index in one shard and in about a hundred."""
+    root = tmp_path_factory.mktemp("shard-sites")
+    return {"one": _site(theme, root / "one", 10**9), "many": _site(theme, root / "many", TINY)}
+
+
+@pytest.fixture
+def open_page(chromium: Any) -> Iterator[Any]:
+    """Opens search.html at a URL; fails the test on any console error or failed request."""
+    context = chromium.new_context()
+    problems: list[str] = []
+
+    def opener(url: str) -> Any:
+        tab = context.new_page()
+        tab.on(
+            "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+        )
+        tab.on("pageerror", lambda e: problems.append(str(e)))
+        tab.on("requestfailed", lambda r: problems.append("failed: " + r.url))
+        tab.goto(url)
+        tab.wait_for_selector("#search-page[data-ready]")
+        return tab
+
+    yield opener
+    context.close()
+    assert problems == []
+
+
+def loaded_shards(page: Any) -> int:
+    return int(page.evaluate("SitegenSearch.engine.parts.filter(Boolean).length"))
+
+
+@pytest.mark.browser
+def test_sharded_search_ranks_and_scores_as_stock_lunr(
+    open_page: Any, sites: dict[str, str], stock: dict[str, Any]
+) -> None:
+    page = open_page(sites["many"])
+    got = page.evaluate(RESULTS, LUNR)
+    reference = page.evaluate(
+        "([s, qs]) => { const i = lunr.Index.load(s); "
+        "return qs.map(q => i.search(q).map(x => [x.ref, x.score])); }",
+        [search_codec.canonical(stock), LUNR],
+    )
+    assert all(reference) and len(reference[5]) > 10  # every query finds papers; -video many
+    assert got == reference  # same refs, same order, same float scores
+    # lunr.py's own JSON (`_index` in first-met order) sums the same products in another order.
+    raw = page.evaluate(
+        "([s, qs]) => { const i = lunr.Index.load(s); "
+        "return qs.map(q => i.search(q).map(x => [x.ref, x.score])); }",
+        [stock, LUNR],
+    )
+    for ours, theirs in zip(got, raw, strict=True):
+        assert dict(ours) == pytest.approx(dict(theirs), rel=1e-12)
+
+
+@pytest.mark.browser
+def test_as_you_type_prefixes_match_the_unsharded_index(
+    open_page: Any, sites: dict[str, str], stock: dict[str, Any]
+) -> None:
+    meta, _ = search.build_payload(DOCUMENTS, TINY)
+    keys = meta["shards"]
+    for prefix, term in OUTSIDE.items():
+        first = search_codec.shard_of(keys, prefix)
+        in_range = [
+            k for k, key in enumerate(keys) if k == first or (k > first and key.startswith(prefix))
+        ]
+        own = search_codec.shard_of(keys, porter_stemmer.stem(prefix))
+        assert search_codec.shard_of(keys, term) not in [*in_range, own]
+    typed = [*TYPED, *OUTSIDE]
+    many, one = open_page(sites["many"]), open_page(sites["one"])
+    sharded, whole = many.evaluate(RESULTS, typed), one.evaluate(RESULTS, typed)
+    assert all(whole) and sharded == whole
+    assert len(dict(whole[0])) > len(dict(many.evaluate(RESULTS, ["contras "])[0]))
+    # The same clauses on stock lunr's full index, with the engine's prefix pipeline.
+    reference = many.evaluate(
+        """async ([s, qs]) => { const e = SitegenSearch.engine, i = lunr.Index.load(s), out = [];
+        i.pipeline = e.pipeline;
+        for (const q of qs) { await e.search(q); const c = e.parse(q).clauses;
+          out.push(i.query(x => { x.clauses = c; }).map(r => [r.ref, r.score])); }
+        return out; }""",
+        [search_codec.canonical(stock), typed],
+    )
+    assert reference == sharded
+
+
+@pytest.fixture(params=["file", "http"])
+def many_url(request: pytest.FixtureRequest, sites: dict[str, str]) -> Iterator[str]:
+    """The many-shard site's search.html, from disk and over local HTTP."""
+    if request.param == "file":
+        yield sites["many"]
+        return
+    with http_server(Path(urlsplit(sites["many"]).path).parent) as base:
+        yield base + "search.html"
+
+
+@pytest.mark.browser
+def test_a_query_loads_only_the_shards_it_needs(open_page: Any, many_url: str) -> None:
+    page = open_page(many_url)
+    total = int(page.evaluate("SitegenSearch.engine.keys.length"))
+    scripts = "document.querySelectorAll('script[src*=\"search/terms-\"]').length"
+    assert total > 50 and loaded_shards(page) == 0 and page.evaluate(scripts) == 0
+    page.evaluate(RESULTS, ["contrastive "])
+    assert loaded_shards(page) == page.evaluate(scripts) == 1
+    page.evaluate(RESULTS, ["transfer learning "])
+    assert loaded_shards(page) == 3
+    page.evaluate(RESULTS, ["contrastive "])  # loaded once, kept
+    assert loaded_shards(page) == page.evaluate(scripts) == 3
+    page.evaluate(RESULTS, ["contrasti"])  # the prefix's range and its words' terms
+    assert 3 < loaded_shards(page) <= 6
+    page.evaluate(RESULTS, ["contrastiv~1 "])  # fuzzy: any term may match
+    assert loaded_shards(page) == page.evaluate(scripts) == total
+
+
+@pytest.mark.browser
+def test_browser_decodes_every_shard_as_python_does(open_page: Any, sites: dict[str, str]) -> None:
+    page = open_page(sites["many"])
+    meta, shards = search.build_payload(DOCUMENTS, TINY)
+    partial = json.loads(
+        page.evaluate(
+            "SitegenSearch.engine.search('video lang').then(() => "
+            "JSON.stringify(SitegenSearch.engine.serialized()))"
+        )
+    )
+    ks = page.evaluate("Object.keys(SitegenSearch.engine.parts).map(Number)")
+    expected = search_codec.merge(meta, search_codec.decode_shards(meta, [shards[k] for k in ks]))
+    assert 0 < len(ks) < len(shards) and partial == expected
+    full = json.loads(
+        page.evaluate(
+            "SitegenSearch.engine.load(SitegenSearch.engine.all()).then(() => "
+            "JSON.stringify(SitegenSearch.engine.serialized()))"
+        )
+    )
+    assert full == search_codec.decode(meta, shards)
+    # The merged object is what lunr.Index.load takes, and answers as the live engine does.
+    same = page.evaluate(
+        """async qs => { const e = SitegenSearch.engine, i = lunr.Index.load(e.serialized());
+        i.pipeline = e.pipeline; const out = [];
+        for (const q of qs) { const r = await e.search(q), c = e.parse(q).clauses;
+          out.push([r.results.map(x => [x.ref, x.score]),
+                    i.query(x => { x.clauses = c; }).map(x => [x.ref, x.score])]); }
+        return out; }""",
+        TYPED + LUNR,
+    )
+    assert all(a == b and a for a, b in same)
