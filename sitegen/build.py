@@ -7,6 +7,7 @@ only pages whose inputs changed; a one-off build is a Builder used once.
 from __future__ import annotations
 
 import functools
+import hashlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -30,7 +31,6 @@ from sitegen.wikilinks import find_wikilinks, link_key
 from sitegen.writer import OutputWriter, WriteReport, check_output_folder, output_lock, write_one
 
 PAPERS_CACHE = "papers.pickle"
-PAGES_CACHE = "pages.json"
 EDITOR_TEMP_PREFIXES = (".#", "#", ".")
 EDITOR_TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload")
 
@@ -179,9 +179,17 @@ class Builder:
         # A site that gains or loses its own templates/ folder needs a new loader chain.
         has_templates = (config.root / "templates").is_dir()
         if self._renderer is None or self._renderer_key != has_templates:
-            self._renderer = Renderer(config.root, self.site_root / CACHE_DIR / PAGES_CACHE)
+            self._renderer = Renderer(
+                config.root, self.site_root / CACHE_DIR / _pages_cache(self.out)
+            )
             self._renderer_key = has_templates
         return self._renderer
+
+
+def _pages_cache(out: Path) -> str:
+    """One page cache per output folder (`build` and `serve --out` may use others)."""
+    digest = hashlib.blake2b(str(out.resolve()).encode(), digest_size=6).hexdigest()
+    return f"pages-{digest}.json"
 
 
 def _reloaded_if_listing_unchanged(

@@ -95,8 +95,10 @@ def test_damaged_caches_are_rebuilt_not_trusted(
 ) -> None:
     site = make_site(many_papers())
     fresh_build(site)
-    for name in ("papers.pickle", "pages.json"):
-        (site / CACHE_DIR / name).write_bytes(b"\x80\x05garbage{")
+    caches = [site / CACHE_DIR / "papers.pickle", *(site / CACHE_DIR).glob("pages-*.json")]
+    assert len(caches) == 2
+    for path in caches:
+        path.write_bytes(b"\x80\x05garbage{")
     ALL_EDITS["edit paper"](site)
     result = fresh_build(site)
     assert len(result.rendered) == result.pages  # nothing could be reused
@@ -142,3 +144,12 @@ def test_listings_of_a_custom_item_template_follow_everything_it_shows(
     result = fresh_build(site)
     assert "index.html" in result.rendered
     assert "New notes." in (site / "_site/index.html").read_text()
+
+
+def test_builds_into_two_output_folders_keep_their_own_page_caches(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    site = make_site(many_papers())
+    fresh_build(site)
+    Builder(site, tmp_path / "elsewhere").build()
+    assert fresh_build(site).rendered == ()
