@@ -98,11 +98,13 @@ class Renderer:
         graph: SiteGraph,
         writer: OutputWriter,
         side_jobs: Sequence[SideJob] = (),
+        after_fork: Callable[[], object] | None = None,
     ) -> RenderResult:
         """Stage every page in `writer`: pages whose fingerprint is unchanged (and whose file
         the output holds) are kept, the others rendered, on every core when there are many.
         Each side job (search index, feeds, for a full build) gets every page's path and
-        runs meanwhile in a worker process."""
+        runs meanwhile in a worker process. `after_fork` is called once the workers exist
+        (a process that starts threads must fork first)."""
         if config != self._config:
             # Every page shows the site's title and settings (raw_html changes views too).
             self._pages = self._load_cache(config, writer.out)
@@ -128,12 +130,16 @@ class Renderer:
         job = _RenderJob(self, config, writer, todo, tuple(side_jobs), paths)
         if len(todo) >= PARALLEL_RENDER_FROM or side_jobs:
             with ForkPool(job, min_items=PARALLEL_RENDER_FROM) as pool:
+                if after_fork is not None:
+                    after_fork()
                 sides = [
                     pool.submit(functools.partial(_run_side, i)) for i in range(len(side_jobs))
                 ]
                 results = pool.map_chunks(_render_chunk, range(len(todo)))
                 side_values = tuple(side() for side in sides)
         else:
+            if after_fork is not None:
+                after_fork()
             results, side_values = job.render(range(len(todo))), ()
         problems = [r for r in results if isinstance(r, Problem)]
         if problems:

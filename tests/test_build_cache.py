@@ -11,6 +11,7 @@ import pytest
 from conftest import paper_text, run_sitegen
 from test_incremental import EDITS, many_papers, snapshot, touch_later
 
+from sitegen import build as build_module
 from sitegen import papercache, render
 from sitegen.build import Builder, BuildResult
 from sitegen.config import CACHE_DIR
@@ -153,3 +154,14 @@ def test_builds_into_two_output_folders_keep_their_own_page_caches(
     fresh_build(site)
     Builder(site, tmp_path / "elsewhere").build()
     assert fresh_build(site).rendered == ()
+
+
+def test_search_built_in_a_spawned_process_is_the_same(
+    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(many_papers())
+    monkeypatch.setattr(build_module, "SPAWN_SEARCH_FROM", 1)
+    fresh_build(site)
+    ALL_EDITS["notes only"](site)  # the notes' words are indexed
+    fresh_build(site)
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
