@@ -274,10 +274,16 @@ def table(count: int, runs: int, results: dict[str, Figures]) -> str:
     return "\n".join(lines)
 
 
-def write_sites(count: int, work: Path, with_hugo: bool, hugo_related: bool) -> list[Paper]:
+def write_sites(
+    count: int, work: Path, with_hugo: bool, hugo_related: bool, reuse: bool = False
+) -> list[Paper]:
     started = time.perf_counter()
     papers = corpus_papers(count, topic_rules())
-    make_site(count, work / "sitegen-site", papers=papers)
+    site = work / "sitegen-site"
+    if reuse and len(list((site / "content" / "papers").glob("*.md"))) == count and not with_hugo:
+        print(f"N = {count:,}: reusing the site in {site}", flush=True)
+        return papers
+    make_site(count, site, papers=papers)
     if with_hugo:
         write_hugo_site(papers, work / "hugo-site", related=hugo_related)
     print(f"N = {count:,}: wrote the sites in {time.perf_counter() - started:.1f} s", flush=True)
@@ -291,8 +297,9 @@ def bench(
     hugo: Path | None,
     source: Path | None,
     hugo_related: bool = False,
+    reuse: bool = False,
 ) -> str:
-    papers = write_sites(count, work, hugo is not None, hugo_related)
+    papers = write_sites(count, work, hugo is not None, hugo_related, reuse)
     edit_slug = papers[len(papers) // 2].slug
     tools = [sitegen_tool(work, source)] + ([hugo_tool(work, hugo)] if hugo else [])
     results = {tool.name: measure(tool, edit_slug, runs) for tool in tools}
@@ -424,6 +431,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="give Hugo's pages related papers too (its .Related on tags: quadratic, minutes "
         "at 10,000); by default Hugo builds the issue's minimal site",
     )
+    parser.add_argument(
+        "--reuse-sites",
+        action="store_true",
+        help="with --skip-hugo: keep a sitegen site already written for N (50,000 take minutes)",
+    )
     parser.add_argument("--profile", action="store_true", help="profile one cold sitegen build")
     parser.add_argument("--profiler", choices=("cprofile", "py-spy"), default="cprofile")
     parser.add_argument("--top", type=int, default=25, help="functions the profile shows")
@@ -448,7 +460,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(describe_source(source), flush=True)
     for count in args.papers:
         work = args.work / str(count)
-        print(bench(count, work, args.runs, hugo, source, args.hugo_related), flush=True)
+        figures = bench(count, work, args.runs, hugo, source, args.hugo_related, args.reuse_sites)
+        print(figures, flush=True)
         if args.profile:
             profile = profile_pyspy if args.profiler == "py-spy" else profile_cprofile
             print(profile(sitegen_tool(work, source), args.top), flush=True)
