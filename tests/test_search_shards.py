@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import http_server
+from conftest import http_server, run_sitegen
 from lunr.index import Index
 from lunr.stemmer import porter_stemmer
 from test_search import receive_calls
@@ -23,7 +21,6 @@ from sitegen import search, search_codec
 from sitegen.search import FIELDS, build_search_assets, to_document
 from sitegen.search_lunr import build_index, stock_builder
 
-REPO = Path(__file__).resolve().parent.parent
 SEEDS = seed_papers()
 DOCUMENTS = [to_document(p) for p in SEEDS]
 TINY = 1500
@@ -215,15 +212,8 @@ def theme(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (site / "site.toml").write_text(SITE_TOML, encoding="utf-8")
     (site / "content" / "papers" / "only.md").write_text(ONE_PAPER, encoding="utf-8")
     out = site / "out"
-    done = subprocess.run(
-        [sys.executable, "-m", "sitegen", "build", "--site", str(site), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_sitegen("build", "--site", site, "--out", out)
+    assert done.code == 0, done.err
     return out
 
 
