@@ -88,8 +88,8 @@ def _key_base(paper: Paper) -> str:
     # Lazily: slugify is slow, and the first word that is not a stop word ends the search.
     words = (w for w in (slugify(word, separator="") for word in paper.title.split()) if w)
     first = next(words, "paper")
-    word = first if first not in _STOPWORDS else next(
-        (w for w in words if w not in _STOPWORDS), first
+    word = (
+        first if first not in _STOPWORDS else next((w for w in words if w not in _STOPWORDS), first)
     )
     return f"{slugify(author, separator='') or 'anon'}{paper.year or paper.date.year}{word}"
 

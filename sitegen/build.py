@@ -295,9 +295,7 @@ class _SearchJob:
             return self(())
 
 
-def _search_assets(
-    papers: list[Paper], cache_dir: Path, texts: dict[str, str]
-) -> dict[str, bytes]:
+def _search_assets(papers: list[Paper], cache_dir: Path, texts: dict[str, str]) -> dict[str, bytes]:
     for markdown, plain in texts.items():
         remember_text(markdown, plain)
     return build_search_assets(papers, cache_dir)

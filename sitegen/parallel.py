@@ -72,7 +72,7 @@ class ForkPool:
         """Start `func` (a module-level function) in a worker; call the result to get its
         value (computed here instead if the worker died)."""
         if self._pool is None:
-            return lambda: func()
+            return func
         future: Future[R] = self._pool.submit(func)
 
         def result() -> R:

@@ -50,11 +50,10 @@ def input_stamp(site_root: Path, out: Path) -> str:
         site_root / "static",
         theme_dir() / "templates",
         theme_dir() / "static",
-        PACKAGE_DIR,
     ]
     for folder in dict.fromkeys(folders):
-        for path, stat in sorted(_files(folder)):
-            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        _add_files(digest, folder)
+    digest.update(code_fingerprint().encode())
     config = site_root / "site.toml"
     if config.is_file():
         digest.update(config.read_bytes())
@@ -66,9 +65,14 @@ def code_fingerprint() -> str:
     """Fingerprint of sitegen's own code (by name, size and modification time): caches
     made by other code are not trusted."""
     digest = hashlib.blake2b(digest_size=16)
-    for path, stat in sorted(_files(PACKAGE_DIR)):
-        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    _add_files(digest, PACKAGE_DIR)
     return digest.hexdigest()
+
+
+def _add_files(digest: hashlib.blake2b, folder: Path) -> None:
+    """Each file under `folder`, by name, size and modification time."""
+    for path, stat in sorted(_files(folder)):
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
 
 
 def _files(folder: Path) -> list[tuple[str, os.stat_result]]:

@@ -22,6 +22,7 @@ def worker_pool() -> ProcessPoolExecutor:
 
 def exit_with_parent(parent: int) -> None:
     """Worker initializer: exit when the parent process is gone."""
+
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
