@@ -52,7 +52,7 @@ def corpus_file(work: Path, name: str) -> Path:
         return path
     sys.path.insert(0, str(ROOT))
     from benchmarks.corpus import corpus_papers, topic_rules
-    from sitegen.content import load_papers
+    from sitegen.content.papers import load_papers
 
     started = time.perf_counter()
     if name == SEEDS:
@@ -69,7 +69,7 @@ def corpus_file(work: Path, name: str) -> Path:
 def child(corpus: Path, result: Path) -> None:
     """One measured run, in this fresh process; figures and related papers go to `result`."""
     papers = pickle.loads(corpus.read_bytes())
-    from sitegen.related import compute_related
+    from sitegen.site.related import compute_related
 
     started = time.perf_counter()
     compute_related(papers[:2])

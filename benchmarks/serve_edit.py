@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
 
-from sitegen.build import Builder  # noqa: E402
+from sitegen.build.pipeline import Builder  # noqa: E402
 
 NOTES_HEADING = "\n## Notes\n"
 

@@ -7,7 +7,7 @@ import random
 import re
 from pathlib import Path
 
-from sitegen.models import Paper
+from sitegen.content.models import Paper
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 """Seed files: 5 header lines, then blank-line separated title / abstract pairs."""

@@ -106,8 +106,8 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 def _run_build(args: argparse.Namespace) -> int:
+    from sitegen.build.stamp import input_stamp, unchanged_build
     from sitegen.config import DEFAULT_OUT
-    from sitegen.stamp import input_stamp, unchanged_build
 
     out = args.out if args.out is not None else args.site / DEFAULT_OUT
     stamp = input_stamp(args.site, out)
@@ -124,8 +124,8 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 def _full_build(args: argparse.Namespace, out: Path, stamp: str) -> int:
-    from sitegen.build import build
-    from sitegen.stamp import record_build
+    from sitegen.build.pipeline import build
+    from sitegen.build.stamp import record_build
 
     result = build(args.site, out)
     for warning in result.warnings:

@@ -12,13 +12,13 @@ from conftest import REPO, paper_text, run_sitegen
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.bibtex import bib_files, bibliography, entry_key, entry_keys, paper_bibtex
 from sitegen.config import load_config
-from sitegen.content import load_papers
+from sitegen.content.models import Paper, Tag
+from sitegen.content.papers import load_papers
+from sitegen.content.tex import tex_to_text, text_to_tex
 from sitegen.importers.bibtex import parse_bibtex
 from sitegen.importers.merge import ImportReport, format_report, run_import
-from sitegen.models import Paper, Tag
-from sitegen.tex import tex_to_text, text_to_tex
+from sitegen.render.bibtex import bib_files, bibliography, entry_key, entry_keys, paper_bibtex
 
 TODAY = dt.date(2025, 7, 1)
 BERT_TITLE = "BERT and the Müller École: a Study of 50% \u2013 of it"  # `--` is an en dash

@@ -11,10 +11,11 @@ import pytest
 from conftest import paper_text, run_sitegen
 from test_incremental import EDITS, many_papers, snapshot, touch_later
 
-from sitegen import build as build_module
-from sitegen import papercache, render
-from sitegen.build import Builder, BuildResult
+from sitegen.build import papercache
+from sitegen.build import pipeline as build_module
+from sitegen.build.pipeline import Builder, BuildResult
 from sitegen.config import CACHE_DIR
+from sitegen.render import renderer as render
 
 
 @pytest.fixture(params=["serial", "parallel"])

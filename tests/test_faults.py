@@ -20,11 +20,12 @@ from typing import Any
 import pytest
 from conftest import REPO, SEEDS, SITE_TOML, paper_text, run_sitegen
 
-from sitegen import cli, fsutil, writer
+from sitegen import cli, fsutil
 from sitegen.config import load_config
 from sitegen.importers import plan as plan_module
 from sitegen.importers.merge import run_import
-from sitegen.writer import MANIFEST, output_lock, write_site
+from sitegen.output import writer
+from sitegen.output.writer import MANIFEST, output_lock, write_site
 
 Snapshot = dict[str, bytes]
 TALLY: dict[str, int] = {}

@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sitegen.config import SiteConfig
-from sitegen.feeds import FEED_SIZE, feed_files, feed_warnings
-from sitegen.graph import SiteGraph, build_graph
-from sitegen.meta import clean_text, one_line, paper_meta
-from sitegen.models import Paper
+from sitegen.content.models import Paper
+from sitegen.render.feeds import FEED_SIZE, feed_files, feed_warnings
+from sitegen.render.meta import clean_text, one_line, paper_meta
+from sitegen.site.graph import SiteGraph, build_graph
 
 BASE = "https://example.org/reading/"
 A = "{http://www.w3.org/2005/Atom}"

@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup, Comment
 from conftest import SITE_TOML, http_server, run_sitegen
 
-from sitegen.markdown import render_markdown
+from sitegen.content.markdown import render_markdown
 
 MARK = "pwn"
 """Every payload mentions this; it must never reach a place where it would run."""

@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 
 from sitegen import cli
 from sitegen.config import load_config
-from sitegen.content import KNOWN_KEYS, load_paper, paper_slug, parse_paper
+from sitegen.content.papers import KNOWN_KEYS, load_paper, paper_slug, parse_paper
+from sitegen.content.topics import author_slug, tag_slug
 from sitegen.errors import ContentError
 from sitegen.fsutil import WINDOWS_RESERVED
 from sitegen.importers.bibtex import parse_bibtex
 from sitegen.importers.daily_papers import decode_dump, parse_daily_papers
-from sitegen.topics import author_slug, tag_slug
 
 TODAY = dt.date(2026, 1, 15)
 ABSTRACT = (

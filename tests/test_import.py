@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sitegen.config import load_config
-from sitegen.content import load_papers, paper_slug
+from sitegen.content.papers import load_papers, paper_slug
 from sitegen.importers.daily_papers import decode_dump, parse_daily_papers
 from sitegen.importers.merge import ImportReport, format_report, normalise_title, run_import
 

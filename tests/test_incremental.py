@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import paper_text
 
-from sitegen.build import Builder, build
+from sitegen.build.pipeline import Builder, build
 from sitegen.errors import ContentError
 
 WORDS = [

@@ -6,12 +6,47 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from linkify_it import LinkifyIt
 
-from sitegen.markdown import MAYBE_LINK, render_markdown
+from sitegen.content.markdown import MAYBE_LINK, render_markdown
 
 PIECES = st.sampled_from(
-    ["http:", "HTTPS:", "ftp:", "mailto:", "//", "localhost", "www.", "WWW.", ".1.", ".com",
-     ".ORG", ".рф", ".xn--p1ai", "@", ".", " ", "e.g.", "a", "Z", "1", "-", "_", ":", "(", ">",
-     "\u3000", "example", "3.5", "_", "com", "xn--", "i.e.", "U.S.", "\n", ">", "<"]
+    [
+        "http:",
+        "HTTPS:",
+        "ftp:",
+        "mailto:",
+        "//",
+        "localhost",
+        "www.",
+        "WWW.",
+        ".1.",
+        ".com",
+        ".ORG",
+        ".рф",
+        ".xn--p1ai",
+        "@",
+        ".",
+        " ",
+        "e.g.",
+        "a",
+        "Z",
+        "1",
+        "-",
+        "_",
+        ":",
+        "(",
+        ">",
+        "\u3000",
+        "example",
+        "3.5",
+        "_",
+        "com",
+        "xn--",
+        "i.e.",
+        "U.S.",
+        "\n",
+        ">",
+        "<",
+    ]
 )
 LINKIFY = LinkifyIt()
 TEXTS = st.lists(st.one_of(PIECES, st.text(max_size=4)), max_size=12).map("".join)

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from conftest import REPO, paper_text, read_html, run_sitegen
 
-from sitegen import related as related_module
-from sitegen.content import load_papers
-from sitegen.models import Paper
-from sitegen.related import RelatedCache, compute_related
+from sitegen.content.models import Paper
+from sitegen.content.papers import load_papers
+from sitegen.site import related as related_module
+from sitegen.site.related import RelatedCache, compute_related
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_related_cache_is_reused_and_invalidated(tmp_path: Path, monkeypatch):
     cache = RelatedCache(tmp_path)
     first = cache.get(papers[:50])
     calls = []
-    monkeypatch.setattr("sitegen.related.compute_related", lambda p: calls.append(1) or {})
+    monkeypatch.setattr("sitegen.site.related.compute_related", lambda p: calls.append(1) or {})
     assert RelatedCache(tmp_path).get(papers[:50]) == first  # read back from disk
     assert calls == []
     RelatedCache(tmp_path).get(papers[:49])

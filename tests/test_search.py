@@ -15,10 +15,11 @@ from lunr.index import Index
 from lunr.pipeline import Pipeline
 
 from benchmarks.synthetic import seed_papers, synthetic_papers
-from sitegen import search, search_codec
-from sitegen.models import Paper
-from sitegen.search import FIELDS, build_search_assets, to_document
-from sitegen.search_lunr import build_index, fast_builder, stock_builder
+from sitegen.content.models import Paper
+from sitegen.search import assets as search
+from sitegen.search import codec as search_codec
+from sitegen.search.assets import FIELDS, build_search_assets, to_document
+from sitegen.search.fastlunr import build_index, fast_builder, stock_builder
 
 SEEDS = seed_papers()
 

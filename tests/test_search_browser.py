@@ -17,7 +17,8 @@ import pytest
 from test_search import receive_calls
 
 from benchmarks.synthetic import seed_papers
-from sitegen import search, search_codec
+from sitegen.search import assets as search
+from sitegen.search import codec as search_codec
 
 pytestmark = pytest.mark.browser
 

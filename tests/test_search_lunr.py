@@ -16,9 +16,9 @@ from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 
 from benchmarks.synthetic import synthetic_papers
-from sitegen import search_codec
-from sitegen.search import FIELDS, to_document
-from sitegen.search_lunr import (
+from sitegen.search import codec as search_codec
+from sitegen.search.assets import FIELDS, to_document
+from sitegen.search.fastlunr import (
     NO_METADATA,
     build_index,
     fast_builder,

@@ -17,9 +17,10 @@ from lunr.stemmer import porter_stemmer
 from test_search import receive_calls
 
 from benchmarks.synthetic import seed_papers
-from sitegen import search, search_codec
-from sitegen.search import FIELDS, build_search_assets, to_document
-from sitegen.search_lunr import build_index, stock_builder
+from sitegen.search import assets as search
+from sitegen.search import codec as search_codec
+from sitegen.search.assets import FIELDS, build_search_assets, to_document
+from sitegen.search.fastlunr import build_index, stock_builder
 
 SEEDS = seed_papers()
 DOCUMENTS = [to_document(p) for p in SEEDS]

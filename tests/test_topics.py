@@ -10,9 +10,9 @@ import pytest
 from conftest import REPO, SEEDS
 
 from sitegen.config import TopicRule, parse_config
+from sitegen.content.topics import match_topics, normalise_tag
 from sitegen.importers.daily_papers import decode_dump, parse_daily_papers
 from sitegen.importers.merge import normalise_title
-from sitegen.topics import match_topics, normalise_tag
 
 DEFAULT = REPO / "sitegen" / "default_site.toml"
 

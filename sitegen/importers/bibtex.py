@@ -24,11 +24,11 @@ from bibtexparser.middlewares.names import (
     split_multiple_persons_names,
 )
 
-from sitegen.content import ARXIV_ID, DOI
+from sitegen.content.models import Paper, Source
+from sitegen.content.papers import ARXIV_ID, DOI
+from sitegen.content.tex import tex_to_text
 from sitegen.errors import Problem
 from sitegen.importers.daily_papers import MONTHS
-from sitegen.models import Paper, Source
-from sitegen.tex import tex_to_text
 
 KIND = "bibtex"
 """The `kind` of the Source entries this importer writes."""

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen.content.frontmatter import normalise_newlines
 from sitegen.errors import ContentError, Problem
-from sitegen.frontmatter import normalise_newlines
 
 KIND = "daily-papers"
 """The `kind` of the Source entries this importer writes."""

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sitegen.config import SiteConfig
-from sitegen.content import load_papers, paper_files
+from sitegen.content.models import Paper, Source
+from sitegen.content.papers import load_papers, paper_files
+from sitegen.content.topics import match_topics, normalise_tag
 from sitegen.errors import ContentError, Problem
 from sitegen.importers import bibtex
 from sitegen.importers.daily_papers import (
@@ -27,8 +29,6 @@ from sitegen.importers.daily_papers import (
 )
 from sitegen.importers.plan import FILLABLE, ImportPlan, fill_missing
 from sitegen.importers.plan import normalise_title as normalise_title
-from sitegen.models import Paper, Source
-from sitegen.topics import match_topics, normalise_tag
 
 
 @dataclass(frozen=True, slots=True)

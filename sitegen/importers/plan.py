@@ -15,11 +15,11 @@ from pathlib import Path
 
 from slugify import slugify
 
-from sitegen.content import arxiv_key, create_paper, doi_key
+from sitegen.content.models import Paper
+from sitegen.content.papers import arxiv_key, create_paper, doi_key
 from sitegen.errors import Problem
 from sitegen.fsutil import WINDOWS_RESERVED
 from sitegen.importers.rewrite import rewrite_paper
-from sitegen.models import Paper
 
 MAX_SLUG = 80
 FILLABLE = ("authors", "url", "arxiv", "doi", "year", "venue", "abstract")

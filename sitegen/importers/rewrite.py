@@ -12,10 +12,10 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from sitegen.content import paper_to_text, parse_paper, write_paper
-from sitegen.frontmatter import split_front_matter
+from sitegen.content.frontmatter import split_front_matter
+from sitegen.content.models import Paper
+from sitegen.content.papers import paper_to_text, parse_paper, write_paper
 from sitegen.fsutil import atomic_write_bytes
-from sitegen.models import Paper
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 SPLICEABLE = ("authors", "url", "arxiv", "doi", "year", "venue", "sources")

@@ -16,11 +16,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sitegen.build import Builder, BuildResult, SlowInputs, compute_slow_parts
+from sitegen.build.pipeline import Builder, BuildResult, SlowInputs, compute_slow_parts
 from sitegen.errors import SiteError, UsageError
 from sitegen.serve.livereload import LIVERELOAD_JS, ReloadHub
 from sitegen.serve.watcher import ChangeWatcher
-from sitegen.workers import worker_pool
+from sitegen.workers.spawned import worker_pool
 
 EVENTS_PATH = "/__sitegen/events"
 SCRIPT_PATH = "/__sitegen/livereload.js"

@@ -10,7 +10,7 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from sitegen.build import is_editor_temp
+from sitegen.build.pipeline import is_editor_temp
 from sitegen.config import CONFIG_NAME
 
 WATCHED_FOLDERS = ("content", "templates", "static")

@@ -20,9 +20,9 @@ from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from sitegen.config import SiteConfig
-from sitegen.graph import SiteGraph
-from sitegen.markdown import render_abstract
-from sitegen.meta import (
+from sitegen.content.markdown import render_abstract
+from sitegen.content.models import Paper
+from sitegen.render.meta import (
     absolute_url,
     clean_text,
     one_line,
@@ -30,7 +30,7 @@ from sitegen.meta import (
     plain_summary,
     site_base,
 )
-from sitegen.models import Paper
+from sitegen.site.graph import SiteGraph
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

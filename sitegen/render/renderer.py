@@ -14,12 +14,13 @@ import jinja2
 from jinja2 import meta
 from markupsafe import Markup
 
+from sitegen.build.stamp import code_fingerprint
 from sitegen.config import SiteConfig
+from sitegen.content.models import Paper
 from sitegen.errors import ContentError, Problem
 from sitegen.fsutil import atomic_write_bytes
-from sitegen.graph import SiteGraph
-from sitegen.models import Paper
-from sitegen.pages import (
+from sitegen.output.writer import OutputWriter, Staged
+from sitegen.render.pages import (
     LISTING_TEMPLATES,
     Page,
     PaperView,
@@ -28,10 +29,9 @@ from sitegen.pages import (
     paper_view,
     view_key,
 )
-from sitegen.parallel import ForkPool, shared
-from sitegen.stamp import code_fingerprint
+from sitegen.site.graph import SiteGraph
 from sitegen.theme import theme_dir
-from sitegen.writer import OutputWriter, Staged
+from sitegen.workers.forked import ForkPool, shared
 
 ITEM_TEMPLATE = "_paper_item.html"
 

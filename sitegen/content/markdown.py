@@ -9,7 +9,7 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
-from sitegen.wikilinks import WIKILINK, LinkTarget, link_key
+from sitegen.content.wikilinks import WIKILINK, LinkTarget, link_key
 
 
 @lru_cache(maxsize=2)

@@ -6,10 +6,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from sitegen.content.models import STATUSES, Author, Paper, Tag
+from sitegen.content.topics import author_slug, normalise_tag, tag_slug
+from sitegen.content.wikilinks import PaperLinks, resolve_links
 from sitegen.errors import ContentError, Problem
-from sitegen.models import STATUSES, Author, Paper, Tag
-from sitegen.topics import author_slug, normalise_tag, tag_slug
-from sitegen.wikilinks import PaperLinks, resolve_links
 
 
 @dataclass(frozen=True, slots=True)

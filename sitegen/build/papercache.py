@@ -14,13 +14,13 @@ from collections.abc import Callable, Set
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sitegen.content import is_paper_name, load_paper, paper_files, slug_collisions
+from sitegen.content.papers import is_paper_name, load_paper, paper_files, slug_collisions
 from sitegen.errors import ContentError, Problem
 from sitegen.fsutil import atomic_write_bytes
-from sitegen.markdown import markdown_to_text, remember_abstract, remember_text, render_abstract
-from sitegen.models import Paper
-from sitegen.parallel import ForkPool
-from sitegen.stamp import code_fingerprint
+from sitegen.content.markdown import markdown_to_text, remember_abstract, remember_text, render_abstract
+from sitegen.content.models import Paper
+from sitegen.workers.forked import ForkPool
+from sitegen.build.stamp import code_fingerprint
 
 PARALLEL_PARSE_FROM = 300
 """From this many files to parse, they are parsed on every core."""

@@ -9,15 +9,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sitegen.bibtex import entry_keys, paper_bibtex
 from sitegen.config import SiteConfig
-from sitegen.graph import SiteGraph
-from sitegen.markdown import first_sentence, markdown_to_text, render_abstract, render_markdown
-from sitegen.meta import paper_meta
-from sitegen.models import Author, Paper, Tag
+from sitegen.content.markdown import (
+    first_sentence,
+    markdown_to_text,
+    render_abstract,
+    render_markdown,
+)
+from sitegen.content.models import Author, Paper, Tag
+from sitegen.render.bibtex import entry_keys, paper_bibtex
+from sitegen.render.meta import paper_meta
+from sitegen.site.graph import SiteGraph
 
 if TYPE_CHECKING:
-    from sitegen.render import Renderer
+    from sitegen.render.renderer import Renderer
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,10 @@ from typing import Any
 
 from slugify import slugify
 
+from sitegen.content.frontmatter import FrontMatter, dump_front_matter, split_front_matter
+from sitegen.content.models import STATUSES, Paper, Source
 from sitegen.errors import ContentError, Problem
-from sitegen.frontmatter import FrontMatter, dump_front_matter, split_front_matter
 from sitegen.fsutil import atomic_create_bytes, atomic_write_bytes, safe_slug
-from sitegen.models import STATUSES, Paper, Source
 
 KNOWN_KEYS = (
     "title",

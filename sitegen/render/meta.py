@@ -13,8 +13,8 @@ from functools import lru_cache
 from urllib.parse import quote, urljoin, urlsplit
 
 from sitegen.config import SiteConfig
-from sitegen.markdown import markdown_to_text
-from sitegen.models import Paper
+from sitegen.content.markdown import markdown_to_text
+from sitegen.content.models import Paper
 
 MetaTag = tuple[str, str, str]
 """(attribute, name, content): rendered as `<meta {attribute}="{name}" content="{content}">`."""

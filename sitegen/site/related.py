@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from sitegen.content.models import Paper
 from sitegen.fsutil import atomic_write_bytes
-from sitegen.models import Paper
 
 RELATED_COUNT = 5
 EXACT_MAX = 2_000

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from sitegen.content.models import Paper
 from sitegen.errors import Problem
-from sitegen.models import Paper
 
 WIKILINK = re.compile(r"\[\[([^\[\]\n]+)\]\]")
 _CODE_SPAN = re.compile(r"(`+)[^`]*?\1")

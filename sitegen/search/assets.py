@@ -32,11 +32,11 @@ from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 from lunr.trimmer import trimmer
 
-from sitegen import search_codec
-from sitegen.markdown import markdown_to_text
-from sitegen.models import Paper
-from sitegen.search_lunr import REF, FieldSpec, build_index, fast_builder, memo_stemmer
-from sitegen.topics import tag_slug
+from sitegen.content.markdown import markdown_to_text
+from sitegen.content.models import Paper
+from sitegen.content.topics import tag_slug
+from sitegen.search import codec as search_codec
+from sitegen.search.fastlunr import REF, FieldSpec, build_index, fast_builder, memo_stemmer
 
 FIELDS = (
     FieldSpec("title", 10),

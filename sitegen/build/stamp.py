@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 from sitegen.config import CACHE_DIR
 from sitegen.fsutil import atomic_write_bytes
 from sitegen.theme import PACKAGE_DIR, theme_dir
-from sitegen.writer import MANIFEST
+from sitegen.output.writer import MANIFEST
 
 if TYPE_CHECKING:
-    from sitegen.build import BuildResult
+    from sitegen.build.pipeline import BuildResult
 
 STAMP_FILE = "last-build.json"
 

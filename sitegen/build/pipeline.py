@@ -15,23 +15,23 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sitegen import related as related_module
-from sitegen.bibtex import bib_files
+from sitegen.site import related as related_module
+from sitegen.render.bibtex import bib_files
 from sitegen.config import CACHE_DIR, DEFAULT_OUT, SiteConfig, load_config
-from sitegen.content import load_paper
+from sitegen.content.papers import load_paper
 from sitegen.errors import ContentError, Problem
-from sitegen.feeds import feed_files, feed_warnings
-from sitegen.graph import SiteGraph, build_graph
-from sitegen.markdown import first_sentence, markdown_to_text, remember_text
-from sitegen.models import Paper
-from sitegen.papercache import PaperCache
-from sitegen.related import RelatedCache
-from sitegen.render import Renderer, SideJob
-from sitegen.search import build_search_assets
+from sitegen.render.feeds import feed_files, feed_warnings
+from sitegen.site.graph import SiteGraph, build_graph
+from sitegen.content.markdown import first_sentence, markdown_to_text, remember_text
+from sitegen.content.models import Paper
+from sitegen.build.papercache import PaperCache
+from sitegen.site.related import RelatedCache
+from sitegen.render.renderer import Renderer, SideJob
+from sitegen.search.assets import build_search_assets
 from sitegen.theme import theme_dir
-from sitegen.wikilinks import find_wikilinks, link_key
-from sitegen.workers import worker_pool
-from sitegen.writer import OutputWriter, WriteReport, check_output_folder, output_lock, write_one
+from sitegen.content.wikilinks import find_wikilinks, link_key
+from sitegen.workers.spawned import worker_pool
+from sitegen.output.writer import OutputWriter, WriteReport, check_output_folder, output_lock, write_one
 
 PAPERS_CACHE = "papers.pickle"
 SPAWN_SEARCH_FROM = 2000

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from sitegen.workers import exit_with_parent
+from sitegen.workers.spawned import exit_with_parent
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -17,8 +17,8 @@ from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_i
 from bibtexparser.writer import BibtexFormat
 from slugify import slugify
 
-from sitegen.models import Paper, Tag
-from sitegen.tex import text_to_tex
+from sitegen.content.models import Paper, Tag
+from sitegen.content.tex import text_to_tex
 
 _JOURNAL = re.compile(
     r"journal|transactions|letters|review|magazine|annals|bulletin|quarterly|\bj\.|"

@@ -1,0 +1,1 @@
+"""The output folder: staged, swapped atomically, the user's own files kept."""
