@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
 
-from sitegen.build.pipeline import Builder  # noqa: E402
+from sitegen.serve.incremental import IncrementalBuilder  # noqa: E402
 
 NOTES_HEADING = "\n## Notes\n"
 
@@ -38,7 +38,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="serve-edit-")) / "_site"
-    builder = Builder(args.site, out, in_place=True)
+    builder = IncrementalBuilder(args.site, out)
     builder.build()
     paper = (args.site / "content" / "papers" / f"{args.slug}.md").resolve()
     quick, full = [], []

@@ -106,39 +106,25 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 def _run_build(args: argparse.Namespace) -> int:
-    from sitegen.build.stamp import input_stamp, unchanged_build
-    from sitegen.config import DEFAULT_OUT
+    from sitegen.build import build
 
-    out = args.out if args.out is not None else args.site / DEFAULT_OUT
-    stamp = input_stamp(args.site, out)
-    skipped = unchanged_build(args.site, out, stamp)
-    if skipped is not None:
-        for warning in skipped.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        print(
-            f"Nothing changed since the last build: {skipped.papers} papers, {skipped.tags} "
-            f"tags, {skipped.pages} pages in {out}"
-        )
-        return 0
-    return _full_build(args, out, stamp)
-
-
-def _full_build(args: argparse.Namespace, out: Path, stamp: str) -> int:
-    from sitegen.build.pipeline import build
-    from sitegen.build.stamp import record_build
-
-    result = build(args.site, out)
+    result = build(args.site, args.out)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for path in result.write.foreign:
         print(f"warning: {result.out / path} was not written by sitegen; kept", file=sys.stderr)
+    if result.skipped:
+        print(
+            f"Nothing changed since the last build: {result.papers} papers, {result.tags} "
+            f"tags, {result.pages} pages in {result.out}"
+        )
+        return 0
     print(
         f"Built {result.papers} papers, {result.tags} tags, {result.pages} pages into "
         f"{result.out} in {result.seconds:.2f} s "
         f"({result.write.written} written, {result.write.unchanged} unchanged, "
         f"{result.write.removed} removed)"
     )
-    record_build(args.site, out, stamp, result)
     return 0
 
 

@@ -10,12 +10,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.errors import ConfigError, Problem
+from sitegen.text import is_web_address
 
 CONFIG_NAME = "site.toml"
 DEFAULT_OUT = "_site"
 """The output folder, inside the site, unless --out says otherwise."""
 CACHE_DIR = ".sitegen-cache"
 """Per-site cache of slow results (related papers, search index, last build), safe to delete."""
+
+
+def output_folder(site_root: Path, out: Path | None) -> Path:
+    """Where a build of `site_root` goes: `out`, or `SITE/_site` by default."""
+    return out if out is not None else site_root / DEFAULT_OUT
+
+
+def cache_folder(site_root: Path) -> Path:
+    return site_root / CACHE_DIR
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +166,7 @@ def _check_addresses(
 ) -> None:
     """base_url ends up in every feed and sitemap link, language in every page's `lang`."""
     path = config.source_path
-    if config.base_url and not re.match(r"https?://[^\s/]+", config.base_url, re.IGNORECASE):
+    if config.base_url and not is_web_address(config.base_url):
         message = "`base_url` must be a web address starting http:// or https://"
         problems.append(Problem(path, line_of("base_url"), message))
     if not _LANGUAGE.fullmatch(config.language):

@@ -13,6 +13,16 @@ WINDOWS_RESERVED = frozenset(
 )
 """Device names Windows refuses as file names, whatever the extension (`con.html` too)."""
 
+EDITOR_TEMP_PREFIXES = (".", "#", "~")
+"""Hidden files, Emacs lock and autosave files (`.#x`, `#x#`), Office lock files (`~$x`)."""
+EDITOR_TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload")
+"""Backup, Vim swap, temporary and half-downloaded files."""
+
+
+def is_editor_temp(name: str) -> bool:
+    """Swap, backup and lock files editors leave beside the real ones: never site input."""
+    return name.startswith(EDITOR_TEMP_PREFIXES) or name.endswith(EDITOR_TEMP_SUFFIXES)
+
 
 def safe_slug(slug: str, source: str, fallback: str) -> str:
     """`slug` made a file name every file system accepts, and never empty.

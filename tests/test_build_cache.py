@@ -13,7 +13,8 @@ from test_incremental import EDITS, many_papers, snapshot, touch_later
 
 from sitegen.build import papercache
 from sitegen.build import pipeline as build_module
-from sitegen.build.pipeline import Builder, BuildResult
+from sitegen.build.pipeline import Builder
+from sitegen.build.result import BuildResult
 from sitegen.config import CACHE_DIR
 from sitegen.render import renderer as render
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
-from conftest import REPO, paper_text, read_html, run_sitegen
+from conftest import paper_text, read_html, run_sitegen
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -368,15 +368,6 @@ def test_paper_meta_optional_fields(tmp_path: Path) -> None:
     assert meta_of(ta, "citation_journal_title") == ["Transactions of the ACL"]
 
 
-# Until the build writes the feeds (issue #5 wiring), the CLI test waits. The source is
-# read rather than imported so this module never depends on build.py importing cleanly.
-wired = pytest.mark.skipif(
-    "feed_files" not in (REPO / "sitegen" / "build.py").read_text(encoding="utf-8"),
-    reason="build does not write feeds yet",
-)
-
-
-@wired
 def test_cli_build_writes_feeds_sitemap_robots_and_meta(make_site) -> None:  # type: ignore[no-untyped-def]
     root = make_site(
         papers={

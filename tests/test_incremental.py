@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import paper_text
 
-from sitegen.build.pipeline import Builder, build
+from sitegen.build import build
+from sitegen.build.pipeline import Builder
 from sitegen.errors import ContentError
+from sitegen.serve.incremental import IncrementalBuilder
 
 WORDS = [
     "alpha",
@@ -152,7 +154,7 @@ def test_watcher_narrowed_rebuilds_see_creations_deletions_and_keep_errors(make_
 def test_quick_update_writes_only_the_edited_page_and_the_full_build_agrees(make_site, tmp_path):
     site = make_site(many_papers())
     papers = (site / "content" / "papers").resolve()
-    builder = Builder(site, in_place=True)
+    builder = IncrementalBuilder(site)
     builder.build()
     before = snapshot(site / "_site")
     touch_later(papers / "p05.md", (papers / "p05.md").read_text() + "\n## Notes\n\nA new note.\n")
@@ -170,7 +172,7 @@ def test_quick_update_writes_only_the_edited_page_and_the_full_build_agrees(make
 def test_quick_update_declines_when_listings_would_change(make_site):
     site = make_site(many_papers())
     papers = (site / "content" / "papers").resolve()
-    builder = Builder(site, in_place=True)
+    builder = IncrementalBuilder(site)
     builder.build()
     text = (papers / "p05.md").read_text()
     touch_later(papers / "p05.md", text.replace("Paper5 foxtrot", "Paper5 retitled"))

@@ -17,7 +17,7 @@ import pytest
 from test_search import receive_calls
 
 from benchmarks.synthetic import seed_papers
-from sitegen.search import assets as search
+from sitegen import urls
 from sitegen.search import codec as search_codec
 
 pytestmark = pytest.mark.browser
@@ -66,7 +66,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert (out / search.INDEX_PATH).is_file()  # the build ships the index
+    assert (out / urls.SEARCH_INDEX).is_file()  # the build ships the index
     return out
 
 

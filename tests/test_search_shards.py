@@ -17,6 +17,7 @@ from lunr.stemmer import porter_stemmer
 from test_search import receive_calls
 
 from benchmarks.synthetic import seed_papers
+from sitegen import urls
 from sitegen.search import assets as search
 from sitegen.search import codec as search_codec
 from sitegen.search.assets import FIELDS, build_search_assets, to_document
@@ -43,7 +44,7 @@ def tiny() -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 def payload_meta(files: dict[str, bytes]) -> Any:
     """The metadata search/index.js carries."""
-    return receive_calls(files[search.INDEX_PATH])[-1][2]
+    return receive_calls(files[urls.SEARCH_INDEX])[-1][2]
 
 
 def _shard_keys(shard: dict[str, Any]) -> list[str]:
@@ -136,7 +137,7 @@ def test_the_shards_a_query_names_answer_it_as_the_whole_index(
 def test_small_index_ships_inside_index_js_and_large_in_shard_files() -> None:
     small = build_search_assets(SEEDS[:5])
     assert not [name for name in small if name.startswith("search/terms-")]
-    calls = receive_calls(small[search.INDEX_PATH])
+    calls = receive_calls(small[urls.SEARCH_INDEX])
     assert [(kind, chunk) for kind, chunk, _ in calls] == [("terms", 0), ("index", None)]
     assert calls[1][2]["shards"] == [""]
 
@@ -145,10 +146,10 @@ def test_small_index_ships_inside_index_js_and_large_in_shard_files() -> None:
         (name for name in large if name.startswith("search/terms-")),
         key=lambda name: int(name.rsplit("-", 1)[1][:-3]),
     )
-    (index_call,) = receive_calls(large[search.INDEX_PATH])
+    (index_call,) = receive_calls(large[urls.SEARCH_INDEX])
     meta = index_call[2]
     assert len(shard_files) == len(meta["shards"]) > 50
-    assert len(large[search.INDEX_PATH]) < 20_000  # metadata only: no postings
+    assert len(large[urls.SEARCH_INDEX]) < 20_000  # metadata only: no postings
     shards = []
     for k, name in enumerate(shard_files):
         ((kind, chunk, shard),) = receive_calls(large[name])

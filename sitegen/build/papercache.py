@@ -14,13 +14,13 @@ from collections.abc import Callable, Set
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sitegen.content.markdown import MarkdownTexts, markdown_to_text, render_markdown
+from sitegen.content.models import Paper
 from sitegen.content.papers import is_paper_name, load_paper, paper_files, slug_collisions
 from sitegen.errors import ContentError, Problem
+from sitegen.fingerprint import code_fingerprint
 from sitegen.fsutil import atomic_write_bytes
-from sitegen.content.markdown import markdown_to_text, remember_abstract, remember_text, render_abstract
-from sitegen.content.models import Paper
 from sitegen.workers.forked import ForkPool
-from sitegen.build.stamp import code_fingerprint
 
 PARALLEL_PARSE_FROM = 300
 """From this many files to parse, they are parsed on every core."""
@@ -43,7 +43,9 @@ class _Entry:
 class PaperCache:
     """Every paper of a site, re-read only where the file changed."""
 
-    def __init__(self, cache_file: Path | None = None) -> None:
+    def __init__(self, texts: MarkdownTexts, cache_file: Path | None = None) -> None:
+        self.texts = texts
+        """Given every paper's abstract HTML and plain texts, as parsed."""
         self._entries: dict[Path, _Entry] = {}
         self._scanned = False
         self._cache_file = cache_file
@@ -77,6 +79,7 @@ class PaperCache:
             fresh[path] = entry
         for path, entry in _parse_all(stale, meanwhile):
             if entry is not None:
+                self._prime(entry)
                 fresh[path] = entry
         self._dirty = self._dirty or bool(stale) or len(fresh) != len(self._entries)
         self._entries, self._scanned = fresh, True
@@ -110,8 +113,15 @@ class PaperCache:
         if version != CACHE_VERSION or code != code_fingerprint() or not isinstance(entries, dict):
             return {}
         for entry in entries.values():
-            _prime(entry)
+            self._prime(entry)
         return entries
+
+    def _prime(self, entry: _Entry) -> None:
+        if entry.paper is None:
+            return
+        html = entry.abstract_html or None  # left out of the cache file
+        self.texts.remember(entry.paper.abstract, entry.abstract_text, html)
+        self.texts.remember(entry.paper.notes, entry.notes_text)
 
     def _paths(self, papers_dir: Path, changed: Set[Path] | None) -> list[Path]:
         content_changes = {p for p in changed or () if papers_dir.parent in p.parents}
@@ -140,11 +150,7 @@ def _parse_all(
     paths: list[Path], meanwhile: Callable[[], object] | None
 ) -> list[tuple[Path, _Entry | None]]:
     with ForkPool(None, min_items=PARALLEL_PARSE_FROM) as pool:
-        parsed = pool.map_chunks(_parse_chunk, paths, meanwhile)
-    for _, entry in parsed:
-        if entry is not None:
-            _prime(entry)
-    return parsed
+        return pool.map_chunks(_parse_chunk, paths, meanwhile)
 
 
 def _parse_chunk(paths: list[Path]) -> list[tuple[Path, _Entry | None]]:
@@ -163,17 +169,7 @@ def _parse(path: Path) -> _Entry | None:
         (stat.st_mtime_ns, stat.st_size),
         paper,
         warnings,
-        render_abstract(paper.abstract),
+        render_markdown(paper.abstract),
         markdown_to_text(paper.abstract),
         markdown_to_text(paper.notes),
     )
-
-
-def _prime(entry: _Entry) -> None:
-    if entry.paper is None:
-        return
-    if entry.abstract_html:
-        remember_abstract(entry.paper.abstract, entry.abstract_html, entry.abstract_text)
-    else:
-        remember_text(entry.paper.abstract, entry.abstract_text)
-    remember_text(entry.paper.notes, entry.notes_text)

@@ -8,21 +8,17 @@ anything heavy is imported, so an unchanged site "builds" in a blink.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from sitegen.config import CACHE_DIR
+from sitegen.config import cache_folder
+from sitegen.fingerprint import add_file_stamps, code_fingerprint
 from sitegen.fsutil import atomic_write_bytes
-from sitegen.theme import PACKAGE_DIR, theme_dir
 from sitegen.output.writer import MANIFEST
-
-if TYPE_CHECKING:
-    from sitegen.build.pipeline import BuildResult
+from sitegen.theme import theme_dir
 
 STAMP_FILE = "last-build.json"
 
@@ -42,8 +38,8 @@ class BuildSummary:
 
 
 def input_stamp(site_root: Path, out: Path) -> str:
-    """Fingerprint of every input of a build into `out`."""
-    digest = hashlib.blake2b(str(out.resolve()).encode(), digest_size=20)
+    """Fingerprint of every input of a build into `out` (a resolved path)."""
+    digest = hashlib.blake2b(str(out).encode(), digest_size=20)
     folders = [
         site_root / "content",
         site_root / "templates",
@@ -52,40 +48,12 @@ def input_stamp(site_root: Path, out: Path) -> str:
         theme_dir() / "static",
     ]
     for folder in dict.fromkeys(folders):
-        _add_files(digest, folder)
+        add_file_stamps(digest, folder)
     digest.update(code_fingerprint().encode())
     config = site_root / "site.toml"
     if config.is_file():
         digest.update(config.read_bytes())
     return digest.hexdigest()
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    """Fingerprint of sitegen's own code (by name, size and modification time): caches
-    made by other code are not trusted."""
-    digest = hashlib.blake2b(digest_size=16)
-    _add_files(digest, PACKAGE_DIR)
-    return digest.hexdigest()
-
-
-def _add_files(digest: hashlib.blake2b, folder: Path) -> None:
-    """Each file under `folder`, by name, size and modification time."""
-    for path, stat in sorted(_files(folder)):
-        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-
-
-def _files(folder: Path) -> list[tuple[str, os.stat_result]]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [d for d in dirnames if d not in ("__pycache__", "theme")]
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            try:
-                found.append((path, os.stat(path)))
-            except OSError:
-                continue
-    return found
 
 
 def output_fingerprint(out: Path) -> str | None:
@@ -109,28 +77,21 @@ def output_fingerprint(out: Path) -> str | None:
 
 
 def unchanged_build(site_root: Path, out: Path, stamp: str) -> BuildSummary | None:
-    """The last build's summary if its inputs equal `stamp` and its output is untouched."""
+    """The last build's summary if its inputs equal `stamp` and its output (`out`, a
+    resolved path) is untouched."""
     try:
-        data = json.loads((site_root / CACHE_DIR / STAMP_FILE).read_text(encoding="utf-8"))
+        data = json.loads((cache_folder(site_root) / STAMP_FILE).read_text(encoding="utf-8"))
         summary = BuildSummary(**data)
     except (OSError, ValueError, TypeError):
         return None
-    if summary.stamp != stamp or summary.out != str(out.resolve()) or not summary.output:
+    if summary.stamp != stamp or summary.out != str(out) or not summary.output:
         return None
     return summary if output_fingerprint(out) == summary.output else None
 
 
-def record_build(site_root: Path, out: Path, stamp: str, result: BuildResult) -> None:
+def record_build(site_root: Path, summary: BuildSummary) -> None:
     """Remember a successful build (a cache: failing to write it only costs time)."""
-    summary = BuildSummary(
-        str(out.resolve()),
-        stamp,
-        result.papers,
-        result.tags,
-        result.pages,
-        [str(warning) for warning in result.warnings],
-        output_fingerprint(out) or "",
-    )
+    summary = replace(summary, output=output_fingerprint(Path(summary.out)) or "")
     with contextlib.suppress(OSError):
         data = json.dumps(asdict(summary)).encode()
-        atomic_write_bytes(site_root / CACHE_DIR / STAMP_FILE, data)
+        atomic_write_bytes(cache_folder(site_root) / STAMP_FILE, data)

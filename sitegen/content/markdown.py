@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -52,37 +52,48 @@ def render_markdown(
     return html
 
 
-CACHE_LIMIT = 1 << 17
-"""Texts remembered per cache (far more than a site's abstracts; serve's edits add more)."""
-_html_of_abstract: dict[str, str] = {}
-_text_of_markdown: dict[str, str] = {}
+class MarkdownTexts:
+    """The HTML and plain text of the Markdown a build has seen: an abstract shows on its
+    page, in listings, feeds, meta tags and the search, and is converted once. Owned by the
+    build (kept between the builds of `serve`), filled by whoever converted a text first:
+    this process, a forked worker or an earlier run (see build/papercache.py)."""
 
+    LIMIT = 1 << 17
+    """Texts remembered per kind (far more than a site's abstracts; serve's edits add more)."""
 
-def render_abstract(text: str) -> str:
-    """An abstract as HTML: always escaped (raw_html is for notes only), no [[links]].
-    Remembered: the paper page, the listings and the feeds show the same abstract."""
-    html = _html_of_abstract.get(text)
-    if html is None:
-        html = _remember(_html_of_abstract, text, render_markdown(text))
-    return html
+    def __init__(self) -> None:
+        self._html: dict[str, str] = {}
+        self._plain: dict[str, str] = {}
 
+    def abstract_html(self, text: str) -> str:
+        """An abstract as HTML: always escaped (raw_html is for notes only), no [[links]]."""
+        html = self._html.get(text)
+        if html is None:
+            html = self._remember(self._html, text, render_markdown(text))
+        return html
 
-def remember_abstract(text: str, html: str, plain: str) -> None:
-    """What `render_abstract` and `markdown_to_text` return for `text`, computed elsewhere
-    (by a worker process, or by an earlier run)."""
-    _remember(_html_of_abstract, text, html)
-    _remember(_text_of_markdown, text, plain)
+    def plain(self, text: str) -> str:
+        """The plain text a reader sees of some Markdown (no markup, no link targets)."""
+        plain = self._plain.get(text)
+        if plain is None:
+            plain = self._remember(self._plain, text, markdown_to_text(text))
+        return plain
 
+    def remember(self, text: str, plain: str, html: str | None = None) -> None:
+        """What `plain` (and `abstract_html`) return for `text`, computed elsewhere."""
+        self._remember(self._plain, text, plain)
+        if html is not None:
+            self._remember(self._html, text, html)
 
-def remember_text(markdown: str, plain: str) -> None:
-    _remember(_text_of_markdown, markdown, plain)
+    def known_plain(self, texts: Iterable[str]) -> dict[str, str]:
+        """The plain text of each of `texts` (to hand to another process)."""
+        return {text: self.plain(text) for text in texts}
 
-
-def _remember(cache: dict[str, str], key: str, value: str) -> str:
-    if len(cache) >= CACHE_LIMIT:
-        cache.clear()
-    cache[key] = value
-    return value
+    def _remember(self, cache: dict[str, str], key: str, value: str) -> str:
+        if len(cache) >= self.LIMIT:
+            cache.clear()
+        cache[key] = value
+        return value
 
 
 def _wikilink_rule(state: StateInline, silent: bool) -> bool:
@@ -111,12 +122,9 @@ def _text_parser() -> MarkdownIt:
 
 
 def markdown_to_text(text: str) -> str:
-    """The plain text a reader sees of some Markdown (no markup, no link targets).
-    Remembered: summaries, meta tags and the search ask for the same texts."""
-    plain = _text_of_markdown.get(text)
-    if plain is None:
-        plain = _remember(_text_of_markdown, text, _plain_text(text))
-    return plain
+    """The plain text a reader sees of some Markdown (no markup, no link targets); see
+    MarkdownTexts for the cached way."""
+    return _plain_text(text)
 
 
 def _plain_text(text: str) -> str:
@@ -130,16 +138,3 @@ def _plain_text(text: str) -> str:
         if block.type.endswith("_close") and block.block:
             words.append(" ")
     return " ".join("".join(words).split())
-
-
-def first_sentence(text: str, limit: int = 240) -> str:
-    """The first sentence of a plain-text abstract, cut at a word boundary if long."""
-    flat = " ".join(text.split())
-    for end in (". ", "? ", "! "):
-        cut = flat.find(end)
-        if 0 < cut < limit:
-            flat = flat[: cut + 1]
-            break
-    if len(flat) <= limit:
-        return flat
-    return flat[:limit].rsplit(" ", 1)[0] + "…"

@@ -16,7 +16,8 @@ from slugify import slugify
 from sitegen.content.frontmatter import FrontMatter, dump_front_matter, split_front_matter
 from sitegen.content.models import STATUSES, Paper, Source
 from sitegen.errors import ContentError, Problem
-from sitegen.fsutil import atomic_create_bytes, atomic_write_bytes, safe_slug
+from sitegen.fsutil import atomic_create_bytes, atomic_write_bytes, is_editor_temp, safe_slug
+from sitegen.text import is_web_address
 
 KNOWN_KEYS = (
     "title",
@@ -161,7 +162,7 @@ def normalise_line_count(text: str) -> int:
 
 def is_paper_name(name: str) -> bool:
     """A content file's name: `*.md`, not an editor's hidden or lock file."""
-    return name.endswith(".md") and not name.startswith((".", "#", "~"))
+    return name.endswith(".md") and not is_editor_temp(name)
 
 
 def paper_files(papers_dir: Path) -> list[Path]:
@@ -326,7 +327,7 @@ class _Fields:
 
     def url(self, key: str) -> str | None:
         value = self.text(key)
-        if value is not None and not re.match(r"https?://[^\s/]+", value, re.IGNORECASE):
+        if value is not None and not is_web_address(value):
             self._problem(key, f"`{key}` must be a web address starting http:// or https://")
             return None
         return value

@@ -29,6 +29,7 @@ from sitegen.content.papers import ARXIV_ID, DOI
 from sitegen.content.tex import tex_to_text
 from sitegen.errors import Problem
 from sitegen.importers.daily_papers import MONTHS
+from sitegen.text import is_web_address
 
 KIND = "bibtex"
 """The `kind` of the Source entries this importer writes."""
@@ -190,7 +191,7 @@ def _url(raw: str | None, line: int) -> str | None:
     url = _plain(raw)
     if url.casefold().startswith("www."):
         url = "https://" + url
-    if not re.match(r"https?://[^\s/]+", url, re.IGNORECASE):  # as content.py checks it
+    if not is_web_address(url):
         raise _Skip(line, f"url {url!r} is not a web address starting http:// or https://")
     return url
 

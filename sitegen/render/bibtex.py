@@ -17,20 +17,11 @@ from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_i
 from bibtexparser.writer import BibtexFormat
 from slugify import slugify
 
+from sitegen import urls
 from sitegen.content.models import Paper, Tag
 from sitegen.content.tex import text_to_tex
+from sitegen.content.venues import venue_kind
 
-_JOURNAL = re.compile(
-    r"journal|transactions|letters|review|magazine|annals|bulletin|quarterly|\bj\.|"
-    r"\b(?:jmlr|tmlr|jair|pami|tacl|nature|science|pnas|plos|elife|cell)\b",
-    re.IGNORECASE,
-)
-_PROCEEDINGS = re.compile(
-    r"proceedings|conference|workshop|symposium|congress|advances in neural|"
-    r"\b(?:neurips|nips|icml|iclr|cvpr|iccv|eccv|acl|emnlp|naacl|eacl|coling|aaai|ijcai|kdd|"
-    r"sigir|sigmod|www|interspeech|icassp|uai|aistats|colt|corl|rss|icra|iros|miccai)\b",
-    re.IGNORECASE,
-)
 # Title words a citation key skips ("On the ..." -> the next word).
 _STOPWORDS = frozenset(
     ("a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "from", "by", "at", "is")
@@ -57,7 +48,6 @@ def entry_keys(papers: Iterable[Paper]) -> dict[str, str]:
     return {paper.slug: entry_key(paper, used) for paper in ordered}
 
 
-@lru_cache(maxsize=1 << 16)  # rebuilds of `serve` reuse every unchanged paper's entry
 def paper_bibtex(paper: Paper, key: str) -> str:
     """One paper as a BibTeX entry: @article, @inproceedings or @misc by its venue."""
     return _write([_entry(paper, key)])
@@ -69,29 +59,56 @@ def bibliography(papers: Sequence[Paper], keys: dict[str, str] | None = None) ->
     return "\n".join(paper_bibtex(paper, keys[paper.slug]) for paper in papers)
 
 
-def bib_files(papers_newest_first: Sequence[Paper], tags: Iterable[Tag]) -> dict[str, bytes]:
+class EntryCache:
+    """Each paper's BibTeX entry as the last build wrote it: kept between the builds of
+    `serve`, so a rebuild writes entries only for the papers that changed."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[Paper, str], str] = {}
+
+    def entries(self, papers: Sequence[Paper], keys: dict[str, str]) -> dict[str, str]:
+        """The entry of each paper, by slug (in the order given)."""
+        kept = self._entries
+        fresh = {(p, keys[p.slug]): kept.get((p, keys[p.slug])) for p in papers}
+        self._entries = {
+            pair: entry if entry is not None else paper_bibtex(*pair)
+            for pair, entry in fresh.items()
+        }
+        return {paper.slug: entry for (paper, _), entry in self._entries.items()}
+
+
+def bib_files(
+    papers_newest_first: Sequence[Paper], tags: Iterable[Tag], cache: EntryCache | None = None
+) -> dict[str, bytes]:
     """`papers.bib` with every paper and `tags/<slug>.bib` for each tag, as UTF-8 bytes.
 
     Keys are computed over all papers, so a paper has the same key in every file."""
     keys = entry_keys(papers_newest_first)
     # Each entry is made once: a paper is in papers.bib and in the file of each of its tags.
-    entries = {paper.slug: paper_bibtex(paper, keys[paper.slug]) for paper in papers_newest_first}
-    files = {"papers.bib": "\n".join(entries.values()).encode("utf-8")}
+    entries = (cache or EntryCache()).entries(papers_newest_first, keys)
+    files = {urls.BIBLIOGRAPHY: "\n".join(entries.values()).encode("utf-8")}
     for tag in tags:
-        files[f"tags/{tag.slug}.bib"] = "\n".join(entries[p.slug] for p in tag.papers).encode()
+        files[urls.tag_bibliography(tag.slug)] = "\n".join(
+            entries[p.slug] for p in tag.papers
+        ).encode()
     return files
 
 
-@lru_cache(maxsize=1 << 16)
 def _key_base(paper: Paper) -> str:
-    author = _last_name(paper.authors[0]) if paper.authors else "anon"
+    first_author = paper.authors[0] if paper.authors else ""
+    return _key_of(first_author, paper.year or paper.date.year, paper.title)
+
+
+@lru_cache(maxsize=1 << 16)  # slugify is slow; every build asks again for every paper
+def _key_of(first_author: str, year: int, title: str) -> str:
+    author = _last_name(first_author) if first_author else "anon"
     # Lazily: slugify is slow, and the first word that is not a stop word ends the search.
-    words = (w for w in (slugify(word, separator="") for word in paper.title.split()) if w)
+    words = (w for w in (slugify(word, separator="") for word in title.split()) if w)
     first = next(words, "paper")
     word = (
         first if first not in _STOPWORDS else next((w for w in words if w not in _STOPWORDS), first)
     )
-    return f"{slugify(author, separator='') or 'anon'}{paper.year or paper.date.year}{word}"
+    return f"{slugify(author, separator='') or 'anon'}{year}{word}"
 
 
 def _last_name(name: str) -> str:
@@ -115,11 +132,11 @@ def _entry_type(venue: str | None) -> tuple[str, str | None]:
     """The entry type and the field the venue goes in."""
     if not venue:
         return "misc", None
-    if _PROCEEDINGS.search(venue) and not _JOURNAL.search(venue):
-        return "inproceedings", "booktitle"
-    if _JOURNAL.search(venue):
-        return "article", "journal"
-    return "misc", "howpublished"
+    return {
+        "conference": ("inproceedings", "booktitle"),
+        "journal": ("article", "journal"),
+        "other": ("misc", "howpublished"),
+    }[venue_kind(venue)]
 
 
 def _entry(paper: Paper, key: str) -> model.Entry:

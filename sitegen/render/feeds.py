@@ -16,17 +16,16 @@ import posixpath
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
+from sitegen import urls
 from sitegen.config import SiteConfig
-from sitegen.content.markdown import render_abstract
+from sitegen.content.markdown import MarkdownTexts
 from sitegen.content.models import Paper
 from sitegen.render.meta import (
     absolute_url,
     clean_text,
     one_line,
-    paper_path,
     plain_summary,
     site_base,
 )
@@ -39,7 +38,7 @@ FEED_SIZE = 50
 """Newest papers per feed."""
 SUMMARY_LIMIT = 300
 """Longest entry summary, in characters."""
-DEFAULT_EXTRA_PAGES = ("search.html",)
+DEFAULT_EXTRA_PAGES = (urls.SEARCH,)
 """Pages besides index, papers and tags that the default theme writes."""
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 """`updated` of a feed with no papers: any fixed instant keeps the bytes stable."""
@@ -71,25 +70,33 @@ def feed_files(
     graph: SiteGraph,
     updated: dt.datetime | None = None,
     extra_pages: Sequence[str] = DEFAULT_EXTRA_PAGES,
+    *,
+    texts: MarkdownTexts | None = None,
+    cache: FeedCache | None = None,
 ) -> dict[str, bytes]:
     """feed.xml, tags/<slug>.xml per tag, sitemap.xml (only with a base URL) and robots.txt.
 
     `updated` overrides every feed's <updated> (default: its newest paper's date).
     `extra_pages` are further pages for the sitemap, relative to the site root (the
     default theme's search page; pass authors pages etc. here, with "search.html").
+    `texts` converts the abstracts; `cache` keeps feeds between builds.
     """
     links = Links(site_base(config), _site_key(config))
-    files = {"feed.xml": site_feed(config, graph, links, updated)}
+    make = _FeedMaker(config, graph, links, updated, texts or MarkdownTexts())
+    cache = cache or FeedCache()
+    home = FeedSpec(urls.FEED, config.title, urls.HOME)
+    files = {urls.FEED: cache.feed(make, home, graph.papers)}
     for tag in graph.tags:
         feed = FeedSpec(
-            path=f"tags/{tag.slug}.xml",
+            path=urls.tag_feed(tag.slug),
             title=f"{config.title}: {tag.name}",
-            alternate=f"tags/{tag.slug}.html",
+            alternate=urls.tag_page(tag.slug),
         )
-        files[feed.path] = atom_feed(config, graph, feed, tag.papers, links, updated)
+        files[feed.path] = cache.feed(make, feed, tag.papers)
+    cache.forget_unused()
     if links.base is not None:
-        files["sitemap.xml"] = sitemap(graph, links.base, extra_pages)
-    files["robots.txt"] = robots_txt(links.base)
+        files[urls.SITEMAP] = sitemap(graph, links.base, extra_pages)
+    files[urls.ROBOTS] = robots_txt(links.base)
     return files
 
 
@@ -127,61 +134,73 @@ class FeedSpec:
     """The HTML page the feed mirrors, relative to the site root."""
 
 
-def site_feed(
-    config: SiteConfig, graph: SiteGraph, links: Links, updated: dt.datetime | None = None
-) -> bytes:
-    """feed.xml: the newest papers of the whole site."""
-    spec = FeedSpec("feed.xml", config.title, "index.html")
-    return atom_feed(config, graph, spec, graph.papers, links, updated)
+@dataclass(frozen=True, slots=True)
+class _FeedMaker:
+    """What every feed of one build is made with."""
+
+    config: SiteConfig
+    graph: SiteGraph
+    links: Links
+    updated: dt.datetime | None
+    texts: MarkdownTexts
+
+    def entries(self, papers: Sequence[Paper]) -> tuple[tuple[Paper, tuple[str, ...]], ...]:
+        """The newest FEED_SIZE of `papers` (newest first), with their tags as shown."""
+        graph = self.graph
+        return tuple((p, tuple(tag.name for tag in graph.tags_of(p))) for p in papers[:FEED_SIZE])
+
+    def atom(self, spec: FeedSpec, entries: tuple[tuple[Paper, tuple[str, ...]], ...]) -> bytes:
+        """An Atom 1.0 document (RFC 4287) of `entries`."""
+        config, links = self.config, self.links
+        newest = tuple(paper for paper, _ in entries)
+        feed = ET.Element("feed", {"xmlns": ATOM_NS})
+        if config.language.strip():
+            feed.set(f"{{{XML_NS}}}lang", clean_text(config.language.strip()))
+        _text(feed, "id", links.id(spec.path))
+        _text(feed, "title", one_line(spec.title), type="text")
+        if config.description.strip():
+            _text(feed, "subtitle", config.description, type="text")
+        _text(feed, "updated", _timestamp(self.updated or _newest_day(newest)))
+        # RFC 4287 4.1.1: a feed needs an author unless every entry has one; the site is it.
+        _author(feed, one_line(config.title) or "Reading list")
+        self_href = links.href(spec.path, spec.path)
+        self_link = {"rel": "self", "type": "application/atom+xml", "href": self_href}
+        ET.SubElement(feed, "link", self_link)
+        alternate = links.href(spec.alternate, spec.path)
+        ET.SubElement(feed, "link", {"rel": "alternate", "type": "text/html", "href": alternate})
+        _text(feed, "generator", "sitegen")
+        for paper, tag_names in entries:
+            feed.append(_entry(paper, tag_names, links, spec.path, self.texts))
+        return _serialise(feed)
 
 
-def atom_feed(
-    config: SiteConfig,
-    graph: SiteGraph,
-    spec: FeedSpec,
-    papers: Sequence[Paper],
-    links: Links,
-    updated: dt.datetime | None = None,
-) -> bytes:
-    """An Atom 1.0 document (RFC 4287) of the newest FEED_SIZE of `papers` (newest first)."""
-    entries = tuple(
-        (paper, tuple(tag.name for tag in graph.tags_of(paper))) for paper in papers[:FEED_SIZE]
-    )
-    return _atom_feed(config, spec, entries, links, updated)
+class FeedCache:
+    """Each feed's bytes by everything it shows, as the last build made them: kept between
+    the builds of `serve`, so a rebuild remakes only the feeds whose entries changed."""
+
+    def __init__(self) -> None:
+        self._last: dict[object, bytes] = {}
+        self._used: dict[object, bytes] = {}
+
+    def feed(self, make: _FeedMaker, spec: FeedSpec, papers: Sequence[Paper]) -> bytes:
+        entries = make.entries(papers)
+        key = (make.config, make.links, make.updated, spec, entries)
+        data = self._used.get(key) or self._last.get(key)
+        if data is None:
+            data = make.atom(spec, entries)
+        self._used[key] = data
+        return data
+
+    def forget_unused(self) -> None:
+        """Keep only the feeds of the build just made."""
+        self._last, self._used = self._used, {}
 
 
-@lru_cache(maxsize=4096)  # a rebuild remakes only the feeds whose entries changed
-def _atom_feed(
-    config: SiteConfig,
-    spec: FeedSpec,
-    entries: tuple[tuple[Paper, tuple[str, ...]], ...],
-    links: Links,
-    updated: dt.datetime | None,
-) -> bytes:
-    newest = tuple(paper for paper, _ in entries)
-    feed = ET.Element("feed", {"xmlns": ATOM_NS})
-    if config.language.strip():
-        feed.set(f"{{{XML_NS}}}lang", clean_text(config.language.strip()))
-    _text(feed, "id", links.id(spec.path))
-    _text(feed, "title", one_line(spec.title), type="text")
-    if config.description.strip():
-        _text(feed, "subtitle", config.description, type="text")
-    _text(feed, "updated", _timestamp(updated or _newest_day(newest)))
-    # RFC 4287 4.1.1: a feed needs an author unless every entry has one; the site is it.
-    _author(feed, one_line(config.title) or "Reading list")
-    self_href = links.href(spec.path, spec.path)
-    ET.SubElement(feed, "link", {"rel": "self", "type": "application/atom+xml", "href": self_href})
-    alternate = links.href(spec.alternate, spec.path)
-    ET.SubElement(feed, "link", {"rel": "alternate", "type": "text/html", "href": alternate})
-    _text(feed, "generator", "sitegen")
-    for paper, tag_names in entries:
-        feed.append(_entry(paper, tag_names, links, spec.path))
-    return _serialise(feed)
-
-
-def _entry(paper: Paper, tag_names: Sequence[str], links: Links, feed_path: str) -> ET.Element:
+def _entry(
+    paper: Paper, tag_names: Sequence[str], links: Links, feed_path: str, texts: MarkdownTexts
+) -> ET.Element:
     entry = ET.Element("entry")
-    page = paper_path(paper)
+    page = urls.paper_page(paper.slug)
     _text(entry, "id", links.id(page))
     _text(entry, "title", one_line(paper.title), type="text")
     day = _timestamp(_midnight(paper.date))
@@ -194,10 +213,10 @@ def _entry(paper: Paper, tag_names: Sequence[str], links: Links, feed_path: str)
             _author(entry, name)
     for name in tag_names:
         ET.SubElement(entry, "category", {"term": one_line(name)})
-    summary = plain_summary(paper.abstract, SUMMARY_LIMIT)
+    summary = plain_summary(texts, paper.abstract, SUMMARY_LIMIT)
     if summary:
         _text(entry, "summary", summary, type="text")
-    content = _text(entry, "content", render_abstract(paper.abstract), type="html")
+    content = _text(entry, "content", texts.abstract_html(paper.abstract), type="html")
     # Relative links in an abstract resolve against the paper's page, as on the site
     # (a relative xml:base is itself resolved against the feed's own URL).
     content.set(f"{{{XML_NS}}}base", href)
@@ -217,10 +236,10 @@ def sitemap(graph: SiteGraph, base: str, extra_pages: Iterable[str] = ()) -> byt
 
 
 def _site_pages(graph: SiteGraph, extra_pages: Iterable[str]) -> dict[str, dt.date | None]:
-    pages: dict[str, dt.date | None] = {"index.html": None}
-    pages.update((paper_path(paper), paper.date) for paper in graph.papers)
-    pages["tags/index.html"] = None
-    pages.update((f"tags/{tag.slug}.html", None) for tag in graph.tags)
+    pages: dict[str, dt.date | None] = {urls.HOME: None}
+    pages.update((urls.paper_page(paper.slug), paper.date) for paper in graph.papers)
+    pages[urls.TAG_INDEX] = None
+    pages.update((urls.tag_page(tag.slug), None) for tag in graph.tags)
     for path in extra_pages:
         if path.startswith("/") or "://" in path or ".." in path.split("/"):
             raise ValueError(f"sitemap page {path!r} must be relative to the site root")
@@ -234,7 +253,7 @@ def robots_txt(base: str | None) -> bytes:
     if base is None:
         return _lines(lines)
     # site_base() refuses whitespace, so the URL cannot start a line of its own.
-    lines.append(f"Sitemap: {absolute_url(base, 'sitemap.xml')}")
+    lines.append(f"Sitemap: {absolute_url(base, urls.SITEMAP)}")
     parts = urlsplit(base)
     if parts.path not in ("", "/"):
         # Said here, not as a build warning: a site under a sub-path is correct as it is,

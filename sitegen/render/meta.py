@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from urllib.parse import quote, urljoin, urlsplit
 
 from sitegen.config import SiteConfig
-from sitegen.content.markdown import markdown_to_text
+from sitegen.content.markdown import MarkdownTexts
 from sitegen.content.models import Paper
+from sitegen.content.venues import venue_kind
+from sitegen.text import clip
+from sitegen.urls import paper_page
 
 MetaTag = tuple[str, str, str]
 """(attribute, name, content): rendered as `<meta {attribute}="{name}" content="{content}">`."""
@@ -26,16 +28,6 @@ DESCRIPTION_LIMIT = 300
 # C1 controls and DEL are allowed but "discouraged" (XML 1.0 section 2.2) and HTML calls
 # them parse errors, so they go too: none of them is visible text.
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-# Paper.venue merges BibTeX `journal` and `booktitle`, so its kind has to be guessed:
-# journal words win ("Transactions of the ACL" is a journal), then conference words.
-_JOURNAL_WORDS = re.compile(r"\b(journal|transactions|letters|review|magazine)\b", re.IGNORECASE)
-_CONFERENCE_WORDS = re.compile(
-    r"\b(conference|proceedings|proc|workshops?|symposium|meeting|congress|"
-    r"neurips|nips|icml|iclr|cvpr|iccv|eccv|acl|emnlp|naacl|coling|aaai|ijcai|kdd|sigir|"
-    r"sigmod|interspeech|icassp|aistats|colt|uai|corl|icra|iros|miccai)\b",
-    re.IGNORECASE,
-)
 
 
 def clean_text(text: str) -> str:
@@ -49,19 +41,9 @@ def one_line(text: str) -> str:
     return " ".join(clean_text(text).split())
 
 
-def clip(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
-    """Whitespace collapsed, cut at a word boundary with an ellipsis when longer than limit."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[:limit].rsplit(" ", 1)[0] or flat[:limit]
-    return cut.rstrip(" ,;:.") + "…"
-
-
-@lru_cache(maxsize=1 << 16)  # every build asks again for every paper; the text rarely changes
-def plain_summary(markdown: str, limit: int = DESCRIPTION_LIMIT) -> str:
+def plain_summary(texts: MarkdownTexts, markdown: str, limit: int = DESCRIPTION_LIMIT) -> str:
     """The first `limit` characters a reader sees of some Markdown, as clean plain text."""
-    return clip(clean_text(markdown_to_text(markdown)), limit)
+    return clip(clean_text(texts.plain(markdown)), limit)
 
 
 def site_base(config: SiteConfig) -> str | None:
@@ -82,26 +64,22 @@ def absolute_url(base: str, path: str) -> str:
     return urljoin(base, quote(path, safe="/"))
 
 
-def paper_path(paper: Paper) -> str:
-    """The paper page's path relative to the site root."""
-    return f"papers/{paper.slug}.html"
-
-
 def paper_meta(
     config: SiteConfig,
     paper: Paper,
     authors: Sequence[str],
     tags: Sequence[str] | None = None,
+    texts: MarkdownTexts | None = None,
 ) -> list[MetaTag]:
     """The <meta> tags of a paper's page, in a stable order; empty values are left out.
 
     `tags` are the tags' display names (SiteGraph.tags_of); default: the paper's own spelling.
     """
-    description = plain_summary(paper.abstract)
+    description = plain_summary(texts or MarkdownTexts(), paper.abstract)
     tag_names = dict.fromkeys(paper.tags if tags is None else tags)
     base = site_base(config)
     # og:url must be absolute; without a base URL there is nothing right to put there.
-    url = absolute_url(base, paper_path(paper)) if base is not None else ""
+    url = absolute_url(base, paper_page(paper.slug)) if base is not None else ""
     found: list[MetaTag] = [
         *_citation_meta(paper, authors),
         ("name", "description", description),
@@ -123,7 +101,9 @@ def _citation_meta(paper: Paper, authors: Sequence[str]) -> list[MetaTag]:
     found += [("name", "citation_author", author) for author in authors]
     found.append(("name", "citation_publication_date", publication_date(paper)))
     if paper.venue:
-        found.append(("name", f"citation_{venue_kind(paper.venue)}_title", paper.venue))
+        # Scholar has no tag for other venues; a journal title is its catch-all.
+        kind = "conference" if venue_kind(paper.venue) == "conference" else "journal"
+        found.append(("name", f"citation_{kind}_title", paper.venue))
     if paper.doi:
         found.append(("name", "citation_doi", paper.doi))
     if paper.arxiv:
@@ -132,13 +112,6 @@ def _citation_meta(paper: Paper, authors: Sequence[str]) -> list[MetaTag]:
         pdf = "https://arxiv.org/pdf/" + quote(paper.arxiv.strip(), safe="/")
         found.append(("name", "citation_pdf_url", pdf))
     return found
-
-
-def venue_kind(venue: str) -> str:
-    """Which of Scholar's citation_journal_title/citation_conference_title fits a venue."""
-    if _JOURNAL_WORDS.search(venue) or not _CONFERENCE_WORDS.search(venue):
-        return "journal"
-    return "conference"
 
 
 def publication_date(paper: Paper) -> str:

@@ -4,25 +4,19 @@ with the fingerprint of what it shows (equal fingerprints, equal bytes)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sitegen import urls
 from sitegen.config import SiteConfig
-from sitegen.content.markdown import (
-    first_sentence,
-    markdown_to_text,
-    render_abstract,
-    render_markdown,
-)
+from sitegen.content.markdown import MarkdownTexts, render_markdown
 from sitegen.content.models import Author, Paper, Tag
+from sitegen.fingerprint import digest
 from sitegen.render.bibtex import entry_keys, paper_bibtex
 from sitegen.render.meta import paper_meta
 from sitegen.site.graph import SiteGraph
-
-if TYPE_CHECKING:
-    from sitegen.render.renderer import Renderer
+from sitegen.text import first_sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,19 +69,19 @@ class PaperView:
     notes_html: str
 
 
-def paper_view(paper: Paper, graph: SiteGraph, raw_html: bool = False) -> PaperView:
+def paper_view(
+    paper: Paper, graph: SiteGraph, texts: MarkdownTexts, raw_html: bool = False
+) -> PaperView:
     """`raw_html` (site.toml, documented as unsafe) lets HTML in notes through."""
-    tags = tuple(
-        TagLink(t.name, f"tags/{t.slug}.html", len(t.papers)) for t in graph.tags_of(paper)
-    )
+    tags = tuple(_tag_link(t) for t in graph.tags_of(paper))
     return PaperView(
         slug=paper.slug,
         title=paper.title,
-        href=f"papers/{paper.slug}.html",
+        href=urls.paper_page(paper.slug),
         date=paper.date,
         status=paper.status,
         authors=tuple(
-            TagLink(name, f"authors/{graph.author_slugs[name]}.html", 0)
+            TagLink(name, urls.author_page(graph.author_slugs[name]), 0)
             for name in dict.fromkeys(paper.authors)
         ),
         url=paper.url,
@@ -96,8 +90,8 @@ def paper_view(paper: Paper, graph: SiteGraph, raw_html: bool = False) -> PaperV
         venue=paper.venue,
         year=paper.year,
         tags=tags,
-        summary=first_sentence(markdown_to_text(paper.abstract)),
-        abstract_html=render_abstract(paper.abstract),
+        summary=first_sentence(texts.plain(paper.abstract)),
+        abstract_html=texts.abstract_html(paper.abstract),
         notes_html=(
             render_markdown(paper.notes, graph.links.index, raw_html) if paper.notes.strip() else ""
         ),
@@ -117,12 +111,6 @@ class Page:
     """Builds the template context; only called when the page must be rendered."""
 
 
-def digest(value: object) -> str:
-    """Fingerprint of a value made of strings, numbers, dates, tuples and frozen dataclasses
-    (their repr is stable and shows every field)."""
-    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
 def view_key(paper: Paper, graph: SiteGraph, tag_table: str | None = None) -> str:
     """Fingerprint of everything a PaperView is made from: equal keys, equal views.
     `tag_table` is `digest(graph.tag_table)`, if already known."""
@@ -136,23 +124,45 @@ LISTING_TEMPLATES = ("index.html", "tag.html", "author.html", "_paper_item.html"
 """The theme's templates that list papers; `listing_key` is what they show of one."""
 
 
-def listing_key(paper: Paper, graph: SiteGraph) -> str:
+def listing_key(paper: Paper, graph: SiteGraph, texts: MarkdownTexts) -> str:
     """Fingerprint of what the theme's listings show of a paper (see _paper_item.html)."""
     tags = tuple((t.name, t.slug) for t in graph.tags_of(paper))
-    summary = first_sentence(markdown_to_text(paper.abstract))
+    summary = first_sentence(texts.plain(paper.abstract))
     return digest((paper.slug, paper.title, paper.date, paper.status, tags, summary))
+
+
+ViewOf = Callable[[Paper, str], PaperView]
+"""The view of a paper, given its view key (the renderer keeps views between builds)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """What the pages of a site depend on in its templates."""
+
+    stock_listings: bool
+    """Every listing template is the theme's own (see LISTING_TEMPLATES)."""
+    has_search: bool
+    """The templates include a search page."""
 
 
 class SitePages:
     """The pages of one build, each with the fingerprint of what it shows."""
 
-    def __init__(self, renderer: Renderer, config: SiteConfig, graph: SiteGraph) -> None:
-        self.renderer, self.config, self.graph = renderer, config, graph
-        table = digest(graph.tag_table)
-        self.keys = {p.slug: view_key(p, graph, table) for p in graph.papers}
+    def __init__(
+        self,
+        config: SiteConfig,
+        graph: SiteGraph,
+        texts: MarkdownTexts,
+        views: ViewOf,
+        theme: Theme,
+    ) -> None:
+        self.config, self.graph, self.texts, self.views = config, graph, texts, views
+        self.theme = theme
+        self._tag_table = digest(graph.tag_table)
+        self.keys = {p.slug: view_key(p, graph, self._tag_table) for p in graph.papers}
         self.list_keys = (
-            {p.slug: listing_key(p, graph) for p in graph.papers}
-            if renderer.stock_listings()
+            {p.slug: listing_key(p, graph, texts) for p in graph.papers}
+            if theme.stock_listings
             else self.keys
         )
         """What listings show of each paper (with the theme's own listing templates, only
@@ -161,12 +171,19 @@ class SitePages:
         self.bib_keys = entry_keys(graph.papers)
 
     def view(self, paper: Paper) -> PaperView:
-        return self.renderer.view(paper, self.graph, self.keys[paper.slug])
+        return self.views(paper, self.keys[paper.slug])
+
+    def edited_paper_page(self, paper: Paper) -> Page:
+        """The page of `paper` as edited since this graph was made, when nothing else it
+        shows has changed (serve's quick path)."""
+        self.keys[paper.slug] = view_key(paper, self.graph, self._tag_table)
+        index = next(i for i, p in enumerate(self.graph.papers) if p.slug == paper.slug)
+        return self.paper_page(index, paper)
 
     def pages(self) -> Iterator[Page]:
         graph = self.graph
         yield Page(
-            "index.html",
+            urls.HOME,
             "index.html",
             (tuple(self.list_keys.values()), self._tag_fp()),
             lambda: {
@@ -176,9 +193,9 @@ class SitePages:
             },
         )
         for index, paper in enumerate(graph.papers):
-            yield self._paper_page(index, paper)
+            yield self.paper_page(index, paper)
         yield Page(
-            "tags/index.html",
+            urls.TAG_INDEX,
             "tags.html",
             (self._tag_fp(), len(graph.papers)),
             lambda: {"tags": self._tag_links(), "paper_count": len(graph.papers)},
@@ -186,20 +203,21 @@ class SitePages:
         for tag in graph.tags:
             yield self._tag_page(tag)
         yield from self._author_pages()
-        yield Page("404.html", "404.html", (), dict)
-        if self.renderer.has_template("search.html"):
-            yield Page("search.html", "search.html", (), dict)
+        yield Page(urls.NOT_FOUND, "404.html", (), dict)
+        if self.theme.has_search:
+            yield Page(urls.SEARCH, "search.html", (), dict)
 
-    def _paper_page(self, index: int, paper: Paper) -> Page:
+    def paper_page(self, index: int, paper: Paper) -> Page:
+        """The page of the `index`th paper (newest first)."""
         newer, older = self.graph.neighbours(index)
         near = tuple((p.slug, p.title) if p else None for p in (newer, older))
         related = self._related(paper)
         cited_by = tuple(
-            RelatedLink(p.title, f"papers/{p.slug}.html", ())
+            RelatedLink(p.title, urls.paper_page(p.slug), ())
             for p in self.graph.links.incoming.get(paper.slug, ())
         )
         return Page(
-            f"papers/{paper.slug}.html",
+            urls.paper_page(paper.slug),
             "paper.html",
             (self.keys[paper.slug], near, related, cited_by, self.bib_keys[paper.slug]),
             lambda: {
@@ -216,6 +234,7 @@ class SitePages:
                         paper,
                         paper.authors,
                         [t.name for t in self.graph.tags_of(paper)],
+                        self.texts,
                     )
                     if m[1] != "description"  # base.html writes the description
                 ],
@@ -227,7 +246,7 @@ class SitePages:
         return tuple(
             RelatedLink(
                 other.title,
-                f"papers/{other.slug}.html",
+                urls.paper_page(other.slug),
                 tuple(_tag_link(t) for t in self.graph.tags_of(other) if t.slug in mine),
             )
             for other in self.graph.related.get(paper.slug, ())
@@ -236,7 +255,7 @@ class SitePages:
     def _tag_page(self, tag: Tag) -> Page:
         members = tuple(self.list_keys[p.slug] for p in tag.papers)
         return Page(
-            f"tags/{tag.slug}.html",
+            urls.tag_page(tag.slug),
             "tag.html",
             (tag.name, members),
             lambda: {"tag": _tag_link(tag), "papers": [self.view(p) for p in tag.papers]},
@@ -244,10 +263,10 @@ class SitePages:
 
     def _author_pages(self) -> Iterator[Page]:
         authors = [
-            TagLink(a.name, f"authors/{a.slug}.html", len(a.papers)) for a in self.graph.authors
+            TagLink(a.name, urls.author_page(a.slug), len(a.papers)) for a in self.graph.authors
         ]
         yield Page(
-            "authors/index.html", "authors.html", (tuple(authors),), lambda: {"authors": authors}
+            urls.AUTHOR_INDEX, "authors.html", (tuple(authors),), lambda: {"authors": authors}
         )
         for author, link in zip(self.graph.authors, authors, strict=True):
             members = tuple(self.list_keys[p.slug] for p in author.papers)
@@ -266,4 +285,4 @@ class SitePages:
 
 
 def _tag_link(tag: Tag) -> TagLink:
-    return TagLink(tag.name, f"tags/{tag.slug}.html", len(tag.papers))
+    return TagLink(tag.name, urls.tag_page(tag.slug), len(tag.papers))

@@ -1,4 +1,7 @@
-"""Jinja rendering: SiteGraph -> output files in memory (path -> bytes)."""
+"""Jinja rendering: SiteGraph -> pages, streamed into a sink (the build's output writer).
+
+The renderer keeps what makes a rebuild quick: every page's fingerprint and the digest of
+the bytes it became, the paper views, and the listings' rendered items."""
 
 from __future__ import annotations
 
@@ -6,26 +9,28 @@ import contextlib
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, Protocol, TypeVar, cast
 
 import jinja2
 from jinja2 import meta
 from markupsafe import Markup
 
-from sitegen.build.stamp import code_fingerprint
+from sitegen import urls
 from sitegen.config import SiteConfig
+from sitegen.content.markdown import MarkdownTexts
 from sitegen.content.models import Paper
 from sitegen.errors import ContentError, Problem
+from sitegen.fingerprint import code_fingerprint, digest
 from sitegen.fsutil import atomic_write_bytes
-from sitegen.output.writer import OutputWriter, Staged
 from sitegen.render.pages import (
     LISTING_TEMPLATES,
     Page,
     PaperView,
     SitePages,
-    digest,
+    Theme,
     paper_view,
     view_key,
 )
@@ -55,6 +60,36 @@ def make_environment(site_root: Path) -> jinja2.Environment:
     return env
 
 
+class StagedPage(Protocol):
+    """A page handed to a sink (possibly by a worker process), to be recorded by the sink."""
+
+    @property
+    def digest(self) -> str:
+        """Digest of its bytes."""
+        ...
+
+
+S = TypeVar("S", bound=StagedPage)
+
+
+class PageSink(Protocol, Generic[S]):
+    """Where rendered pages go (the build's output writer). `stage` may run in a forked
+    worker; what it returns is `record`ed in this process."""
+
+    @property
+    def out(self) -> Path: ...
+
+    def has(self, path: str, digest: str) -> bool:
+        """Whether the output holds `path` with bytes of this digest already."""
+        ...
+
+    def keep(self, path: str, digest: str) -> None: ...
+
+    def stage(self, path: str, data: bytes) -> S: ...
+
+    def record(self, staged: S) -> None: ...
+
+
 SideJob = Callable[[Sequence[str]], dict[str, bytes]]
 """Makes more files of a build from its page paths, while the pages render."""
 PARALLEL_RENDER_FROM = 400
@@ -68,16 +103,19 @@ class RenderResult:
     """Every page, by output path (each one staged in the writer)."""
     rendered: tuple[str, ...]
     """The pages actually rendered this time (the rest were unchanged and kept)."""
-    side: tuple[dict[str, bytes], ...] = ()
-    """What each side job returned."""
+    side: Mapping[str, dict[str, bytes]]
+    """What each side job returned, by the job's name."""
 
 
 class Renderer:
     """Renders a site's pages; kept between builds (or, with `cache_file`, across runs) it
     re-renders only pages whose fingerprint changed."""
 
-    def __init__(self, site_root: Path, cache_file: Path | None = None) -> None:
+    def __init__(
+        self, site_root: Path, texts: MarkdownTexts, cache_file: Path | None = None
+    ) -> None:
         self.env = make_environment(site_root)
+        self.texts = texts
         self._pages: dict[str, tuple[str, str]] = {}
         """Output path -> (page fingerprint, digest of the bytes it rendered to)."""
         self._views: dict[str, PaperView] = {}
@@ -96,8 +134,8 @@ class Renderer:
         self,
         config: SiteConfig,
         graph: SiteGraph,
-        writer: OutputWriter,
-        side_jobs: Sequence[SideJob] = (),
+        writer: PageSink[S],
+        side_jobs: Mapping[str, SideJob] | None = None,
         after_fork: Callable[[], object] | None = None,
     ) -> RenderResult:
         """Stage every page in `writer`: pages whose fingerprint is unchanged (and whose file
@@ -115,7 +153,7 @@ class Renderer:
         template_fps: dict[str, str] = {}
         fresh: dict[str, tuple[str, str]] = {}
         todo: list[tuple[Page, str]] = []
-        self._site_pages = (graph, SitePages(self, config, graph))
+        self._site_pages = (graph, self._pages_of(config, graph))
         for page in self._site_pages[1].pages():
             if page.template not in template_fps:
                 template_fps[page.template] = self._checked_fingerprint(page.template)
@@ -127,25 +165,30 @@ class Renderer:
             else:
                 todo.append((page, key))
         paths = (*fresh, *(page.path for page, _ in todo))
-        job = _RenderJob(self, config, writer, todo, tuple(side_jobs), paths)
+        side_jobs = dict(side_jobs or {})
+        results: list[S | Problem]
+        job = _RenderJob(self, config, writer, todo, side_jobs, paths)
         if len(todo) >= PARALLEL_RENDER_FROM or side_jobs:
             with ForkPool(job, min_items=PARALLEL_RENDER_FROM) as pool:
                 if after_fork is not None:
                     after_fork()
-                sides = [
-                    pool.submit(functools.partial(_run_side, i)) for i in range(len(side_jobs))
-                ]
-                results = pool.map_chunks(_render_chunk, range(len(todo)))
-                side_values = tuple(side() for side in sides)
+                sides = {
+                    name: pool.submit(functools.partial(_run_side, name)) for name in side_jobs
+                }
+                # Staged in the workers by this very sink, so of its kind.
+                results = cast(
+                    "list[S | Problem]", pool.map_chunks(_render_chunk, range(len(todo)))
+                )
+                side_values = {name: side() for name, side in sides.items()}
         else:
             if after_fork is not None:
                 after_fork()
-            results, side_values = job.render(range(len(todo))), ()
+            results, side_values = job.render(range(len(todo))), {}
         problems = [r for r in results if isinstance(r, Problem)]
         if problems:
             raise ContentError(problems)
         for (page, key), staged in zip(todo, results, strict=True):
-            assert isinstance(staged, Staged)
+            assert not isinstance(staged, Problem)
             writer.record(staged)
             fresh[page.path] = (key, staged.digest)
         self._pages = fresh
@@ -162,10 +205,8 @@ class Renderer:
             raise LookupError("no earlier full render to build on")
         # The last build's pages know every other paper's keys already.
         last = self._site_pages
-        pages = last[1] if last is not None and last[0] is graph else SitePages(self, config, graph)
-        pages.keys[paper.slug] = view_key(paper, graph)
-        index = next(i for i, p in enumerate(graph.papers) if p.slug == paper.slug)
-        page = pages._paper_page(index, paper)
+        pages = last[1] if last is not None and last[0] is graph else self._pages_of(config, graph)
+        page = pages.edited_paper_page(paper)
         key = digest(
             (self._template_fps[page.template], self._template_fps[ITEM_TEMPLATE], page.fingerprint)
         )
@@ -233,13 +274,17 @@ class Renderer:
             cached = self._items[(id(view), root)] = (view, html)
         return cached[1]
 
-    def view(self, paper: Paper, graph: SiteGraph, key: str | None = None) -> PaperView:
+    def _pages_of(self, config: SiteConfig, graph: SiteGraph) -> SitePages:
+        theme = Theme(self.stock_listings(), self.has_template("search.html"))
+        return SitePages(config, graph, self.texts, functools.partial(self.view, graph), theme)
+
+    def view(self, graph: SiteGraph, paper: Paper, key: str | None = None) -> PaperView:
         """The paper as templates see it; Markdown is rendered once per paper version."""
         key = key or view_key(paper, graph)
         view = self._views.get(key)
         if view is None:
             raw_html = self._config.raw_html if self._config else False
-            view = self._views[key] = paper_view(paper, graph, raw_html)
+            view = self._views[key] = paper_view(paper, graph, self.texts, raw_html)
         return view
 
     def stock_listings(self) -> bool:
@@ -272,7 +317,7 @@ class Renderer:
         return True
 
     def _render(self, page: Page, config: SiteConfig) -> bytes:
-        root = "../" * page.path.count("/")
+        root = urls.root_of(page.path)
         template = self.env.get_template(page.template)
         html = template.render(site=config, root=root, page_path=page.path, **page.context())
         return html.encode("utf-8")
@@ -315,19 +360,19 @@ def _template_problem(err: jinja2.TemplateError, page: str) -> Problem:
 
 
 @dataclass(frozen=True, slots=True)
-class _RenderJob:
+class _RenderJob(Generic[S]):
     """The pages one build must render, as forked workers see it."""
 
     renderer: Renderer
     config: SiteConfig
-    writer: OutputWriter
+    writer: PageSink[S]
     todo: list[tuple[Page, str]]
-    side_jobs: tuple[SideJob, ...]
+    side_jobs: dict[str, SideJob]
     paths: tuple[str, ...]
     """Every page of the build."""
 
-    def render(self, indexes: Iterable[int]) -> list[Staged | Problem]:
-        results: list[Staged | Problem] = []
+    def render(self, indexes: Iterable[int]) -> list[S | Problem]:
+        results: list[S | Problem] = []
         for index in indexes:
             page = self.todo[index][0]
             try:
@@ -339,11 +384,11 @@ class _RenderJob:
         return results
 
 
-def _render_chunk(indexes: list[int]) -> list[Staged | Problem]:
-    job: _RenderJob = shared()
+def _render_chunk(indexes: list[int]) -> list[StagedPage | Problem]:
+    job: _RenderJob[StagedPage] = shared()
     return job.render(indexes)
 
 
-def _run_side(index: int) -> dict[str, bytes]:
-    job: _RenderJob = shared()
-    return job.side_jobs[index](job.paths)
+def _run_side(name: str) -> dict[str, bytes]:
+    job: _RenderJob[StagedPage] = shared()
+    return job.side_jobs[name](job.paths)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -32,11 +31,14 @@ from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 from lunr.trimmer import trimmer
 
-from sitegen.content.markdown import markdown_to_text
+from sitegen import urls
+from sitegen.content.markdown import MarkdownTexts
 from sitegen.content.models import Paper
 from sitegen.content.topics import tag_slug
+from sitegen.fsutil import atomic_write_bytes
 from sitegen.search import codec as search_codec
 from sitegen.search.fastlunr import REF, FieldSpec, build_index, fast_builder, memo_stemmer
+from sitegen.text import clip
 
 FIELDS = (
     FieldSpec("title", 10),
@@ -59,7 +61,6 @@ SHARD_BYTES = 64 * 1024
 60%), however large the index: at 50,000 papers, 150 shards. Halving or doubling it changes what
 a first query downloads by a tenth at most (benchmarks/bench_search_shards.py)."""
 
-INDEX_PATH = "search/index.js"
 CACHE_VERSION = "2"
 """Bump when the index payload changes for the same documents (invalidates caches)."""
 
@@ -98,14 +99,20 @@ class SearchDocument:
 
 
 def build_search_assets(
-    papers: Sequence[Paper], cache_dir: Path | None = None, shard_bytes: int = SHARD_BYTES
+    papers: Sequence[Paper],
+    cache_dir: Path | None = None,
+    shard_bytes: int = SHARD_BYTES,
+    *,
+    texts: MarkdownTexts | None = None,
 ) -> dict[str, bytes]:
     """Index, term shard and store files for `papers` (newest first), keyed by path under the
     output root.
 
     With `cache_dir`, the index is reused when no indexed text changed since the last build.
+    `texts` knows the plain text of abstracts and notes converted already.
     """
-    documents = [to_document(paper) for paper in papers]
+    texts = texts or MarkdownTexts()
+    documents = [to_document(paper, texts) for paper in papers]
     tags = _tag_table(documents)
     meta, shards = _cached_index(documents, cache_dir, shard_bytes)
     meta["tags"] = [[name, tag_slug(name)] for name in tags]
@@ -116,19 +123,20 @@ def build_search_assets(
     files = {}
     if len(shards) == 1:
         # A small index: one request instead of two. receive() keeps it for the engine.
-        files[INDEX_PATH] = scripts[0] + as_script("index", None, meta)
+        files[urls.SEARCH_INDEX] = scripts[0] + as_script("index", None, meta)
     else:
-        files[INDEX_PATH] = as_script("index", None, meta)
-        files.update((f"search/terms-{k}.js", script) for k, script in enumerate(scripts))
+        files[urls.SEARCH_INDEX] = as_script("index", None, meta)
+        files.update((urls.search_shard(k), script) for k, script in enumerate(scripts))
     for k, chunk in enumerate(_store_chunks(documents, tags)):
-        files[f"search/store-{k}.js"] = as_script("store", k, chunk)
+        files[urls.search_store(k)] = as_script("store", k, chunk)
     return files
 
 
-def to_document(paper: Paper) -> SearchDocument:
+def to_document(paper: Paper, texts: MarkdownTexts | None = None) -> SearchDocument:
     """The searchable view of a paper."""
-    text = markdown_to_text(paper.abstract)
-    notes = markdown_to_text(paper.notes)
+    texts = texts or MarkdownTexts()
+    text = texts.plain(paper.abstract)
+    notes = texts.plain(paper.notes)
     return SearchDocument(
         title=_SPACES.sub(" ", paper.title).strip(),
         slug=paper.slug,
@@ -137,14 +145,6 @@ def to_document(paper: Paper) -> SearchDocument:
         authors=paper.authors,
         text=f"{text}\n{notes}" if notes else text,
     )
-
-
-def short_text(text: str, limit: int = SHORT_TEXT) -> str:
-    """The start of `text`, at most `limit` characters, cut at a word boundary."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit)
-    return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
 
 
 def build_payload(
@@ -207,7 +207,7 @@ def _store_chunks(
                 "slug": [doc.slug for doc in part],
                 "date": [doc.date for doc in part],
                 "tags": [[tag_ids[tag] for tag in doc.tags] for doc in part],
-                "text": [short_text(doc.text) for doc in part],
+                "text": [clip(doc.text, SHORT_TEXT) for doc in part],
             }
         )
     return chunks
@@ -233,10 +233,7 @@ def _cached_index(
         loaded = json.loads(cached.read_text(encoding="utf-8"))
         return loaded["meta"], loaded["shards"]
     meta, shards = build_payload(documents, shard_bytes)
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = cached.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"meta": meta, "shards": shards}), encoding="utf-8")
-    os.replace(temporary, cached)
+    atomic_write_bytes(cached, json.dumps({"meta": meta, "shards": shards}).encode("utf-8"))
     for stale in folder.glob("index-*.json"):
         if stale != cached:
             stale.unlink(missing_ok=True)

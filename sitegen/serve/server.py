@@ -16,8 +16,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sitegen.build.pipeline import Builder, BuildResult, SlowInputs, compute_slow_parts
+from sitegen.build.result import BuildResult
 from sitegen.errors import SiteError, UsageError
+from sitegen.serve.incremental import IncrementalBuilder, SlowInputs, compute_slow_parts
 from sitegen.serve.livereload import LIVERELOAD_JS, ReloadHub
 from sitegen.serve.watcher import ChangeWatcher
 from sitegen.workers.spawned import worker_pool
@@ -133,7 +134,7 @@ class LiveSite:
     process; when they are ready the watcher is poked and a quick rebuild picks them up.
     """
 
-    def __init__(self, builder: Builder, hub: ReloadHub) -> None:
+    def __init__(self, builder: IncrementalBuilder, hub: ReloadHub) -> None:
         self.builder, self.hub = builder, hub
         self.poke: Callable[[], None] = lambda: None
         """Asks the watcher for a rebuild (set once the watcher exists)."""
@@ -226,7 +227,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def serve(site_root: Path, host: str, port: int, open_browser: bool) -> int:
     """Build, serve and watch until Ctrl-C."""
-    builder = Builder(site_root, in_place=True)
+    builder = IncrementalBuilder(site_root)
     hub = ReloadHub()
     live = LiveSite(builder, hub)
     first = live.rebuild()

@@ -10,8 +10,8 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from sitegen.build.pipeline import is_editor_temp
 from sitegen.config import CONFIG_NAME
+from sitegen.fsutil import is_editor_temp
 
 WATCHED_FOLDERS = ("content", "templates", "static")
 

@@ -49,6 +49,8 @@ Keys = npt.NDArray[np.uint64]
 Scores = npt.NDArray[np.float32]
 Matrix = Any
 """A scipy.sparse CSR matrix (scipy ships no type information)."""
+Related = dict[str, tuple[str, ...]]
+"""Slug -> the slugs of its most similar papers, most similar first."""
 
 
 def corpus_key(papers: Sequence[Paper]) -> str:

@@ -1,0 +1,44 @@
+"""Fingerprints: of values (equal fingerprints, equal output), of files (by name, size and
+modification time) and of sitegen's own code (caches made by other code are not trusted)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from pathlib import Path
+
+from sitegen.theme import PACKAGE_DIR
+
+
+def digest(value: object) -> str:
+    """Fingerprint of a value made of strings, numbers, dates, tuples and frozen dataclasses
+    (their repr is stable and shows every field)."""
+    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def add_file_stamps(hasher: hashlib.blake2b, folder: Path) -> None:
+    """Each file under `folder`, by name, size and modification time."""
+    for path, stat in sorted(_files(folder)):
+        hasher.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+
+
+def _files(folder: Path) -> list[tuple[str, os.stat_result]]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if d not in ("__pycache__", "theme")]
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            try:
+                found.append((path, os.stat(path)))
+            except OSError:
+                continue
+    return found
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Fingerprint of sitegen's own code: caches made by other code are not trusted."""
+    hasher = hashlib.blake2b(digest_size=16)
+    add_file_stamps(hasher, PACKAGE_DIR)
+    return hasher.hexdigest()

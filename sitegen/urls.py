@@ -1,0 +1,66 @@
+"""Every output path of a site, relative to its root: the one place that knows them.
+
+Pages link to each other with these paths prefixed by `root` (`../` per folder level), so
+the site works under any sub-path and from disk. The browser code gets the page patterns
+from the search index (`BROWSER_PATTERNS`), never from its own copies.
+"""
+
+from __future__ import annotations
+
+HOME = "index.html"
+TAG_INDEX = "tags/index.html"
+AUTHOR_INDEX = "authors/index.html"
+SEARCH = "search.html"
+NOT_FOUND = "404.html"
+FEED = "feed.xml"
+BIBLIOGRAPHY = "papers.bib"
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
+STATIC = "static/"
+SEARCH_INDEX = "search/index.js"
+
+PAPER_PATTERN = "papers/{slug}.html"
+TAG_PATTERN = "tags/{slug}.html"
+AUTHOR_PATTERN = "authors/{slug}.html"
+
+
+def paper_page(slug: str) -> str:
+    return PAPER_PATTERN.format(slug=slug)
+
+
+def tag_page(slug: str) -> str:
+    return TAG_PATTERN.format(slug=slug)
+
+
+def tag_feed(slug: str) -> str:
+    return f"tags/{slug}.xml"
+
+
+def tag_bibliography(slug: str) -> str:
+    return f"tags/{slug}.bib"
+
+
+def author_page(slug: str) -> str:
+    return AUTHOR_PATTERN.format(slug=slug)
+
+
+def static_file(relative: str) -> str:
+    """A file of static/ (theme's or site's), by its path inside that folder."""
+    return STATIC + relative
+
+
+def search_shard(number: int) -> str:
+    return f"search/terms-{number}.js"
+
+
+def search_store(number: int) -> str:
+    return f"search/store-{number}.js"
+
+
+BROWSER_PATTERNS = {"paper": PAPER_PATTERN, "tag": TAG_PATTERN, "search": SEARCH}
+"""What the search page's script needs to link results (it fills in `{slug}`)."""
+
+
+def root_of(path: str) -> str:
+    """The relative prefix from the page at `path` back to the site root."""
+    return "../" * path.count("/")
