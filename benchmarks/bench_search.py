@@ -9,8 +9,9 @@ Reports, per data set: lunr.py index build time stock vs FastBuilder (same seria
 the whole `build_search_assets` time, raw and gzipped sizes (stock JSON, our index metadata,
 term shards, store, scripts; everything at once) and, in Chromium over local HTTP, what a cold
 search page for "contrastive" downloads, the time to the engine, to the query's shards and to the
-first result, the longest main-thread task while loading, and the time to answer queries once
-their shards are loaded. `bench_search_shards.py` measures first queries at 10,000 and 50,000.
+first result (from the browser's resource timing and the page's DOM state), the longest
+main-thread task while loading, and the time to answer queries once their shards are loaded.
+`bench_search_shards.py` measures first queries at 10,000 and 50,000.
 """
 
 from __future__ import annotations
@@ -85,7 +86,10 @@ def print_sizes(files: dict[str, bytes]) -> None:
     static = REPO / "static"
     scripts = {
         "static/search.js (every page)": (static / "search.js").read_bytes(),
-        "static/search-ui.js": (static / "search-ui.js").read_bytes(),
+        **{
+            path.relative_to(REPO).as_posix(): path.read_bytes()
+            for path in sorted((static / "search").glob("*.js"))
+        },
         "static/vendor/lunr/lunr.min.js": (static / "vendor/lunr/lunr.min.js").read_bytes(),
         "search/index.js": files["search/index.js"],
     }
@@ -123,12 +127,21 @@ def write_site(folder: Path, files: dict[str, bytes]) -> None:
         (folder / rel).write_bytes(data)
 
 
-LONG_TASKS = """
+OBSERVE = """
 window.__longest = 0;
 new PerformanceObserver(list => list.getEntries().forEach(e => {
   window.__longest = Math.max(window.__longest, e.duration);
 })).observe({type: 'longtask', buffered: true});
+performance.setResourceTimingBufferSize(1e6);  // a fuzzy query loads every shard
+window.__seen = {};
+new MutationObserver(() => {
+  const page = document.getElementById('search-page'), seen = window.__seen;
+  if (page?.hasAttribute('data-ready')) seen.ready ??= performance.now();
+  if (page?.getAttribute('data-state') === 'results') seen.firstResult ??= performance.now();
+}).observe(document, {subtree: true, attributeFilter: ['data-ready', 'data-state']});
 """
+"""Init script: the longest main-thread task, and when the search page got its engine
+(data-ready) and first showed results (data-state=results), in ms since navigation."""
 
 
 @contextmanager
@@ -147,7 +160,7 @@ def served(files: dict[str, bytes]) -> Iterator[tuple[Path, str]]:
 
 
 KINDS = {
-    "engine": ("static/search.js", "static/search-ui.js", "static/vendor/lunr/lunr.min.js"),
+    "engine": ("static/search.js", "static/search/", "static/vendor/lunr/"),
     "index.js": ("search/index.js",),
     "shards": ("search/terms-",),
     "store": ("search/store-",),
@@ -155,11 +168,37 @@ KINDS = {
 """What a search downloads, by kind (path prefixes under the site root)."""
 
 
+def page_timings(page: Any) -> dict[str, float]:
+    """When a search page (served at the root) that shows results got there, in ms since
+    navigation: loadStart (engine scripts requested), scripts (they and search/index.js all
+    downloaded), ready (the engine built: data-ready), shards (the query's shards loaded and
+    decoded, the query run: its first store chunk requested), firstResult (results shown)."""
+    resources = page.evaluate(
+        "performance.getEntriesByType('resource')"
+        ".map(e => [new URL(e.name).pathname.slice(1), e.startTime, e.responseEnd])"
+    )
+    seen = page.evaluate("window.__seen")
+    engine = [
+        r
+        for r in resources
+        if r[0].startswith(KINDS["engine"]) and r[0] != "static/search.js"  # not every page's
+    ]
+    index = [r for r in resources if r[0].startswith(KINDS["index.js"])]
+    store = [r for r in resources if r[0].startswith(KINDS["store"])]
+    return {
+        "loadStart": min(r[1] for r in engine),
+        "scripts": max(r[2] for r in engine + index),
+        "ready": seen["ready"],
+        "shards": min(r[1] for r in store),
+        "firstResult": seen["firstResult"],
+    }
+
+
 def cold_query(browser: Any, folder: Path, base: str, query: str) -> dict[str, Any]:
     """A cold search page (new context: empty cache) opened at ?q=query: timings (ms since
     navigation), the files it loaded by kind as [count, raw bytes, gzip bytes], results shown."""
     page = browser.new_context().new_page()
-    page.add_init_script(LONG_TASKS)
+    page.add_init_script(OBSERVE)
     paths: list[str] = []
     page.on("requestfinished", lambda r: paths.append(urlsplit(r.url).path[1:]))
     # Not waiting for "load": scripts the page adds while loading (every shard, for a fuzzy
@@ -171,7 +210,7 @@ def cold_query(browser: Any, folder: Path, base: str, query: str) -> dict[str, A
         timeout=600_000,
     )
     titles = page.locator(".search-result-title").all_inner_texts()
-    timings = page.evaluate("SitegenSearch.timings")
+    timings = page_timings(page)
     loaded = {kind: [0, 0, 0] for kind in KINDS}
     for path in set(paths):
         kind = next((k for k, starts in KINDS.items() if path.startswith(starts)), None)
@@ -200,7 +239,7 @@ def bench_browser(files: dict[str, bytes]) -> dict[str, float]:
         page.goto(base + "search.html")
         page.wait_for_selector("#search-page[data-ready]")
         query_ms = page.evaluate(
-            """async qs => { const e = SitegenSearch.engine, out = {};
+            """async qs => { const e = await SitegenSearch.load(), out = {};
             for (const q of qs) { await e.search(q); const t0 = performance.now();
               for (let i = 0; i < 5; i++) await e.search(q);
               out[q] = (performance.now() - t0) / 5; }

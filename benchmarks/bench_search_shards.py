@@ -92,9 +92,9 @@ def print_query(query: str, report: dict[str, Any]) -> None:
         f"  {query!r}: {total[0]} files, {kb(total[1])} raw, {kb(total[2])} gzip ({parts} raw/gzip)"
     )
     print(
-        f"    first results {t['firstResult']:,.0f} ms after navigation (index.js run at "
-        f"{t['scripts']:,.0f} ms, engine ready at {t['ready']:,.0f}, query's shards added at "
-        f"{t['shards']:,.0f}), longest task "
+        f"    first results {t['firstResult']:,.0f} ms after navigation (engine and index.js "
+        f"downloaded at {t['scripts']:,.0f} ms, engine ready at {t['ready']:,.0f}, query's shards "
+        f"added and the query run at {t['shards']:,.0f}), longest task "
         f"{report['longest_task']:,.0f} ms; {report['status']!r}"
     )
     print(f"    first result: {report['first']!r}")

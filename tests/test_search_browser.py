@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from test_search import receive_calls
+from test_search_shards import LOADED_INDEX
 
 from benchmarks.synthetic import seed_papers
 from sitegen import urls
@@ -255,8 +256,7 @@ def test_browser_decodes_exactly_what_python_decodes(
     open_search(page, base)
     decoded = json.loads(
         page.evaluate(
-            "SitegenSearch.engine.load(SitegenSearch.engine.all())"
-            ".then(() => JSON.stringify(SitegenSearch.engine.serialized()))"
+            f"SitegenSearch.load().then(e => e.load(e.all()).then(() => {LOADED_INDEX}(e)))"
         )
     )
     calls = [

@@ -195,6 +195,23 @@ LUNR = [
 ]
 """Queries in lunr's own syntax (a final space: no prefix matching), answerable by stock lunr."""
 
+LOADED_INDEX = """(e => {
+  const meta = e.payload, index = e.index, fieldVectors = [];
+  for (let doc = 0; doc < meta.docs; doc++) {
+    for (const field of meta.fields) {
+      const vector = index.fieldVectors[`${field}/${doc}`];
+      fieldVectors.push([`${field}/${doc}`, vector ? vector.toJSON() : []]);
+    }
+  }
+  const terms = Object.keys(index.invertedIndex).sort();
+  const invertedIndex = terms.map(t => [t, index.invertedIndex[t]]);
+  return JSON.stringify({version: meta.lunr, fields: meta.fields, fieldVectors, invertedIndex,
+                         pipeline: meta.pipeline});
+})"""
+"""JS: the live lunr.Index of engine `e` as JSON, in the form of `search_codec.merge` (what
+lunr.Index.load takes): terms in sorted (UTF-16) order, every document's field vectors in document
+then field order, empty where no loaded term occurs."""
+
 RESULTS = """async queries => {
   const engine = await SitegenSearch.load(), out = [];
   for (const q of queries) {
@@ -258,7 +275,7 @@ def open_page(chromium: Any) -> Iterator[Any]:
 
 
 def loaded_shards(page: Any) -> int:
-    return int(page.evaluate("SitegenSearch.engine.parts.filter(Boolean).length"))
+    return int(page.evaluate("SitegenSearch.load().then(e => e.parts.filter(Boolean).length)"))
 
 
 @pytest.mark.browser
@@ -304,7 +321,8 @@ def test_as_you_type_prefixes_match_the_unsharded_index(
     assert len(dict(whole[0])) > len(dict(many.evaluate(RESULTS, ["contras "])[0]))
     # The same clauses on stock lunr's full index, with the engine's prefix pipeline.
     reference = many.evaluate(
-        """async ([s, qs]) => { const e = SitegenSearch.engine, i = lunr.Index.load(s), out = [];
+        """async ([s, qs]) => { const e = await SitegenSearch.load(), i = lunr.Index.load(s);
+        const out = [];
         i.pipeline = e.pipeline;
         for (const q of qs) { await e.search(q); const c = e.parse(q).clauses;
           out.push(i.query(x => { x.clauses = c; }).map(r => [r.ref, r.score])); }
@@ -327,7 +345,7 @@ def many_url(request: pytest.FixtureRequest, sites: dict[str, str]) -> Iterator[
 @pytest.mark.browser
 def test_a_query_loads_only_the_shards_it_needs(open_page: Any, many_url: str) -> None:
     page = open_page(many_url)
-    total = int(page.evaluate("SitegenSearch.engine.keys.length"))
+    total = int(page.evaluate("SitegenSearch.load().then(e => e.keys.length)"))
     scripts = "document.querySelectorAll('script[src*=\"search/terms-\"]').length"
     assert total > 50 and loaded_shards(page) == 0 and page.evaluate(scripts) == 0
     page.evaluate(RESULTS, ["contrastive "])
@@ -348,24 +366,23 @@ def test_browser_decodes_every_shard_as_python_does(open_page: Any, sites: dict[
     meta, shards = search.build_payload(DOCUMENTS, TINY)
     partial = json.loads(
         page.evaluate(
-            "SitegenSearch.engine.search('video lang').then(() => "
-            "JSON.stringify(SitegenSearch.engine.serialized()))"
+            f"SitegenSearch.load().then(e => e.search('video lang').then(() => {LOADED_INDEX}(e)))"
         )
     )
-    ks = page.evaluate("Object.keys(SitegenSearch.engine.parts).map(Number)")
+    ks = page.evaluate("SitegenSearch.load().then(e => Object.keys(e.parts).map(Number))")
     expected = search_codec.merge(meta, search_codec.decode_shards(meta, [shards[k] for k in ks]))
     assert 0 < len(ks) < len(shards) and partial == expected
     full = json.loads(
         page.evaluate(
-            "SitegenSearch.engine.load(SitegenSearch.engine.all()).then(() => "
-            "JSON.stringify(SitegenSearch.engine.serialized()))"
+            f"SitegenSearch.load().then(e => e.load(e.all()).then(() => {LOADED_INDEX}(e)))"
         )
     )
     assert full == search_codec.decode(meta, shards)
     # The merged object is what lunr.Index.load takes, and answers as the live engine does.
     same = page.evaluate(
-        """async qs => { const e = SitegenSearch.engine, i = lunr.Index.load(e.serialized());
-        i.pipeline = e.pipeline; const out = [];
+        "async qs => { const e = await SitegenSearch.load();"
+        f"const i = lunr.Index.load(JSON.parse({LOADED_INDEX}(e)));"
+        """i.pipeline = e.pipeline; const out = [];
         for (const q of qs) { const r = await e.search(q), c = e.parse(q).clauses;
           out.push([r.results.map(x => [x.ref, x.score]),
                     i.query(x => { x.clauses = c; }).map(x => [x.ref, x.score])]); }

@@ -1,0 +1,250 @@
+/* sitegen search, 2 of 3: the engine.
+ *
+ * lunr query syntax, plus prefix matching of the last word past its stem. The lunr.Index starts
+ * with no terms and no field vectors; a query loads the term shards its words fall in (decode.js
+ * decodes them), adds them to the index, then runs there. Results' titles, slugs, dates and tags
+ * come from the store chunks (entries).
+ */
+(() => {
+  "use strict";
+
+  const S = window.SitegenSearch;
+  const { scoring, decodeTerms, wordTable } = S.decode;
+  const PREFIX_MARK = "\u0000"; // marks the clause whose term is a prefix to expand
+  const { PROHIBITED, OPTIONAL } = lunr.Query.presence;
+
+  const stem = (text) => lunr.stemmer(new lunr.Token(text)).toString();
+
+  const friendlyError = (error) => {
+    const detail = error && error.message ? error.message : String(error);
+    return `That query could not be understood (${detail}). Try plain words, or ` +
+      "title:word, author:name, tag:word, year:2024, +required, -excluded, prefix*.";
+  };
+
+  /* The search index. meta: the payload of search/index.js. */
+  class Engine {
+    constructor(meta) {
+      this.payload = meta;
+      this.scoring = scoring(meta);
+      this.keys = meta.shards; // first key of each shard; keys[0] is ""
+      this.parts = [];         // shard -> decodeTerms' output
+      this.words = [];         // shard -> its word table
+      this.loading = [];       // shard -> promise of it being added
+      this.vectors = [];       // slot (doc * fields + field) -> its lunr.Vector, once it has elements
+      this.stale = false;      // the token set lacks terms of shards added since it was built
+      this.complete = false;   // every field vector exists, in document order
+      // Every clause's term is stemmed as lunr does, except the marked last one, which expands to
+      // all terms of the words it begins (pipeline functions may return several tokens).
+      const sitegenPrefix = (token) => {
+        const text = token.toString();
+        if (text.charAt(0) !== PREFIX_MARK) return lunr.stemmer(token);
+        const terms = this.expand(text.slice(1));
+        return terms.length ? terms.map((t) => new lunr.Token(t, token.metadata))
+          : lunr.stemmer(new lunr.Token(text.slice(1), token.metadata));
+      };
+      lunr.Pipeline.registerFunction(sitegenPrefix, "sitegenPrefix");
+      this.pipeline = new lunr.Pipeline();
+      this.pipeline.add(sitegenPrefix);
+      this.index = new lunr.Index({
+        invertedIndex: Object.create(null), fieldVectors: Object.create(null),
+        tokenSet: new lunr.TokenSet(), fields: meta.fields, pipeline: this.pipeline,
+      });
+    }
+
+    /* The lunr.Index name of a field vector slot: "field/doc". */
+    ref(slot) {
+      const fields = this.payload.fields;
+      return `${fields[slot % fields.length]}/${Math.floor(slot / fields.length)}`;
+    }
+
+    vector(slot) {
+      let vector = this.vectors[slot];
+      if (!vector) {
+        vector = this.vectors[slot] = new lunr.Vector([]);
+        this.index.fieldVectors[this.ref(slot)] = vector;
+      }
+      return vector;
+    }
+
+    /* Gives every document's field vectors, empty or not, in document order, as the whole index
+     * has them: lunr answers a query of prohibited words alone from all of them, in that order.
+     * Built on the first such query only: at 50,000 papers they are 250,000 objects. */
+    completeVectors() {
+      if (this.complete) return;
+      const all = Object.create(null);
+      for (let slot = 0; slot < this.payload.docs * this.payload.fields.length; slot++) {
+        all[this.ref(slot)] = this.vectors[slot] || (this.vectors[slot] = new lunr.Vector([]));
+      }
+      this.index.fieldVectors = all;
+      this.complete = true;
+    }
+
+    /* Adds shard k: its terms, and its elements copied into the field vectors. Shards hold
+     * contiguous ranges of term indexes, so a vector gains one run, kept in index order: appended
+     * when shards come in order (loading all of them), spliced in otherwise. */
+    add(k, shard) {
+      const decoded = decodeTerms(this.scoring, shard);
+      const inverted = this.index.invertedIndex;
+      for (const [term, entry] of decoded.inverted) inverted[term] = entry;
+      decoded.slots.forEach((extra, slot) => {
+        const vector = this.vector(slot), elements = vector.elements;
+        if (!elements.length || elements[elements.length - 2] < extra[0]) {
+          for (const element of extra) elements.push(element);
+        } else {
+          elements.splice(vector.positionForIndex(extra[0]), 0, ...extra);
+        }
+        vector._magnitude = 0;
+      });
+      this.parts[k] = decoded;
+      this.words[k] = wordTable(shard, decoded.inverted.map(([term]) => term));
+      this.stale = true;
+    }
+
+    /* Resolves once shards ks are added (each loaded once, by a <script>). */
+    load(ks) {
+      const version = this.payload.shardVersion;
+      return Promise.all(ks.map((k) => {
+        if (!this.loading[k]) {
+          this.loading[k] = S.shard(k, version).then((shard) => {
+            if (!this.parts[k]) this.add(k, shard);
+          });
+        }
+        return this.loading[k];
+      }));
+    }
+
+    all() {
+      return this.keys.map((_, k) => k);
+    }
+
+    /* The shard whose key range holds text: the last one whose first key is <= text. */
+    shardOf(text) {
+      const keys = this.keys;
+      let lo = 0, hi = keys.length;
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        if (keys[mid] <= text) lo = mid; else hi = mid;
+      }
+      return lo;
+    }
+
+    /* The shards holding keys that start with prefix: adjacent ones, as keys are sorted. */
+    range(prefix) {
+      const out = [];
+      let k = this.shardOf(prefix);
+      do out.push(k++); while (k < this.keys.length && this.keys[k].startsWith(prefix));
+      return out;
+    }
+
+    /* Terms of every indexed word starting with prefix, plus the prefix's own stem if indexed.
+     * Reads the shards of range(prefix) and of the stem: load them first. */
+    expand(prefix) {
+      const seen = new Set(), out = [];
+      for (const s of this.range(prefix)) {
+        const words = this.words[s] || [];
+        let lo = 0, hi = words.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (words[mid][0] < prefix) lo = mid + 1; else hi = mid;
+        }
+        for (let i = lo; i < words.length && words[i][0].startsWith(prefix); i++) {
+          const term = words[i][1];
+          if (!seen.has(term)) {
+            seen.add(term);
+            out.push(term);
+          }
+        }
+      }
+      const own = stem(prefix);
+      if (!seen.has(own) && this.index.invertedIndex[own]) out.push(own);
+      return out;
+    }
+
+    /* The shards a query's clauses read, and the prefixes whose words name more terms.
+     * A fuzzy term (word~1) or a leading wildcard (*former) may match any term: every shard. */
+    plan(clauses) {
+      let shards = [];
+      const prefixes = [];
+      for (const clause of clauses) {
+        const term = clause.term, star = term.indexOf("*");
+        if (clause.editDistance || star === 0) shards = shards.concat(this.all());
+        else if (term.charAt(0) === PREFIX_MARK) {
+          const prefix = term.slice(1);
+          shards = shards.concat(this.range(prefix), [this.shardOf(stem(prefix))]);
+          prefixes.push(prefix);
+        } else if (star > 0) shards = shards.concat(this.range(term.slice(0, star)));
+        else shards.push(this.shardOf(clause.usePipeline ? stem(term) : term));
+      }
+      return { shards, prefixes };
+    }
+
+    /* A query typed by a reader as lunr clauses: {clauses} or {error}. The last word, while it
+     * is being typed, is marked to match as a prefix. */
+    parse(text) {
+      const query = new lunr.Query(this.index.fields);
+      try {
+        new lunr.QueryParser(text, query).parse();
+      } catch (error) {
+        return { error: friendlyError(error), results: [] };
+      }
+      const clauses = query.clauses, last = clauses[clauses.length - 1];
+      const typing = !/\s$/.test(text);
+      if (last && typing && last.usePipeline && !last.editDistance && last.term.length >= 2) {
+        const exact = {
+          term: last.term, fields: last.fields, boost: last.boost * 2, usePipeline: true,
+          wildcard: lunr.Query.wildcard.NONE, presence: OPTIONAL,
+        };
+        last.term = PREFIX_MARK + last.term;
+        // Exact words outrank completions of the prefix; never for a prohibited word.
+        if (last.presence !== PROHIBITED) clauses.push(exact);
+      }
+      return { clauses };
+    }
+
+    /* Runs a query typed by a reader, loading the shards it needs: resolves with {results} or
+     * {error}; never rejects. */
+    search(text) {
+      const parsed = this.parse(text);
+      if (parsed.error) return Promise.resolve(parsed);
+      const plan = this.plan(parsed.clauses);
+      return this.load(plan.shards)
+        .then(() => this.load(plan.prefixes.flatMap((prefix) => this.expand(prefix).map((term) => this.shardOf(term)))))
+        .then(() => this.run(parsed.clauses), (error) => ({
+          error: `The search index could not be loaded (${error.message}).`, results: [],
+        }));
+    }
+
+    /* Runs parsed clauses on the shards loaded so far. */
+    run(clauses) {
+      if (clauses.every((c) => c.presence === PROHIBITED)) this.completeVectors();
+      if (this.stale) {
+        const builder = new lunr.TokenSet.Builder();
+        for (const part of this.parts) { // in shard order: terms in sorted order
+          if (part) for (const [term] of part.inverted) builder.insert(term);
+        }
+        builder.finish();
+        this.index.tokenSet = builder.root;
+        this.stale = false;
+      }
+      try {
+        return { results: this.index.query((q) => { q.clauses = clauses; }) };
+      } catch (error) {
+        return { error: friendlyError(error), results: [] };
+      }
+    }
+
+    /* Store entries for refs, loading their chunks: [{ref, title, slug, date, tags, text}]. */
+    entries(refs) {
+      const size = this.payload.storeChunk, version = this.payload.storeVersion;
+      const chunks = new Map();
+      const ks = [...new Set(refs.map((ref) => Math.floor(ref / size)))].sort((a, c) => a - c);
+      const loads = ks.map((k) => S.store(k, version).then((data) => { chunks.set(k, data); }));
+      return Promise.all(loads).then(() => refs.map((ref) => {
+        const data = chunks.get(Math.floor(ref / size)), i = ref % size;
+        return { ref, title: data.title[i], slug: data.slug[i], date: data.date[i], tags: data.tags[i], text: data.text[i] };
+      }));
+    }
+  }
+
+  S.Engine = Engine;
+})();
