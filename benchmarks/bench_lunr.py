@@ -27,9 +27,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.synthetic import synthetic_papers  # noqa: E402
 from sitegen.search.assets import FIELDS, to_document  # noqa: E402
-from sitegen.search.fastlunr import _stem, build_index, fast_builder, stock_builder  # noqa: E402
+from sitegen.search.fastlunr import _stem, build_index, fast_builder  # noqa: E402
+from tests.support import stock_builder  # noqa: E402
+from tests.synthetic import synthetic_papers  # noqa: E402
 
 Timing = dict[str, float]
 

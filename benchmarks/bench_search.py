@@ -35,11 +35,12 @@ from urllib.parse import quote, urlsplit
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from benchmarks.synthetic import seed_papers, synthetic_papers  # noqa: E402
 from sitegen.content.models import Paper  # noqa: E402
 from sitegen.search.assets import FIELDS, build_search_assets, to_document  # noqa: E402
-from sitegen.search.fastlunr import build_index, fast_builder, stock_builder  # noqa: E402
+from sitegen.search.fastlunr import build_index, fast_builder  # noqa: E402
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support import stock_builder  # noqa: E402
+from tests.synthetic import seed_papers, synthetic_papers  # noqa: E402
 
 QUERIES = ("contrastive", "contrastiv", "transfer learning", "title:language +model")
 

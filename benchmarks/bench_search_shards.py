@@ -31,10 +31,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.bench_search import KINDS, cold_query, gz, kb, served  # noqa: E402
-from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from benchmarks.corpus import corpus_papers, topic_rules  # noqa: E402
 from sitegen.content.models import Paper  # noqa: E402
 from sitegen.search.assets import INDEX_PATH, SHARD_BYTES, build_search_assets  # noqa: E402
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 QUERIES = ("transformer", "contrastive learning", "diff", "title:diffusion +model", "transformr~1")
 

@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.make_site import make_site  # noqa: E402
-from benchmarks.synthetic import synthetic_papers  # noqa: E402
 from sitegen.config import TopicRule, load_config  # noqa: E402
 from sitegen.content.models import Paper  # noqa: E402
 from sitegen.content.topics import match_topics  # noqa: E402
+from tests.synthetic import synthetic_papers  # noqa: E402
 
 NEWEST = dt.date(2025, 6, 1)
 """The date of the newest synthetic paper."""

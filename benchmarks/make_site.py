@@ -14,9 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.synthetic import synthetic_papers  # noqa: E402
 from sitegen.content.models import Paper  # noqa: E402
 from sitegen.content.papers import paper_to_text  # noqa: E402
+from tests.synthetic import synthetic_papers  # noqa: E402
 
 
 def make_site(count: int, folder: Path, papers: Sequence[Paper] | None = None) -> Path:

@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 from conftest import REPO, SEEDS, SITE_TOML, paper_text, run_sitegen
+from support import write_site
 
 from sitegen import cli, fsutil
 from sitegen.config import load_config
 from sitegen.importers import plan as plan_module
 from sitegen.importers.merge import run_import
 from sitegen.output import writer
-from sitegen.output.writer import MANIFEST, output_lock, write_site
+from sitegen.output.writer import MANIFEST, output_lock
 
 Snapshot = dict[str, bytes]
 TALLY: dict[str, int] = {}

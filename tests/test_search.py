@@ -11,15 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shard_decoder
 from lunr.index import Index
 from lunr.pipeline import Pipeline
+from support import stock_builder
+from synthetic import seed_papers, synthetic_papers
 
-from benchmarks.synthetic import seed_papers, synthetic_papers
 from sitegen.content.models import Paper
 from sitegen.search import assets as search
 from sitegen.search import codec as search_codec
 from sitegen.search.assets import FIELDS, build_search_assets, to_document
-from sitegen.search.fastlunr import build_index, fast_builder, stock_builder
+from sitegen.search.fastlunr import build_index, fast_builder
 
 SEEDS = seed_papers()
 
@@ -53,7 +55,7 @@ def seed_assets() -> dict[str, bytes]:
 def seed_index() -> tuple[Index, dict[str, Any]]:
     """lunr.py's stock index of the seeds and the decoded compact payload."""
     stock = build_index(stock_builder(FIELDS), lunr_docs(SEEDS))
-    return stock, search_codec.decode(*search.build_payload([to_document(p) for p in SEEDS]))
+    return stock, shard_decoder.decode(*search.build_payload([to_document(p) for p in SEEDS]))
 
 
 @pytest.mark.parametrize("papers", [SEEDS, synthetic_papers(400, seed=11)], ids=["seeds", "synth"])
@@ -92,7 +94,7 @@ def test_fast_builder_falls_back_for_non_string_fields() -> None:
 def test_compact_index_decodes_to_lunr_py_output(seed_index: tuple[Index, dict[str, Any]]) -> None:
     stock, decoded = seed_index
     # Exactly lunr.py's index, with `_index` relabelled to sorted rank (the format's one change).
-    assert json.dumps(decoded) == json.dumps(search_codec.canonical(stock.serialize()))
+    assert json.dumps(decoded) == json.dumps(shard_decoder.canonical(stock.serialize()))
 
 
 def test_decoded_index_round_trips_and_answers_like_stock(
@@ -155,11 +157,11 @@ def test_varints_and_front_coding_round_trip() -> None:
     numbers = [0, 1, 31, 32, 33, 1023, 1024, 10**9, 7]
     for n in numbers:
         search_codec.write_varint(n, out)
-    assert list(search_codec.read_varints("".join(out))) == numbers
+    assert list(shard_decoder.read_varints("".join(out))) == numbers
     terms = sorted(
         ["a", "ab", "abc", "abd", "b", "été", "ü", "\U0001d518nicode"], key=search_codec.utf16_key
     )
-    assert search_codec.front_decode(search_codec.front_code(terms)) == terms
+    assert shard_decoder.front_decode(search_codec.front_code(terms)) == terms
 
 
 def test_terms_are_in_javascript_string_order() -> None:
@@ -171,7 +173,7 @@ def test_terms_are_in_javascript_string_order() -> None:
         date=dt.date(2024, 1, 1),
         abstract="\U0001f917 hugging face",
     )
-    decoded = search_codec.decode(*search.build_payload([to_document(paper)]))
+    decoded = shard_decoder.decode(*search.build_payload([to_document(paper)]))
     terms = [term for term, _ in decoded["invertedIndex"]]
     assert terms.index("\U0001f917") < terms.index("\ufb01ne")
 
@@ -211,8 +213,8 @@ def test_tag_links_use_python_slugify() -> None:
 
 def test_prefix_word_table_maps_words_past_their_stem() -> None:
     _meta, shards = search.build_payload([to_document(p) for p in SEEDS])
-    words = {w: t for shard in shards for w, t in search_codec.shard_words(shard).items()}
-    terms = [t for shard in shards for t in search_codec.front_decode(shard["terms"])]
+    words = {w: t for shard in shards for w, t in shard_decoder.shard_words(shard).items()}
+    terms = [t for shard in shards for t in shard_decoder.front_decode(shard["terms"])]
     assert words["contrastive"] == "contrast"
     assert words["pretraining"] == "pretrain"
     assert all(word != term for word, term in words.items())

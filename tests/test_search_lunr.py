@@ -14,8 +14,9 @@ import pytest
 from lunr.builder import Builder
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
+from support import stock_builder
+from synthetic import synthetic_papers
 
-from benchmarks.synthetic import synthetic_papers
 from sitegen.search import codec as search_codec
 from sitegen.search.assets import FIELDS, to_document
 from sitegen.search.fastlunr import (
@@ -24,7 +25,6 @@ from sitegen.search.fastlunr import (
     fast_builder,
     round_3,
     split_words,
-    stock_builder,
 )
 
 Doc = dict[str, Any]

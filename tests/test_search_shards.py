@@ -11,17 +11,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import shard_decoder
 from conftest import http_server, run_sitegen
 from lunr.index import Index
 from lunr.stemmer import porter_stemmer
+from support import stock_builder
+from synthetic import seed_papers
 from test_search import receive_calls
 
-from benchmarks.synthetic import seed_papers
 from sitegen import urls
 from sitegen.search import assets as search
 from sitegen.search import codec as search_codec
 from sitegen.search.assets import FIELDS, build_search_assets, to_document
-from sitegen.search.fastlunr import build_index, stock_builder
+from sitegen.search.fastlunr import build_index
 
 SEEDS = seed_papers()
 DOCUMENTS = [to_document(p) for p in SEEDS]
@@ -48,7 +50,7 @@ def payload_meta(files: dict[str, bytes]) -> Any:
 
 
 def _shard_keys(shard: dict[str, Any]) -> list[str]:
-    return search_codec.front_decode(shard["terms"]) + list(search_codec.shard_words(shard))
+    return shard_decoder.front_decode(shard["terms"]) + list(shard_decoder.shard_words(shard))
 
 
 def test_shards_merged_are_the_whole_index(
@@ -56,10 +58,10 @@ def test_shards_merged_are_the_whole_index(
 ) -> None:
     meta, shards = tiny
     assert len(shards) > 50
-    whole = search_codec.decode(*search.build_payload(DOCUMENTS, 10**9))
-    merged = search_codec.decode(meta, shards)
+    whole = shard_decoder.decode(*search.build_payload(DOCUMENTS, 10**9))
+    merged = shard_decoder.decode(meta, shards)
     assert json.dumps(merged) == json.dumps(whole)
-    assert json.dumps(merged) == json.dumps(search_codec.canonical(stock))
+    assert json.dumps(merged) == json.dumps(shard_decoder.canonical(stock))
 
 
 def test_each_shard_holds_one_key_range_and_decodes_alone(
@@ -71,17 +73,17 @@ def test_each_shard_holds_one_key_range_and_decodes_alone(
     assert keys == sorted(keys, key=search_codec.utf16_key)
     next_rank = 0
     for k, shard in enumerate(shards):
-        assert {search_codec.shard_of(keys, key) for key in _shard_keys(shard)} <= {k}, k
+        assert {shard_decoder.shard_of(keys, key) for key in _shard_keys(shard)} <= {k}, k
         assert k == 0 or keys[k] in _shard_keys(shard)
         assert shard["first"] == next_rank
-        part = search_codec.decode_shard(meta, shard)
+        part = shard_decoder.decode_shard(meta, shard)
         next_rank += len(part["invertedIndex"])
         loaded = Index.load(json.loads(json.dumps(part)))  # a valid lunr index on its own
         assert sorted(loaded.inverted_index) == sorted(t for t, _ in part["invertedIndex"])
         # Its field vectors hold the elements of its own terms only.
         indexes = {entry["_index"] for _, entry in part["invertedIndex"]}
         assert all(set(v[::2]) <= indexes and v for _, v in part["fieldVectors"])
-    assert next_rank == len(search_codec.decode(meta, shards)["invertedIndex"])
+    assert next_rank == len(shard_decoder.decode(meta, shards)["invertedIndex"])
 
 
 def test_shards_are_cut_near_the_target_size(
@@ -91,7 +93,7 @@ def test_shards_are_cut_near_the_target_size(
     sizes = [
         sum(len(shard[key]) for key in ("terms", "postings", "words", "stems")) for shard in shards
     ]
-    single = [len(search_codec.front_decode(shard["terms"])) <= 1 for shard in shards]
+    single = [len(shard_decoder.front_decode(shard["terms"])) <= 1 for shard in shards]
     # Over the target only when one term's postings alone are larger.
     assert all(size <= TINY or alone for size, alone in zip(sizes, single, strict=True))
     assert sum(size > TINY // 2 for size in sizes) > len(sizes) * 3 // 4
@@ -122,14 +124,14 @@ def test_the_shards_a_query_names_answer_it_as_the_whole_index(
             needed |= {
                 k
                 for k, shard in enumerate(shards)
-                if any(t.startswith(prefix) for t in search_codec.front_decode(shard["terms"]))
+                if any(t.startswith(prefix) for t in shard_decoder.front_decode(shard["terms"]))
             }
         else:
-            needed.add(search_codec.shard_of(keys, porter_stemmer.stem(word)))
+            needed.add(shard_decoder.shard_of(keys, porter_stemmer.stem(word)))
     assert len(needed) < len(shards) // 10
-    parts = search_codec.decode_shards(meta, [shards[k] for k in sorted(needed)])
-    subset = Index.load(search_codec.merge(meta, parts))
-    whole = Index.load(search_codec.canonical(stock))
+    parts = shard_decoder.decode_shards(meta, [shards[k] for k in sorted(needed)])
+    subset = Index.load(shard_decoder.merge(meta, parts))
+    whole = Index.load(shard_decoder.canonical(stock))
     expected = [(r["ref"], r["score"]) for r in whole.search(query)]
     assert expected and [(r["ref"], r["score"]) for r in subset.search(query)] == expected
 
@@ -155,7 +157,7 @@ def test_small_index_ships_inside_index_js_and_large_in_shard_files() -> None:
         ((kind, chunk, shard),) = receive_calls(large[name])
         assert (kind, chunk) == ("terms", k)
         shards.append(shard)
-    assert search_codec.decode(meta, shards) == search_codec.decode(
+    assert shard_decoder.decode(meta, shards) == shard_decoder.decode(
         *search.build_payload(DOCUMENTS)
     )
     # A changed index changes the version the browser loads shards with (no stale cache).
@@ -208,7 +210,7 @@ LOADED_INDEX = """(e => {
   return JSON.stringify({version: meta.lunr, fields: meta.fields, fieldVectors, invertedIndex,
                          pipeline: meta.pipeline});
 })"""
-"""JS: the live lunr.Index of engine `e` as JSON, in the form of `search_codec.merge` (what
+"""JS: the live lunr.Index of engine `e` as JSON, in the form of `shard_decoder.merge` (what
 lunr.Index.load takes): terms in sorted (UTF-16) order, every document's field vectors in document
 then field order, empty where no loaded term occurs."""
 
@@ -264,7 +266,13 @@ def open_page(chromium: Any) -> Iterator[Any]:
             "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
         )
         tab.on("pageerror", lambda e: problems.append(str(e)))
-        tab.on("requestfailed", lambda r: problems.append("failed: " + r.url))
+        # A request the page cancels by navigating away (a favicon, mid back-button) is no error.
+        tab.on(
+            "requestfailed",
+            lambda r: (
+                None if r.failure == "net::ERR_ABORTED" else problems.append("failed: " + r.url)
+            ),
+        )
         tab.goto(url)
         tab.wait_for_selector("#search-page[data-ready]")
         return tab
@@ -287,7 +295,7 @@ def test_sharded_search_ranks_and_scores_as_stock_lunr(
     reference = page.evaluate(
         "([s, qs]) => { const i = lunr.Index.load(s); "
         "return qs.map(q => i.search(q).map(x => [x.ref, x.score])); }",
-        [search_codec.canonical(stock), LUNR],
+        [shard_decoder.canonical(stock), LUNR],
     )
     assert all(reference) and len(reference[5]) > 10  # every query finds papers; -video many
     assert got == reference  # same refs, same order, same float scores
@@ -308,12 +316,12 @@ def test_as_you_type_prefixes_match_the_unsharded_index(
     meta, _ = search.build_payload(DOCUMENTS, TINY)
     keys = meta["shards"]
     for prefix, term in OUTSIDE.items():
-        first = search_codec.shard_of(keys, prefix)
+        first = shard_decoder.shard_of(keys, prefix)
         in_range = [
             k for k, key in enumerate(keys) if k == first or (k > first and key.startswith(prefix))
         ]
-        own = search_codec.shard_of(keys, porter_stemmer.stem(prefix))
-        assert search_codec.shard_of(keys, term) not in [*in_range, own]
+        own = shard_decoder.shard_of(keys, porter_stemmer.stem(prefix))
+        assert shard_decoder.shard_of(keys, term) not in [*in_range, own]
     typed = [*TYPED, *OUTSIDE]
     many, one = open_page(sites["many"]), open_page(sites["one"])
     sharded, whole = many.evaluate(RESULTS, typed), one.evaluate(RESULTS, typed)
@@ -327,7 +335,7 @@ def test_as_you_type_prefixes_match_the_unsharded_index(
         for (const q of qs) { await e.search(q); const c = e.parse(q).clauses;
           out.push(i.query(x => { x.clauses = c; }).map(r => [r.ref, r.score])); }
         return out; }""",
-        [search_codec.canonical(stock), typed],
+        [shard_decoder.canonical(stock), typed],
     )
     assert reference == sharded
 
@@ -370,14 +378,14 @@ def test_browser_decodes_every_shard_as_python_does(open_page: Any, sites: dict[
         )
     )
     ks = page.evaluate("SitegenSearch.load().then(e => Object.keys(e.parts).map(Number))")
-    expected = search_codec.merge(meta, search_codec.decode_shards(meta, [shards[k] for k in ks]))
+    expected = shard_decoder.merge(meta, shard_decoder.decode_shards(meta, [shards[k] for k in ks]))
     assert 0 < len(ks) < len(shards) and partial == expected
     full = json.loads(
         page.evaluate(
             f"SitegenSearch.load().then(e => e.load(e.all()).then(() => {LOADED_INDEX}(e)))"
         )
     )
-    assert full == search_codec.decode(meta, shards)
+    assert full == shard_decoder.decode(meta, shards)
     # The merged object is what lunr.Index.load takes, and answers as the live engine does.
     same = page.evaluate(
         "async qs => { const e = await SitegenSearch.load();"

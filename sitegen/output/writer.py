@@ -243,21 +243,6 @@ def _link(source: str, target: str) -> None:
         os.link(source, target)
 
 
-def write_site(out: Path, files: Mapping[str, bytes], *, in_place: bool = False) -> WriteReport:
-    """Make `out` hold exactly `files` (plus any foreign files), swapped in whole by default."""
-    unsafe = [path for path in files if not is_safe_relative(path)]
-    if unsafe:  # slugs are made safe upstream; this is the last line of defence
-        raise SiteError(f"refusing to write {unsafe[0]!r}: it would not be inside {out}")
-    writer = OutputWriter(out, in_place=in_place)
-    try:
-        for path, data in files.items():
-            writer.put(path, data)
-        return writer.finish()
-    except BaseException:
-        writer.abort()
-        raise
-
-
 def write_one(out: Path, path: str, data: bytes) -> str:
     """Replace one output file in place and record it, so the next write sees it done.
     Returns the digest of `data`."""

@@ -57,6 +57,7 @@ def make_environment(site_root: Path) -> jinja2.Environment:
     )
     env.filters["isodate"] = lambda d: d.isoformat()
     env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}"
+    env.globals["urls"] = urls  # templates name output paths as urls.SEARCH_INDEX etc.
     return env
 
 

@@ -119,11 +119,7 @@ def build_search_assets(
     meta["storeChunk"] = STORE_CHUNK
     meta["storeVersion"] = _digest(_store_chunks(documents, tags))[:12]
     # Where results link to, under the page's root; the browser fills in {slug}.
-    meta["urls"] = {
-        "paper": "papers/{slug}.html",
-        "tag": "tags/{slug}.html",
-        "search": "search.html",
-    }
+    meta["urls"] = urls.BROWSER_PATTERNS
     scripts = [as_script("terms", k, shard) for k, shard in enumerate(shards)]
     meta["shardVersion"] = hashlib.sha256(b"".join(scripts)).hexdigest()[:12]
     files = {}

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from lunr import __TARGET_JS_VERSION__, get_default_builder
+from lunr import __TARGET_JS_VERSION__
 from lunr.builder import Builder
 from lunr.idf import idf as lunr_idf
 from lunr.index import Index
@@ -72,13 +72,6 @@ def memo_stemmer(token: Token, i: int | None = None, tokens: list[Token] | None 
 # Serialized under lunr's own label, so an index that used it loads with the stock stemmer.
 # Not re-registered: the global registry keeps lunr's function and nothing else changes.
 memo_stemmer.label = "stemmer"  # type: ignore[attr-defined]
-
-
-def stock_builder(fields: Sequence[FieldSpec]) -> Builder:
-    """lunr.py's default builder (`lunr.get_default_builder()`), fields declared."""
-    builder = get_default_builder()
-    _declare(builder, fields)
-    return builder
 
 
 def fast_builder(fields: Sequence[FieldSpec]) -> FastBuilder:
