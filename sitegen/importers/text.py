@@ -42,8 +42,8 @@ def _decode(raw: str) -> str:
     collector.close()
     text = "".join(collector.parts)
     if _TEX_MARKUP.search(text):
-        # `%` would start a TeX comment and swallow the rest of the line.
-        text = tex_to_text(re.sub(r"(?<!\\)%", r"\\%", text))
+        # `%` would start a TeX comment and swallow the rest of the line, `&` and `#` vanish.
+        text = tex_to_text(re.sub(r"(?<!\\)([%&#])", r"\\\1", text))
     return text
 
 
