@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from sitegen import __version__
+from sitegen.content.models import STATUSES
 from sitegen.errors import ContentError, SiteError, UsageError
 
 EXIT_ERROR = 1
@@ -54,12 +56,23 @@ def _parser() -> argparse.ArgumentParser:
     new.set_defaults(run=_run_new)
 
     imp = commands.add_parser(
-        "import", help="import papers from Daily Papers dumps or BibTeX (.bib) files"
+        "import",
+        help="import papers from Daily Papers dumps, BibTeX (.bib), RIS (.ris) or CSL-JSON (.json)",
     )
-    imp.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    # Taken as text: Path("https://x/y") would fold the `//` and hide that it is a link.
+    imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
     imp.add_argument("--year", type=_year, metavar="YYYY", help="year of the dumps' dates")
     imp.set_defaults(run=_run_import)
+
+    add = commands.add_parser("add", help="add papers by arXiv id, DOI, or their links")
+    add.add_argument("ids", nargs="+", metavar="ID_OR_URL")
+    add.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
+    add.add_argument(
+        "--tags", action="append", default=[], metavar="TAG,TAG", help="tags for new papers"
+    )
+    add.add_argument("--status", choices=STATUSES, default=STATUSES[0])
+    add.set_defaults(run=_run_add)
 
     build = commands.add_parser("build", help="build the site into an output folder")
     build.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
@@ -93,6 +106,13 @@ def _run_import(args: argparse.Namespace) -> int:
     from sitegen.config import load_config
     from sitegen.importers.merge import format_report, run_import
 
+    links = [text for text in args.files if text.casefold().startswith(("http://", "https://"))]
+    if links:
+        raise UsageError(
+            f"{links[0]} is a link, not a file: to add a paper by its arXiv or DOI link, "
+            f"run `sitegen add {links[0]}`"
+        )
+    args.files = [Path(text) for text in args.files]
     config = load_config(args.site)
     report = run_import(config, args.files, args.year, dt.date.today())
     print(format_report(report))
@@ -103,6 +123,22 @@ def _run_import(args: argparse.Namespace) -> int:
     for path in empty:
         print(f"sitegen: nothing imported from {path} (see above)", file=sys.stderr)
     return EXIT_ERROR if report.failed_files or empty else 0
+
+
+def _run_add(args: argparse.Namespace) -> int:
+    from sitegen.config import load_config
+    from sitegen.importers.add import add_papers
+    from sitegen.importers.merge import format_report
+
+    config = load_config(args.site)
+    tags = [tag for text in args.tags for tag in text.split(",")]
+    report = add_papers(config, args.ids, tags, args.status, dt.date.today(), os.environ)
+    print(format_report(report))
+    for paper in report.new:
+        print(f"  added {config.papers_dir / paper.slug}.md: {paper.title}")
+    for problem in report.failed_files:
+        print(f"sitegen: {problem}", file=sys.stderr)
+    return EXIT_ERROR if report.failed_files else 0
 
 
 def _run_build(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import difflib
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sitegen.errors import ConfigError, Problem
@@ -40,6 +40,23 @@ class TopicRule:
 
 
 @dataclass(frozen=True, slots=True)
+class SourcesConfig:
+    """Where `sitegen add` looks papers up, and how patiently (the `[sources]` table)."""
+
+    arxiv_api: str = "https://export.arxiv.org/api/query"
+    """arXiv's query API (env SITEGEN_ARXIV_API overrides it), e.g. a mirror."""
+    doi_resolver: str = "https://doi.org/"
+    """The DOI resolver a DOI is appended to (env SITEGEN_DOI_RESOLVER overrides it)."""
+    timeout: float = 30.0
+    """Seconds to wait for a server to connect or answer, per try."""
+    retries: int = 3
+    """Tries after the first when a server is unreachable or answers 429 or 5xx."""
+    retry_delay: float = 3.0
+    """Seconds between two requests to one service, retries included (arXiv asks for 3);
+    retries wait longer each time."""
+
+
+@dataclass(frozen=True, slots=True)
 class SiteConfig:
     """A site's settings, read from `site.toml` at the site root."""
 
@@ -59,6 +76,8 @@ class SiteConfig:
     """Topic rules used to tag imported papers."""
     aliases: tuple[tuple[str, str], ...] = ()
     """(synonym, tag) pairs: a paper tagged with the synonym is listed under the tag."""
+    sources: SourcesConfig = SourcesConfig()
+    """Where and how `sitegen add` looks papers up."""
     raw_html: bool = False
     """UNSAFE: let HTML written in notes through as HTML (scripts included). Off by default:
     notes then show HTML as text. Abstracts, imported from elsewhere, are always escaped."""
@@ -83,6 +102,7 @@ _KNOWN_KEYS = (
     "topics",
     "aliases",
     "raw_html",
+    "sources",
 )
 _LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 
@@ -138,6 +158,7 @@ def parse_config(root: Path, path: Path, data: dict[str, object], text: str = ""
         raw_html = False
     topics = _parse_topics(path, data.get("topics", []), line_of("[[topics]]"), problems)
     aliases = _parse_aliases(path, data.get("aliases", {}), line_of("[aliases]"), problems)
+    sources = _parse_sources(path, data.get("sources", {}), line_of("[sources]"), problems)
     config = SiteConfig(
         root=root,
         title=text_value("title", "Reading list"),
@@ -147,6 +168,7 @@ def parse_config(root: Path, path: Path, data: dict[str, object], text: str = ""
         max_tags=max_tags,
         topics=topics,
         aliases=aliases,
+        sources=sources,
         raw_html=raw_html,
         source_path=path,
     )
@@ -222,6 +244,40 @@ def _parse_aliases(
             continue
         pairs.append((synonym.strip(), tag.strip()))
     return tuple(pairs)
+
+
+def _parse_sources(
+    path: Path, raw: object, line: int | None, problems: list[Problem]
+) -> SourcesConfig:
+    if not isinstance(raw, dict):
+        problems.append(Problem(path, line, "`sources` must be a table: [sources]"))
+        return SourcesConfig()
+    default = SourcesConfig()
+    values: dict[str, object] = {}
+    for key, value in raw.items():
+        where = f"[sources] `{key}`"
+        if key not in SourcesConfig.__dataclass_fields__:
+            close = difflib.get_close_matches(key, SourcesConfig.__dataclass_fields__, n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            problems.append(Problem(path, line, f"unknown key {where}{hint}"))
+            continue
+        expected = getattr(default, key)
+        if isinstance(expected, str):
+            if isinstance(value, str) and re.match(r"https?://[^\s/]+", value, re.IGNORECASE):
+                values[key] = value
+            else:
+                message = f"{where} must be a web address starting http:// or https://"
+                problems.append(Problem(path, line, message))
+        elif isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            if isinstance(expected, int) and not isinstance(value, int):
+                problems.append(Problem(path, line, f"{where} must be a whole number"))
+            elif key == "timeout" and value == 0:
+                problems.append(Problem(path, line, f"{where} must be more than 0 seconds"))
+            else:
+                values[key] = value
+        else:
+            problems.append(Problem(path, line, f"{where} must be a number of at least 0"))
+    return replace(default, **values)  # type: ignore[arg-type]
 
 
 def _toml_error_line(message: str) -> int | None:

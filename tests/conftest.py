@@ -91,9 +91,11 @@ class Run:
     err: str
 
 
-def run_sitegen(*args: str | Path, cwd: Path | None = None) -> Run:
-    """Run the real command line, as a user would."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def run_sitegen(
+    *args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> Run:
+    """Run the real command line, as a user would (`env`: variables to add)."""
+    env = {**os.environ, **(env or {}), "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [sys.executable, "-m", "sitegen", *map(str, args)],
         capture_output=True,

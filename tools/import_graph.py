@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 LAYERS = (
     (
+        "sitegen",  # the package itself: its version
         "sitegen.errors",
         "sitegen.config",
         "sitegen.fsutil",
@@ -35,7 +36,7 @@ LAYERS = (
     ("sitegen.output",),
     ("sitegen.build",),
     ("sitegen.serve",),
-    ("sitegen.scaffold", "sitegen.cli", "sitegen.__main__", "sitegen"),
+    ("sitegen.scaffold", "sitegen.cli", "sitegen.__main__"),
 )
 """The pipeline from bottom to top: a module may import from its own layer or lower ones."""
 
@@ -76,9 +77,14 @@ def graph(root: Path) -> dict[str, set[str]]:
 
 def layer_of(module: str) -> int:
     for rank, layer in enumerate(LAYERS):
-        if any(module == prefix or module.startswith(prefix + ".") for prefix in layer):
+        if any(_within(module, prefix) for prefix in layer):
             return rank
     raise LookupError(f"{module} is in no layer: add it to LAYERS")
+
+
+def _within(module: str, prefix: str) -> bool:
+    """`module` is `prefix` or inside it (the bare package `sitegen` holds only itself)."""
+    return module == prefix or (prefix != "sitegen" and module.startswith(prefix + "."))
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:

@@ -1,7 +1,8 @@
 """Merge imported papers into a site's content: read, dedupe, slug, tag, then write.
 
-`.bib` files are read as BibTeX, anything else as a Daily Papers dump. Everything is decided
-before anything is written. A paper already in content/ is the user's: an import only adds
+`.bib` files are read as BibTeX, `.ris` as RIS, `.json` as CSL-JSON, anything else as a Daily
+Papers dump; `sitegen add` feeds the papers it looked up through `merge_papers`. Everything is
+decided before anything is written. A paper already in content/ is the user's: an import only adds
 Source entries and fills in fields it lacks (authors, links, ids, year, venue, an empty
 abstract), never its title, tags, notes or status; re-running an import changes nothing.
 """
@@ -9,16 +10,17 @@ abstract), never its title, tags, notes or status; re-running an import changes 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from sitegen.config import SiteConfig
 from sitegen.content.models import Paper, Source
 from sitegen.content.papers import load_papers, paper_files
 from sitegen.content.topics import match_topics, normalise_tag
 from sitegen.errors import ContentError, Problem
-from sitegen.importers import bibtex
+from sitegen.importers import bibtex, csl_json, ris
 from sitegen.importers.daily_papers import (
     KIND,
     DailyPapersDump,
@@ -29,6 +31,27 @@ from sitegen.importers.daily_papers import (
 )
 from sitegen.importers.plan import FILLABLE, ImportPlan, fill_missing
 from sitegen.importers.plan import normalise_title as normalise_title
+
+
+class Candidate(Protocol):
+    """A paper an importer found, with what messages call it (bibtex.BibEntry and
+    records.Candidate are ones)."""
+
+    @property
+    def paper(self) -> Paper: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+
+
+_Parser = Callable[[Path, str, dt.date], tuple[Sequence[Candidate], list[Problem]]]
+_REFERENCE_PARSERS: dict[str, _Parser] = {
+    ".bib": bibtex.parse_bibtex,
+    ".ris": ris.parse_ris,
+    ".json": csl_json.parse_csl_json,
+}
+"""Reference-manager files by suffix; any other file is a Daily Papers dump."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +116,7 @@ def run_import(
     tally: dict[str, _Tally] = {}
     files, skipped = _distinct_names(files)
     texts, failed = _read_texts(files)
-    dumps = [parse_daily_papers(p, t) for p, t in texts if not _is_bib(p)]
+    dumps = [parse_daily_papers(p, t) for p, t in texts if not _is_reference(p)]
     skipped += [problem for dump in dumps for problem in dump.skipped]
     listings, assumed, date_problems = _dated_listings(dumps, year, today)
     skipped += date_problems
@@ -102,10 +125,28 @@ def run_import(
     for group in groups.values():
         _merge_listings(config, plan, tally, group, today)
     for path, text in texts:
-        if _is_bib(path):
-            skipped += _merge_bibtex(config, plan, tally, path, text, today)
+        if _is_reference(path):
+            parse = _REFERENCE_PARSERS[path.suffix.casefold()]
+            entries, problems = parse(path, text.removeprefix("\ufeff"), today)
+            skipped += problems + _merge_entries(config, plan, tally, path, entries)
     failed += plan.write()
     return _report(plan, tally, skipped, failed, _year_note(assumed))
+
+
+def merge_papers(config: SiteConfig, found: Sequence[Candidate], today: dt.date) -> ImportReport:
+    """Merge papers looked up elsewhere (`sitegen add`) as an import merges a file's entries:
+    new ones tagged and written, known ones given missing fields and the source."""
+    existing, _warnings = load_papers(config.papers_dir)
+    taken = [path.stem for path in paper_files(config.papers_dir)]
+    plan = ImportPlan(config.papers_dir, existing, taken)
+    tally: dict[str, _Tally] = {}
+    skipped: list[Problem] = []
+    for candidate in found:
+        # One at a time: two ids of one paper (its arXiv id and its DOI) merge into one paper,
+        # which records both sources.
+        skipped += _merge_entries(config, plan, tally, Path(candidate.key), [candidate])
+    failed = plan.write()
+    return _report(plan, tally, skipped, failed, None)
 
 
 def format_report(report: ImportReport) -> str:
@@ -130,8 +171,9 @@ def format_report(report: ImportReport) -> str:
     return "\n".join(lines)
 
 
-def _is_bib(path: Path) -> bool:
-    return path.suffix.casefold() == ".bib"
+def _is_reference(path: Path) -> bool:
+    """A reference-manager file (BibTeX, RIS, CSL-JSON), not a Daily Papers dump."""
+    return path.suffix.casefold() in _REFERENCE_PARSERS
 
 
 def _distinct_names(files: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
@@ -213,16 +255,15 @@ def _merge_listings(
     counts.files += [item.file for item in group]
 
 
-def _merge_bibtex(
+def _merge_entries(
     config: SiteConfig,
     plan: ImportPlan,
     tally: dict[str, _Tally],
     path: Path,
-    text: str,
-    today: dt.date,
+    entries: Sequence[Candidate],
 ) -> list[Problem]:
-    """The entries of one BibTeX file: new papers, or missing fields and a source added."""
-    entries, skipped = bibtex.parse_bibtex(path, text.removeprefix("\ufeff"), today)
+    """The entries of one reference file: new papers, or missing fields and a source added."""
+    skipped: list[Problem] = []
     seen: dict[str, int] = {}  # slug -> line of the entry of this file that listed it
     for entry in entries:
         slug = plan.find(entry.paper)
