@@ -19,6 +19,14 @@ def normalise_tag(tag: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", tag).casefold().split())
 
 
+@lru_cache(maxsize=65536)
+def tag_words(tag: str) -> str:
+    """A tag's words: "weakly-supervised learning" and "Weakly supervised learning" are the
+    same words (one tag, shown on one page); "C++" and "C" are not, though slugify gives
+    both the page tags/c.html."""
+    return " ".join(re.sub(r"[-\u2010-\u2015_/]+", " ", normalise_tag(tag)).split())
+
+
 @lru_cache(maxsize=65536)  # slugify transliterates slowly; every build asks again
 def tag_slug(tag: str) -> str:
     """The URL slug of a tag page, `tags/<slug>.html`: ASCII, never empty, never a name
