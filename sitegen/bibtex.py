@@ -31,6 +31,7 @@ _PROCEEDINGS = re.compile(
     r"sigir|sigmod|www|interspeech|icassp|uai|aistats|colt|corl|rss|icra|iros|miccai)\b",
     re.IGNORECASE,
 )
+_WEB_ADDRESS = re.compile(r"https?://\S+$", re.IGNORECASE)
 # Title words a citation key skips ("On the ..." -> the next word).
 _STOPWORDS = frozenset(
     ("a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "from", "by", "at", "is")
@@ -115,6 +116,8 @@ def _entry_type(venue: str | None) -> tuple[str, str | None]:
     """The entry type and the field the venue goes in."""
     if not venue:
         return "misc", None
+    if _WEB_ADDRESS.match(venue):
+        return "misc", "howpublished"
     if _PROCEEDINGS.search(venue) and not _JOURNAL.search(venue):
         return "inproceedings", "booktitle"
     if _JOURNAL.search(venue):
@@ -130,7 +133,10 @@ def _entry(paper: Paper, key: str) -> model.Entry:
         fields.append(("author", "{" + " and ".join(map(_author, paper.authors)) + "}"))
     if paper.year:
         fields.append(("year", str(paper.year)))
-    if venue_field and paper.venue:
+    if venue_field and paper.venue and _WEB_ADDRESS.match(paper.venue):
+        # A venue that is a web address is a link, as `sitegen import` reads it back.
+        fields.append((venue_field, "{\\url{" + _verbatim(paper.venue) + "}}"))
+    elif venue_field and paper.venue:
         fields.append((venue_field, "{" + text_to_tex(paper.venue, keep_math=False) + "}"))
     if paper.doi:
         fields.append(("doi", "{" + _verbatim(paper.doi) + "}"))

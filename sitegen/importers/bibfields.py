@@ -69,11 +69,13 @@ class EntryFields:
         field = self._fields.get(name)
         return field.start_line + 1 if field is not None else self.line
 
-    def note(self, name: str, message: str) -> None:
-        self.notes.append(Problem(self.path, self.where(name), f"field `{name}` {message}"))
+    def note(self, name: str, message: str, at: str | None = None) -> None:
+        """Note about field `name` (at the line of field `at`, default `name`)."""
+        line = self.where(at or name)
+        self.notes.append(Problem(self.path, line, f"field `{name}` {message}"))
 
-    def ignore(self, name: str, why: str) -> None:
-        self.note(name, f"of entry `{self.key}` ignored: {why}")
+    def ignore(self, name: str, why: str, at: str | None = None) -> None:
+        self.note(name, f"of entry `{self.key}` ignored: {why}", at)
 
     def title(self) -> str:
         """The title decoded; as written (and a note) when decoding would drop a word."""

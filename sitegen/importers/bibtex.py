@@ -168,7 +168,8 @@ def _entry(
         fields.ignore("crossref", f"no entry `{parent_key}` in this file")
     for name in entry.fields_dict:
         if name.endswith(_TWICE):
-            fields.ignore(name.removesuffix(_TWICE).strip(), "given twice, with different values")
+            twice = "given twice, with different values"
+            fields.ignore(name.removesuffix(_TWICE).strip(), twice, at=name)
     title = fields.title()
     if not title:
         raise _Skip(fields.line, "no `title`: every paper needs one")
@@ -180,7 +181,7 @@ def _entry(
         abstract=_abstract(fields.value("abstract")),
         tags=_keywords(fields),
         authors=fields.authors(),
-        url=url or _link(fields),
+        url=url,
         arxiv=_arxiv(fields.value, url),
         doi=fields.doi(),
         year=fields.year(),
@@ -188,7 +189,7 @@ def _entry(
         # A distinct but equal date: PyYAML writes one object used twice as an alias.
         sources=(Source(path.name, KIND, None, dt.date.fromordinal(today.toordinal()), entry.key),),
     )
-    notes.extend(fields.notes)
+    notes.extend(sorted(fields.notes, key=lambda note: note.line or 0))
     return BibEntry(paper, entry.key, fields.line, _month(fields))
 
 
@@ -214,12 +215,6 @@ def _keywords(fields: EntryFields) -> tuple[str, ...]:
         if first != word:
             fields.note("keywords", f"of entry `{fields.key}`: {word!r} is the tag {first!r}")
     return tuple(kept.values())
-
-
-def _link(fields: EntryFields) -> str | None:
-    """`howpublished = {\\url{...}}`, the web address of an entry with no `url`."""
-    raw = fields.value("howpublished")
-    return plain(raw) if raw and is_link(raw) and plain(raw).isascii() else None
 
 
 def _arxiv(value: _Value, url: str | None) -> str | None:
