@@ -59,7 +59,8 @@ def match_topics(
     """Tags whose rules match the paper, strongest first, at most `limit`.
 
     A rule matching in the title counts more than one matching only in the abstract, and
-    more mentions count more, so a paper's tags are what it is mostly about.
+    more mentions count more, so a paper's tags are what it is mostly about; a single mention
+    in the abstract only counts for a paper with no stronger topic.
     """
     scored = []
     for order, rule in enumerate(rules):
@@ -68,4 +69,8 @@ def match_topics(
         in_abstract = len(pattern.findall(abstract))
         if in_title or in_abstract:
             scored.append((-(3 * in_title + in_abstract), order, rule.tag))
+    # One passing mention in the abstract ("... and videos") is noise beside a topic the
+    # paper is about (in its title, or mentioned three times): CLIP is not a video paper.
+    if scored and min(scored)[0] <= -3:
+        scored = [item for item in scored if item[0] < -1]
     return tuple(tag for _, _, tag in sorted(scored)[:limit])
