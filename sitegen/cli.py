@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
     imp.add_argument("--year", type=_year, metavar="YYYY", help="year of the dumps' dates")
+    imp.add_argument("--restore", action="store_true", help="import again papers that were deleted")
     imp.set_defaults(run=_run_import)
 
     add = commands.add_parser("add", help="add papers by arXiv id, DOI, or their links")
@@ -73,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--status", choices=STATUSES, default=STATUSES[0])
     add.set_defaults(run=_run_add)
+    remove = commands.add_parser(
+        "remove", help="delete papers, so that importing them again does not bring them back"
+    )
+    remove.add_argument("slugs", nargs="+", metavar="SLUG")
+    remove.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
+    remove.set_defaults(run=_run_remove)
 
     build = commands.add_parser("build", help="build the site into an output folder")
     build.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
@@ -114,7 +121,7 @@ def _run_import(args: argparse.Namespace) -> int:
         )
     args.files = [Path(text) for text in args.files]
     config = load_config(args.site)
-    report = run_import(config, args.files, args.year, dt.date.today())
+    report = run_import(config, args.files, args.year, dt.date.today(), args.restore)
     print(format_report(report))
     # A file nothing could be taken from is an error too, though the others were imported.
     listed = {name for paper in (*report.new, *report.present) for name in paper.files}
@@ -139,6 +146,18 @@ def _run_add(args: argparse.Namespace) -> int:
     for problem in report.failed_files:
         print(f"sitegen: {problem}", file=sys.stderr)
     return EXIT_ERROR if report.failed_files else 0
+
+
+def _run_remove(args: argparse.Namespace) -> int:
+    from sitegen.config import load_config
+    from sitegen.importers.ledger import remove_papers
+
+    config = load_config(args.site)
+    slugs = [slug.removesuffix(".md") for slug in args.slugs]
+    for paper in remove_papers(config.content_dir, slugs, dt.date.today()):
+        print(f"Removed {paper.path} ({paper.title})")
+    print("An import will not bring them back; `sitegen import --restore FILE...` would.")
+    return 0
 
 
 def _run_build(args: argparse.Namespace) -> int:

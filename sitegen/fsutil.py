@@ -8,6 +8,8 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from sitegen.errors import ContentError
+
 WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 )
@@ -22,6 +24,30 @@ EDITOR_TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownlo
 def is_editor_temp(name: str) -> bool:
     """Swap, backup and lock files editors leave beside the real ones: never site input."""
     return name.startswith(EDITOR_TEMP_PREFIXES) or name.endswith(EDITOR_TEMP_SUFFIXES)
+
+
+MAX_INPUT_BYTES = 50 * 1024 * 1024
+"""The largest file sitegen reads as input (a paper, a dump, a .bib): a reading list's files
+are kilobytes, so a bigger one (`/dev/zero`, a disk image) is a mistake, not a paper."""
+_CHUNK = 1 << 20
+
+
+def read_bounded(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """A file's bytes, read in chunks; ContentError naming the file if it holds more than
+    `limit` bytes (devices and pipes included, which have no size to check first)."""
+    chunks: list[bytes] = []
+    size = 0
+    with path.open("rb") as stream:
+        while size <= limit:
+            chunk = stream.read(min(_CHUNK, limit + 1 - size))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            size += len(chunk)
+    megabytes = limit // (1024 * 1024)
+    raise ContentError.single(
+        path, None, f"is larger than {megabytes} MB: not read (is it the right file?)"
+    )
 
 
 def safe_slug(slug: str, source: str, fallback: str) -> str:

@@ -99,8 +99,8 @@ def site_bytes(site: Path) -> dict[str, bytes]:
 
 
 def test_realistic_bib_is_decoded_field_by_field() -> None:
-    entries, skipped = parse_bibtex(Path("refs.bib"), REFS, TODAY)
-    first, second, scholar, again = entries
+    entries, skipped, notes = parse_bibtex(Path("refs.bib"), REFS, TODAY)
+    first, second, badyear, scholar, again = entries
     assert first.paper.title == BERT_TITLE
     assert first.paper.authors == ("Jörg Müller", "Anna van der Berg", "Jean de la Fontaine")
     assert (first.paper.year, first.month, first.line, first.key) == (2020, 3, 4, "muller2020")
@@ -117,15 +117,18 @@ def test_realistic_bib_is_decoded_field_by_field() -> None:
     assert (scholar.paper.arxiv, scholar.month) == ("2402.05678", 7)
     assert scholar.paper.url == "https://arxiv.org/abs/2402.05678"
     assert again.line == 45
+    assert (badyear.paper.title, badyear.paper.year) == ("A paper with a bad year", None)
     assert [str(problem) for problem in skipped] == [
         "refs.bib:27: not a valid BibTeX entry (Unexpected block start: `@article`. Was still "
         "looking for field-value closing `,` or `}`): entry skipped",
-        "refs.bib:34: entry `badyear`: year '20x1' is not a four-digit year: entry skipped",
         "refs.bib:44: entry `notitle`: no `title`: every paper needs one: entry skipped",
+    ]
+    assert [str(problem) for problem in notes] == [
+        "refs.bib:34: field `year` of entry `badyear` ignored: '20x1' is not a four-digit year"
     ]
 
 
-def test_arxiv_id_from_url_and_bad_fields_give_reasons() -> None:
+def test_bad_optional_fields_are_left_out_with_a_reason_and_the_entry_kept() -> None:
     text = (
         "@misc{a, title = {A}, url = {https://arxiv.org/pdf/2403.00007v3.pdf}}\n"
         "@misc{b, title = {B},\n  doi = {not-a-doi}}\n"
@@ -133,17 +136,21 @@ def test_arxiv_id_from_url_and_bad_fields_give_reasons() -> None:
         "@misc{d, title = {D}, doi = {https://doi.org/10.1145/3.4}, eprint = {x}}\n"
         "@misc{e, title = {E}, author = {Doe, Jane, Jr., Extra}}\n"
     )
-    entries, skipped = parse_bibtex(Path("x.bib"), text, TODAY)
-    assert [(e.key, e.paper.arxiv, e.paper.doi) for e in entries] == [
-        ("a", "2403.00007v3", None),
-        ("d", None, "10.1145/3.4"),
+    entries, skipped, notes = parse_bibtex(Path("x.bib"), text, TODAY)
+    assert [(e.key, e.paper.arxiv, e.paper.doi, e.paper.url) for e in entries] == [
+        ("a", "2403.00007v3", None, "https://arxiv.org/pdf/2403.00007v3.pdf"),
+        ("b", None, None, None),
+        ("c", None, None, None),
+        ("d", None, "10.1145/3.4", None),
+        ("e", None, None, None),
     ]
-    assert [str(p) for p in skipped] == [
-        "x.bib:3: entry `b`: doi 'not-a-doi' is not a DOI (10.NNNN/...): entry skipped",
-        "x.bib:6: entry `c`: url 'ftp://x' is not a web address starting http:// or https://: "
-        "entry skipped",
-        "x.bib:8: entry `e`: author 'Doe, Jane, Jr., Extra' is not a name: "
-        "write `Last, First` or `First Last`: entry skipped",
+    assert skipped == []
+    assert [str(p) for p in notes] == [
+        "x.bib:3: field `doi` of entry `b` ignored: 'not-a-doi' is not a DOI (10.NNNN/...)",
+        "x.bib:6: field `url` of entry `c` ignored: 'ftp://x' is not a web address starting "
+        "http:// or https://",
+        "x.bib:8: field `author` of entry `e` ignored: 'Doe, Jane, Jr., Extra' is not a name: "
+        "write `Last, First` or `First Last`",
     ]
 
 
@@ -156,9 +163,10 @@ def test_import_writes_new_papers_with_keywords_and_topic_tags(site: Path, tmp_p
     assert [p.slug for p in report.new] == [
         "bert-and-the-muller-ecole-a-study-of-50-of-it",
         "second-paper-on-images",
+        "a-paper-with-a-bad-year",
         "a-preprint-found-by-google-scholar",
     ]
-    assert len(report.skipped) == 4
+    assert len(report.skipped) == 3
     assert f"{bib}:45: entry `again`: same paper as line 17: entry skipped" in map(
         str, report.skipped
     )
@@ -200,15 +208,15 @@ def test_existing_papers_found_by_arxiv_doi_and_title_keep_user_edits(
     site = existing_site(make_site)
     before = site_bytes(site)
     report = import_files(site, write_bib(tmp_path))
-    assert report.new == ()
+    assert [p.slug for p in report.new] == ["a-paper-with-a-bad-year"]
     assert {p.slug: p.fields_added for p in report.present} == {
         "doi": ("authors", "year", "venue"),
         "mine": ("authors", "year", "venue"),
         "title": ("url", "arxiv", "venue"),
     }
     assert format_report(report).splitlines()[0] == (
-        "0 new, 3 already present (3 got a new source entry; 3 got missing fields filled in), "
-        "4 skipped"
+        "1 new, 3 already present (3 got a new source entry; 3 got missing fields filled in), "
+        "3 skipped"
     )
     papers = {p.slug: p for p in load_papers(site / "content" / "papers")[0]}
     mine = papers["mine"]
@@ -254,7 +262,7 @@ def test_reimport_changes_nothing(make_site: Callable[..., Path], tmp_path: Path
     assert site_bytes(site) == after_first
     assert report.new == ()
     assert all(p.sources_added == 0 and p.fields_added == () for p in report.present)
-    assert format_report(report).splitlines()[0] == "0 new, 3 already present, 4 skipped"
+    assert format_report(report).splitlines()[0] == "0 new, 4 already present, 3 skipped"
 
 
 def test_dump_and_bib_listing_one_paper_make_one_paper(site: Path, tmp_path: Path) -> None:
@@ -262,7 +270,7 @@ def test_dump_and_bib_listing_one_paper_make_one_paper(site: Path, tmp_path: Pat
     dump = tmp_path / "daily.txt"
     dump.write_text(f"Daily Papers\n\nMar 17\n\nSecond Paper on Images\n\n{abstract}\n", "utf-8")
     report = run_import(load_config(site), [dump, write_bib(tmp_path)], 2025, TODAY)
-    assert len(report.new) == 3
+    assert len(report.new) == 4
     paper = papers_by_title(site)["Second Paper on Images"]
     assert [s.kind for s in paper.sources] == ["daily-papers", "bibtex"]
     assert (paper.abstract, paper.arxiv, paper.date) == (
@@ -277,13 +285,14 @@ def test_cli_imports_a_bib_and_prints_the_summary(site: Path, tmp_path: Path) ->
     done = run_sitegen("import", bib, "--site", site)
     assert done.code == 0, done.err
     lines = done.out.splitlines()
-    assert lines[0] == "3 new, 0 already present, 4 skipped"
+    assert lines[0] == "4 new, 0 already present, 3 skipped"
     assert (
-        f"  {bib}:34: entry `badyear`: year '20x1' is not a four-digit year: entry skipped" in lines
+        f"  {bib}:34: field `year` of entry `badyear` ignored: '20x1' is not a four-digit year"
+        in lines
     )
     assert done.err == ""  # bibtexparser's own logging is not shown
     again = run_sitegen("import", bib, "--site", site)
-    assert again.out.splitlines()[0] == "0 new, 3 already present, 4 skipped"
+    assert again.out.splitlines()[0] == "0 new, 4 already present, 3 skipped"
 
 
 # --- export --------------------------------------------------------------------------------------

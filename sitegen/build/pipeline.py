@@ -90,7 +90,8 @@ class Builder:
                 raise
         renderer.save_cache(self.out)
         self.papers.save()
-        warnings = warnings + [Problem(config.source_path, None, m) for m in feed_warnings(config)]
+        warnings = warnings + list(graph.warnings)
+        warnings += [Problem(config.source_path, None, m) for m in feed_warnings(config)]
         return BuildResult(
             out=self.out,
             papers=len(graph.papers),

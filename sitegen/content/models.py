@@ -22,6 +22,9 @@ class Source:
     """The date the source listed the paper on, when it gives one."""
     imported: dt.date | None = None
     """The day `sitegen import` added this source."""
+    key: str | None = None
+    """The entry's citation key in that file (BibTeX), which finds the paper again however
+    its title is reworded there."""
 
 
 @dataclass(frozen=True, slots=True)

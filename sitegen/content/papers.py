@@ -14,9 +14,16 @@ from typing import Any
 from slugify import slugify
 
 from sitegen.content.frontmatter import FrontMatter, dump_front_matter, split_front_matter
+from sitegen.content.identity import told_apart
 from sitegen.content.models import STATUSES, Paper, Source
 from sitegen.errors import ContentError, Problem
-from sitegen.fsutil import atomic_create_bytes, atomic_write_bytes, is_editor_temp, safe_slug
+from sitegen.fsutil import (
+    atomic_create_bytes,
+    atomic_write_bytes,
+    is_editor_temp,
+    read_bounded,
+    safe_slug,
+)
 from sitegen.text import is_web_address
 
 KNOWN_KEYS = (
@@ -125,7 +132,7 @@ def notes_offset(body: str) -> int:
 def load_paper(path: Path) -> tuple[Paper, list[Problem]]:
     """Read and parse one content file."""
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path)
     except FileNotFoundError:
         raise  # deleted since it was listed: the caller decides
     except OSError as err:
@@ -198,14 +205,15 @@ def load_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:
 def slug_collisions(papers: Iterable[Paper]) -> list[Problem]:
     """Papers that cannot both be in one site, each problem naming both files: one page slug
     (case aside), one arXiv id (any version) or DOI, or one title with nothing to tell the
-    two apart (no differing ids)."""
+    two apart (no differing ids; see identity.told_apart)."""
     papers = sorted(papers, key=lambda p: str(p.path or ""))
     problems: list[Problem] = []
     seen: dict[tuple[str, str], Paper] = {}
     for paper in papers:
         for kind, key in _identities(paper):
             other = seen.setdefault((kind, key), paper)
-            if other is not paper and not (kind == "title" and _ids_differ(paper, other)):
+            apart = kind == "title" and (_ids_differ(paper, other) or told_apart(paper, other))
+            if other is not paper and not apart:
                 problems.append(_collision(paper, other, kind, key))
     return problems
 
@@ -284,6 +292,8 @@ def _source_to_dict(source: Source) -> dict[str, Any]:
         data["listed"] = source.listed
     if source.imported:
         data["imported"] = source.imported
+    if source.key:
+        data["key"] = source.key
     return data
 
 
@@ -402,15 +412,18 @@ class _Fields:
             return ()
         sources = []
         for item in value:
-            listed, imported = item.get("listed"), item.get("imported")
-            if not isinstance(item.get("file"), str) or not all(
-                d is None or isinstance(d, dt.date) for d in (listed, imported)
+            listed, imported, key = item.get("listed"), item.get("imported"), item.get("key")
+            if (
+                not isinstance(item.get("file"), str)
+                or not all(d is None or isinstance(d, dt.date) for d in (listed, imported))
+                or not (key is None or isinstance(key, str))
             ):
                 self._problem(
                     "sources", f"bad source entry {_show(item)}: needs `file`, dates as YYYY-MM-DD"
                 )
                 continue
-            sources.append(Source(item["file"], str(item.get("kind", "")), listed, imported))
+            kind = str(item.get("kind", ""))
+            sources.append(Source(item["file"], kind, listed, imported, key or None))
         return tuple(sources)
 
     def unknown_keys(self) -> list[Problem]:

@@ -12,7 +12,7 @@ import unicodedata
 from functools import cache
 from typing import Any
 
-from pylatexenc import latex2text, latexencode
+from pylatexenc import latex2text, latexencode, latexwalker
 
 # ASCII characters TeX reads as markup, as a TeX decoder turns them back into themselves.
 _ASCII_ESCAPES = {
@@ -32,6 +32,20 @@ _ASCII_ESCAPES = {
 # Ligatures TeX makes of ASCII pairs (`--` is an en dash, two quotes a curly quote): an empty
 # group between the two keeps them apart.
 _LIGATURE = re.compile(r"-(?=-)|'(?=')|`(?=`)|[!?](?=`)")
+# TeX's logos and \\hyphen (babel's), which pylatexenc decodes to nothing: "{\\TeX}: The Program"
+# would lose its first word.
+_LOGOS = {
+    "TeX": "TeX",
+    "LaTeX": "LaTeX",
+    "LaTeXe": "LaTeX2e",
+    "BibTeX": "BibTeX",
+    "XeTeX": "XeTeX",
+    "LuaTeX": "LuaTeX",
+    "ConTeXt": "ConTeXt",
+    "hyphen": "-",
+}
+# Commands that rightly decode to nothing: they change how text is set, not what it says.
+_SILENT = frozenset(("relax", "protect", "xspace", "noindent", "nobreak", "unskip"))
 # Inline math as written in arXiv abstracts: `$x$`, not `$5 and $10`.
 _MATH = re.compile(r"(?<![\\$])\$(?=\S)[^$\n]+?(?<=[^\s\\])\$(?![\d$])")
 
@@ -47,6 +61,7 @@ def _decoder() -> Any:
         macros=[
             latex2text.MacroTextSpec("url", simplify_repl="%s"),
             latex2text.MacroTextSpec("textasciicircum", simplify_repl="^"),
+            *(latex2text.MacroTextSpec(name, simplify_repl=text) for name, text in _LOGOS.items()),
         ],
     )
     return latex2text.LatexNodes2Text(
@@ -57,6 +72,29 @@ def _decoder() -> Any:
 def tex_to_text(tex: str) -> str:
     """A BibTeX field's TeX as plain text: `M{\\"u}ller` -> `Müller`, braces dropped."""
     return str(_decoder().latex_to_text(tex))
+
+
+def unknown_commands(tex: str) -> tuple[str, ...]:
+    """The TeX commands of `tex` (outside math) that `tex_to_text` would drop without a trace,
+    as written (`\\MyTool`): text holding one would lose a word."""
+    context = _decoder().latex_context
+    try:
+        nodes, _pos, _len = latexwalker.LatexWalker(tex, tolerant_parsing=True).get_latex_nodes()
+    except latexwalker.LatexWalkerError:
+        return ()
+    found: list[str] = []
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if node is None or node.isNodeType(latexwalker.LatexMathNode):
+            continue
+        if node.isNodeType(latexwalker.LatexMacroNode):
+            name = node.macroname
+            if name.isalpha() and name not in _SILENT and context.get_macro_spec(name) is None:
+                found.append("\\" + name)
+            stack.extend(a for a in (node.nodeargd.argnlist if node.nodeargd else ()) if a)
+        stack.extend(getattr(node, "nodelist", None) or ())
+    return tuple(dict.fromkeys(sorted(found)))
 
 
 @cache

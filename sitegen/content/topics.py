@@ -19,6 +19,14 @@ def normalise_tag(tag: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", tag).casefold().split())
 
 
+@lru_cache(maxsize=65536)
+def tag_words(tag: str) -> str:
+    """A tag's words: "weakly-supervised learning" and "Weakly supervised learning" are the
+    same words (one tag, shown on one page); "C++" and "C" are not, though slugify gives
+    both the page tags/c.html."""
+    return " ".join(re.sub(r"[-\u2010-\u2015_/]+", " ", normalise_tag(tag)).split())
+
+
 @lru_cache(maxsize=65536)  # slugify transliterates slowly; every build asks again
 def tag_slug(tag: str) -> str:
     """The URL slug of a tag page, `tags/<slug>.html`: ASCII, never empty, never a name
@@ -51,7 +59,8 @@ def match_topics(
     """Tags whose rules match the paper, strongest first, at most `limit`.
 
     A rule matching in the title counts more than one matching only in the abstract, and
-    more mentions count more, so a paper's tags are what it is mostly about.
+    more mentions count more, so a paper's tags are what it is mostly about; a single mention
+    in the abstract only counts for a paper with no stronger topic.
     """
     scored = []
     for order, rule in enumerate(rules):
@@ -60,4 +69,8 @@ def match_topics(
         in_abstract = len(pattern.findall(abstract))
         if in_title or in_abstract:
             scored.append((-(3 * in_title + in_abstract), order, rule.tag))
+    # One passing mention in the abstract ("... and videos") is noise beside a topic the
+    # paper is about (in its title, or mentioned three times): CLIP is not a video paper.
+    if scored and min(scored)[0] <= -3:
+        scored = [item for item in scored if item[0] < -1]
     return tuple(tag for _, _, tag in sorted(scored)[:limit])

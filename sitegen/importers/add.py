@@ -16,8 +16,9 @@ from sitegen.content.topics import normalise_tag
 from sitegen.importers.arxiv_api import fetch_arxiv
 from sitegen.importers.doi import fetch_doi
 from sitegen.importers.ids import parse_paper_ids
-from sitegen.importers.merge import ImportReport, merge_papers
+from sitegen.importers.merge import merge_papers
 from sitegen.importers.net import effective_sources, polite_session
+from sitegen.importers.report import ImportReport
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """Parse a BibTeX file into candidate Papers, with bibtexparser 2 and pylatexenc.
 
-Pure: text in, candidates and skip reasons (`path:line: reason`) out. TeX in titles, names,
-abstracts and keywords is decoded to plain text; URLs and DOIs are taken as written (a `%` in
-a URL is not a TeX comment).
+Pure: text in, candidates, skip reasons and field notes (`path:line: reason`) out. TeX in
+titles, names, abstracts and keywords is decoded to plain text; URLs and DOIs are taken as
+written (a `%` in a URL is not a TeX comment). Only a parse failure or a missing title costs an
+entry; a bad optional field is left out (see bibfields.py). `crossref` is followed.
 """
 
 from __future__ import annotations
@@ -17,28 +18,26 @@ from pathlib import Path
 from typing import TypeAlias
 
 from bibtexparser import model
-from bibtexparser.entrypoint import parse_string
-from bibtexparser.middlewares.names import (
-    InvalidNameError,
-    parse_single_name_into_parts,
-    split_multiple_persons_names,
-)
+from bibtexparser.library import Library
+from bibtexparser.middlewares import RemoveEnclosingMiddleware, ResolveStringReferencesMiddleware
+from bibtexparser.splitter import Splitter
 
 from sitegen.content.models import Paper, Source
-from sitegen.content.papers import ARXIV_ID, DOI
+from sitegen.content.papers import ARXIV_ID
 from sitegen.content.tex import tex_to_text
+from sitegen.content.topics import tag_words
 from sitegen.errors import Problem
+from sitegen.importers.bibfields import EntryFields, is_link, plain
 from sitegen.importers.daily_papers import MONTHS
-from sitegen.text import is_web_address
 
 KIND = "bibtex"
 """The `kind` of the Source entries this importer writes."""
 
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/" + ARXIV_ID.pattern, re.IGNORECASE)
 _ARXIV_JOURNAL = re.compile(r"\barxiv:\s*" + ARXIV_ID.pattern, re.IGNORECASE)
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
-_URL_MACRO = re.compile(r"^\\url\{(.*)\}$", re.DOTALL)
-_TEX_ESCAPE = re.compile(r"\\([_%&#$~])")
+_VOLUMES = frozenset(("proceedings", "mvproceedings", "book", "mvbook", "collection"))
+"""Entry types that, cited by other entries' `crossref`, are the volume and not a paper."""
+_TWICE = "(given twice)"
 
 _Value: TypeAlias = Callable[[str], "str | None"]
 """`value(key)`: an entry's field, stripped, or None when absent or empty."""
@@ -66,23 +65,71 @@ class _Skip(Exception):
         self.line, self.reason = line, reason
 
 
-def parse_bibtex(path: Path, text: str, today: dt.date) -> tuple[list[BibEntry], list[Problem]]:
-    """The entries of a BibTeX file as Papers, and each entry left out as `path:line: reason`."""
+def parse_bibtex(
+    path: Path, text: str, today: dt.date
+) -> tuple[list[BibEntry], list[Problem], list[Problem]]:
+    """The entries of a BibTeX file as Papers, each entry left out as `path:line: reason`, and
+    a note for each field repaired or left out of an entry that was kept."""
     with _quiet_bibtexparser():
-        library = parse_string(text)
+        library = _library(text)
     entries: list[BibEntry] = []
     skipped: list[Problem] = []
+    notes: list[Problem] = []
+    by_key = {entry.key.casefold(): entry for entry in library.entries}
+    parents = {_crossref(entry) for entry in library.entries} - {None}
     for block in library.blocks:
         line = (block.start_line or 0) + 1
         if isinstance(block, model.ParsingFailedBlock):
             skipped.append(Problem(path, line, _failure(block)))
         elif isinstance(block, model.Entry):
+            if block.key.casefold() in parents and block.entry_type.casefold() in _VOLUMES:
+                reason = f"entry `{block.key}`: a volume other entries cite with `crossref`"
+                skipped.append(Problem(path, line, reason + ": not a paper, skipped"))
+                continue
             try:
-                entries.append(_entry(path, block, line, today))
+                entries.append(_entry(path, block, by_key, today, notes))
             except _Skip as skip:
                 message = f"entry `{block.key}`: {skip.reason}: entry skipped"
                 skipped.append(Problem(path, skip.line, message))
-    return entries, skipped
+    return entries, skipped, notes
+
+
+def _library(text: str) -> Library:
+    """The file's blocks with @string references resolved and enclosing braces removed; an
+    entry with a field given twice is kept with one value (see _one_of_each)."""
+    library = Splitter(text).split()
+    for block in list(library.blocks):
+        if isinstance(block, model.DuplicateFieldKeyBlock):
+            library.replace(block, _one_of_each(block), fail_on_duplicate_key=False)
+    stack = (ResolveStringReferencesMiddleware(True), RemoveEnclosingMiddleware(True))
+    for middleware in stack:
+        library = middleware.transform(library)
+    return library
+
+
+def _one_of_each(block: model.DuplicateFieldKeyBlock) -> model.Entry:
+    """The entry with one field per name: a repeated field whose values agree is kept once;
+    one whose values differ is renamed `<name> (given twice)`, which nothing reads, so it is
+    left out and reported."""
+    entry = block.ignore_error_block
+    assert isinstance(entry, model.Entry)  # what bibtexparser keeps of a duplicate-field entry
+    values: dict[str, list[model.Field]] = {}
+    for field in entry.fields:
+        values.setdefault(field.key.casefold(), []).append(field)
+    fields = []
+    for name, group in values.items():
+        first = group[0]
+        if len({" ".join(str(f.value).split()) for f in group}) > 1:
+            first = model.Field(f"{name} {_TWICE}", first.value, first.start_line)
+        fields.append(first)
+    return model.Entry(entry.entry_type, entry.key, fields, entry.start_line, entry.raw)
+
+
+def _crossref(entry: model.Entry) -> str | None:
+    field = entry.fields_dict.get("crossref") or next(
+        (f for f in entry.fields if f.key.casefold() == "crossref"), None
+    )
+    return str(field.value).strip().casefold() if field is not None else None
 
 
 @contextmanager
@@ -108,59 +155,42 @@ def _failure(block: model.ParsingFailedBlock) -> str:
     return f"not a valid BibTeX entry ({' '.join(reason.split())}): entry skipped"
 
 
-def _entry(path: Path, entry: model.Entry, line: int, today: dt.date) -> BibEntry:
-    fields = {f.key.casefold(): f for f in entry.fields}
-
-    def value(key: str) -> str | None:
-        field = fields.get(key)
-        text = field.value if field is not None else None
-        return text.strip() if isinstance(text, str) and text.strip() else None
-
-    def where(key: str) -> int:
-        field = fields.get(key)
-        return field.start_line + 1 if field is not None else line
-
-    title = " ".join(tex_to_text(value("title") or "").split())
+def _entry(
+    path: Path,
+    entry: model.Entry,
+    by_key: dict[str, model.Entry],
+    today: dt.date,
+    notes: list[Problem],
+) -> BibEntry:
+    parent_key = _crossref(entry)
+    fields = EntryFields(path, entry, by_key.get(parent_key) if parent_key else None)
+    if parent_key and parent_key not in by_key:
+        fields.ignore("crossref", f"no entry `{parent_key}` in this file")
+    for name in entry.fields_dict:
+        if name.endswith(_TWICE):
+            twice = "given twice, with different values"
+            fields.ignore(name.removesuffix(_TWICE).strip(), twice, at=name)
+    title = fields.title()
     if not title:
-        raise _Skip(line, "no `title`: every paper needs one")
-    authors = _authors(value("author"), where("author"))
-    url = _url(value("url"), where("url"))
-    venue = _venue(entry.entry_type, value)
+        raise _Skip(fields.line, "no `title`: every paper needs one")
+    url = fields.url()
     paper = Paper(
         slug="",
         title=title,
         date=today,
-        abstract=_abstract(value("abstract")),
-        tags=_keywords(value("keywords")),
-        authors=authors,
+        abstract=_abstract(fields.value("abstract")),
+        tags=_keywords(fields),
+        authors=fields.authors(),
         url=url,
-        arxiv=_arxiv(value, url),
-        doi=_doi(value("doi"), where("doi")),
-        year=_year(value("year"), where("year")),
-        venue=venue,
+        arxiv=_arxiv(fields.value, url),
+        doi=fields.doi(),
+        year=fields.year(),
+        venue=_venue(fields.value),
         # A distinct but equal date: PyYAML writes one object used twice as an alias.
-        sources=(Source(path.name, KIND, None, dt.date.fromordinal(today.toordinal())),),
+        sources=(Source(path.name, KIND, None, dt.date.fromordinal(today.toordinal()), entry.key),),
     )
-    return BibEntry(paper, entry.key, line, _month(value("month")))
-
-
-def _authors(raw: str | None, line: int) -> tuple[str, ...]:
-    """`Last, First and First Last and others` -> ("First Last", "First Last")."""
-    if raw is None:
-        return ()
-    names = []
-    for name in split_multiple_persons_names(raw):
-        if name.strip().casefold() == "others":  # "and others": et al., not a person
-            continue
-        try:
-            parts = parse_single_name_into_parts(name)
-        except InvalidNameError:
-            reason = f"author {name.strip()!r} is not a name: write `Last, First` or `First Last`"
-            raise _Skip(line, reason) from None
-        text = " ".join(tex_to_text(parts.merge_first_name_first).split())
-        if text:
-            names.append(text)
-    return tuple(names)
+    notes.extend(sorted(fields.notes, key=lambda note: note.line or 0))
+    return BibEntry(paper, entry.key, fields.line, _month(fields))
 
 
 def _abstract(raw: str | None) -> str:
@@ -172,43 +202,25 @@ def _abstract(raw: str | None) -> str:
     return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
 
 
-def _keywords(raw: str | None) -> tuple[str, ...]:
+def _keywords(fields: EntryFields) -> tuple[str, ...]:
+    """The `keywords`, split at commas or semicolons; keywords of the same words
+    ("weakly-supervised learning", "Weakly supervised learning") are one, spelled as first."""
+    raw = fields.value("keywords")
     if raw is None:
         return ()
-    words = (" ".join(w.split()) for w in re.split(r"[,;]", tex_to_text(raw)))
-    return tuple(dict.fromkeys(w for w in words if w))
-
-
-def _plain(raw: str) -> str:
-    """A URL, DOI or eprint as written: `\\url{x}` -> x and `\\_` -> `_`, nothing else."""
-    match = _URL_MACRO.match(raw)
-    return _TEX_ESCAPE.sub(r"\1", match.group(1) if match else raw).strip()
-
-
-def _url(raw: str | None, line: int) -> str | None:
-    if raw is None:
-        return None
-    url = _plain(raw)
-    if url.casefold().startswith("www."):
-        url = "https://" + url
-    if not is_web_address(url):
-        raise _Skip(line, f"url {url!r} is not a web address starting http:// or https://")
-    return url
-
-
-def _doi(raw: str | None, line: int) -> str | None:
-    if raw is None:
-        return None
-    doi = _DOI_PREFIX.sub("", _plain(raw))
-    if not DOI.fullmatch(doi):
-        raise _Skip(line, f"doi {doi!r} is not a DOI (10.NNNN/...)")
-    return doi
+    kept: dict[str, str] = {}
+    for word in re.split(r"[,;]", tex_to_text(raw)):
+        word = " ".join(word.split())
+        first = kept.setdefault(tag_words(word), word) if word else word
+        if first != word:
+            fields.note("keywords", f"of entry `{fields.key}`: {word!r} is the tag {first!r}")
+    return tuple(kept.values())
 
 
 def _arxiv(value: _Value, url: str | None) -> str | None:
     """From `eprint` (arXiv's), an arxiv.org URL, or `journal = {arXiv preprint arXiv:ID}`."""
     prefix = (value("archiveprefix") or value("eprinttype") or "").casefold()
-    eprint = _plain(value("eprint") or "")
+    eprint = plain(value("eprint") or "")
     if eprint and prefix in ("", "arxiv"):
         match = ARXIV_ID.fullmatch(re.sub(r"^arxiv:", "", eprint, flags=re.IGNORECASE))
         if match:
@@ -220,28 +232,24 @@ def _arxiv(value: _Value, url: str | None) -> str | None:
     return None
 
 
-def _venue(entry_type: str, value: _Value) -> str | None:
+def _venue(value: _Value) -> str | None:
+    """`journal`, `booktitle`, else `howpublished` (a link too: sitegen writes a venue that is
+    a web address there)."""
     raw = value("journal") or value("booktitle")
-    if raw is None and entry_type.casefold() == "misc":
+    if raw is None:
         howpublished = value("howpublished")
-        # `howpublished = {\url{...}}` is a link, not a venue.
-        if howpublished and not re.search(r"\\url|https?://", howpublished):
-            raw = howpublished
-    return " ".join(tex_to_text(raw).split()) or None if raw else None
+        raw = plain(howpublished) if howpublished and is_link(howpublished) else howpublished
+        return " ".join(raw.split()) or None if raw else None
+    return " ".join(tex_to_text(raw).split()) or None
 
 
-def _year(raw: str | None, line: int) -> int | None:
+def _month(fields: EntryFields) -> int | None:
+    """`mar`, `March`, `3` or `03` -> 3 (or biblatex's `date = {2021-03}`); anything else is
+    left out (a month is not required)."""
+    raw = fields.value("month")
     if raw is None:
-        return None
-    if not re.fullmatch(r"\d{4}", raw) or not 1000 <= int(raw) <= 2999:
-        raise _Skip(line, f"year {raw!r} is not a four-digit year")
-    return int(raw)
-
-
-def _month(raw: str | None) -> int | None:
-    """`mar`, `March`, `3` or `03` -> 3; anything else is left out (a month is not required)."""
-    if raw is None:
-        return None
+        found = re.match(r"\d{4}-(\d\d)", fields.value("date") or "")
+        return int(found.group(1)) if found and 1 <= int(found.group(1)) <= 12 else None
     text = raw.strip().rstrip(".").casefold()
     number = int(text) if text.isdigit() else MONTHS.get(text)
     return number if number is not None and 1 <= number <= 12 else None

@@ -78,7 +78,7 @@ def _from_csl(body: bytes, paper_id: PaperId, today: dt.date) -> Paper | None:
 
 def _from_bibtex(body: bytes, paper_id: PaperId, today: dt.date) -> Paper | None:
     text = body.decode("utf-8", errors="replace")
-    entries, skipped = parse_bibtex(Path(paper_id.name), text.strip(), today)
+    entries, skipped, _notes = parse_bibtex(Path(paper_id.name), text.strip(), today)
     if entries:
         return entries[0].paper
     if skipped:

@@ -4,7 +4,8 @@
 Papers dump; `sitegen add` feeds the papers it looked up through `merge_papers`. Everything is
 decided before anything is written. A paper already in content/ is the user's: an import only adds
 Source entries and fills in fields it lacks (authors, links, ids, year, venue, an empty
-abstract), never its title, tags, notes or status; re-running an import changes nothing.
+abstract), never its title, tags, notes or status; re-running an import changes nothing. A
+paper the user deleted is not imported again (see ledger.py) unless `restore` is asked for.
 """
 
 from __future__ import annotations
@@ -16,21 +17,33 @@ from pathlib import Path
 from typing import Protocol
 
 from sitegen.config import SiteConfig
-from sitegen.content.models import Paper, Source
+from sitegen.content.models import Paper
 from sitegen.content.papers import load_papers, paper_files
-from sitegen.content.topics import match_topics, normalise_tag
 from sitegen.errors import ContentError, Problem
+from sitegen.fsutil import read_bounded
 from sitegen.importers import bibtex, csl_json, ris
-from sitegen.importers.daily_papers import (
-    KIND,
-    DailyPapersDump,
-    Entry,
-    decode_dump,
-    parse_daily_papers,
-    resolve_date,
+from sitegen.importers.daily_papers import decode_dump, parse_daily_papers
+from sitegen.importers.ledger import (
+    DeletedPapers,
+    note_deletions,
+    read_ledger,
+    updated_ledger,
+    write_ledger,
+)
+from sitegen.importers.listings import (
+    Listing,
+    dated_listings,
+    group_listings,
+    new_paper,
+    new_sources,
+    year_note,
 )
 from sitegen.importers.plan import FILLABLE, ImportPlan, fill_missing
 from sitegen.importers.plan import normalise_title as normalise_title
+from sitegen.importers.report import ImportedPaper, ImportReport
+from sitegen.importers.report import format_report as format_report
+from sitegen.importers.similar import near_duplicates
+from sitegen.importers.tagging import TagSpellings, suggest_tags, tagged
 
 
 class Candidate(Protocol):
@@ -45,57 +58,23 @@ class Candidate(Protocol):
     def line(self) -> int: ...
 
 
-_Parser = Callable[[Path, str, dt.date], tuple[Sequence[Candidate], list[Problem]]]
+Parsed = tuple[Sequence[Candidate], list[Problem], list[Problem]]
+"""A reference file's candidates, the entries left out, and notes on fields repaired."""
+_Parser = Callable[[Path, str, dt.date], Parsed]
+
+
+def _without_notes(
+    parse: Callable[[Path, str, dt.date], tuple[Sequence[Candidate], list[Problem]]],
+) -> _Parser:
+    return lambda path, text, today: (*parse(path, text, today), [])
+
+
 _REFERENCE_PARSERS: dict[str, _Parser] = {
     ".bib": bibtex.parse_bibtex,
-    ".ris": ris.parse_ris,
-    ".json": csl_json.parse_csl_json,
+    ".ris": _without_notes(ris.parse_ris),
+    ".json": _without_notes(csl_json.parse_csl_json),
 }
 """Reference-manager files by suffix; any other file is a Daily Papers dump."""
-
-
-@dataclass(frozen=True, slots=True)
-class ImportedPaper:
-    """A paper the import listed, new or already in content/."""
-
-    slug: str
-    """Its content file is `content/papers/<slug>.md`."""
-    title: str
-    """Its title."""
-    files: tuple[str, ...]
-    """Names of the files of this import that list it."""
-    sources_added: int
-    """Source entries this import added to it (0: no new source)."""
-    fields_added: tuple[str, ...] = ()
-    """Fields it lacked that this import filled in (e.g. `doi`), for papers already present."""
-
-
-@dataclass(frozen=True, slots=True)
-class ImportReport:
-    """What an import did, for the summary the CLI prints."""
-
-    new: tuple[ImportedPaper, ...]
-    """Papers written to content/ for the first time."""
-    present: tuple[ImportedPaper, ...]
-    """Papers that were already in content/ (they keep every edit; sources and missing
-    fields may grow)."""
-    skipped: tuple[Problem, ...]
-    """Blocks, entries, papers and files left out, each with its reason."""
-    failed_files: tuple[Problem, ...]
-    """Files that could not be read at all (missing, binary, not UTF-8), and content files
-    left alone because they changed while the import ran."""
-    year_note: str | None
-    """What year was assumed for dates without one, when --year was not given."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Listing:
-    """One entry of one dump, with its full date."""
-
-    entry: Entry
-    file: str
-    path: Path
-    date: dt.date
 
 
 @dataclass(slots=True)
@@ -107,68 +86,173 @@ class _Tally:
 
 
 def run_import(
-    config: SiteConfig, files: Sequence[Path], year: int | None, today: dt.date
+    config: SiteConfig,
+    files: Sequence[Path],
+    year: int | None,
+    today: dt.date,
+    restore: bool = False,
 ) -> ImportReport:
-    """Import Daily Papers dumps and BibTeX files into the site's content/papers/."""
-    existing, _warnings = load_papers(config.papers_dir)
-    taken = [path.stem for path in paper_files(config.papers_dir)]
-    plan = ImportPlan(config.papers_dir, existing, taken)
-    tally: dict[str, _Tally] = {}
+    """Import Daily Papers dumps and reference files (BibTeX, RIS, CSL-JSON) into the site's
+    content/papers/."""
+    run = _Import(config, today, restore)
     files, skipped = _distinct_names(files)
     texts, failed = _read_texts(files)
     dumps = [parse_daily_papers(p, t) for p, t in texts if not _is_reference(p)]
     skipped += [problem for dump in dumps for problem in dump.skipped]
-    listings, assumed, date_problems = _dated_listings(dumps, year, today)
+    listings, assumed, date_problems = dated_listings(dumps, year, today)
     skipped += date_problems
-    groups, duplicates = _group(listings)
+    groups, duplicates = group_listings(listings)
     skipped += duplicates
     for group in groups.values():
-        _merge_listings(config, plan, tally, group, today)
+        run.merge_listings(group)
     for path, text in texts:
         if _is_reference(path):
             parse = _REFERENCE_PARSERS[path.suffix.casefold()]
-            entries, problems = parse(path, text.removeprefix("\ufeff"), today)
-            skipped += problems + _merge_entries(config, plan, tally, path, entries)
-    failed += plan.write()
-    return _report(plan, tally, skipped, failed, _year_note(assumed))
+            entries, problems, notes = parse(path, text.removeprefix("\ufeff"), today)
+            run.notes += notes
+            skipped += problems + run.merge_entries(path, entries)
+    return run.finish(skipped, failed, year_note(assumed))
 
 
 def merge_papers(config: SiteConfig, found: Sequence[Candidate], today: dt.date) -> ImportReport:
     """Merge papers looked up elsewhere (`sitegen add`) as an import merges a file's entries:
     new ones tagged and written, known ones given missing fields and the source."""
-    existing, _warnings = load_papers(config.papers_dir)
-    taken = [path.stem for path in paper_files(config.papers_dir)]
-    plan = ImportPlan(config.papers_dir, existing, taken)
-    tally: dict[str, _Tally] = {}
+    run = _Import(config, today, restore=False)
     skipped: list[Problem] = []
     for candidate in found:
         # One at a time: two ids of one paper (its arXiv id and its DOI) merge into one paper,
         # which records both sources.
-        skipped += _merge_entries(config, plan, tally, Path(candidate.key), [candidate])
-    failed = plan.write()
-    return _report(plan, tally, skipped, failed, None)
+        skipped += run.merge_entries(Path(candidate.key), [candidate])
+    return run.finish(skipped, [], None)
 
 
-def format_report(report: ImportReport) -> str:
-    """The summary `sitegen import` prints."""
-    updated = sum(1 for p in report.present if p.sources_added)
-    filled = sum(1 for p in report.present if p.fields_added)
-    notes = [f"{updated} got a new source entry"] if updated else []
-    notes += [f"{filled} got missing fields filled in"] if filled else []
-    detail = f" ({'; '.join(notes)})" if notes else ""
-    lines = [
-        f"{len(report.new)} new, {len(report.present)} already present{detail}, "
-        f"{len(report.skipped)} skipped"
-    ]
-    if report.year_note:
-        lines.append(report.year_note)
-    if report.skipped:
-        lines.append("Skipped:")
-        lines.extend(f"  {problem}" for problem in report.skipped)
-    if report.failed_files:
-        lines.append("Could not read:")
-        lines.extend(f"  {problem}" for problem in report.failed_files)
-    return "\n".join(lines)
+class _Import:
+    """One import as it merges file after file into its plan, then writes it."""
+
+    def __init__(self, config: SiteConfig, today: dt.date, restore: bool) -> None:
+        existing, _warnings = load_papers(config.papers_dir)
+        taken = [path.stem for path in paper_files(config.papers_dir)]
+        self.config, self.today, self.restore = config, today, restore
+        self.plan = ImportPlan(config.papers_dir, existing, taken)
+        self.spellings = TagSpellings(existing)
+        self.ledger = note_deletions(read_ledger(config.content_dir), self.plan.original, today)
+        self.deleted = DeletedPapers(self.ledger.values())
+        self.tally: dict[str, _Tally] = {}
+        self.notes: list[Problem] = []
+        self.not_again: dict[str, None] = {}
+        self.restored: dict[str, str] = {}  # new slug -> the slug it had when deleted
+
+    def place(self, paper: Paper, path: Path, line: int | None) -> tuple[str, bool] | None:
+        """(slug, whether new) of the paper a candidate is: found, or added; None when the
+        user deleted it and it is not to be restored."""
+        slug = self.plan.find(paper)
+        if slug is not None:
+            return slug, False
+        gone = self.deleted.find(paper)
+        if gone is not None and not self.restore:
+            self.not_again[gone.slug] = None
+            return None
+        paper, notes = self.spellings.respell(paper, path, line)
+        self.notes += notes
+        added = self.plan.add(paper, prefer=gone.slug if gone else None)
+        if gone is not None:
+            self.restored[added.slug] = gone.slug
+        return added.slug, True
+
+    def merge_listings(self, group: Sequence[Listing]) -> None:
+        """One paper of the dumps (its listings in every dump): a new paper or new sources."""
+        first = group[0]
+        placed = self.place(new_paper(self.config, group, self.today), first.path, None)
+        if placed is None:
+            return
+        slug, is_new = placed
+        counts = self.tally.setdefault(slug, _Tally())
+        if not is_new:
+            known = self.plan.current[slug]
+            added = new_sources(known, group, self.today)
+            self.plan.update(replace(known, sources=known.sources + added))
+            counts.sources += len(added)
+        counts.files += [item.file for item in group]
+
+    def merge_entries(self, path: Path, entries: Sequence[Candidate]) -> list[Problem]:
+        """The entries of one reference file: new papers, or missing fields and a source."""
+        skipped: list[Problem] = []
+        seen: dict[str, int] = {}  # slug -> line of the entry of this file that listed it
+        for entry in entries:
+            slug = self.plan.find(entry.paper)
+            if slug in seen:
+                message = f"entry `{entry.key}`: same paper as line {seen[slug]}: entry skipped"
+                skipped.append(Problem(path, entry.line, message))
+                continue
+            placed = self.place(tagged(self.config, entry.paper), path, entry.line)
+            if placed is None:
+                continue
+            slug, is_new = placed
+            counts = self.tally.setdefault(slug, _Tally())
+            if not is_new:
+                counts.sources += self._merge_entry(slug, entry.paper)
+            seen[slug] = entry.line
+            counts.files.append(path.name)
+        return skipped
+
+    def _merge_entry(self, slug: str, found: Paper) -> int:
+        """Fill in what the paper lacks and add the entry's source; the sources added."""
+        known = self.plan.current[slug]
+        recorded = {(source.file, source.kind) for source in known.sources}
+        added = tuple(s for s in found.sources if (s.file, s.kind) not in recorded)
+        self.plan.update(replace(fill_missing(known, found), sources=known.sources + added), found)
+        return len(added)
+
+    def finish(
+        self, skipped: list[Problem], failed: list[Problem], assumed: str | None
+    ) -> ImportReport:
+        """Suggest tags, find near-duplicates, write the papers and the ledger: the report."""
+        suggested = self._suggest_tags()
+        near = near_duplicates(list(self.plan.current.values()), self.plan.new)
+        failed += self.plan.write()
+        unwritten = {problem.path for problem in failed}
+        written = [
+            self.plan.current[slug]
+            for slug in self.plan.current
+            if self.config.papers_dir / f"{slug}.md" not in unwritten
+        ]
+        ledger = updated_ledger(self.ledger, written, self.restored)
+        if ledger != read_ledger(self.config.content_dir):
+            write_ledger(self.config.content_dir, ledger.values())
+        report = self._report(skipped, failed, assumed)
+        return replace(report, suggested=suggested, near_duplicates=near)
+
+    def _suggest_tags(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        untagged = [slug for slug in self.plan.new if not self.plan.current[slug].tags]
+        papers = list(self.plan.current.values())
+        suggestions = suggest_tags(papers, untagged)
+        for slug, tags in suggestions.items():
+            self.plan.update(replace(self.plan.current[slug], tags=tags))
+        return tuple((slug, suggestions[slug]) for slug in untagged if slug in suggestions)
+
+    def _report(
+        self, skipped: list[Problem], failed: list[Problem], assumed: str | None
+    ) -> ImportReport:
+        new, present = [], []
+        for slug, counts in self.tally.items():
+            paper = self.plan.current[slug]
+            files = tuple(dict.fromkeys(counts.files))
+            if slug in self.plan.original:
+                original = self.plan.original[slug]
+                added = tuple(f for f in FILLABLE if getattr(original, f) != getattr(paper, f))
+                present.append(ImportedPaper(slug, original.title, files, counts.sources, added))
+            else:
+                new.append(ImportedPaper(slug, paper.title, files, len(paper.sources)))
+        return ImportReport(
+            tuple(new),
+            tuple(present),
+            tuple(skipped),
+            tuple(failed),
+            assumed,
+            notes=tuple(self.notes),
+            deleted=tuple(self.not_again),
+            restored=tuple(self.restored),
+        )
 
 
 def _is_reference(path: Path) -> bool:
@@ -202,7 +286,7 @@ def _read_texts(files: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[Pro
     failed: list[Problem] = []
     for path in files:
         try:
-            text = decode_dump(path, path.read_bytes())
+            text = decode_dump(path, read_bounded(path))
         except OSError as err:
             failed.append(Problem(path, None, f"cannot read: {err.strerror or err}"))
             continue
@@ -211,178 +295,3 @@ def _read_texts(files: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[Pro
             continue
         texts.append((path, text))
     return texts, failed
-
-
-def _report(
-    plan: ImportPlan,
-    tally: dict[str, _Tally],
-    skipped: list[Problem],
-    failed: list[Problem],
-    year_note: str | None,
-) -> ImportReport:
-    new, present = [], []
-    for slug, counts in tally.items():
-        paper = plan.current[slug]
-        files = tuple(dict.fromkeys(counts.files))
-        if slug in plan.original:
-            original = plan.original[slug]
-            added = tuple(f for f in FILLABLE if getattr(original, f) != getattr(paper, f))
-            present.append(ImportedPaper(slug, original.title, files, counts.sources, added))
-        else:
-            new.append(ImportedPaper(slug, paper.title, files, len(paper.sources)))
-    return ImportReport(tuple(new), tuple(present), tuple(skipped), tuple(failed), year_note)
-
-
-def _merge_listings(
-    config: SiteConfig,
-    plan: ImportPlan,
-    tally: dict[str, _Tally],
-    group: Sequence[_Listing],
-    today: dt.date,
-) -> None:
-    """One paper of the dumps (its listings in every dump): a new paper or new sources."""
-    paper = _new_paper(config, group, today)
-    slug = plan.find(paper)
-    if slug is None:
-        slug = plan.add(paper).slug
-        counts = tally.setdefault(slug, _Tally())
-    else:
-        known = plan.current[slug]
-        added = _new_sources(known, group, today)
-        plan.update(replace(known, sources=known.sources + added))
-        counts = tally.setdefault(slug, _Tally())
-        counts.sources += len(added)
-    counts.files += [item.file for item in group]
-
-
-def _merge_entries(
-    config: SiteConfig,
-    plan: ImportPlan,
-    tally: dict[str, _Tally],
-    path: Path,
-    entries: Sequence[Candidate],
-) -> list[Problem]:
-    """The entries of one reference file: new papers, or missing fields and a source added."""
-    skipped: list[Problem] = []
-    seen: dict[str, int] = {}  # slug -> line of the entry of this file that listed it
-    for entry in entries:
-        slug = plan.find(entry.paper)
-        if slug in seen:
-            message = f"entry `{entry.key}`: same paper as line {seen[slug]}: entry skipped"
-            skipped.append(Problem(path, entry.line, message))
-            continue
-        if slug is None:
-            slug = plan.add(_tagged(config, entry.paper)).slug
-            counts = tally.setdefault(slug, _Tally())
-        else:
-            counts = tally.setdefault(slug, _Tally())
-            counts.sources += _merge_entry(plan, slug, entry.paper)
-        seen[slug] = entry.line
-        counts.files.append(path.name)
-    return skipped
-
-
-def _merge_entry(plan: ImportPlan, slug: str, found: Paper) -> int:
-    """Fill in what the paper lacks and add the entry's source; the number of sources added."""
-    known = plan.current[slug]
-    recorded = {(source.file, source.kind) for source in known.sources}
-    added = tuple(s for s in found.sources if (s.file, s.kind) not in recorded)
-    plan.update(replace(fill_missing(known, found), sources=known.sources + added), found)
-    return len(added)
-
-
-def _tagged(config: SiteConfig, paper: Paper) -> Paper:
-    """The entry's keywords as tags, then tags from the topic rules up to `max_tags`."""
-    tags = {normalise_tag(tag): tag for tag in paper.tags}
-    for tag in match_topics(config.topics, paper.title, paper.abstract, config.max_tags):
-        if len(tags) >= max(config.max_tags, len(paper.tags)):
-            break
-        tags.setdefault(normalise_tag(tag), tag)
-    return replace(paper, tags=tuple(tags.values()))
-
-
-def _dated_listings(
-    dumps: Sequence[DailyPapersDump], year: int | None, today: dt.date
-) -> tuple[list[_Listing], dict[tuple[str, str], dt.date], list[Problem]]:
-    """Give every entry its full date; note each year assumed, skip days that do not exist."""
-    listings: list[_Listing] = []
-    assumed: dict[tuple[str, str], dt.date] = {}
-    problems: dict[tuple[Path, int], Problem] = {}
-    for dump in dumps:
-        for entry in dump.entries:
-            listed = entry.listed
-            day = resolve_date(listed, year, today)
-            if day is None:
-                message = (
-                    f"{listed.text!r} does not exist in {listed.year or year}: "
-                    "papers under it are skipped; check --year"
-                )
-                problems[(dump.path, listed.line)] = Problem(dump.path, listed.line, message)
-                continue
-            if listed.year is None and year is None:
-                assumed[(dump.path.name, listed.text)] = day
-            listings.append(_Listing(entry, dump.path.name, dump.path, day))
-    return listings, assumed, list(problems.values())
-
-
-def _group(listings: Sequence[_Listing]) -> tuple[dict[str, list[_Listing]], list[Problem]]:
-    """Listings by normalised title, oldest listing first; repeats within a file skipped."""
-    groups: dict[str, list[_Listing]] = {}
-    duplicates: list[Problem] = []
-    for listing in listings:
-        group = groups.setdefault(normalise_title(listing.entry.title), [])
-        twin = next((item for item in group if item.file == listing.file), None)
-        if twin is not None:
-            duplicates.append(
-                Problem(
-                    listing.path,
-                    listing.entry.title_line,
-                    f"same paper as line {twin.entry.title_line}: listed twice in this file",
-                )
-            )
-            continue
-        group.append(listing)
-    for group in groups.values():
-        group.sort(key=lambda item: (item.date, item.file))
-    # Slugs are given in this order, so ties between equal slugs resolve the same way each run.
-    ordered = sorted(groups.items(), key=lambda kv: (kv[1][0].date, kv[0]))
-    return dict(ordered), duplicates
-
-
-def _new_paper(config: SiteConfig, group: Sequence[_Listing], today: dt.date) -> Paper:
-    first = group[0].entry
-    return Paper(
-        slug="",
-        title=first.title,
-        date=_fresh(group[0].date),
-        abstract=first.abstract,
-        tags=match_topics(config.topics, first.title, first.abstract, config.max_tags),
-        authors=first.authors,
-        sources=tuple(Source(item.file, KIND, _fresh(item.date), _fresh(today)) for item in group),
-    )
-
-
-def _new_sources(paper: Paper, group: Sequence[_Listing], today: dt.date) -> tuple[Source, ...]:
-    # A dump already recorded is not added again, whatever year it was read with: re-running
-    # an import must change nothing.
-    known = {(source.file, source.kind) for source in paper.sources}
-    return tuple(
-        Source(item.file, KIND, _fresh(item.date), _fresh(today))
-        for item in group
-        if (item.file, KIND) not in known
-    )
-
-
-def _fresh(day: dt.date) -> dt.date:
-    """An equal date that is a distinct object: PyYAML writes an object used twice in one
-    file as an anchor and alias (`&id001` ... `*id001`), which nobody wants to read."""
-    return dt.date.fromordinal(day.toordinal())
-
-
-def _year_note(assumed: dict[tuple[str, str], dt.date]) -> str | None:
-    if not assumed:
-        return None
-    lines = ["No --year given: assumed the most recent year that does not put a date after today:"]
-    lines += [f"  {text} ({name}) -> {day.isoformat()}" for (name, text), day in assumed.items()]
-    lines.append("Pass --year YYYY if that is wrong.")
-    return "\n".join(lines)

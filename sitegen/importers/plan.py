@@ -1,20 +1,21 @@
 """What an import will do, decided in memory before anything is written.
 
-Papers are found by arXiv id (version ignored), then DOI (case ignored), then normalised title,
-among those in content/ and those this import already adds, so a paper listed by two files
-becomes one paper.
+Papers are found by their source (file name and citation key: a title reworded in the file
+still finds its paper), then arXiv id (version ignored), then DOI (case ignored), then
+normalised title (see sitegen/identity.py), among those in content/ and those this import
+already adds, so a paper listed by two files becomes one paper.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
 from slugify import slugify
 
+from sitegen.content.identity import normalise_title as normalise_title
+from sitegen.content.identity import told_apart
 from sitegen.content.models import Paper
 from sitegen.content.papers import arxiv_key, create_paper, doi_key
 from sitegen.errors import Problem
@@ -24,12 +25,6 @@ from sitegen.importers.rewrite import rewrite_paper
 MAX_SLUG = 80
 FILLABLE = ("authors", "url", "arxiv", "doi", "year", "venue", "abstract")
 """Fields an import fills in on a paper that lacks them; never tags, notes, status or title."""
-
-
-def normalise_title(title: str) -> str:
-    """The identity of a paper: case, punctuation, spacing and Unicode form do not matter."""
-    text = unicodedata.normalize("NFKC", title).casefold()
-    return " ".join(re.sub(r"[\W_]+", " ", text).split()) or text.strip()
 
 
 def fill_missing(paper: Paper, found: Paper) -> Paper:
@@ -47,9 +42,10 @@ def _has(value: object) -> bool:
 
 
 def _conflict(a: Paper, b: Paper) -> bool:
-    """Both carry an id and the ids differ: two papers that share a title."""
+    """Two papers that share a title: both carry an id and the ids differ, or the title is
+    generic, or their authors and years both disagree."""
     ids = ((arxiv_key(a.arxiv), arxiv_key(b.arxiv)), (doi_key(a.doi), doi_key(b.doi)))
-    return any(x and y and x != y for x, y in ids)
+    return any(x and y and x != y for x, y in ids) or told_apart(a, b)
 
 
 class ImportPlan:
@@ -72,16 +68,20 @@ class ImportPlan:
             self._add_to_index(paper)
 
     def find(self, paper: Paper) -> str | None:
-        """The slug of the paper `paper` is, by arXiv id, then DOI, then title."""
+        """The slug of the paper `paper` is, by source, then arXiv id, then DOI, then title."""
         for kind, key in self._keys(paper):
             slug = self._index.get((kind, key))
             if slug is not None and (kind != "title" or not _conflict(paper, self.current[slug])):
                 return slug
         return None
 
-    def add(self, paper: Paper) -> Paper:
-        """Add a new paper; it is given a unique slug from its title."""
-        paper = replace(paper, slug=self._unique_slug(paper.title))
+    def add(self, paper: Paper, prefer: str | None = None) -> Paper:
+        """Add a new paper; it is given the slug `prefer` if free (a restored paper's old
+        slug), else a unique slug from its title."""
+        free = prefer is not None and prefer.casefold() not in self._taken
+        slug = prefer if prefer is not None and free else self._unique_slug(paper.title)
+        self._taken.add(slug.casefold())
+        paper = replace(paper, slug=slug)
         self.current[paper.slug] = paper
         self.new.append(paper.slug)
         self._add_to_index(paper)
@@ -113,7 +113,10 @@ class ImportPlan:
         return problems
 
     def _keys(self, paper: Paper) -> list[tuple[str, str]]:
-        keys = [("arxiv", arxiv_key(paper.arxiv)), ("doi", doi_key(paper.doi))]
+        keys: list[tuple[str, str | None]] = [
+            ("source", f"{s.file}\0{s.key}") for s in paper.sources if s.key
+        ]
+        keys += [("arxiv", arxiv_key(paper.arxiv)), ("doi", doi_key(paper.doi))]
         keys.append(("title", normalise_title(paper.title)))
         return [(kind, key) for kind, key in keys if key]
 

@@ -22,6 +22,9 @@ from sitegen.content.models import Paper, Tag
 from sitegen.content.tex import text_to_tex
 from sitegen.content.venues import venue_kind
 
+_WEB_ADDRESS = re.compile(r"https?://\S+$", re.IGNORECASE)
+"""A venue that is a link (exported as `howpublished` with a `\\url`)."""
+
 # Title words a citation key skips ("On the ..." -> the next word).
 _STOPWORDS = frozenset(
     ("a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "from", "by", "at", "is")
@@ -132,6 +135,8 @@ def _entry_type(venue: str | None) -> tuple[str, str | None]:
     """The entry type and the field the venue goes in."""
     if not venue:
         return "misc", None
+    if _WEB_ADDRESS.match(venue):
+        return "misc", "howpublished"
     return {
         "conference": ("inproceedings", "booktitle"),
         "journal": ("article", "journal"),
@@ -147,7 +152,10 @@ def _entry(paper: Paper, key: str) -> model.Entry:
         fields.append(("author", "{" + " and ".join(map(_author, paper.authors)) + "}"))
     if paper.year:
         fields.append(("year", str(paper.year)))
-    if venue_field and paper.venue:
+    if venue_field and paper.venue and _WEB_ADDRESS.match(paper.venue):
+        # A venue that is a web address is a link, as `sitegen import` reads it back.
+        fields.append((venue_field, "{\\url{" + _verbatim(paper.venue) + "}}"))
+    elif venue_field and paper.venue:
         fields.append((venue_field, "{" + text_to_tex(paper.venue, keep_math=False) + "}"))
     if paper.doi:
         fields.append(("doi", "{" + _verbatim(paper.doi) + "}"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sitegen.content.models import STATUSES, Author, Paper, Tag
-from sitegen.content.topics import author_slug, normalise_tag, tag_slug
+from sitegen.content.topics import author_slug, normalise_tag, tag_slug, tag_words
 from sitegen.content.wikilinks import PaperLinks, resolve_links
 from sitegen.errors import ContentError, Problem
 
@@ -36,6 +37,8 @@ class SiteGraph:
     """Author name as written in a paper -> the author page slug."""
     links: PaperLinks
     """`[[...]]` links between papers' notes, both ways."""
+    warnings: tuple[Problem, ...] = ()
+    """Tags spelled differently that share one page, shown as one tag."""
 
     def tags_of(self, paper: Paper) -> tuple[Tag, ...]:
         """The paper's tags, in the order its file lists them, without repeats."""
@@ -61,14 +64,20 @@ def build_graph(
     synonyms = {normalise_tag(a): normalise_tag(t) for a, t in aliases}
     preferred = {normalise_tag(t): t for _, t in aliases}
 
-    def tag_key(name: str) -> str:
+    def alias_key(name: str) -> str:
         key = normalise_tag(name)
         return synonyms.get(key, key)
 
     ordered = tuple(sorted(papers, key=lambda p: (-p.date.toordinal(), p.title.casefold(), p.slug)))
-    tag_names, tag_slugs, problems = _canonical_tags(ordered, tag_key, preferred)
+    one_page, warnings, problems = _one_tag_per_page(ordered, alias_key)
+
+    def tag_key(name: str) -> str:
+        key = alias_key(name)
+        return one_page.get(key, key)
+
+    tag_names, tag_slugs = _canonical_tags(ordered, tag_key, preferred)
     links, link_problems = resolve_links(ordered)
-    problems.extend(link_problems)
+    problems += link_problems
     if problems:
         raise ContentError(problems)
     members: dict[str, list[Paper]] = defaultdict(list)
@@ -108,6 +117,7 @@ def build_graph(
         authors,
         author_slugs,
         links,
+        tuple(warnings),
     )
 
 
@@ -129,37 +139,64 @@ def _gather_authors(papers: Sequence[Paper]) -> tuple[tuple[Author, ...], dict[s
     return tuple(sorted(authors, key=lambda a: (a.name.casefold(), a.slug))), slugs
 
 
-def _canonical_tags(
-    papers: Sequence[Paper], tag_key: Callable[[str], str], preferred: Mapping[str, str]
-) -> tuple[dict[str, str], dict[str, str], list[Problem]]:
-    spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    first_file: dict[str, Paper] = {}
-    for paper in papers:
+def _one_tag_per_page(
+    papers: Sequence[Paper], tag_key: Callable[[str], str]
+) -> tuple[dict[str, str], list[Problem], list[Problem]]:
+    """Tags that share a page: the same words spelled apart ("weakly-supervised learning",
+    "Weakly supervised learning") are one tag (key -> the first one's key, in file order, and a
+    warning); different words ("C++", "C": tags/c.html) are an error naming both files."""
+    first: dict[str, tuple[str, str, Paper]] = {}  # slug -> (key, name, first file)
+    merged: dict[str, str] = {}
+    warnings: list[Problem] = []
+    problems: list[Problem] = []
+    for paper in sorted(papers, key=lambda p: str(p.path or "")):
         for name in paper.tags:
             key = tag_key(name)
-            spellings[key][name.strip()] += 1
-            first_file.setdefault(key, paper)
+            slug = tag_slug(key)
+            owner_key, owner_name, owner = first.setdefault(slug, (key, name, paper))
+            if owner_key == key or key in merged:
+                continue
+            where = f"{owner_name!r} ({owner.path})"
+            if tag_words(key) == tag_words(owner_key):
+                merged[key] = owner_key
+                message = (
+                    f"tags {name!r} and {where} share the page tags/{slug}.html: shown as "
+                    "one tag; spell them alike to silence this"
+                )
+                warnings.append(Problem(paper.path, tags_line(paper), message))
+            else:
+                merged[key] = owner_key  # reported once
+                message = (
+                    f"tags {owner_name!r} ({owner.path}) and {name!r} (this file) would share "
+                    f"the page tags/{slug}.html: rename one of them"
+                )
+                problems.append(Problem(paper.path, tags_line(paper), message))
+    return merged, warnings, problems
+
+
+def tags_line(paper: Paper) -> int | None:
+    """The line of a paper's `tags:` key, read again: only needed to report a tag."""
+    if paper.path is None:
+        return None
+    try:
+        text = paper.path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = re.search(r"^tags\s*:", text, re.MULTILINE)
+    return text.count("\n", 0, found.start()) + 1 if found else None
+
+
+def _canonical_tags(
+    papers: Sequence[Paper], tag_key: Callable[[str], str], preferred: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for paper in papers:
+        for name in paper.tags:
+            spellings[tag_key(name)][name.strip()] += 1
     # An alias target is shown as site.toml spells it; otherwise the most common
     # spelling wins, ties going to the alphabetically first.
     names = {
         key: preferred.get(key) or min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         for key, c in spellings.items()
     }
-    slugs: dict[str, str] = {}
-    owner: dict[str, str] = {}
-    problems = []
-    for key in sorted(names):
-        slug = tag_slug(key)
-        if slug in owner:
-            a, b = first_file[owner[slug]], first_file[key]
-            problems.append(
-                Problem(
-                    b.path,
-                    1,
-                    f"tags {names[owner[slug]]!r} ({a.path}) and {names[key]!r} (this file) "
-                    f"would share the page tags/{slug}.html: rename one of them",
-                )
-            )
-        owner[slug] = key
-        slugs[key] = slug
-    return names, slugs, problems
+    return names, {key: tag_slug(key) for key in names}
