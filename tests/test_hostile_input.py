@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from sitegen import cli
 from sitegen.config import load_config
-from sitegen.content.papers import KNOWN_KEYS, load_paper, paper_slug, parse_paper
+from sitegen.content.fields import KNOWN_KEYS
+from sitegen.content.papers import load_paper, paper_slug, parse_paper
 from sitegen.content.topics import author_slug, tag_slug
 from sitegen.errors import ContentError
 from sitegen.fsutil import WINDOWS_RESERVED

@@ -11,6 +11,27 @@ import unicodedata
 
 from sitegen.content.models import Paper
 
+ARXIV_ID = re.compile(
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?P<version>v\d+)?", re.IGNORECASE
+)
+"""A new-style (`2401.01234v2`) or old-style (`hep-th/9901001`) arXiv identifier."""
+DOI = re.compile(r"10\.\d{4,}(?:\.\d+)*/\S+")
+"""A DOI: `10.<registrant>/<suffix>` (the suffix may hold any visible character)."""
+
+
+def arxiv_key(arxiv: str | None) -> str | None:
+    """An arXiv id without its version (`2101.00001v2` -> `2101.00001`), for deduplication."""
+    if not arxiv:
+        return None
+    match = ARXIV_ID.fullmatch(arxiv.strip())
+    return match.group("id").casefold() if match else arxiv.strip().casefold()
+
+
+def doi_key(doi: str | None) -> str | None:
+    """A DOI as compared: DOIs are case-insensitive."""
+    return doi.strip().casefold() if doi else None
+
+
 # A hyphen, dash or apostrophe between two letters joins them: "Auto-encoders",
 # "Auto\u2010encoders" and "Autoencoders" are one word, "Don't" and "Don\u2019t" too.
 _JOINER = re.compile(r"(?<=\w)[-\u00ad\u2010-\u2015\u2212'\u2019\u02bc](?=\w)")

@@ -15,7 +15,8 @@ VenueKind = Literal["journal", "conference", "other"]
 
 _JOURNAL = re.compile(
     r"journal|transactions|letters|review|magazine|annals|bulletin|quarterly|\bj\.|"
-    r"\b(?:jmlr|tmlr|jair|pami|tacl|nature|science|pnas|plos|elife|cell)\b",
+    r"\b(?:jmlr|tmlr|jair|pami|tacl|nature|science|pnas|plos|elife|cell)\b|"
+    r"proceedings of the (?:ieee|national academy|royal society)",  # journals, despite the name
     re.IGNORECASE,
 )
 _CONFERENCE = re.compile(

@@ -15,8 +15,8 @@ import arxiv
 import requests
 
 from sitegen.config import SourcesConfig
+from sitegen.content.identity import arxiv_key
 from sitegen.content.models import Paper, Source
-from sitegen.content.papers import arxiv_key
 from sitegen.importers.ids import LookupFailed, PaperId
 from sitegen.importers.net import RETRY_STATUSES, describe_failure, polite_session
 

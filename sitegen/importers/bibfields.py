@@ -18,7 +18,7 @@ from bibtexparser.middlewares.names import (
     split_multiple_persons_names,
 )
 
-from sitegen.content.papers import DOI
+from sitegen.content.identity import DOI
 from sitegen.content.tex import tex_to_text, unknown_commands
 from sitegen.errors import Problem
 

@@ -22,8 +22,8 @@ from bibtexparser.library import Library
 from bibtexparser.middlewares import RemoveEnclosingMiddleware, ResolveStringReferencesMiddleware
 from bibtexparser.splitter import Splitter
 
+from sitegen.content.identity import ARXIV_ID
 from sitegen.content.models import Paper, Source
-from sitegen.content.papers import ARXIV_ID
 from sitegen.content.tex import tex_to_text
 from sitegen.content.topics import tag_words
 from sitegen.errors import Problem

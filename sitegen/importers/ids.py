@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote
 
-from sitegen.content.papers import ARXIV_ID, DOI, arxiv_key, doi_key
+from sitegen.content.identity import ARXIV_ID, DOI, arxiv_key, doi_key
 from sitegen.errors import SiteError
 
 _ARXIV_PREFIX = re.compile(

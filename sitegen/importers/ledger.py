@@ -15,9 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from sitegen.content.identity import is_generic_title, normalise_title
+from sitegen.content.identity import arxiv_key, doi_key, is_generic_title, normalise_title
 from sitegen.content.models import Paper
-from sitegen.content.papers import arxiv_key, doi_key, load_paper
+from sitegen.content.papers import load_paper
 from sitegen.errors import ContentError, Problem
 from sitegen.fsutil import atomic_write_bytes, read_bounded
 

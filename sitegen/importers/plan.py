@@ -14,10 +14,10 @@ from pathlib import Path
 
 from slugify import slugify
 
+from sitegen.content.identity import arxiv_key, doi_key, told_apart
 from sitegen.content.identity import normalise_title as normalise_title
-from sitegen.content.identity import told_apart
 from sitegen.content.models import Paper
-from sitegen.content.papers import arxiv_key, create_paper, doi_key
+from sitegen.content.papers import create_paper
 from sitegen.errors import Problem
 from sitegen.fsutil import WINDOWS_RESERVED
 from sitegen.importers.rewrite import rewrite_paper

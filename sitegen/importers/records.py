@@ -6,8 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from sitegen.content.identity import ARXIV_ID, DOI
 from sitegen.content.models import Paper
-from sitegen.content.papers import ARXIV_ID, DOI
 
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/" + ARXIV_ID.pattern, re.IGNORECASE)
