@@ -153,7 +153,7 @@ def _parse_all(
         return pool.map_chunks(_parse_chunk, paths, meanwhile)
 
 
-def _parse_chunk(paths: list[Path]) -> list[tuple[Path, _Entry | None]]:
+def _parse_chunk(_job: None, paths: list[Path]) -> list[tuple[Path, _Entry | None]]:
     return [(path, _parse(path)) for path in paths]
 
 

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar, cast
+from typing import Generic, Protocol, TypeVar
 
 import jinja2
 from jinja2 import meta
@@ -36,7 +36,7 @@ from sitegen.render.pages import (
 )
 from sitegen.site.graph import SiteGraph
 from sitegen.theme import theme_dir
-from sitegen.workers.forked import ForkPool, shared
+from sitegen.workers.forked import ForkPool
 
 ITEM_TEMPLATE = "_paper_item.html"
 
@@ -167,7 +167,6 @@ class Renderer:
                 todo.append((page, key))
         paths = (*fresh, *(page.path for page, _ in todo))
         side_jobs = dict(side_jobs or {})
-        results: list[S | Problem]
         job = _RenderJob(self, config, writer, todo, side_jobs, paths)
         if len(todo) >= PARALLEL_RENDER_FROM or side_jobs:
             with ForkPool(job, min_items=PARALLEL_RENDER_FROM) as pool:
@@ -176,10 +175,7 @@ class Renderer:
                 sides = {
                     name: pool.submit(functools.partial(_run_side, name)) for name in side_jobs
                 }
-                # Staged in the workers by this very sink, so of its kind.
-                results = cast(
-                    "list[S | Problem]", pool.map_chunks(_render_chunk, range(len(todo)))
-                )
+                results = pool.map_chunks(_render_chunk, range(len(todo)))
                 side_values = {name: side() for name, side in sides.items()}
         else:
             if after_fork is not None:
@@ -385,11 +381,9 @@ class _RenderJob(Generic[S]):
         return results
 
 
-def _render_chunk(indexes: list[int]) -> list[StagedPage | Problem]:
-    job: _RenderJob[StagedPage] = shared()
+def _render_chunk(job: _RenderJob[S], indexes: list[int]) -> list[S | Problem]:
     return job.render(indexes)
 
 
-def _run_side(name: str) -> dict[str, bytes]:
-    job: _RenderJob[StagedPage] = shared()
+def _run_side(name: str, job: _RenderJob[S]) -> dict[str, bytes]:
     return job.side_jobs[name](job.paths)

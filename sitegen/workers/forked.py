@@ -9,23 +9,27 @@ or for small jobs, the work runs here.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sitegen.workers.spawned import exit_with_parent
 
 T = TypeVar("T")
 R = TypeVar("R")
+J = TypeVar("J")
 
 CHUNKS_PER_WORKER = 6
 """More chunks than workers, so a worker that drew cheap pages takes more."""
 
-_shared: Any = None
+_job_in_worker: Any = None
+"""In a worker process only: the job of the pool that forked it."""
 
 
 def worker_count() -> int:
@@ -43,80 +47,83 @@ def can_fork() -> bool:
     )
 
 
-def shared() -> Any:
-    """What the job that forked this worker shares with it (see `ForkPool`)."""
-    return _shared
+class ForkPool(Generic[J]):
+    """Worker processes forked now, each holding `job` (inherited at the fork, never pickled);
+    every function given to the pool is called with the job first. None of them when this
+    process cannot fork: then every call runs the work here, with the same job."""
 
-
-class ForkPool:
-    """Worker processes forked now, seeing `shared` through `shared()`; None of them when
-    this process cannot fork (then every call runs the work here)."""
-
-    def __init__(self, shared_value: object, min_items: int = 1) -> None:
-        global _shared
-        _shared = shared_value
+    def __init__(self, job: J, min_items: int = 1) -> None:
+        self.job = job
         self.min_items = min_items
         self._pool: ProcessPoolExecutor | None = None
         if can_fork():
             self._pool = ProcessPoolExecutor(
                 worker_count(),
                 mp_context=multiprocessing.get_context("fork"),
-                initializer=exit_with_parent,
-                initargs=(os.getpid(),),
+                initializer=_start_worker,
+                initargs=(os.getpid(), job),  # a forked worker inherits them: nothing pickled
             )
             # The fork start method launches every worker at the first submit: do it now,
             # while this process is still single-threaded.
             self._pool.submit(_nothing).result()
 
-    def submit(self, func: Callable[[], R]) -> Callable[[], R]:
-        """Start `func` (a module-level function) in a worker; call the result to get its
-        value (computed here instead if the worker died)."""
+    def submit(self, func: Callable[[J], R]) -> Callable[[], R]:
+        """Start `func(job)` (a module-level function) in a worker; call the result to get
+        its value (computed here instead if the worker died)."""
         if self._pool is None:
-            return func
-        future: Future[R] = self._pool.submit(func)
+            return functools.partial(func, self.job)
+        future: Future[R] = self._pool.submit(_with_job, func)
 
         def result() -> R:
             try:
                 return future.result()
             except BrokenProcessPool:
-                return func()
+                return func(self.job)
 
         return result
 
     def map_chunks(
         self,
-        func: Callable[[list[T]], list[R]],
+        func: Callable[[J, list[T]], list[R]],
         items: Sequence[T],
         meanwhile: Callable[[], object] | None = None,
     ) -> list[R]:
-        """`func` over chunks of `items`, in the workers; results concatenated in order.
-        `func` must be idempotent: if a worker dies, everything is done again here.
+        """`func(job, chunk)` over chunks of `items`, in the workers; results concatenated in
+        order. `func` must be idempotent: if a worker dies, everything is done again here.
         `meanwhile` runs here while the workers work (only if they do)."""
         items = list(items)
         if self._pool is None or len(items) < self.min_items:
-            return func(items)
+            return func(self.job, items)
         size = max(1, -(-len(items) // (worker_count() * CHUNKS_PER_WORKER)))
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
         try:
-            parts = self._pool.map(func, chunks)  # submits every chunk now
+            parts = self._pool.map(_with_job, itertools.repeat(func), chunks)  # submits all now
             if meanwhile is not None:
                 meanwhile()
             return [r for part in parts for r in part]
         except BrokenProcessPool:
-            return func(items)
+            return func(self.job, items)
 
     def close(self) -> None:
-        global _shared
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-        _shared = None
 
-    def __enter__(self) -> ForkPool:
+    def __enter__(self) -> ForkPool[J]:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _start_worker(parent: int, job: object) -> None:
+    global _job_in_worker
+    _job_in_worker = job
+    exit_with_parent(parent)
+
+
+def _with_job(func: Callable[..., R], *args: Any) -> R:
+    return func(_job_in_worker, *args)
 
 
 def _nothing() -> None:
