@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -161,6 +162,43 @@ def test_busy_port_falls_back_to_the_next_free_one(make_site):
         finally:
             code, log = server.stop()
     assert code == 0 and "Traceback" not in log
+
+
+def test_only_regular_files_inside_the_output_are_served(served, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "passwd").write_text("root:x:0:0 SECRET")
+    out = served.site / "_site"
+    (out / "etclink").symlink_to(elsewhere)
+    (out / "passwd.txt").symlink_to(elsewhere / "passwd")
+    (out / "alpha-link.html").symlink_to(out / "papers" / "alpha.html")  # inside: served
+    for path in ("etclink/passwd", "passwd.txt", "etclink/", "etclink"):
+        status, body = served.get(path)
+        assert status == 404 and "SECRET" not in body, path
+    status, body = served.get("alpha-link.html")
+    assert status == 200 and "Alpha abstract." in body
+    status, body = served.get("tags")  # a folder: redirected to its index
+    assert status == 200 and "/__sitegen/livereload.js" in body
+    code, log = served.stop()
+    assert code == 0 and "Traceback" not in log
+
+
+def test_overlong_path_and_vanished_clients_log_one_line_not_a_traceback(served):
+    status, _ = served.get("a" * 300 + ".html")
+    assert status == 414
+    status, _ = served.get("papers/" + "b" * 300)
+    assert status == 414
+    (served.site / "_site" / "big.bin").write_bytes(b"x" * (16 << 20))
+    for _ in range(3):  # ask for a big file, then reset the connection mid-answer
+        with socket.create_connection(("127.0.0.1", served.port)) as client:
+            client.sendall(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            assert client.recv(1024).startswith(b"HTTP/1.0 200")
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    assert served.get("papers/alpha.html")[0] == 200  # the server still answers
+    code, log = served.stop()
+    assert code == 0 and "Traceback" not in log and "Error" not in log
+    refused = [line for line in log.splitlines() if ": 414 (" in line]
+    assert len(refused) == 2 and refused[0].startswith("GET /aaaa") and len(refused[0]) < 120
 
 
 @pytest.mark.browser
