@@ -230,6 +230,54 @@ def test_open_tab_reloads_by_itself_after_a_save(served, chromium):
     page.close()
 
 
+TABS = 10
+"""More tabs than the 6 connections per host Chromium allows over HTTP/1.1."""
+
+CONTRAST = """(element) => {
+    const rgba = (css) => css.match(/[\\d.]+/g).map(Number);
+    const luminance = ([r, g, b]) => {
+        const lin = (c) => (c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    const overlay = document.getElementById("sitegen-error-overlay");
+    const back = rgba(getComputedStyle(overlay).backgroundColor);
+    const text = rgba(getComputedStyle(element).color);
+    const [hi, lo] = [luminance(back), luminance(text)].sort((a, b) => b - a);
+    return {alpha: back.length > 3 ? back[3] : 1, ratio: (hi + 0.05) / (lo + 0.05),
+            own: getComputedStyle(element).backgroundColor};
+}"""
+
+
+@pytest.mark.browser
+def test_ten_tabs_all_load_reload_after_a_save_and_show_the_error(served, chromium):
+    context = chromium.new_context()  # one browser profile: one connection limit for all tabs
+    pages = []
+    for _ in range(TABS):
+        page = context.new_page()
+        page.goto(served.url + "papers/alpha.html", timeout=WAIT * 1000)
+        page.evaluate("window.__notReloaded = true")
+        pages.append(page)
+    time.sleep(0.5)  # every tab's live-reload script has connected
+    paper = served.site / "content" / "papers" / "alpha.md"
+    paper.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "All ten reload."))
+    for page in pages:
+        page.wait_for_selector("text=All ten reload.", timeout=WAIT * 1000)
+        assert page.evaluate("window.__notReloaded === undefined")
+    paper.write_text("---\ntitle: [broken\n---\n")
+    for page in pages:
+        overlay = page.wait_for_selector("#sitegen-error-overlay", timeout=WAIT * 1000)
+        assert f"{paper}:2" in overlay.inner_text()
+    page = pages[0]
+    for scheme in ("light", "dark"):  # readable over the theme's light and dark pages
+        page.emulate_media(color_scheme=scheme)
+        for part in ("#sitegen-error-overlay h2", "#sitegen-error-overlay pre"):
+            seen = page.eval_on_selector(part, CONTRAST)
+            assert seen["alpha"] == 1, (scheme, part, seen)
+            assert seen["ratio"] >= 7, (scheme, part, seen)  # WCAG AAA
+            assert seen["own"] == "rgba(0, 0, 0, 0)", (scheme, part, seen)
+    context.close()
+
+
 def test_search_index_and_related_papers_catch_up_after_an_edit(served):
     paper = served.site / "content" / "papers" / "alpha.md"
     paper.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "Quokkaword findings."))

@@ -21,12 +21,13 @@ from typing import Any, BinaryIO
 from sitegen.build.result import BuildResult
 from sitegen.errors import SiteError, UsageError
 from sitegen.serve.incremental import IncrementalBuilder, SlowInputs, compute_slow_parts
-from sitegen.serve.livereload import LIVERELOAD_JS, ReloadHub
+from sitegen.serve.livereload import LIVERELOAD_JS, LIVERELOAD_WORKER_JS, ReloadHub
 from sitegen.serve.watcher import ChangeWatcher
 from sitegen.workers.spawned import worker_pool
 
 EVENTS_PATH = "/__sitegen/events"
 SCRIPT_PATH = "/__sitegen/livereload.js"
+WORKER_PATH = "/__sitegen/livereload-worker.js"
 SCRIPT_TAG = f'<script src="{SCRIPT_PATH}"></script>'.encode()
 PORT_TRIES = 20
 LISTEN_BACKLOG = 1024
@@ -53,8 +54,9 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path == EVENTS_PATH:
             self._stream_events()
-        elif path == SCRIPT_PATH:
-            self._send_bytes(LIVERELOAD_JS.encode(), "text/javascript; charset=utf-8")
+        elif path in (SCRIPT_PATH, WORKER_PATH):
+            script = LIVERELOAD_JS if path == SCRIPT_PATH else LIVERELOAD_WORKER_JS
+            self._send_bytes(script.encode(), "text/javascript; charset=utf-8")
         else:
             super().do_GET()
 
