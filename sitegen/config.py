@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sitegen.errors import ConfigError, Problem
+from sitegen.fsutil import leaves_site, read_bounded
 from sitegen.text import is_web_address
 
 CONFIG_NAME = "site.toml"
@@ -20,8 +21,9 @@ CACHE_DIR = ".sitegen-cache"
 
 
 def output_folder(site_root: Path, out: Path | None) -> Path:
-    """Where a build of `site_root` goes: `out`, or `SITE/_site` by default."""
-    return out if out is not None else site_root / DEFAULT_OUT
+    """Where a build of `site_root` goes: `out`, or `SITE/_site` by default. A symlink is
+    resolved: the build goes into the folder it points to, and the link (the user's) stays."""
+    return (out if out is not None else site_root / DEFAULT_OUT).resolve()
 
 
 def cache_folder(site_root: Path) -> Path:
@@ -114,8 +116,13 @@ def load_config(root: Path) -> SiteConfig:
         raise ConfigError.single(
             path, None, "no site.toml here: run `sitegen new DIR` to start a site"
         )
+    outside = leaves_site(path, root)
+    if outside is not None:
+        raise ConfigError.single(
+            path, None, f"symlink to {outside} leaves the site: not read (copy the file here)"
+        )
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path)
     except OSError as err:
         raise ConfigError.single(path, None, f"cannot read: {err.strerror or err}") from None
     try:

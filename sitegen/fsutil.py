@@ -8,7 +8,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from sitegen.errors import ContentError
+from sitegen.errors import ContentError, Problem
 
 WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
@@ -24,6 +24,46 @@ EDITOR_TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownlo
 def is_editor_temp(name: str) -> bool:
     """Swap, backup and lock files editors leave beside the real ones: never site input."""
     return name.startswith(EDITOR_TEMP_PREFIXES) or name.endswith(EDITOR_TEMP_SUFFIXES)
+
+
+def leaves_site(path: Path, root: Path) -> Path | None:
+    """Where `path` really is when a symlink (it, or a folder on its way) leads out of the
+    site folder `root`; None when it stays inside. The one rule for every input: sitegen
+    never follows a link out of the site, so a cloned site cannot publish ~/.ssh/id_rsa."""
+    real = Path(os.path.realpath(path))
+    return None if real.is_relative_to(os.path.realpath(root)) else real
+
+
+def skipped_link(path: Path, target: Path) -> Problem:
+    """The warning for an input `leaves_site` kept out."""
+    return Problem(path, None, f"symlink to {target} leaves the site, skipped")
+
+
+def site_tree(folder: Path, root: Path) -> tuple[dict[str, Path], list[Problem]]:
+    """Every regular file under `folder` by `/`-separated relative path (editor temp files
+    left out), and a warning for each symlink not followed because it leaves `root`.
+    Links inside the site are followed, each real folder once (a link loop ends)."""
+    files: dict[str, Path] = {}
+    problems: list[Problem] = []
+    outside = leaves_site(folder, root)
+    if outside is not None:
+        return files, [skipped_link(folder, outside)]
+    seen: set[str] = set()
+    todo = [(folder, "")]
+    while todo:
+        current, prefix = todo.pop()
+        if not current.is_dir() or os.path.realpath(current) in seen:
+            continue
+        seen.add(os.path.realpath(current))
+        for entry in os.scandir(current):
+            path = Path(entry.path)
+            if entry.is_symlink() and (outside := leaves_site(path, root)) is not None:
+                problems.append(skipped_link(path, outside))
+            elif entry.is_dir():
+                todo.append((path, f"{prefix}{entry.name}/"))
+            elif entry.is_file() and not is_editor_temp(entry.name):
+                files[prefix + entry.name] = path
+    return files, problems
 
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024

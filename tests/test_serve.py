@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -163,6 +164,43 @@ def test_busy_port_falls_back_to_the_next_free_one(make_site):
     assert code == 0 and "Traceback" not in log
 
 
+def test_only_regular_files_inside_the_output_are_served(served, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "passwd").write_text("root:x:0:0 SECRET")
+    out = served.site / "_site"
+    (out / "etclink").symlink_to(elsewhere)
+    (out / "passwd.txt").symlink_to(elsewhere / "passwd")
+    (out / "alpha-link.html").symlink_to(out / "papers" / "alpha.html")  # inside: served
+    for path in ("etclink/passwd", "passwd.txt", "etclink/", "etclink"):
+        status, body = served.get(path)
+        assert status == 404 and "SECRET" not in body, path
+    status, body = served.get("alpha-link.html")
+    assert status == 200 and "Alpha abstract." in body
+    status, body = served.get("tags")  # a folder: redirected to its index
+    assert status == 200 and "/__sitegen/livereload.js" in body
+    code, log = served.stop()
+    assert code == 0 and "Traceback" not in log
+
+
+def test_overlong_path_and_vanished_clients_log_one_line_not_a_traceback(served):
+    status, _ = served.get("a" * 300 + ".html")
+    assert status == 414
+    status, _ = served.get("papers/" + "b" * 300)
+    assert status == 414
+    (served.site / "_site" / "big.bin").write_bytes(b"x" * (16 << 20))
+    for _ in range(3):  # ask for a big file, then reset the connection mid-answer
+        with socket.create_connection(("127.0.0.1", served.port)) as client:
+            client.sendall(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            assert client.recv(1024).startswith(b"HTTP/1.0 200")
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    assert served.get("papers/alpha.html")[0] == 200  # the server still answers
+    code, log = served.stop()
+    assert code == 0 and "Traceback" not in log and "Error" not in log
+    refused = [line for line in log.splitlines() if ": 414 (" in line]
+    assert len(refused) == 2 and refused[0].startswith("GET /aaaa") and len(refused[0]) < 120
+
+
 @pytest.mark.browser
 def test_open_tab_reloads_by_itself_after_a_save(served, chromium):
     page = chromium.new_page()
@@ -190,6 +228,54 @@ def test_open_tab_reloads_by_itself_after_a_save(served, chromium):
     assert page.query_selector("#sitegen-error-overlay") is None
     assert errors == []
     page.close()
+
+
+TABS = 10
+"""More tabs than the 6 connections per host Chromium allows over HTTP/1.1."""
+
+CONTRAST = """(element) => {
+    const rgba = (css) => css.match(/[\\d.]+/g).map(Number);
+    const luminance = ([r, g, b]) => {
+        const lin = (c) => (c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    const overlay = document.getElementById("sitegen-error-overlay");
+    const back = rgba(getComputedStyle(overlay).backgroundColor);
+    const text = rgba(getComputedStyle(element).color);
+    const [hi, lo] = [luminance(back), luminance(text)].sort((a, b) => b - a);
+    return {alpha: back.length > 3 ? back[3] : 1, ratio: (hi + 0.05) / (lo + 0.05),
+            own: getComputedStyle(element).backgroundColor};
+}"""
+
+
+@pytest.mark.browser
+def test_ten_tabs_all_load_reload_after_a_save_and_show_the_error(served, chromium):
+    context = chromium.new_context()  # one browser profile: one connection limit for all tabs
+    pages = []
+    for _ in range(TABS):
+        page = context.new_page()
+        page.goto(served.url + "papers/alpha.html", timeout=WAIT * 1000)
+        page.evaluate("window.__notReloaded = true")
+        pages.append(page)
+    time.sleep(0.5)  # every tab's live-reload script has connected
+    paper = served.site / "content" / "papers" / "alpha.md"
+    paper.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "All ten reload."))
+    for page in pages:
+        page.wait_for_selector("text=All ten reload.", timeout=WAIT * 1000)
+        assert page.evaluate("window.__notReloaded === undefined")
+    paper.write_text("---\ntitle: [broken\n---\n")
+    for page in pages:
+        overlay = page.wait_for_selector("#sitegen-error-overlay", timeout=WAIT * 1000)
+        assert f"{paper}:2" in overlay.inner_text()
+    page = pages[0]
+    for scheme in ("light", "dark"):  # readable over the theme's light and dark pages
+        page.emulate_media(color_scheme=scheme)
+        for part in ("#sitegen-error-overlay h2", "#sitegen-error-overlay pre"):
+            seen = page.eval_on_selector(part, CONTRAST)
+            assert seen["alpha"] == 1, (scheme, part, seen)
+            assert seen["ratio"] >= 7, (scheme, part, seen)  # WCAG AAA
+            assert seen["own"] == "rgba(0, 0, 0, 0)", (scheme, part, seen)
+    context.close()
 
 
 def test_search_index_and_related_papers_catch_up_after_an_edit(served):

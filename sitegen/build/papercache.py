@@ -19,7 +19,7 @@ from sitegen.content.models import Paper
 from sitegen.content.papers import is_paper_name, load_paper, paper_files, slug_collisions
 from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import code_fingerprint
-from sitegen.fsutil import atomic_write_bytes
+from sitegen.fsutil import atomic_write_bytes, leaves_site, skipped_link
 from sitegen.workers.forked import ForkPool
 
 PARALLEL_PARSE_FROM = 300
@@ -38,12 +38,18 @@ class _Entry:
     abstract_html: str = ""
     abstract_text: str = ""
     notes_text: str = ""
+    skipped: bool = False
+    """A symlink out of the site: not read, and `problems` holds the warning."""
 
 
 class PaperCache:
     """Every paper of a site, re-read only where the file changed."""
 
-    def __init__(self, texts: MarkdownTexts, cache_file: Path | None = None) -> None:
+    def __init__(
+        self, texts: MarkdownTexts, site_root: Path, cache_file: Path | None = None
+    ) -> None:
+        self.site_root = site_root
+        """Papers that a symlink puts outside this folder are skipped, with a warning."""
         self.texts = texts
         """Given every paper's abstract HTML and plain texts, as parsed."""
         self._entries: dict[Path, _Entry] = {}
@@ -65,6 +71,10 @@ class PaperCache:
         """
         if not self._scanned:
             self._entries = self._read_cache()
+        outside = leaves_site(papers_dir, self.site_root)
+        if outside is not None:
+            self._entries, self._scanned = {}, False
+            return [], [skipped_link(papers_dir, outside)]
         paths = self._paths(papers_dir, changed)
         fresh: dict[Path, _Entry] = {}
         stale: list[Path] = []
@@ -77,18 +87,20 @@ class PaperCache:
                     stale.append(path)
                     continue
             fresh[path] = entry
-        for path, entry in _parse_all(stale, meanwhile):
+        for path, entry in _parse_all(stale, self.site_root, meanwhile):
             if entry is not None:
                 self._prime(entry)
                 fresh[path] = entry
         self._dirty = self._dirty or bool(stale) or len(fresh) != len(self._entries)
         self._entries, self._scanned = fresh, True
-        problems = [p for e in fresh.values() if e.paper is None for p in e.problems]
+        problems = [
+            p for e in fresh.values() if e.paper is None and not e.skipped for p in e.problems
+        ]
         papers = [e.paper for e in fresh.values() if e.paper is not None]
         problems.extend(slug_collisions(papers))
         if problems:
             raise ContentError(problems)
-        warnings = [p for e in fresh.values() if e.paper is not None for p in e.problems]
+        warnings = [p for e in fresh.values() if e.paper or e.skipped for p in e.problems]
         return papers, warnings
 
     def save(self) -> None:
@@ -147,19 +159,25 @@ def _current(path: Path, entry: _Entry | None, force: bool) -> _Entry | None:
 
 
 def _parse_all(
-    paths: list[Path], meanwhile: Callable[[], object] | None
+    paths: list[Path], site_root: Path, meanwhile: Callable[[], object] | None
 ) -> list[tuple[Path, _Entry | None]]:
-    with ForkPool(None, min_items=PARALLEL_PARSE_FROM) as pool:
+    with ForkPool(site_root, min_items=PARALLEL_PARSE_FROM) as pool:
         return pool.map_chunks(_parse_chunk, paths, meanwhile)
 
 
-def _parse_chunk(_job: None, paths: list[Path]) -> list[tuple[Path, _Entry | None]]:
-    return [(path, _parse(path)) for path in paths]
+def _parse_chunk(site_root: Path, paths: list[Path]) -> list[tuple[Path, _Entry | None]]:
+    return [(path, _parse(path, site_root)) for path in paths]
 
 
-def _parse(path: Path) -> _Entry | None:
+def _parse(path: Path, site_root: Path) -> _Entry | None:
     try:
         stat = path.stat()
+        # Only a link can lead out (the folder itself was checked): the rest pay no realpath.
+        outside = leaves_site(path, site_root) if path.is_symlink() else None
+        if outside is not None:
+            return _Entry(
+                (stat.st_mtime_ns, stat.st_size), None, [skipped_link(path, outside)], skipped=True
+            )
         paper, warnings = load_paper(path)
     except ContentError as err:
         return _Entry((stat.st_mtime_ns, stat.st_size), None, err.problems)

@@ -51,7 +51,7 @@ class Builder:
         """Write changed files one by one (quick, for `serve`) instead of swapping the folder."""
         self.cache_dir = cache_folder(site_root)
         self.texts = MarkdownTexts()
-        self.papers = PaperCache(self.texts, self.cache_dir / PAPERS_CACHE)
+        self.papers = PaperCache(self.texts, site_root, self.cache_dir / PAPERS_CACHE)
         self.related = RelatedCache(self.cache_dir)
         self._feeds = FeedCache()
         self._bib_entries = EntryCache()
@@ -81,7 +81,7 @@ class Builder:
                     search.files(result.side) if isinstance(search, SearchJob) else search
                 )
                 files = {**result.side[COMPANIONS], **self.search_files}
-                add_static_files(files, config, result.paths)
+                skipped = add_static_files(files, config, result.paths)
                 for path, data in files.items():
                     writer.put(path, data)
                 report = writer.finish()
@@ -90,7 +90,7 @@ class Builder:
                 raise
         renderer.save_cache(self.out)
         self.papers.save()
-        warnings = warnings + list(graph.warnings)
+        warnings = warnings + skipped + renderer.skipped_templates + list(graph.warnings)
         warnings += [Problem(config.source_path, None, m) for m in feed_warnings(config)]
         return BuildResult(
             out=self.out,

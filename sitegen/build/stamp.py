@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sitegen.config import cache_folder
 from sitegen.fingerprint import add_file_stamps, code_fingerprint
-from sitegen.fsutil import atomic_write_bytes
+from sitegen.fsutil import atomic_write_bytes, leaves_site
 from sitegen.output.writer import MANIFEST
 from sitegen.theme import theme_dir
 
@@ -40,14 +40,10 @@ class BuildSummary:
 def input_stamp(site_root: Path, out: Path) -> str:
     """Fingerprint of every input of a build into `out` (a resolved path)."""
     digest = hashlib.blake2b(str(out).encode(), digest_size=20)
-    folders = [
-        site_root / "content",
-        site_root / "templates",
-        site_root / "static",
-        theme_dir() / "templates",
-        theme_dir() / "static",
-    ]
-    for folder in dict.fromkeys(folders):
+    # A site folder linked out of the site is not read (`static -> /` is not walked).
+    own = [site_root / name for name in ("content", "templates", "static")]
+    folders = [f for f in own if leaves_site(f, site_root) is None]
+    for folder in dict.fromkeys([*folders, theme_dir() / "templates", theme_dir() / "static"]):
         add_file_stamps(digest, folder)
     digest.update(code_fingerprint().encode())
     config = site_root / "site.toml"

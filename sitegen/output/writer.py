@@ -39,6 +39,8 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 LOCK_WAIT_SECONDS = 30.0
 """How long a build waits for another build of the same output before giving up."""
+INPUT_FOLDERS = ("content", "templates", "static")
+"""The site's folders a build reads; no output folder may be inside one."""
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
@@ -61,13 +63,18 @@ class WriteReport:
 def check_output_folder(out: Path, site_root: Path) -> None:
     """Refuse an output folder that holds or is the user's own files."""
     out, site = out.resolve(), site_root.resolve()
-    content = site / "content"
     if out == site or out in site.parents:
         raise UsageError(
             f"output folder {out} is the site folder or holds it: choose e.g. {site / '_site'}"
         )
-    if out == content or content in out.parents or out in content.parents:
-        raise UsageError(f"output folder {out} is inside or holds content/: choose another --out")
+    # A build inside an input folder would read itself back (static/static/...) or shadow
+    # the theme (templates/index.html).
+    for name in INPUT_FOLDERS:
+        folder = (site / name).resolve()
+        if out == folder or folder in out.parents or out in folder.parents:
+            raise UsageError(
+                f"output folder {out} is inside or holds {name}/: choose another --out"
+            )
     if out.exists() and not out.is_dir():
         raise UsageError(f"output path {out} is a file, not a folder")
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():

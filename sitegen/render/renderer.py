@@ -24,7 +24,7 @@ from sitegen.content.markdown import MarkdownTexts
 from sitegen.content.models import Paper
 from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import code_fingerprint, digest
-from sitegen.fsutil import atomic_write_bytes
+from sitegen.fsutil import atomic_write_bytes, leaves_site, site_tree
 from sitegen.render.pages import (
     LISTING_TEMPLATES,
     Page,
@@ -41,11 +41,28 @@ from sitegen.workers.forked import ForkPool
 ITEM_TEMPLATE = "_paper_item.html"
 
 
+class SiteTemplateLoader(jinja2.FileSystemLoader):
+    """The site's templates/, where a template whose file a symlink puts outside the site
+    is not there (the theme's is used; the build warns, see `Renderer.skipped_templates`)."""
+
+    def __init__(self, site_root: Path) -> None:
+        super().__init__(str(site_root / "templates"))
+        self.site_root = site_root
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if leaves_site(Path(filename), self.site_root) is not None:
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
+
+
 def make_environment(site_root: Path) -> jinja2.Environment:
     """Autoescaping, strict Jinja; the site's own templates/ override the theme file by file."""
-    loaders = [jinja2.FileSystemLoader(str(theme_dir() / "templates"))]
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(theme_dir() / "templates"))]
     if (site_root / "templates").is_dir():
-        loaders.insert(0, jinja2.FileSystemLoader(str(site_root / "templates")))
+        loaders.insert(0, SiteTemplateLoader(site_root))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         auto_reload=True,
@@ -130,6 +147,12 @@ class Renderer:
             site_root / "templates" if (site_root / "templates").is_dir() else None
         )
         self.env.globals["paper_item"] = self.paper_item
+        self._site_root = site_root
+
+    @property
+    def skipped_templates(self) -> list[Problem]:
+        """A warning for each symlink in the site's templates/ that leads out of the site."""
+        return site_tree(self._site_root / "templates", self._site_root)[1]
 
     def render_site(
         self,

@@ -124,8 +124,8 @@ def _reloaded_if_listing_unchanged(
     path: Path, graph: SiteGraph, by_slug: dict[str, Paper], texts: MarkdownTexts
 ) -> Paper | None:
     """The paper read anew from `path`, if only its own page can have changed."""
-    if path.suffix != ".md" or not path.is_file():
-        return None
+    if path.suffix != ".md" or path.is_symlink() or not path.is_file():
+        return None  # a link may lead out of the site: the full build decides
     try:
         paper, _ = load_paper(path)
     except (ContentError, OSError):

@@ -8,15 +8,21 @@
       overlay = document.createElement("div");
       overlay.id = "sitegen-error-overlay";
       overlay.setAttribute("role", "alert");
+      // Opaque and in fixed colours: readable over any page, in light and dark themes.
       overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;" +
-        "background:rgba(20,0,0,.92);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem";
+        "background:#1a1a1a;color:#f4f4f4;font:14px/1.5 ui-monospace,monospace;padding:2rem;" +
+        "border-top:6px solid #e5484d;color-scheme:dark";
       document.body.appendChild(overlay);
     }
     overlay.textContent = "";
     const title = document.createElement("h2");
     title.textContent = "sitegen: the build failed; showing the last good site";
+    // The page's own styles for h2 and pre (colours, backgrounds) must not leak in.
+    title.style.cssText = "color:inherit;background:none;font:bold 1.2rem/1.3 sans-serif;" +
+      "margin:0 0 1rem";
     const pre = document.createElement("pre");
-    pre.style.whiteSpace = "pre-wrap";
+    pre.style.cssText = "color:inherit;background:none;font:inherit;white-space:pre-wrap;" +
+      "margin:0;padding:0;border:0";
     pre.textContent = text;
     overlay.append(title, pre);
   };
@@ -45,16 +51,31 @@
     });
   };
 
-  const source = new EventSource("/__sitegen/events");
-  source.addEventListener("hello", (e) => {
-    const state = JSON.parse(e.data);
-    if (state.error) showError(state.error);
-  });
-  source.addEventListener("reload", (e) => {
-    if (concerns(JSON.parse(e.data).paths || [])) location.reload();
-  });
-  source.addEventListener("css", () => {
-    if (overlay) location.reload(); else refreshCss();
-  });
-  source.addEventListener("failed", (e) => showError(JSON.parse(e.data).error));
+  const handle = (message) => {
+    if (message.kind === "hello") {
+      if (message.error) showError(message.error);
+    } else if (message.kind === "reload") {
+      if (concerns(message.paths || [])) location.reload();
+    } else if (message.kind === "css") {
+      if (overlay) location.reload(); else refreshCss();
+    } else if (message.kind === "failed") {
+      showError(message.error);
+    }
+  };
+
+  // One event stream for all tabs, in a SharedWorker (a stream per tab would exhaust the
+  // browser's 6 connections per host); a stream of its own where there is no SharedWorker.
+  if (typeof SharedWorker === "function") {
+    const worker = new SharedWorker("/__sitegen/livereload-worker.js", { name: "sitegen" });
+    worker.port.onmessage = (e) => handle(e.data);
+    addEventListener("pagehide", () => worker.port.postMessage("bye"));
+    addEventListener("pageshow", (e) => {
+      if (e.persisted) worker.port.postMessage("back");
+    });
+  } else {
+    const source = new EventSource("/__sitegen/events");
+    for (const kind of ["hello", "reload", "css", "failed"]) {
+      source.addEventListener(kind, (e) => handle({ ...JSON.parse(e.data), kind }));
+    }
+  }
 })();

@@ -59,3 +59,5 @@ class ReloadHub:
 
 LIVERELOAD_JS = (Path(__file__).parent / "livereload.js").read_text(encoding="utf-8")
 """The script `serve` injects into every HTML page (never part of a build)."""
+LIVERELOAD_WORKER_JS = (Path(__file__).parent / "livereload-worker.js").read_text(encoding="utf-8")
+"""The SharedWorker that holds the one event stream all tabs share."""

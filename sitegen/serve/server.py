@@ -5,7 +5,9 @@ from __future__ import annotations
 import errno
 import http.server
 import json
+import os
 import signal
+import stat
 import sys
 import threading
 import time
@@ -14,19 +16,23 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sitegen.build.result import BuildResult
 from sitegen.errors import SiteError, UsageError
 from sitegen.serve.incremental import IncrementalBuilder, SlowInputs, compute_slow_parts
-from sitegen.serve.livereload import LIVERELOAD_JS, ReloadHub
+from sitegen.serve.livereload import LIVERELOAD_JS, LIVERELOAD_WORKER_JS, ReloadHub
 from sitegen.serve.watcher import ChangeWatcher
 from sitegen.workers.spawned import worker_pool
 
 EVENTS_PATH = "/__sitegen/events"
 SCRIPT_PATH = "/__sitegen/livereload.js"
+WORKER_PATH = "/__sitegen/livereload-worker.js"
 SCRIPT_TAG = f'<script src="{SCRIPT_PATH}"></script>'.encode()
 PORT_TRIES = 20
+LISTEN_BACKLOG = 1024
+"""Connections the kernel queues until the server accepts them (the default 5 made a burst
+of requests wait seconds for SYN retries)."""
 RELOAD_GRACE = 0.15
 """Seconds the full rebuild waits after the quick one, while tabs fetch the new page."""
 SLOW_START_DELAY = 0.3
@@ -38,16 +44,19 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
 
     hub: ReloadHub
 
-    def __init__(self, *args: Any, hub: ReloadHub, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, hub: ReloadHub, directory: str, **kwargs: Any) -> None:
         self.hub = hub
-        super().__init__(*args, **kwargs)
+        self.root = Path(os.path.realpath(directory))
+        """The output folder: only regular files inside it are served."""
+        super().__init__(*args, directory=directory, **kwargs)
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == EVENTS_PATH:
             self._stream_events()
-        elif path == SCRIPT_PATH:
-            self._send_bytes(LIVERELOAD_JS.encode(), "text/javascript; charset=utf-8")
+        elif path in (SCRIPT_PATH, WORKER_PATH):
+            script = LIVERELOAD_JS if path == SCRIPT_PATH else LIVERELOAD_WORKER_JS
+            self._send_bytes(script.encode(), "text/javascript; charset=utf-8")
         else:
             super().do_GET()
 
@@ -57,14 +66,60 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         super().end_headers()
 
     def send_head(self) -> Any:
-        target = Path(self.translate_path(self.path))
-        if target.is_dir() and self.path.split("?", 1)[0].endswith("/"):
-            target = target / "index.html"
-        if target.suffix == ".html" and target.is_file():
-            return self._send_html(target.read_bytes(), 200)
-        if not target.exists() and (Path(self.directory) / "404.html").is_file():
-            return self._send_html((Path(self.directory) / "404.html").read_bytes(), 404)
-        return super().send_head()
+        """The response's headers, and the open file for do_GET to copy (None: sent)."""
+        url_path = self.path.split("?", 1)[0].split("#", 1)[0]
+        try:
+            target = self._regular_file(url_path)
+            if target is None and not url_path.endswith("/") and self._is_folder(url_path):
+                return self._redirect(url_path + "/")
+            if target is None:
+                target = self._regular_file("/404.html")
+                return self._send_html(target.read_bytes(), 404) if target else self._refuse(404)
+            if target.suffix == ".html":
+                return self._send_html(target.read_bytes(), 200)
+            return self._open_file(target)
+        except OSError as err:  # e.g. a path segment longer than the file system allows
+            too_long = err.errno == errno.ENAMETOOLONG
+            return self._refuse(414 if too_long else 404, err.strerror or str(err))
+
+    def _regular_file(self, url_path: str) -> Path | None:
+        """The regular file inside the output folder a URL path names; None for anything
+        else (a folder, a missing file, a symlink leading out of the output folder)."""
+        path = self.translate_path(url_path)
+        if url_path.endswith("/"):
+            path = os.path.join(path, "index.html")
+        real = os.path.realpath(path)
+        if not Path(real).is_relative_to(self.root):
+            return None
+        try:
+            if not stat.S_ISREG(os.stat(real).st_mode):
+                return None
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return Path(real)
+
+    def _is_folder(self, url_path: str) -> bool:
+        return self._regular_file(url_path.rstrip("/") + "/") is not None
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(301)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _refuse(self, status: int, why: str = "") -> None:
+        if why:  # one line in the terminal, never a traceback
+            shown = self.path if len(self.path) <= 80 else self.path[:77] + "..."
+            print(f"{self.command} {shown}: {status} ({why})", file=sys.stderr, flush=True)
+        self.send_error(status)
+
+    def _open_file(self, target: Path) -> BinaryIO:
+        file = target.open("rb")
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(target)))
+        self.send_header("Content-Length", str(os.fstat(file.fileno()).st_size))
+        self.end_headers()
+        return file
 
     def _send_html(self, html: bytes, status: int) -> None:
         at = html.rfind(b"</body>")
@@ -110,6 +165,12 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
 
 class PreviewServer(http.server.ThreadingHTTPServer):
     daemon_threads = True  # an open event stream must not keep Ctrl-C waiting
+    request_queue_size = LISTEN_BACKLOG
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the client went away (closed tab, aborted load): nothing to report
+        super().handle_error(request, client_address)
 
 
 def bind(host: str, port: int, handler: Any) -> PreviewServer:
