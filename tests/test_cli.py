@@ -242,3 +242,27 @@ def test_build_after_serve_says_nothing_changed(make_site):
     run = run_sitegen("build", "--site", site)
     assert run.code == 0, run.err
     assert run.out.startswith("Nothing changed since the last build: 1 paper, 1 tag"), run.out
+
+
+def test_imported_tag_and_author_lists_never_wrap_inside_an_item(make_site, tmp_path):
+    site = make_site(
+        config=NO_BASE_URL + '[[topics]]\ntag = "knowledge distillation"\nmatch = ["distil*"]\n'
+    )
+    authors = " and ".join(f"Firstname{i} Lastname-Longer{i}" for i in range(12))
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@article{k1,\n  title = {Knowledge distillation for very long author lists},\n"
+        f"  author = {{{authors}}},\n  year = {{2024}},\n"
+        "  keywords = {knowledge distillation, model compression, efficient inference, "
+        "teacher student learning, dark knowledge}\n}\n"
+    )
+    run = run_sitegen("import", bib, "--site", site)
+    assert run.code == 0, run.err
+    [path] = (site / "content" / "papers").glob("*.md")
+    lines = path.read_text(encoding="utf-8").split("---\n")[1].splitlines()
+    [author_line] = [line for line in lines if line.startswith("authors:")]
+    for i in range(12):
+        assert f"Firstname{i} Lastname-Longer{i}" in author_line
+    assert all(re.match(r"[a-z_]+:|- ", line) for line in lines), lines
+    [tag_line] = [line for line in lines if line.startswith("tags:")]
+    assert "knowledge distillation" in tag_line
