@@ -266,3 +266,24 @@ def test_imported_tag_and_author_lists_never_wrap_inside_an_item(make_site, tmp_
     assert all(re.match(r"[a-z_]+:|- ", line) for line in lines), lines
     [tag_line] = [line for line in lines if line.startswith("tags:")]
     assert "knowledge distillation" in tag_line
+
+
+def test_importing_a_file_that_is_no_dump_says_what_sitegen_reads(make_site):
+    site = make_site()
+    log = site / "build.log"
+    log.write_text("12:00:01 started\n12:00:02 done, 0 errors\n")
+    for path in (site / "site.toml", log):
+        run = run_sitegen("import", path, "--site", site)
+        said = run.out + run.err
+        assert run.code == 1
+        assert f"{path}:1: not a file sitegen imports: read as a Daily Papers page dump" in said
+        assert "BibTeX (.bib), RIS (.ris) and CSL-JSON (.json)" in said
+        assert "add the date line" not in said
+        assert "Traceback" not in run.err
+
+
+def test_importing_a_link_points_to_sitegen_add(make_site):
+    site = make_site()
+    run = run_sitegen("import", "https://arxiv.org/abs/2205.13147", "--site", site)
+    assert run.code == 2
+    assert "run `sitegen add https://arxiv.org/abs/2205.13147`" in run.err
