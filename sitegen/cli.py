@@ -345,15 +345,16 @@ def build_summary(result: BuildResult) -> str:
     """The one line a build ends with: what the site holds, what changed, what to look at."""
     site = f"{_count(result.papers, 'paper')}, {_count(result.tags, 'tag')}"
     if result.skipped:
-        line = f"Nothing changed since the last build: {site}, {result.pages} pages in {result.out}"
+        pages = f"{result.pages:,} pages"
+        line = f"Nothing changed since the last build: {site}, {pages} in {result.out}"
     else:
         write = result.write
         files = write.written + write.unchanged
-        changes = [f"{write.written} written"] if write.written else []
-        changes += [f"{write.removed} removed"] if write.removed else []
+        changes = [f"{write.written:,} written"] if write.written else []
+        changes += [f"{write.removed:,} removed"] if write.removed else []
         line = (
             f"Built {site} into {result.out} in {result.seconds:.2f} s: "
-            f"{_count(files, 'file')} ({result.pages} pages), "
+            f"{_count(files, 'file')} ({result.pages:,} pages), "
             + (", ".join(changes) if changes else "none changed")
         )
     extra = [_count(len(result.warnings), "warning")] if result.warnings else []
