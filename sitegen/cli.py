@@ -4,17 +4,35 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import difflib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
-from sitegen import __version__
+from sitegen import __version__, terminal
 from sitegen.content.models import STATUSES
 from sitegen.errors import ContentError, SiteError, UsageError
+from sitegen.text import is_web_address
+
+if TYPE_CHECKING:
+    from sitegen.build.result import BuildResult
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+
+DESCRIPTION = "Build a static website from a reading list of research papers."
+EPILOG = """\
+examples:
+  sitegen new my-list --base-url https://example.org/reading/
+  sitegen import daily-papers.txt refs.bib --site my-list
+  sitegen add 2205.13147 --site my-list
+  sitegen serve --site my-list
+  sitegen build --site my-list --strict
+
+`sitegen COMMAND --help` describes a command."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,76 +41,206 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except UsageError as err:
-        print(f"sitegen: error: {err}", file=sys.stderr)
+        terminal.error(str(err))
         return EXIT_USAGE
     except ContentError as err:
         for problem in err.problems:
-            print(problem, file=sys.stderr)
+            terminal.problem(str(problem))
         count = len(err.problems)
-        print(
-            f"sitegen: {count} error{'s' if count != 1 else ''}; nothing was written",
-            file=sys.stderr,
-        )
+        terminal.error(f"{count} error{'s' if count != 1 else ''}; nothing was written")
         return EXIT_ERROR
     except SiteError as err:
-        print(f"sitegen: error: {err}", file=sys.stderr)
+        terminal.error(str(err))
         return EXIT_ERROR
     except OSError as err:  # a disk full, a permission refused: the system's words suffice
         where = f"{err.filename}: " if err.filename else ""
-        print(f"sitegen: error: {where}{err.strerror or err}", file=sys.stderr)
+        terminal.error(f"{where}{err.strerror or err}")
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("sitegen: interrupted", file=sys.stderr)
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sitegen", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+class _HelpFormat(argparse.RawDescriptionHelpFormatter):
+    """Each option's default after its help (not for switches, which default to off); the
+    examples kept as written."""
 
-    new = commands.add_parser("new", help="create a new site in an empty folder")
-    new.add_argument("dir", type=Path, metavar="DIR")
+    def _get_help_string(self, action: argparse.Action) -> str:
+        shown = action.default not in (None, False, [], argparse.SUPPRESS)
+        if shown and action.option_strings and action.help and "default" not in action.help:
+            return f"{action.help} (default: %(default)s)"
+        return action.help or ""
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser: an unknown option is reported with this command's usage (the
+    top-level parser would show its own), and a close spelling is suggested."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extra = super().parse_known_args(args, namespace)
+        if extra:
+            options = [o for action in self._actions for o in action.option_strings]
+            close = difflib.get_close_matches(extra[0].split("=")[0], options, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            self.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+        return parsed, extra
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sitegen", description=DESCRIPTION, epilog=EPILOG, formatter_class=_HelpFormat
+    )
+    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_CommandParser
+    )
+    for add_command in (
+        _new_command,
+        _import_command,
+        _add_command,
+        _remove_command,
+        _build_command,
+        _serve_command,
+    ):
+        add_command(commands)
+    return parser
+
+
+Commands: TypeAlias = "argparse._SubParsersAction[_CommandParser]"
+
+
+def _command(commands: Commands, name: str, summary: str, example: str) -> argparse.ArgumentParser:
+    """A command with its one-line help, `-q`/`-v`, and an example after its options."""
+    command: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog=f"example:\n  {example}",
+        formatter_class=_HelpFormat,
+    )
+    noise = command.add_mutually_exclusive_group()
+    noise.add_argument(
+        "-q", "--quiet", action="store_true", help="print only errors and the summary"
+    )
+    noise.add_argument("-v", "--verbose", action="store_true", help="print more detail")
+    return command
+
+
+def _site_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--site", type=Path, default=Path("."), metavar="DIR", help="the site's folder"
+    )
+
+
+def _new_command(commands: Commands) -> None:
+    new = _command(
+        commands,
+        "new",
+        "create a new site in an empty folder",
+        "sitegen new my-list --base-url https://example.org/reading/",
+    )
+    new.add_argument("dir", type=Path, metavar="DIR", help="the folder to create (or empty)")
+    new.add_argument(
+        "--base-url",
+        type=_web_address,
+        metavar="URL",
+        help="the address the site will be published at (asked for on a terminal)",
+    )
     new.set_defaults(run=_run_new)
 
-    imp = commands.add_parser(
+
+def _import_command(commands: Commands) -> None:
+    imp = _command(
+        commands,
         "import",
-        help="import papers from Daily Papers dumps, BibTeX (.bib), RIS (.ris) or CSL-JSON (.json)",
+        "import papers from Daily Papers dumps, BibTeX (.bib), RIS (.ris) or CSL-JSON (.json)",
+        "sitegen import daily-papers.txt refs.bib --site my-list",
     )
     # Taken as text: Path("https://x/y") would fold the `//` and hide that it is a link.
-    imp.add_argument("files", nargs="+", metavar="FILE")
-    imp.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="the files to import")
+    _site_option(imp)
     imp.add_argument("--year", type=_year, metavar="YYYY", help="year of the dumps' dates")
     imp.add_argument("--restore", action="store_true", help="import again papers that were deleted")
     imp.set_defaults(run=_run_import)
 
-    add = commands.add_parser("add", help="add papers by arXiv id, DOI, or their links")
-    add.add_argument("ids", nargs="+", metavar="ID_OR_URL")
-    add.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
+
+def _add_command(commands: Commands) -> None:
+    add = _command(
+        commands,
+        "add",
+        "add papers by arXiv id, DOI, or their links",
+        "sitegen add 2205.13147 doi:10.1000/xyz --tags 'vision,transformers'",
+    )
+    add.add_argument("ids", nargs="+", metavar="ID_OR_URL", help="arXiv ids, DOIs or their links")
+    _site_option(add)
     add.add_argument(
         "--tags", action="append", default=[], metavar="TAG,TAG", help="tags for new papers"
     )
-    add.add_argument("--status", choices=STATUSES, default=STATUSES[0])
+    add.add_argument("--status", choices=STATUSES, default=STATUSES[0], help="status of new papers")
     add.set_defaults(run=_run_add)
-    remove = commands.add_parser(
-        "remove", help="delete papers, so that importing them again does not bring them back"
+
+
+def _remove_command(commands: Commands) -> None:
+    remove = _command(
+        commands,
+        "remove",
+        "delete papers, so that importing them again does not bring them back",
+        "sitegen remove attention-is-all-you-need",
     )
-    remove.add_argument("slugs", nargs="+", metavar="SLUG")
-    remove.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
+    remove.add_argument("slugs", nargs="+", metavar="SLUG", help="the papers' file names")
+    _site_option(remove)
     remove.set_defaults(run=_run_remove)
 
-    build = commands.add_parser("build", help="build the site into an output folder")
-    build.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
-    build.add_argument("--out", type=Path, default=None, metavar="DIR", help="default: SITE/_site")
+
+def _build_command(commands: Commands) -> None:
+    build = _command(
+        commands,
+        "build",
+        "build the site into an output folder",
+        "sitegen build --site my-list --out public --strict",
+    )
+    _site_option(build)
+    build.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the output folder (default: SITE/_site)",
+    )
+    build.add_argument(
+        "--strict", action="store_true", help="fail on warnings (for CI): nothing is written"
+    )
     build.set_defaults(run=_run_build)
 
-    serve = commands.add_parser("serve", help="build, serve and rebuild on every save")
-    serve.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+
+def _serve_command(commands: Commands) -> None:
+    serve = _command(
+        commands,
+        "serve",
+        "build, serve and rebuild on every save, reloading the open tabs",
+        "sitegen serve --site my-list --port 8080 --open",
+    )
+    _site_option(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    serve.add_argument(
+        "--port", type=_port, default=8000, help="the port (the next free one if taken)"
+    )
     serve.add_argument("--open", action="store_true", help="open the site in a browser")
     serve.set_defaults(run=_run_serve)
-    return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 1 to 65535")
+    return int(text)
+
+
+def _web_address(text: str) -> str:
+    if not is_web_address(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an address starting https:// or http://")
+    return text
 
 
 def _year(text: str) -> int:
@@ -104,9 +252,21 @@ def _year(text: str) -> int:
 def _run_new(args: argparse.Namespace) -> int:
     from sitegen.scaffold import create_site
 
-    create_site(args.dir)
+    base_url = args.base_url
+    if base_url is None and sys.stdin.isatty() and sys.stdout.isatty():
+        base_url = _ask_base_url()
+    create_site(args.dir, base_url or "")
     print(f"Created a new site in {args.dir}. Next: sitegen import FILE --site {args.dir}")
     return 0
+
+
+def _ask_base_url() -> str:
+    """The address the site will be published at, asked until it is one (or left blank)."""
+    while True:
+        answer = input("Address the site will be published at (blank: decide later): ").strip()
+        if not answer or is_web_address(answer):
+            return answer
+        print(f"{answer!r} is not an address starting https:// or http://")
 
 
 def _run_import(args: argparse.Namespace) -> int:
@@ -163,24 +323,46 @@ def _run_remove(args: argparse.Namespace) -> int:
 def _run_build(args: argparse.Namespace) -> int:
     from sitegen.build import build
 
-    result = build(args.site, args.out)
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    for path in result.write.foreign:
-        print(f"warning: {result.out / path} was not written by sitegen; kept", file=sys.stderr)
-    if result.skipped:
-        print(
-            f"Nothing changed since the last build: {result.papers} papers, {result.tags} "
-            f"tags, {result.pages} pages in {result.out}"
-        )
-        return 0
-    print(
-        f"Built {result.papers} papers, {result.tags} tags, {result.pages} pages into "
-        f"{result.out} in {result.seconds:.2f} s "
-        f"({result.write.written} written, {result.write.unchanged} unchanged, "
-        f"{result.write.removed} removed)"
-    )
+    console = terminal.stderr_console()
+    if args.quiet or not console.is_terminal:
+        result = build(args.site, args.out, args.strict)
+    else:
+        with terminal.StageBars(console) as bars:
+            result = build(args.site, args.out, args.strict, bars)
+    if not args.quiet:
+        for warning in result.warnings:
+            terminal.warning(str(warning))
+        for path in result.write.foreign:
+            terminal.warning(f"{result.out / path} was not written by sitegen; kept")
+    if args.verbose:
+        for page in sorted(result.rendered):
+            print(f"  rendered {page}")
+    print(build_summary(result))
     return 0
+
+
+def build_summary(result: BuildResult) -> str:
+    """The one line a build ends with: what the site holds, what changed, what to look at."""
+    site = f"{_count(result.papers, 'paper')}, {_count(result.tags, 'tag')}"
+    if result.skipped:
+        pages = f"{result.pages:,} pages"
+        line = f"Nothing changed since the last build: {site}, {pages} in {result.out}"
+    else:
+        write = result.write
+        files = write.written + write.unchanged
+        changes = [f"{write.written:,} written"] if write.written else []
+        changes += [f"{write.removed:,} removed"] if write.removed else []
+        line = (
+            f"Built {site} into {result.out} in {result.seconds:.2f} s: "
+            f"{_count(files, 'file')} ({result.pages:,} pages), "
+            + (", ".join(changes) if changes else "none changed")
+        )
+    extra = [_count(len(result.warnings), "warning")] if result.warnings else []
+    return "; ".join([line, *extra, *result.notes])
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _run_serve(args: argparse.Namespace) -> int:

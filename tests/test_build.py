@@ -233,16 +233,6 @@ def test_notes_link_papers_and_targets_list_who_cites_them(make_site):
     assert not read_html(out / "papers" / "c.html").select(".cited-by")
 
 
-def test_unknown_note_link_is_an_error_at_its_line(make_site):
-    site = make_site({"a": paper_text("A", notes="First line.\n\nSee [[missing-paper]].")})
-    run = run_sitegen("build", "--site", site)
-    assert run.code == 1
-    path = site / "content" / "papers" / "a.md"
-    lines = path.read_text().split("\n")
-    line = next(i for i, text in enumerate(lines, 1) if "missing-paper" in text)
-    assert f"{path}:{line}: [[missing-paper]] links to no paper" in run.err
-
-
 def test_tags_differing_by_case_space_or_unicode_form_are_one_tag_and_aliases_merge(make_site):
     config = SITE_CONFIG_WITH_ALIASES
     site = make_site(

@@ -26,6 +26,7 @@ LAYERS = (
         "sitegen.theme",
         "sitegen.text",
         "sitegen.urls",
+        "sitegen.progress",
     ),
     ("sitegen.workers",),
     ("sitegen.content",),
@@ -36,7 +37,7 @@ LAYERS = (
     ("sitegen.output",),
     ("sitegen.build",),
     ("sitegen.serve",),
-    ("sitegen.scaffold", "sitegen.cli", "sitegen.__main__"),
+    ("sitegen.scaffold", "sitegen.terminal", "sitegen.cli", "sitegen.__main__"),
 )
 """The pipeline from bottom to top: a module may import from its own layer or lower ones."""
 

@@ -12,26 +12,53 @@ from pathlib import Path
 from sitegen.build.result import BuildResult
 from sitegen.build.stamp import BuildSummary, input_stamp, record_build, unchanged_build
 from sitegen.config import output_folder
-from sitegen.errors import Problem
+from sitegen.errors import ContentError, Problem
 from sitegen.output.writer import WriteReport
+from sitegen.progress import NO_PROGRESS, Progress
 
 
-def build(site_root: Path, out: Path | None = None) -> BuildResult:
+def build(
+    site_root: Path,
+    out: Path | None = None,
+    strict: bool = False,
+    progress: Progress = NO_PROGRESS,
+) -> BuildResult:
     """Build the site at `site_root` into `out` (default `SITE/_site`), unless nothing
-    changed since the last build there (then `skipped` says so)."""
+    changed since the last build there (then `skipped` says so). With `strict`, any
+    warning is an error and nothing is written."""
     out = output_folder(site_root, out)
-    resolved = out.resolve()
-    stamp = input_stamp(site_root, resolved)
-    last = unchanged_build(site_root, resolved, stamp)
+    stamp = build_stamp(site_root, out)
+    last = unchanged_build(site_root, out.resolve(), stamp)
     if last is not None:
-        return _skipped(out, last)
+        result = _skipped(out, last)
+        if strict and result.warnings:
+            raise ContentError(result.warnings)
+        return result
     from sitegen.build.pipeline import Builder  # heavy: only when there is work
 
-    result = Builder(site_root, out).build()
-    warnings = [str(warning) for warning in result.warnings]
-    summary = BuildSummary(str(resolved), stamp, result.papers, result.tags, result.pages, warnings)
-    record_build(site_root, summary)
+    result = Builder(site_root, out, strict=strict, progress=progress).build()
+    remember_build(site_root, stamp, result)
     return result
+
+
+def build_stamp(site_root: Path, out: Path) -> str:
+    """The fingerprint of a build's inputs, taken before it reads them (see stamp.py)."""
+    return input_stamp(site_root, out.resolve())
+
+
+def remember_build(site_root: Path, stamp: str, result: BuildResult) -> None:
+    """Record a finished build of the inputs `stamp`, so that the next `build` of unchanged
+    inputs says so instead of building again (`serve` records its complete builds too)."""
+    summary = BuildSummary(
+        str(result.out.resolve()),
+        stamp,
+        result.papers,
+        result.tags,
+        result.pages,
+        [str(warning) for warning in result.warnings],
+        notes=list(result.notes),
+    )
+    record_build(site_root, summary)
 
 
 def _skipped(out: Path, last: BuildSummary) -> BuildResult:
@@ -45,4 +72,5 @@ def _skipped(out: Path, last: BuildSummary) -> BuildResult:
         warnings=[Problem(None, None, warning) for warning in last.warnings],
         seconds=0.0,
         skipped=True,
+        notes=tuple(last.notes),
     )

@@ -20,6 +20,7 @@ from sitegen.content.papers import is_paper_name, load_paper, paper_files, slug_
 from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import code_fingerprint
 from sitegen.fsutil import atomic_write_bytes, leaves_site, skipped_link
+from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.workers.forked import ForkPool
 
 PARALLEL_PARSE_FROM = 300
@@ -62,6 +63,7 @@ class PaperCache:
         papers_dir: Path,
         changed: Set[Path] | None = None,
         meanwhile: Callable[[], object] | None = None,
+        progress: Progress = NO_PROGRESS,
     ) -> tuple[list[Paper], list[Problem]]:
         """(papers, warnings); raises ContentError listing every broken file.
 
@@ -87,7 +89,9 @@ class PaperCache:
                     stale.append(path)
                     continue
             fresh[path] = entry
-        for path, entry in _parse_all(stale, self.site_root, meanwhile):
+        progress.stage("load", len(paths))
+        progress.advance(len(fresh))
+        for path, entry in _parse_all(stale, self.site_root, meanwhile, progress.advance):
             if entry is not None:
                 self._prime(entry)
                 fresh[path] = entry
@@ -159,10 +163,13 @@ def _current(path: Path, entry: _Entry | None, force: bool) -> _Entry | None:
 
 
 def _parse_all(
-    paths: list[Path], site_root: Path, meanwhile: Callable[[], object] | None
+    paths: list[Path],
+    site_root: Path,
+    meanwhile: Callable[[], object] | None,
+    done: Callable[[int], object],
 ) -> list[tuple[Path, _Entry | None]]:
     with ForkPool(site_root, min_items=PARALLEL_PARSE_FROM) as pool:
-        return pool.map_chunks(_parse_chunk, paths, meanwhile)
+        return pool.map_chunks(_parse_chunk, paths, meanwhile, done)
 
 
 def _parse_chunk(site_root: Path, paths: list[Path]) -> list[tuple[Path, _Entry | None]]:

@@ -21,10 +21,11 @@ from sitegen.build.result import BuildResult
 from sitegen.config import SiteConfig, cache_folder, load_config, output_folder
 from sitegen.content.markdown import MarkdownTexts
 from sitegen.content.models import Paper
-from sitegen.errors import Problem
+from sitegen.errors import ContentError, Problem
 from sitegen.output.writer import OutputWriter, check_output_folder, output_lock
+from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.render.bibtex import EntryCache, bib_files
-from sitegen.render.feeds import FeedCache, feed_files, feed_warnings
+from sitegen.render.feeds import FeedCache, feed_files, feed_note, feed_warnings
 from sitegen.render.renderer import Renderer, SideJob
 from sitegen.render.static import add_static_files
 from sitegen.search.assets import build_search_assets
@@ -44,11 +45,22 @@ COMPANIONS, SEARCH = "companions", "search"
 class Builder:
     """Builds one site into one output folder, caching what has not changed."""
 
-    def __init__(self, site_root: Path, out: Path | None = None, in_place: bool = False) -> None:
+    def __init__(
+        self,
+        site_root: Path,
+        out: Path | None = None,
+        in_place: bool = False,
+        strict: bool = False,
+        progress: Progress = NO_PROGRESS,
+    ) -> None:
         self.site_root = site_root
         self.out = output_folder(site_root, out)
         self.in_place = in_place
         """Write changed files one by one (quick, for `serve`) instead of swapping the folder."""
+        self.strict = strict
+        """Warnings are errors: nothing is written if there is any (`build --strict`)."""
+        self.progress = progress
+        """Told how far each stage is (a progress bar on a terminal)."""
         self.cache_dir = cache_folder(site_root)
         self.texts = MarkdownTexts()
         self.papers = PaperCache(self.texts, site_root, self.cache_dir / PAPERS_CACHE)
@@ -65,7 +77,8 @@ class Builder:
         started = time.perf_counter()
         config = load_config(self.site_root)
         check_output_folder(self.out, self.site_root)
-        graph, warnings = self.load(config, changed)
+        graph, loaded = self.load(config, changed)
+        warnings = self._warnings(config, graph, loaded)
         renderer = self._renderer_for(config)
         search = self.search_of(graph)
         with output_lock(self.out):
@@ -75,23 +88,29 @@ class Builder:
                 if isinstance(search, SearchJob) and not search.spawned:
                     jobs[SEARCH] = search
                 start = search.start if isinstance(search, SearchJob) else None
-                result = renderer.render_site(config, graph, writer, jobs, start)
+                result = renderer.render_site(
+                    config, graph, writer, jobs, start, progress=self.progress
+                )
                 self.after_render(config, graph)
+                self.progress.stage("search")
                 self.search_files = (
                     search.files(result.side) if isinstance(search, SearchJob) else search
                 )
                 files = {**result.side[COMPANIONS], **self.search_files}
-                skipped = add_static_files(files, config, result.paths)
+                skipped = add_static_files(files, config, result.paths) + renderer.skipped_templates
+                if self.strict and skipped:
+                    raise ContentError(skipped)
+                self.progress.stage("write", len(files))
                 for path, data in files.items():
                     writer.put(path, data)
+                    self.progress.advance()
                 report = writer.finish()
             except BaseException:
                 writer.abort()
                 raise
         renderer.save_cache(self.out)
         self.papers.save()
-        warnings = warnings + skipped + renderer.skipped_templates + list(graph.warnings)
-        warnings += [Problem(config.source_path, None, m) for m in feed_warnings(config)]
+        warnings = warnings + skipped
         return BuildResult(
             out=self.out,
             papers=len(graph.papers),
@@ -101,7 +120,19 @@ class Builder:
             write=report,
             warnings=warnings,
             seconds=time.perf_counter() - started,
+            notes=tuple(note for note in [feed_note(config)] if note),
         )
+
+    def _warnings(
+        self, config: SiteConfig, graph: SiteGraph, loaded: list[Problem]
+    ) -> list[Problem]:
+        """Every warning of the build; with `strict`, an error before anything is written."""
+        warnings = loaded + list(graph.warnings)
+        if feed_note(config) is None:  # an empty base_url is a summary note, not a warning
+            warnings += [Problem(config.source_path, None, m) for m in feed_warnings(config)]
+        if self.strict and warnings:
+            raise ContentError(warnings)
+        return warnings
 
     def load(
         self, config: SiteConfig, changed: Iterable[Path] | None
@@ -111,6 +142,7 @@ class Builder:
             config.papers_dir,
             None if changed is None else self.site_paths(changed),
             meanwhile=related_module.prepare,  # likely needed after many files changed
+            progress=self.progress,
         )
         return build_graph(papers, self.related_of(papers), config.aliases), warnings
 

@@ -24,3 +24,5 @@ class BuildResult:
     seconds: float
     skipped: bool = False
     """Nothing changed since the last build into `out`, so nothing was done."""
+    notes: tuple[str, ...] = ()
+    """Short remarks for the summary line (e.g. no base_url yet)."""

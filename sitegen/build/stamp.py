@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from sitegen.config import cache_folder
@@ -35,6 +35,8 @@ class BuildSummary:
     warnings: list[str]
     output: str = ""
     """Fingerprint of the output as that build left it (see output_fingerprint)."""
+    notes: list[str] = field(default_factory=list)
+    """The summary line's remarks (e.g. no base_url yet)."""
 
 
 def input_stamp(site_root: Path, out: Path) -> str:

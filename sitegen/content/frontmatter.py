@@ -183,6 +183,7 @@ def dump_front_matter(data: dict[str, Any], body: str) -> str:
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=None,
-        width=100,
+        # Never folded: a wrapped `[knowledge⏎ distillation]` reads as two items by hand.
+        width=float("inf"),
     )
     return f"{FENCE}\n{head}{FENCE}\n{body}"

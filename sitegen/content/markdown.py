@@ -9,7 +9,7 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
-from sitegen.content.wikilinks import WIKILINK, LinkTarget, link_key
+from sitegen.content.wikilinks import MISSING_LINK_TITLE, WIKILINK, LinkTarget, link_key
 
 
 @lru_cache(maxsize=2)
@@ -104,8 +104,12 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
         return False
     target = state.env.get("wikilinks", {}).get(link_key(match.group(1)))
     if not silent:
-        if target is None:  # the build reports it; rendering shows the text as written
-            state.push("text", "", 0).content = match.group(0)
+        if target is None:  # a "red link": the build warns; the reader sees it is unresolved
+            text = match.group(1).strip()
+            span = state.push("wikilink_missing_open", "span", 1)
+            span.attrs = {"class": "wikilink-missing", "title": MISSING_LINK_TITLE}
+            state.push("text", "", 0).content = text
+            state.push("wikilink_missing_close", "span", -1)
         else:
             state.push("link_open", "a", 1).attrs = {"href": f"{target.slug}.html"}
             state.push("text", "", 0).content = target.title

@@ -58,7 +58,8 @@ def find_wikilinks(notes: str) -> list[tuple[str, int]]:
 
 
 def resolve_links(papers: Sequence[Paper]) -> tuple[PaperLinks, list[Problem]]:
-    """Resolve every paper's `[[...]]` links; an unknown target is a Problem at its line."""
+    """Resolve every paper's `[[...]]` links; an unknown target is a warning at its line (notes
+    often point to papers not added yet: the link shows as unresolved until they are)."""
     index: dict[str, LinkTarget] = {}
     for paper in papers:
         index.setdefault(link_key(paper.title), LinkTarget(paper.slug, paper.title))
@@ -66,22 +67,29 @@ def resolve_links(papers: Sequence[Paper]) -> tuple[PaperLinks, list[Problem]]:
         index[link_key(paper.slug)] = LinkTarget(paper.slug, paper.title)
     outgoing: dict[str, tuple[LinkTarget, ...]] = {}
     incoming: dict[str, list[Paper]] = defaultdict(list)
-    problems = []
+    warnings = []
     for paper in papers:
         targets: dict[str, LinkTarget] = {}
         for text, line in find_wikilinks(paper.notes):
             target = index.get(link_key(text))
             if target is None:
-                problems.append(
-                    Problem(
-                        paper.path,
-                        paper.notes_line + line,
-                        f"[[{text}]] links to no paper: use a paper's slug or exact title",
-                    )
+                warnings.append(
+                    Problem(paper.path, paper.notes_line + line, missing_link_message(text))
                 )
             elif target.slug != paper.slug:
                 targets.setdefault(target.slug, target)
         outgoing[paper.slug] = tuple(targets.values())
         for slug in targets:
             incoming[slug].append(paper)
-    return PaperLinks(index, outgoing, {k: tuple(v) for k, v in incoming.items()}), problems
+    return PaperLinks(index, outgoing, {k: tuple(v) for k, v in incoming.items()}), warnings
+
+
+MISSING_LINK_TITLE = "no paper with this slug or title yet"
+"""The tooltip of an unresolved `[[link]]` on the page."""
+
+
+def missing_link_message(text: str) -> str:
+    """The build's warning for an unresolved `[[text]]`."""
+    return (
+        f"no paper [[{text}]] yet: shown as an unresolved link until a paper has that slug or title"
+    )

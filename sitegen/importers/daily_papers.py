@@ -130,6 +130,17 @@ def decode_dump(path: Path, raw: bytes) -> str:
         ) from None
 
 
+NOT_A_DUMP = (
+    "not a file sitegen imports: read as a Daily Papers page dump (its name does not end "
+    ".bib, .ris or .json), it has no listing date; "
+    'sitegen imports Daily Papers dumps (a date line such as "Mar 17", then titles and '
+    "abstracts), BibTeX (.bib), RIS (.ris) and CSL-JSON (.json)"
+)
+"""What a file that is no dump at all (site.toml, a log) is told."""
+DUMP_SUFFIXES = ("", ".txt", ".text")
+"""How a saved Daily Papers page is named: any other file without a date line is no dump."""
+
+
 def parse_daily_papers(path: Path, text: str) -> DailyPapersDump:
     """Find the date line(s) and the title/abstract pairs of a dump."""
     blocks = _split_blocks(normalise_newlines(text))
@@ -141,6 +152,8 @@ def parse_daily_papers(path: Path, text: str) -> DailyPapersDump:
         message = (
             f'no listing date found (a line such as "Mar 17" after the page header): '
             f"{count} paper{'s' if count != 1 else ''} not imported; add the date line"
+            if count and path.suffix.casefold() in DUMP_SUFFIXES
+            else NOT_A_DUMP
         )
         return DailyPapersDump(path, (), (Problem(path, 1, message),))
     reader = _Reader(path)

@@ -47,6 +47,14 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 TAG_AUTHORITY = "sitegen.invalid,2000"
 
 
+def feed_note(config: SiteConfig) -> str | None:
+    """A line of the build summary for a site without base_url (a new site's default, not a
+    mistake: said once per build, not as a warning)."""
+    if config.base_url.strip():
+        return None
+    return "no base_url in site.toml: feed links are relative, no sitemap.xml"
+
+
 def feed_warnings(config: SiteConfig) -> list[str]:
     """What the feeds, sitemap and robots.txt lose with this config, and how to fix it."""
     fix = 'set base_url in site.toml to the address the site is published at ("https://…/")'

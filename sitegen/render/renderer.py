@@ -25,6 +25,7 @@ from sitegen.content.models import Paper
 from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import code_fingerprint, digest
 from sitegen.fsutil import atomic_write_bytes, leaves_site, site_tree
+from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.render.pages import (
     LISTING_TEMPLATES,
     Page,
@@ -161,6 +162,7 @@ class Renderer:
         writer: PageSink[S],
         side_jobs: Mapping[str, SideJob] | None = None,
         after_fork: Callable[[], object] | None = None,
+        progress: Progress = NO_PROGRESS,
     ) -> RenderResult:
         """Stage every page in `writer`: pages whose fingerprint is unchanged (and whose file
         the output holds) are kept, the others rendered, on every core when there are many.
@@ -189,6 +191,8 @@ class Renderer:
             else:
                 todo.append((page, key))
         paths = (*fresh, *(page.path for page, _ in todo))
+        progress.stage("render", len(paths))
+        progress.advance(len(fresh))
         side_jobs = dict(side_jobs or {})
         job = _RenderJob(self, config, writer, todo, side_jobs, paths)
         if len(todo) >= PARALLEL_RENDER_FROM or side_jobs:
@@ -198,12 +202,15 @@ class Renderer:
                 sides = {
                     name: pool.submit(functools.partial(_run_side, name)) for name in side_jobs
                 }
-                results = pool.map_chunks(_render_chunk, range(len(todo)))
+                results = pool.map_chunks(
+                    _render_chunk, range(len(todo)), done=progress.advance
+                )
                 side_values = {name: side() for name, side in sides.items()}
         else:
             if after_fork is not None:
                 after_fork()
             results, side_values = job.render(range(len(todo))), {}
+            progress.advance(len(todo))
         problems = [r for r in results if isinstance(r, Problem)]
         if problems:
             raise ContentError(problems)

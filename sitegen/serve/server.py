@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from sitegen.build import build_stamp, remember_build
 from sitegen.build.result import BuildResult
 from sitegen.errors import SiteError, UsageError
 from sitegen.serve.incremental import IncrementalBuilder, SlowInputs, compute_slow_parts
@@ -201,6 +202,7 @@ class LiveSite:
         """Asks the watcher for a rebuild (set once the watcher exists)."""
         self._pool: ProcessPoolExecutor | None = None
         self._running: SlowInputs | None = None
+        self._warned: set[str] = set()
 
     def rebuild(self, changed: set[Path] | None = None) -> BuildResult | None:
         """First build: everything. Later: the edited pages at once, the slow parts after."""
@@ -252,6 +254,7 @@ class LiveSite:
 
     def _build(self, changed: set[Path] | None, defer_slow: bool) -> BuildResult | None:
         started = time.perf_counter()
+        stamp = build_stamp(self.builder.site_root, self.builder.out)
         try:
             result = self.builder.build(changed, defer_slow=defer_slow)
         except SiteError as err:
@@ -259,6 +262,13 @@ class LiveSite:
             print(f"Build failed; still serving the last good site:\n{message}", file=sys.stderr)
             self.hub.publish("failed", message)
             return None
+        if not self.builder.deferred:  # the output is complete: `sitegen build` may skip
+            remember_build(self.builder.site_root, stamp, result)
+        warnings = [str(warning) for warning in result.warnings]
+        for warning in warnings:
+            if warning not in self._warned:  # each rebuild would repeat them all
+                print(f"warning: {warning}", file=sys.stderr)
+        self._warned = set(warnings)
         was_failing = self.hub.state.kind == "failed"
         changed_out = result.write.changed_paths
         if changed_out or was_failing:

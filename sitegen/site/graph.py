@@ -38,7 +38,8 @@ class SiteGraph:
     links: PaperLinks
     """`[[...]]` links between papers' notes, both ways."""
     warnings: tuple[Problem, ...] = ()
-    """Tags spelled differently that share one page, shown as one tag."""
+    """Tags spelled differently that share one page, shown as one tag; `[[links]]` to no
+    paper (shown as unresolved links)."""
 
     def tags_of(self, paper: Paper) -> tuple[Tag, ...]:
         """The paper's tags, in the order its file lists them, without repeats."""
@@ -76,8 +77,8 @@ def build_graph(
         return one_page.get(key, key)
 
     tag_names, tag_slugs = _canonical_tags(ordered, tag_key, preferred)
-    links, link_problems = resolve_links(ordered)
-    problems += link_problems
+    links, link_warnings = resolve_links(ordered)
+    warnings += link_warnings
     if problems:
         raise ContentError(problems)
     members: dict[str, list[Paper]] = defaultdict(list)

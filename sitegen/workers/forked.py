@@ -87,20 +87,28 @@ class ForkPool(Generic[J]):
         func: Callable[[J, list[T]], list[R]],
         items: Sequence[T],
         meanwhile: Callable[[], object] | None = None,
+        done: Callable[[int], object] = lambda count: None,
     ) -> list[R]:
         """`func(job, chunk)` over chunks of `items`, in the workers; results concatenated in
         order. `func` must be idempotent: if a worker dies, everything is done again here.
-        `meanwhile` runs here while the workers work (only if they do)."""
+        `meanwhile` runs here while the workers work (only if they do); `done` is told how
+        many items each finished chunk held (for a progress bar)."""
         items = list(items)
         if self._pool is None or len(items) < self.min_items:
-            return func(self.job, items)
+            here = func(self.job, items)
+            done(len(items))
+            return here
         size = max(1, -(-len(items) // (worker_count() * CHUNKS_PER_WORKER)))
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
         try:
             parts = self._pool.map(_with_job, itertools.repeat(func), chunks)  # submits all now
             if meanwhile is not None:
                 meanwhile()
-            return [r for part in parts for r in part]
+            results: list[R] = []
+            for chunk, part in zip(chunks, parts, strict=True):
+                results += part
+                done(len(chunk))
+            return results
         except BrokenProcessPool:
             return func(self.job, items)
 

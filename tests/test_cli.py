@@ -1,0 +1,289 @@
+"""The command line as a new user meets it (issue 16): warnings that do not stop a build,
+help, argument checks, colour, progress and the summary line."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, paper_text, read_html, run_sitegen
+
+NO_BASE_URL = 'title = "No address yet"\n'
+
+
+def missing_link_site(make_site) -> Path:
+    return make_site(
+        {
+            "a": paper_text("A paper", notes="First line.\n\nSee [[missing-paper]] later."),
+            "b": paper_text("Another paper", "2025-02-01"),
+        }
+    )
+
+
+def test_link_to_a_paper_not_added_yet_warns_at_its_line_and_shows_a_red_link(make_site):
+    site = missing_link_site(make_site)
+    run = run_sitegen("build", "--site", site)
+    assert run.code == 0, run.err
+    path = site / "content" / "papers" / "a.md"
+    line = path.read_text().split("\n").index("See [[missing-paper]] later.") + 1
+    assert f"warning: {path}:{line}: no paper [[missing-paper]] yet" in run.err
+    notes = read_html(site / "_site" / "papers" / "a.html").select_one(".notes")
+    [red] = notes.select(".wikilink-missing")
+    assert red.name == "span" and red.get_text() == "missing-paper"
+    assert red["title"] == "no paper with this slug or title yet"
+    assert not notes.find_all("a")
+    assert (site / "_site" / "papers" / "b.html").is_file()
+
+
+def test_strict_build_turns_warnings_into_errors_and_keeps_the_last_good_site(make_site):
+    site = missing_link_site(make_site)
+    assert run_sitegen("build", "--site", site).code == 0
+    page = site / "_site" / "papers" / "a.html"
+    before = page.read_bytes()
+    (site / "content" / "papers" / "a.md").write_text(
+        paper_text("A paper, edited", notes="See [[missing-paper]].")
+    )
+    run = run_sitegen("build", "--site", site, "--strict")
+    assert run.code == 1
+    assert "no paper [[missing-paper]] yet" in run.err
+    assert "1 error; nothing was written" in run.err
+    assert "Traceback" not in run.err
+    assert page.read_bytes() == before
+
+
+def test_a_site_with_a_missing_link_still_rebuilds_under_serve(make_site):
+    from sitegen.serve.incremental import IncrementalBuilder
+
+    site = missing_link_site(make_site)
+    builder = IncrementalBuilder(site)
+    first = builder.build()
+    assert [w.message.split(":")[0] for w in first.warnings] == ["no paper [[missing-paper]] yet"]
+    new = site / "content" / "papers" / "missing-paper.md"
+    new.write_text(paper_text("The missing paper", "2025-03-05"))
+    again = builder.build({new.resolve()})
+    assert again.warnings == []
+    link = read_html(site / "_site" / "papers" / "a.html").select_one(".notes a")
+    assert (link["href"], link.get_text()) == ("missing-paper.html", "The missing paper")
+
+
+def test_port_out_of_range_is_refused_before_any_work(make_site):
+    site = make_site({"a": paper_text("A")})
+    run = run_sitegen("serve", "--site", site, "--port", "99999")
+    assert run.code == 2
+    assert "usage: sitegen serve" in run.err
+    assert "argument --port: '99999' is not a port number from 1 to 65535" in run.err
+    assert "Traceback" not in run.err
+    assert not (site / "_site").exists()
+
+
+def test_an_unknown_option_shows_the_commands_usage_and_a_close_spelling(tmp_path):
+    run = run_sitegen("build", "--sitee", "x", cwd=tmp_path)
+    assert run.code == 2
+    assert run.err.startswith("usage: sitegen build ")
+    assert "unrecognized arguments: --sitee x (did you mean --site?)" in run.err
+
+
+def test_help_describes_every_command_and_option_with_defaults_and_an_example():
+    top = run_sitegen("--help")
+    assert top.out.startswith("usage: sitegen ")
+    assert "Build a static website from a reading list of research papers." in top.out
+    assert "The command line: parse arguments" not in top.out  # no code docstring
+    commands = ("new", "import", "add", "remove", "build", "serve")
+    for command in commands:
+        assert re.search(rf"^    {command} +\w", top.out, re.M), command
+        text = run_sitegen(command, "--help").out
+        assert "example:\n  sitegen " + command in text
+        options = text.split("options:\n")[1].split("\n\n")[0]
+        # Every option and argument has a line of help after its name.
+        for entry in re.split(r"\n  (?=-)", options):
+            assert re.search(r"\S(  +|\n +)\S", entry.strip()), (command, entry)
+        for name in ("-q, --quiet", "-v, --verbose"):
+            assert name in options
+    serve = run_sitegen("serve", "--help").out
+    assert "(default: 127.0.0.1)" in serve and "(default: 8000)" in serve
+    assert "(default: .)" in serve
+    assert re.search(r"DIR +the folder to create", run_sitegen("new", "--help").out)
+    assert re.search(r"FILE +the files to import", run_sitegen("import", "--help").out)
+    version = run_sitegen("--version")
+    assert re.fullmatch(r"sitegen \d+\.\d+\.\d+\n", version.out)
+
+
+def test_errors_and_warnings_are_coloured_only_without_no_color(make_site):
+    site = missing_link_site(make_site)
+    plain = run_sitegen("build", "--site", site, "--strict")
+    assert "\x1b[" not in plain.err  # not a terminal
+    forced = run_sitegen("build", "--site", site, "--strict", env={"FORCE_COLOR": "1"})
+    assert "\x1b[1;31msitegen: error:" in forced.err
+    no_color = run_sitegen(
+        "build", "--site", site, "--strict", env={"FORCE_COLOR": "1", "NO_COLOR": "1"}
+    )
+    assert not re.search(r"\x1b\[[0-9;]*3\dm", no_color.err)
+    assert "sitegen: error:" in no_color.err
+
+
+def run_on_terminal(*args: str | Path) -> tuple[int, str, str]:
+    """Run sitegen with stderr on a pseudo-terminal, as a user at a terminal sees it:
+    (exit code, stdout, what the terminal showed)."""
+    main, secondary = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "100"}
+    env.pop("NO_COLOR", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sitegen", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+        env=env,
+        text=True,
+    )
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        shown += chunk
+    out = process.stdout.read() if process.stdout else ""
+    code = process.wait(timeout=300)
+    os.close(main)
+    return code, out, shown.decode("utf-8", "replace")
+
+
+def test_a_build_on_a_terminal_shows_a_bar_per_stage_then_one_line(make_site):
+    site = make_site({f"p{i}": paper_text(f"Paper {i}", f"2025-01-{i + 1:02d}") for i in range(5)})
+    code, out, shown = run_on_terminal("build", "--site", site)
+    assert code == 0
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    for stage, count in (("load", "5/5"), ("render", None), ("search", None), ("write", None)):
+        line = next(line for line in text.splitlines()[::-1] if line.startswith(stage))
+        assert re.search(r"\d+/\d+ +0:00:\d\d", line), line
+        if count:
+            assert count in line
+    assert out.count("\n") == 1 and out.startswith("Built 5 papers")
+
+
+def test_quiet_or_not_a_terminal_prints_the_summary_alone(make_site):
+    site = make_site({"a": paper_text("A")})
+    code, out, shown = run_on_terminal("build", "--site", site, "--quiet")
+    assert code == 0 and shown == ""
+    assert out.count("\n") == 1 and out.startswith("Built 1 paper, 0 tags")
+    (site / "content" / "papers" / "b.md").write_text(paper_text("B", "2025-04-01"))
+    run = run_sitegen("build", "--site", site)
+    assert run.err == ""
+    assert run.out.count("\n") == 1 and run.out.startswith("Built 2 papers")
+
+
+def test_no_base_url_is_one_note_in_the_summary_not_a_warning(make_site):
+    site = make_site({"a": paper_text("A", tags=("x",))}, config=NO_BASE_URL)
+    run = run_sitegen("build", "--site", site)
+    assert run.err == ""
+    assert run.out.rstrip().endswith(
+        "; no base_url in site.toml: feed links are relative, no sitemap.xml"
+    )
+    again = run_sitegen("build", "--site", site)
+    assert again.err == "" and again.out.startswith("Nothing changed")
+
+
+def test_new_takes_the_sites_address(tmp_path):
+    run = run_sitegen("new", tmp_path / "site", "--base-url", "https://example.org/list/")
+    assert run.code == 0, run.err
+    assert (
+        '\nbase_url = "https://example.org/list/"\n'
+        in (tmp_path / "site" / "site.toml").read_text()
+    )
+    bad = run_sitegen("new", tmp_path / "other", "--base-url", "example.org")
+    assert bad.code == 2 and "'example.org' is not an address starting https://" in bad.err
+    assert not (tmp_path / "other").exists()
+
+
+def test_summary_counts_files_and_pages_apart(make_site):
+    site = make_site({"a": paper_text("A", tags=("x",)), "b": paper_text("B", "2025-01-01")})
+    first = run_sitegen("build", "--site", site).out
+    files = sum(
+        1 for p in (site / "_site").rglob("*") if p.is_file() and p.name != ".sitegen-manifest.json"
+    )
+    match = re.fullmatch(
+        r"Built 2 papers, 1 tag into \S+ in [\d.]+ s: (\d+) files \((\d+) pages\), (\d+) written\n",
+        first,
+    )
+    assert match, first
+    assert int(match[1]) == int(match[3])
+    pages = sum(1 for p in (site / "_site").rglob("*.html"))
+    assert int(match[2]) == pages
+    assert int(match[1]) == files
+    (site / "content" / "papers" / "b.md").write_text(paper_text("B", "2025-01-01", notes="Hm."))
+    second = run_sitegen("build", "--site", site).out
+    again = re.search(rf": {match[1]} files \({pages} pages\), (\d+) written\n$", second)
+    assert again and 0 < int(again[1]) < int(match[1]), second
+
+
+def test_build_after_serve_says_nothing_changed(make_site):
+    site = make_site({"a": paper_text("A", tags=("x",))})
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "serve", "--site", str(site), "--port", "8765"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        lines = iter(server.stdout.readline, "")
+        assert any(line.startswith("Serving ") for line in lines)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    run = run_sitegen("build", "--site", site)
+    assert run.code == 0, run.err
+    assert run.out.startswith("Nothing changed since the last build: 1 paper, 1 tag"), run.out
+
+
+def test_imported_tag_and_author_lists_never_wrap_inside_an_item(make_site, tmp_path):
+    site = make_site(
+        config=NO_BASE_URL + '[[topics]]\ntag = "knowledge distillation"\nmatch = ["distil*"]\n'
+    )
+    authors = " and ".join(f"Firstname{i} Lastname-Longer{i}" for i in range(12))
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@article{k1,\n  title = {Knowledge distillation for very long author lists},\n"
+        f"  author = {{{authors}}},\n  year = {{2024}},\n"
+        "  keywords = {knowledge distillation, model compression, efficient inference, "
+        "teacher student learning, dark knowledge}\n}\n"
+    )
+    run = run_sitegen("import", bib, "--site", site)
+    assert run.code == 0, run.err
+    [path] = (site / "content" / "papers").glob("*.md")
+    lines = path.read_text(encoding="utf-8").split("---\n")[1].splitlines()
+    [author_line] = [line for line in lines if line.startswith("authors:")]
+    for i in range(12):
+        assert f"Firstname{i} Lastname-Longer{i}" in author_line
+    assert all(re.match(r"[a-z_]+:|- ", line) for line in lines), lines
+    [tag_line] = [line for line in lines if line.startswith("tags:")]
+    assert "knowledge distillation" in tag_line
+
+
+def test_importing_a_file_that_is_no_dump_says_what_sitegen_reads(make_site):
+    site = make_site()
+    log = site / "build.log"
+    log.write_text("12:00:01 started\n12:00:02 done, 0 errors\n")
+    for path in (site / "site.toml", log):
+        run = run_sitegen("import", path, "--site", site)
+        said = run.out + run.err
+        assert run.code == 1
+        assert f"{path}:1: not a file sitegen imports: read as a Daily Papers page dump" in said
+        assert "BibTeX (.bib), RIS (.ris) and CSL-JSON (.json)" in said
+        assert "add the date line" not in said
+        assert "Traceback" not in run.err
+
+
+def test_importing_a_link_points_to_sitegen_add(make_site):
+    site = make_site()
+    run = run_sitegen("import", "https://arxiv.org/abs/2205.13147", "--site", site)
+    assert run.code == 2
+    assert "run `sitegen add https://arxiv.org/abs/2205.13147`" in run.err
