@@ -3,6 +3,7 @@ every core; whatever the edit, the output equals a cold build of the same files.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -129,7 +130,7 @@ def test_the_command_line_rebuild_writes_only_the_edited_page(
     assert run.code == 0, run.err
     # The page, and the search index that holds the notes' words.
     assert "papers/p04.html" in (site / "_site/.sitegen-manifest.json").read_text()
-    written = int(run.out.split("(")[1].split(" written")[0])
+    written = int(re.search(r"(\d+) written", run.out).group(1))  # type: ignore[union-attr]
     assert 1 <= written <= 4, run.out
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 

@@ -26,10 +26,7 @@ VENUES = {
 
 @pytest.fixture
 def built(make_site: Callable[..., Path]) -> Path:
-    papers = {
-        f"p{i}": paper_text(f"Paper {i}", venue=venue)
-        for i, venue in enumerate(VENUES)
-    }
+    papers = {f"p{i}": paper_text(f"Paper {i}", venue=venue) for i, venue in enumerate(VENUES)}
     site = make_site(papers)
     assert run_sitegen("build", "--site", site).code == 0
     return site / "_site"

@@ -202,9 +202,7 @@ class Renderer:
                 sides = {
                     name: pool.submit(functools.partial(_run_side, name)) for name in side_jobs
                 }
-                results = pool.map_chunks(
-                    _render_chunk, range(len(todo)), done=progress.advance
-                )
+                results = pool.map_chunks(_render_chunk, range(len(todo)), done=progress.advance)
                 side_values = {name: side() for name, side in sides.items()}
         else:
             if after_fork is not None:
