@@ -166,6 +166,7 @@ def test_busy_port_falls_back_to_the_next_free_one(make_site):
 @pytest.mark.browser
 def test_open_tab_reloads_by_itself_after_a_save(served, chromium):
     page = chromium.new_page()
+    page.emulate_media(color_scheme="light")
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.goto(served.url + "papers/alpha.html")
@@ -185,6 +186,15 @@ def test_open_tab_reloads_by_itself_after_a_save(served, chromium):
     paper.write_text("---\ntitle: [broken\n---\n")
     overlay = page.wait_for_selector("#sitegen-error-overlay", timeout=WAIT * 1000)
     assert f"{paper}:2" in overlay.inner_text()
+    # Opaque, with its own colours: the light theme's grey <pre> must not reach it (issue 14).
+    colours = overlay.evaluate(
+        "o => [o, o.querySelector('pre')].map(e => getComputedStyle(e))"
+        ".map(c => [c.backgroundColor, c.color])"
+    )
+    assert colours == [
+        ["rgb(26, 5, 5)", "rgb(255, 255, 255)"],
+        ["rgb(0, 0, 0)", "rgb(255, 214, 214)"],
+    ]
     paper.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "Fixed again."))
     page.wait_for_selector("text=Fixed again.", timeout=WAIT * 1000)
     assert page.query_selector("#sitegen-error-overlay") is None

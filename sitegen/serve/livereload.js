@@ -9,14 +9,18 @@
       overlay.id = "sitegen-error-overlay";
       overlay.setAttribute("role", "alert");
       overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;" +
-        "background:rgba(20,0,0,.92);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem";
+        "background:#1a0505;color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem";
       document.body.appendChild(overlay);
     }
     overlay.textContent = "";
     const title = document.createElement("h2");
     title.textContent = "sitegen: the build failed; showing the last good site";
     const pre = document.createElement("pre");
-    pre.style.whiteSpace = "pre-wrap";
+    // Opaque and with its own colours: the page's stylesheet (pre's light background in the
+    // light theme) must not show through or reach the text.
+    title.style.cssText = "color:#fff;margin:0 0 1rem;font:inherit;font-size:1.1rem;font-weight:700";
+    pre.style.cssText = "white-space:pre-wrap;margin:0;padding:1rem;background:#000;color:#ffd6d6;" +
+      "border:1px solid #ff8a8a;border-radius:4px;font:inherit";
     pre.textContent = text;
     overlay.append(title, pre);
   };
