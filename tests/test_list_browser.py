@@ -116,12 +116,12 @@ def test_several_tags_all_or_any_with_status_and_years(page: Any, site_url: str)
 
 def test_text_filter_narrows_titles_and_authors_by_relevance(page: Any, site_url: str) -> None:
     ready(page, site_url + "index.html")
-    page.fill("input[name=q]", "vision")
+    page.fill(".list-controls input[name=q]", "vision")
     assert titles(page) == ["Alpha", "Gamma", "Epsilon"]
     assert page.input_value("select[name=sort]") == "relevance"
-    page.fill("input[name=q]", "young")  # an author's family name
+    page.fill(".list-controls input[name=q]", "young")  # an author's family name
     assert titles(page) == ["Beta"]
-    page.fill("input[name=q]", "")
+    page.fill(".list-controls input[name=q]", "")
     assert len(titles(page)) == 5
     assert page.input_value("select[name=sort]") == "added"
 
@@ -156,7 +156,7 @@ def test_keyboard_moves_opens_filters_and_explains(page: Any, site_url: str) -> 
     page.keyboard.press("Escape")
     assert page.is_hidden("#list-keys")
     page.keyboard.press("/")
-    assert page.evaluate("document.activeElement.name") == "q"
+    assert page.evaluate("document.activeElement.matches('.list-controls input[name=q]')")
     page.keyboard.press("Escape")
     page.keyboard.press("j")
     page.keyboard.press("Enter")
@@ -232,7 +232,13 @@ def not_found_server(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
-def test_404_at_depth_is_styled_and_its_links_work(page: Any, built: Path) -> None:
+def test_404_at_depth_is_styled_and_its_links_work(chromium: Any, built: Path) -> None:
+    context = chromium.new_context()
+    page = context.new_page()
+    failed: list[str] = []
+    page.on(
+        "requestfinished", lambda r: failed.append(r.url) if r.response().status >= 400 else None
+    )
     with not_found_server(built) as url:
         response = page.goto(url + "papers/typo.html")
         assert response.status == 404
@@ -245,3 +251,6 @@ def test_404_at_depth_is_styled_and_its_links_work(page: Any, built: Path) -> No
         page.fill("#site-search-q", "vision")
         page.press("#site-search-q", "Enter")
         assert page.url.startswith(url + "search.html?q=vision")
+    context.close()
+    # Only the missing pages themselves were not found: every file they use was.
+    assert failed == [url + "papers/typo.html", url + "papers/typo.html"]
