@@ -55,7 +55,7 @@
       if (!pageSlugs || pageSlugs.has(row[SL.ROW.slug])) scope.push(i);
     });
     const view = new SL.View(list, data, root, summaries);
-    SL.more = () => view.more(150);
+    SL.more = () => view.more(100);
     const tagSelect = field("tag");
     const inScope = new Set(scope.flatMap((i) => data.papers[i][SL.ROW.tags]));
     const tagOptions = new Map();

@@ -4,8 +4,8 @@
 (() => {
   "use strict";
   const { ROW } = window.SitegenList;
-  const FIRST_CHUNK = 60;
-  const CHUNK = 150;
+  const FIRST_CHUNK = 50;
+  const CHUNK = 100;
   const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
     "September", "October", "November", "December"];
 
@@ -42,7 +42,7 @@
       this.sentinel.setAttribute("aria-hidden", "true");
       this.observer = new IntersectionObserver((entries) => {
         if (entries.some((entry) => entry.isIntersecting)) this.more(CHUNK);
-      }, { rootMargin: "1200px 0px" });
+      }, { rootMargin: "600px 0px" });
     }
 
     show(order) {
