@@ -87,7 +87,8 @@ def build(count: int, work: Path, source: Path | None) -> Path:
     out = work / f"out-{count}-{source.name if source else 'tree'}"
     env = {**os.environ, "PYTHONPATH": str(source or REPO)}
     command = [sys.executable, "-m", "sitegen", "build", "--site", str(site), "--out", str(out)]
-    subprocess.run(command, check=True, env=env, capture_output=True)
+    # cwd away from this repo: `python -m` puts the working folder first on sys.path.
+    subprocess.run(command, check=True, env=env, capture_output=True, cwd=work)
     return out
 
 
