@@ -18,10 +18,21 @@ SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 STATIC = "static/"
 SEARCH_INDEX = "search/index.js"
+LIST_DATA = "list/papers.js"
+"""Every paper in a few fields, for the lists' sorting and filtering in the browser."""
+QUEUE = "queue.html"
+STATS = "stats.html"
+LIST_PAGE_SIZE = 100
+"""Papers per page of the home page's static list (the list without JavaScript)."""
 
 PAPER_PATTERN = "papers/{slug}.html"
 TAG_PATTERN = "tags/{slug}.html"
 AUTHOR_PATTERN = "authors/{slug}.html"
+
+
+def home_page(number: int) -> str:
+    """The `number`th page (from 1) of the home page's list: index.html, page/2.html, ..."""
+    return HOME if number == 1 else f"page/{number}.html"
 
 
 def paper_page(slug: str) -> str:
@@ -59,6 +70,10 @@ def search_store(number: int) -> str:
 
 BROWSER_PATTERNS = {"paper": PAPER_PATTERN, "tag": TAG_PATTERN, "search": SEARCH}
 """What the search page's script needs to link results (it fills in `{slug}`)."""
+
+
+SITE_FOLDERS = ("papers", "tags", "authors", "page")
+"""Folders holding pages: 404.html's script finds the site root above them."""
 
 
 def root_of(path: str) -> str:

@@ -347,16 +347,16 @@ def test_entry_keys_are_readable_unique_and_stable() -> None:
     )
     keys = entry_keys([twin, *HAND_MADE])
     assert keys == {
-        "bare": "anon2023bare",
+        "bare": "bare2023",  # no author: the title word, then the year
         "journal": "doe2019journal",
         "muller": "muller2020bert",
         "twin": "muller2020berta",  # the newer paper gets the suffix
     }
     used: set[str] = set()
     assert [entry_key(HAND_MADE[2], used) for _ in range(3)] == [
-        "anon2023bare",
-        "anon2023barea",
-        "anon2023bareb",
+        "bare2023",
+        "bare2023a",
+        "bare2023b",
     ]
 
 

@@ -204,6 +204,7 @@ def test_overlong_path_and_vanished_clients_log_one_line_not_a_traceback(served)
 @pytest.mark.browser
 def test_open_tab_reloads_by_itself_after_a_save(served, chromium):
     page = chromium.new_page()
+    page.emulate_media(color_scheme="light")
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.goto(served.url + "papers/alpha.html")
@@ -223,6 +224,15 @@ def test_open_tab_reloads_by_itself_after_a_save(served, chromium):
     paper.write_text("---\ntitle: [broken\n---\n")
     overlay = page.wait_for_selector("#sitegen-error-overlay", timeout=WAIT * 1000)
     assert f"{paper}:2" in overlay.inner_text()
+    # Opaque, with its own colours: the light theme's grey <pre> must not reach it (issue 14).
+    colours = overlay.evaluate(
+        "o => [o, o.querySelector('pre')].map(e => getComputedStyle(e))"
+        ".map(c => [c.backgroundColor, c.color])"
+    )
+    assert colours == [
+        ["rgb(26, 26, 26)", "rgb(244, 244, 244)"],  # opaque, light on dark
+        ["rgba(0, 0, 0, 0)", "rgb(244, 244, 244)"],  # the panel's colours, not the page's
+    ]
     paper.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "Fixed again."))
     page.wait_for_selector("text=Fixed again.", timeout=WAIT * 1000)
     assert page.query_selector("#sitegen-error-overlay") is None

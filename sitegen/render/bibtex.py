@@ -33,7 +33,8 @@ _STOPWORDS = frozenset(
 
 def entry_key(paper: Paper, used: set[str]) -> str:
     """A citation key such as `muller2020bert`, not in `used` (and then added to it): the
-    first author's last name, the year, the title's first word; `a`, `b`, ... on clashes."""
+    first author's last name, the year, the title's first word (without authors: the word,
+    then the year); `a`, `b`, ... on clashes."""
     base = _key_base(paper)
     key, number = base, 0
     while key.casefold() in used:
@@ -51,9 +52,10 @@ def entry_keys(papers: Iterable[Paper]) -> dict[str, str]:
     return {paper.slug: entry_key(paper, used) for paper in ordered}
 
 
-def paper_bibtex(paper: Paper, key: str) -> str:
-    """One paper as a BibTeX entry: @article, @inproceedings or @misc by its venue."""
-    return _write([_entry(paper, key)])
+def paper_bibtex(paper: Paper, key: str, abstract: bool = True) -> str:
+    """One paper as a BibTeX entry: @article, @inproceedings or @misc by its venue (without
+    the abstract field if not `abstract`)."""
+    return _write([_entry(paper, key, abstract)])
 
 
 def bibliography(papers: Sequence[Paper], keys: dict[str, str] | None = None) -> str:
@@ -104,14 +106,16 @@ def _key_base(paper: Paper) -> str:
 
 @lru_cache(maxsize=1 << 16)  # slugify is slow; every build asks again for every paper
 def _key_of(first_author: str, year: int, title: str) -> str:
-    author = _last_name(first_author) if first_author else "anon"
+    author = _last_name(first_author) if first_author else ""
     # Lazily: slugify is slow, and the first word that is not a stop word ends the search.
     words = (w for w in (slugify(word, separator="") for word in title.split()) if w)
     first = next(words, "paper")
     word = (
         first if first not in _STOPWORDS else next((w for w in words if w not in _STOPWORDS), first)
     )
-    return f"{slugify(author, separator='') or 'anon'}{year}{word}"
+    author_key = slugify(author, separator="")
+    # No author: the title's word leads (`calico2025`), as reference managers do.
+    return f"{author_key}{year}{word}" if author_key else f"{word}{year}"
 
 
 def _last_name(name: str) -> str:
@@ -144,7 +148,7 @@ def _entry_type(venue: str | None) -> tuple[str, str | None]:
     }[venue_kind(venue)]
 
 
-def _entry(paper: Paper, key: str) -> model.Entry:
+def _entry(paper: Paper, key: str, abstract: bool = True) -> model.Entry:
     entry_type, venue_field = _entry_type(paper.venue)
     # Double braces: the title's capitals are kept as written (`{BERT}` stays upper case).
     fields = [("title", "{{" + text_to_tex(paper.title) + "}}")]
@@ -166,7 +170,7 @@ def _entry(paper: Paper, key: str) -> model.Entry:
     if paper.tags:
         tags = ", ".join(text_to_tex(tag, keep_math=False) for tag in paper.tags)
         fields.append(("keywords", "{" + tags + "}"))
-    if paper.abstract.strip():
+    if abstract and paper.abstract.strip():
         fields.append(("abstract", "{" + text_to_tex(paper.abstract.strip()) + "}"))
     return model.Entry(entry_type, key, [model.Field(name, value) for name, value in fields])
 

@@ -4,16 +4,29 @@ with the fingerprint of what it shows (equal fingerprints, equal bytes)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
+
+from markupsafe import Markup
 
 from sitegen import urls
 from sitegen.config import SiteConfig
 from sitegen.content.markdown import MarkdownTexts, render_markdown
-from sitegen.content.models import Author, Paper, Tag
+from sitegen.content.models import STATUSES, Author, Paper, Tag
+from sitegen.content.names import index_name, short_authors
 from sitegen.fingerprint import digest
 from sitegen.render.bibtex import entry_keys, paper_bibtex
+from sitegen.render.charts import months_added, timeline_svg
+from sitegen.render.listing import (
+    Pagination,
+    by_initial,
+    data_key,
+    home_pages,
+    list_data,
+    queue_parts,
+)
 from sitegen.render.meta import paper_meta
 from sitegen.site.graph import SiteGraph
 from sitegen.text import first_sentence
@@ -57,6 +70,8 @@ class PaperView:
     status: str
     authors: tuple[TagLink, ...]
     """Each author as the paper writes the name, linking to their page (count unused)."""
+    short_authors: str
+    """The first authors' family names for lists: "Kusupati, Bhatt, … +9"."""
     url: str | None
     arxiv: str | None
     doi: str | None
@@ -84,6 +99,7 @@ def paper_view(
             TagLink(name, urls.author_page(graph.author_slugs[name]), 0)
             for name in dict.fromkeys(paper.authors)
         ),
+        short_authors=short_authors(tuple(dict.fromkeys(paper.authors))),
         url=paper.url,
         arxiv=paper.arxiv,
         doi=paper.doi,
@@ -120,7 +136,15 @@ def view_key(paper: Paper, graph: SiteGraph, tag_table: str | None = None) -> st
     return digest((paper.slug, paper.digest, table, graph.links.outgoing[paper.slug]))
 
 
-LISTING_TEMPLATES = ("index.html", "tag.html", "author.html", "_paper_item.html")
+LISTING_TEMPLATES = (
+    "index.html",
+    "tag.html",
+    "author.html",
+    "_paper_item.html",
+    "_list.html",
+    "list-data.js",
+    "queue.html",
+)
 """The theme's templates that list papers; `listing_key` is what they show of one."""
 
 
@@ -128,7 +152,8 @@ def listing_key(paper: Paper, graph: SiteGraph, texts: MarkdownTexts) -> str:
     """Fingerprint of what the theme's listings show of a paper (see _paper_item.html)."""
     tags = tuple((t.name, t.slug) for t in graph.tags_of(paper))
     summary = first_sentence(texts.plain(paper.abstract))
-    return digest((paper.slug, paper.title, paper.date, paper.status, tags, summary))
+    shown = (paper.authors, paper.year, paper.venue, paper.arxiv, paper.doi, paper.url)
+    return digest((paper.slug, paper.title, paper.date, paper.status, tags, summary, shown))
 
 
 ViewOf = Callable[[Paper, str], PaperView]
@@ -182,16 +207,15 @@ class SitePages:
 
     def pages(self) -> Iterator[Page]:
         graph = self.graph
+        yield from self._home_pages()
         yield Page(
-            urls.HOME,
-            "index.html",
-            (tuple(self.list_keys.values()), self._tag_fp()),
-            lambda: {
-                "papers": [self.view(p) for p in graph.papers],
-                "tags": self._tag_links(),
-                "status_counts": graph.status_counts(),
-            },
+            urls.LIST_DATA,
+            "list-data.js",
+            (tuple(data_key(p, graph) for p in graph.papers), self._tag_fp()),
+            lambda: {"data": Markup(_compact_json(list_data(graph)))},
         )
+        yield self._queue_page()
+        yield self._stats_page()
         for index, paper in enumerate(graph.papers):
             yield self.paper_page(index, paper)
         yield Page(
@@ -203,9 +227,61 @@ class SitePages:
         for tag in graph.tags:
             yield self._tag_page(tag)
         yield from self._author_pages()
-        yield Page(urls.NOT_FOUND, "404.html", (), dict)
+        # Served for missing pages at any depth: its links start at base_url when known, or
+        # at the root its script finds (see 404.html).
+        base = self.config.base_url or ""
+        yield Page(urls.NOT_FOUND, "404.html", (base,), lambda: {"root": base})
         if self.theme.has_search:
             yield Page(urls.SEARCH, "search.html", (), dict)
+
+    def _home_pages(self) -> Iterator[Page]:
+        counts = self.graph.status_counts()
+        shared = (self._tag_fp(), tuple(counts.items()), len(self.graph.papers))
+        for pagination, papers in home_pages(self.graph.papers):
+            yield Page(
+                urls.home_page(pagination.number),
+                "index.html",
+                (tuple(self.list_keys[p.slug] for p in papers), shared, pagination),
+                self._home_context(pagination, papers),
+            )
+
+    def _home_context(
+        self, pagination: Pagination, papers: Sequence[Paper]
+    ) -> Callable[[], dict[str, Any]]:
+        return lambda: {
+            "papers": [self.view(p) for p in papers],
+            "pagination": pagination,
+            "tags": self._tag_links(),
+            "status_counts": self.graph.status_counts(),
+        }
+
+    def _queue_page(self) -> Page:
+        parts = queue_parts(self.graph)
+        shown = tuple(
+            (part.count, tuple(self.list_keys[p.slug] for p in part.papers)) for part in parts
+        )
+        return Page(
+            urls.QUEUE,
+            "queue.html",
+            (shown,),
+            lambda: {
+                "parts": [(part, [self.view(p) for p in part.papers]) for part in parts],
+                "status_counts": self.graph.status_counts(),
+            },
+        )
+
+    def _stats_page(self) -> Page:
+        months = months_added(self.graph.papers)
+        return Page(
+            urls.STATS,
+            "stats.html",
+            (months,),
+            lambda: {
+                "months": months,
+                "chart": timeline_svg(months, "Papers added per month, by status"),
+                "statuses": STATUSES,
+            },
+        )
 
     def paper_page(self, index: int, paper: Paper) -> Page:
         """The page of the `index`th paper (newest first)."""
@@ -226,7 +302,8 @@ class SitePages:
                 "older": self.view(older) if older else None,
                 "related": related,
                 "cited_by": cited_by,
-                "bibtex": paper_bibtex(paper, self.bib_keys[paper.slug]),
+                "bibtex": paper_bibtex(paper, self.bib_keys[paper.slug], abstract=False),
+                "bibtex_full": paper_bibtex(paper, self.bib_keys[paper.slug]),
                 "meta": [
                     m
                     for m in paper_meta(
@@ -265,8 +342,15 @@ class SitePages:
         authors = [
             TagLink(a.name, urls.author_page(a.slug), len(a.papers)) for a in self.graph.authors
         ]
+        sections = [
+            (letter, [replace(authors[i], name=index_name(authors[i].name)) for i in group])
+            for letter, group in by_initial([a.name for a in authors])
+        ]
         yield Page(
-            urls.AUTHOR_INDEX, "authors.html", (tuple(authors),), lambda: {"authors": authors}
+            urls.AUTHOR_INDEX,
+            "authors.html",
+            (tuple(authors),),
+            lambda: {"authors": authors, "sections": sections},
         )
         for author, link in zip(self.graph.authors, authors, strict=True):
             members = tuple(self.list_keys[p.slug] for p in author.papers)
@@ -282,6 +366,12 @@ class SitePages:
 
     def _tag_links(self) -> list[TagLink]:
         return [_tag_link(tag) for tag in self.graph.tags]
+
+
+def _compact_json(value: object) -> str:
+    # "<" escaped: no title can close a script or open a comment wherever the file goes.
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c")
 
 
 def _tag_link(tag: Tag) -> TagLink:

@@ -342,9 +342,11 @@ class Renderer:
         return True
 
     def _render(self, page: Page, config: SiteConfig) -> bytes:
-        root = urls.root_of(page.path)
+        context = page.context()
+        # A page may set its own root (404.html: base_url, served at any depth).
+        root = context.pop("root", urls.root_of(page.path))
         template = self.env.get_template(page.template)
-        html = template.render(site=config, root=root, page_path=page.path, **page.context())
+        html = template.render(site=config, root=root, page_path=page.path, **context)
         return html.encode("utf-8")
 
     def _references(self, source: str) -> tuple[str, ...]:

@@ -1,0 +1,159 @@
+"""The paper lists' parts besides the rows: pages of the home list, the compact data file the
+browser sorts and filters, the reading queue and the authors index by family name."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sitegen import urls
+from sitegen.content.models import STATUSES, Paper
+from sitegen.content.names import family_name, family_sort_key, short_authors
+from sitegen.site.graph import SiteGraph
+
+EPOCH = dt.date(1970, 1, 1)
+QUEUE_LENGTH = 25
+"""Papers each part of the queue page shows (the full list sorts and filters the rest)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    """One entry of a list's page navigation."""
+
+    number: int
+    href: str
+    """Path of that page relative to the site root."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    """Where one page of the home list sits among the others."""
+
+    number: int
+    """This page's number, from 1."""
+    pages: tuple[PageLink, ...]
+    """Every page of the list, in order."""
+    first: int
+    """The 1-based position of this page's first paper in the whole list."""
+    total: int
+    """Papers in the whole list."""
+
+    @property
+    def prev(self) -> PageLink | None:
+        return self.pages[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> PageLink | None:
+        return self.pages[self.number] if self.number < len(self.pages) else None
+
+
+def home_pages(papers: Sequence[Paper]) -> list[tuple[Pagination, Sequence[Paper]]]:
+    """The home list cut into pages of `urls.LIST_PAGE_SIZE` (one empty page if no papers)."""
+    size = urls.LIST_PAGE_SIZE
+    count = max(1, -(-len(papers) // size))
+    links = tuple(PageLink(n, urls.home_page(n)) for n in range(1, count + 1))
+    return [
+        (Pagination(n, links, (n - 1) * size + 1, len(papers)), papers[(n - 1) * size : n * size])
+        for n in range(1, count + 1)
+    ]
+
+
+def list_row(paper: Paper, tags: list[int], venue_index: dict[str, int]) -> list[object]:
+    """One paper as the data file holds it (see static/list.js's `ROW` for the fields)."""
+    names = tuple(dict.fromkeys(paper.authors))
+    shown = short_authors(names)
+    # Authors the short form hides are still found by the text filter.
+    hidden = " ".join(family_name(n) for n in names[2:]) if "+" in shown else ""
+    return [
+        paper.slug,
+        paper.title,
+        shown,
+        hidden,
+        (paper.date - EPOCH).days,
+        paper.year or 0,
+        venue_index[paper.venue] if paper.venue else -1,
+        STATUSES.index(paper.status) if paper.status in STATUSES else 0,
+        tags,
+        paper.arxiv or "",
+        paper.doi or "",
+        paper.url or "",
+    ]
+
+
+def data_key(paper: Paper, graph: SiteGraph) -> tuple[object, ...]:
+    """What the data file holds of a paper (not its abstract: an abstract edit leaves the
+    file as it is)."""
+    return (
+        paper.slug,
+        paper.title,
+        paper.authors,
+        paper.date,
+        paper.year,
+        paper.venue,
+        paper.status,
+        tuple(tag.slug for tag in graph.tags_of(paper)),
+        paper.arxiv,
+        paper.doi,
+        paper.url,
+    )
+
+
+def list_data(graph: SiteGraph) -> dict[str, object]:
+    """Every paper in a few fields, newest first, for the browser's lists."""
+    tag_index = {tag.slug: i for i, tag in enumerate(graph.tags)}
+    venues = sorted({p.venue for p in graph.papers if p.venue})
+    venue_index = {venue: i for i, venue in enumerate(venues)}
+    rows = [
+        list_row(paper, [tag_index[tag.slug] for tag in graph.tags_of(paper)], venue_index)
+        for paper in graph.papers
+    ]
+    return {
+        "pages": {"paper": urls.PAPER_PATTERN, "tag": urls.TAG_PATTERN},
+        "statuses": list(STATUSES),
+        "tags": [[tag.slug, tag.name] for tag in graph.tags],
+        "venues": venues,
+        "papers": rows,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePart:
+    """One part of the reading queue."""
+
+    status: str
+    title: str
+    papers: tuple[Paper, ...]
+    """The first QUEUE_LENGTH papers of the part, in its order."""
+    count: int
+    """Papers of this status in all."""
+    query: str
+    """The home list's URL state (`?status=...&sort=...`) that shows the whole part."""
+
+
+def queue_parts(graph: SiteGraph) -> tuple[QueuePart, ...]:
+    """Reading now (newest first), to read (oldest first), recently read (newest first)."""
+    by_status: dict[str, list[Paper]] = {status: [] for status in STATUSES}
+    for paper in graph.papers:
+        by_status.setdefault(paper.status, []).append(paper)
+    oldest_first = by_status["to-read"][::-1]
+    parts = (
+        ("reading", "Reading now", by_status["reading"], "?status=reading"),
+        ("to-read", "To read, oldest first", oldest_first, "?status=to-read&sort=added&dir=asc"),
+        ("read", "Recently read", by_status["read"], "?status=read"),
+    )
+    return tuple(
+        QueuePart(status, title, tuple(papers[:QUEUE_LENGTH]), len(papers), query)
+        for status, title, papers, query in parts
+    )
+
+
+def by_initial(names: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """Positions of `names` sorted by family name, grouped by its initial letter ("#" for
+    names that do not start with a letter): the authors index's sections."""
+    order = sorted(range(len(names)), key=lambda i: family_sort_key(names[i]))
+    groups: dict[str, list[int]] = {}
+    for i in order:
+        initial = family_sort_key(names[i])[0][:1].upper()  # folded: Ørsted is under O
+        groups.setdefault(initial if initial.isalpha() else "#", []).append(i)
+    return list(groups.items())

@@ -1,0 +1,174 @@
+"""The library pages (issue 14), built in tmp_path and read back: compact list rows, the
+paginated home list, the list data file, queue, stats, authors index, 404 and Cite."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import paper_text, read_html, run_sitegen
+
+MANY_AUTHORS = ", ".join(
+    ["Aditya Kusupati", "Gantavya Bhatt"] + [f"Author{n} Person{n}" for n in range(10)]
+)
+
+
+def build_ok(site: Path) -> Path:
+    run = run_sitegen("build", "--site", site)
+    assert run.code == 0, run.err
+    return site / "_site"
+
+
+def rich_paper() -> str:
+    return (
+        "---\ntitle: Matryoshka Representation Learning\ndate: 2025-03-02\n"
+        f"authors: [{MANY_AUTHORS}]\nyear: 2022\nvenue: NeurIPS\n"
+        'arxiv: "2205.13147"\ndoi: 10.1000/mrl\nstatus: read\ntags: [vision]\n---\n'
+        "Nested embeddings. More text.\n"
+    )
+
+
+def list_data(out: Path) -> dict[str, list]:
+    text = (out / "list" / "papers.js").read_text(encoding="utf-8")
+    assert text.startswith("SitegenList.receive(") and text.rstrip().endswith(");")
+    return json.loads(text.strip()[len("SitegenList.receive(") : -2])
+
+
+def test_a_list_row_shows_first_authors_year_venue_status_and_links(make_site):
+    out = build_ok(make_site({"mrl": rich_paper(), "plain": paper_text("Plain", "2025-01-09")}))
+    rows = read_html(out / "index.html").select(".paper-list .paper-item")
+    mrl, plain = rows
+    assert mrl.select_one(".row-authors").get_text() == "Kusupati, Bhatt, … +10"
+    assert mrl.select_one(".row-when").get_text() == "2022"
+    assert mrl.select_one(".row-venue").get_text() == "NeurIPS"
+    assert mrl.select_one(".status").get_text() == "read"
+    links = {a.get_text(): a["href"] for a in mrl.select(".row-links a")}
+    assert links == {
+        "arXiv": "https://arxiv.org/abs/2205.13147",
+        "PDF": "https://arxiv.org/pdf/2205.13147",
+        "DOI": "https://doi.org/10.1000/mrl",
+    }
+    # No year: the listing date; the default status (to read) goes unsaid in lists.
+    assert plain.select_one(".row-when").get_text() == "9 January 2025"
+    assert plain.select_one(".status") is None
+    page = read_html(out / "papers" / "plain.html")
+    assert page.select_one(".status").get_text() == "to read"
+
+
+def test_the_home_list_is_paginated_and_reaches_every_paper(make_site):
+    papers = {
+        f"p{n:03d}": paper_text(f"Paper {n}", f"2025-01-{n % 28 + 1:02d}") for n in range(230)
+    }
+    out = build_ok(make_site(papers))
+    seen = []
+    for path, count in (("index.html", 100), ("page/2.html", 100), ("page/3.html", 30)):
+        page = read_html(out / path)
+        slugs = [li["data-slug"] for li in page.select(".paper-list .paper-item")]
+        assert len(slugs) == count, path
+        seen += slugs
+        nav = page.select_one("nav.pagination")
+        assert [a.get_text() for a in nav.select("ol a")] + [
+            s.get_text() for s in nav.select("[aria-current=page]")
+        ], path
+    assert sorted(seen) == sorted(papers)
+    middle = read_html(out / "page" / "2.html")
+    assert middle.select_one("a[rel=prev]")["href"] == "../index.html"
+    assert middle.select_one("a[rel=next]")["href"] == "../page/3.html"
+    assert middle.select_one("[aria-current=page]").get_text() == "2"
+    assert "Papers 101\u2013200 of 230" in middle.select_one(".page-range").get_text()
+    assert middle.select_one(".paper-item-title a")["href"].startswith("../papers/")
+    assert read_html(out / "index.html").select_one("a[rel=prev]") is None
+
+
+def test_the_list_data_file_holds_every_paper_in_a_few_fields(make_site):
+    out = build_ok(make_site({"mrl": rich_paper(), "plain": paper_text("Plain", "2025-01-09")}))
+    data = list_data(out)
+    assert data["statuses"] == ["to-read", "reading", "read"]
+    assert data["pages"] == {"paper": "papers/{slug}.html", "tag": "tags/{slug}.html"}
+    mrl, plain = data["papers"]
+    assert mrl[:3] == ["mrl", "Matryoshka Representation Learning", "Kusupati, Bhatt, … +10"]
+    assert "Person9" in mrl[3]  # authors the short form hides are still found
+    assert mrl[5:8] == [2022, data["venues"].index("NeurIPS"), 2]
+    assert [data["tags"][t][1] for t in mrl[8]] == ["vision"]
+    assert mrl[9:11] == ["2205.13147", "10.1000/mrl"]
+    assert plain[0] == "plain" and plain[5] == 0 and plain[6] == -1
+
+
+def test_404_links_start_at_base_url_or_at_the_root_its_script_finds(make_site):
+    out = build_ok(make_site({"a": paper_text("A")}))  # conftest's site has a base_url
+    page = read_html(out / "404.html")
+    assert page.select_one("link[rel=stylesheet]")["href"] == (
+        "https://example.org/reading/static/style.css"
+    )
+    assert page.select_one("main a")["href"] == "https://example.org/reading/index.html"
+    assert page.find("base") is None and 'document.createElement("base")' not in str(page)
+    bare = build_ok(make_site({"a": paper_text("A")}, config='title = "x"\n', name="bare"))
+    script = read_html(bare / "404.html").select_one("head script:not([src])").get_text()
+    assert '"papers"' in script and 'createElement("base")' in script
+
+
+def test_the_authors_index_is_by_family_name_with_letter_jumps(make_site):
+    authors = "[Zoe Adams, Bob van Zandt, Ann Young, Émile Ørsted, Carl Oakes]"
+    text = f"---\ntitle: T\ndate: 2025-01-01\nauthors: {authors}\n---\nA.\n"
+    out = build_ok(make_site({"t": text}))
+    page = read_html(out / "authors" / "index.html")
+    names = [a.get_text() for a in page.select(".name-index a")]
+    assert names == ["Adams, Zoe", "Oakes, Carl", "Ørsted, Émile", "Young, Ann", "van Zandt, Bob"]
+    jumps = [(a.get_text(), a["href"]) for a in page.select(".letter-jumps a")]
+    assert [letter for letter, _ in jumps] == ["A", "O", "Y", "Z"]
+    for _, href in jumps:
+        assert page.select_one(href).name == "h2"
+
+
+def test_cite_shows_the_entry_without_the_abstract_and_keys_without_authors(make_site):
+    papers = {"calico": paper_text("CALICO: camera and lidar", "2025-03-11", abstract="Long text.")}
+    out = build_ok(make_site(papers))
+    page = read_html(out / "papers" / "calico.html")
+    short = page.select_one("#bibtex").get_text()
+    assert short.startswith("@misc{calico2025,") and "abstract" not in short
+    full = page.select_one("details.bibtex-full #bibtex-full").get_text()
+    assert "abstract = {Long text.}" in full
+
+
+def test_queue_page_reading_now_to_read_oldest_first_and_recently_read(make_site):
+    papers = {
+        "new": paper_text("New unread", "2025-03-03"),
+        "old": paper_text("Old unread", "2025-01-01"),
+        "now": paper_text("Being read", "2025-02-02", status="reading"),
+        "done": paper_text("Finished", "2025-02-01", status="read"),
+    }
+    out = build_ok(make_site(papers))
+    page = read_html(out / "queue.html")
+    parts = {
+        section.h2["id"]: [a.get_text() for a in section.select(".paper-item-title a")]
+        for section in page.select(".queue-part")
+    }
+    assert parts == {
+        "queue-reading": ["Being read"],
+        "queue-to-read": ["Old unread", "New unread"],
+        "queue-read": ["Finished"],
+    }
+    assert page.select_one(".counts").get_text(" ", strip=True) == "2 to read · 1 reading · 1 read"
+
+
+def test_stats_page_draws_papers_added_per_month_with_a_table(make_site):
+    papers = {
+        "a": paper_text("A", "2024-11-03", status="read"),
+        "b": paper_text("B", "2024-11-20"),
+        "c": paper_text("C", "2025-01-02"),
+    }
+    out = build_ok(make_site(papers))
+    page = read_html(out / "stats.html")
+    svg = page.select_one("svg.timeline")
+    assert svg["role"] == "img" and "per month" in svg["aria-label"]
+    bars = [rect.title.get_text() for rect in svg.select("rect")]
+    assert bars == ["2024-11: 1 to read", "2024-11: 1 read", "2025-01: 1 to read"]
+    rows = [
+        [cell.get_text() for cell in tr.select("th, td")]
+        for tr in page.select(".chart-table tbody tr")
+    ]
+    assert rows == [
+        ["2025-01", "1", "0", "0", "1"],
+        ["2024-12", "0", "0", "0", "0"],
+        ["2024-11", "1", "0", "1", "2"],
+    ]

@@ -1,0 +1,256 @@
+"""The paper list in Chromium: sorting, filtering, URL state, keys, 404 at depth (issue 14)."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import http_server, run_sitegen
+
+pytestmark = pytest.mark.browser
+
+
+def paper(
+    title: str, date: str, tags: str, year: int, authors: str, status: str = "to-read"
+) -> str:
+    return (
+        f"---\ntitle: {title}\ndate: {date}\ntags: [{tags}]\nyear: {year}\n"
+        f"authors: [{authors}]\nstatus: {status}\n---\nAbstract of {title}. More.\n"
+    )
+
+
+PAPERS = {
+    "alpha": paper("Alpha vision model", "2025-03-05", "vision, language", 2021, "Ann Zhou"),
+    "beta": paper("Beta speech model", "2025-03-04", "speech", 2019, "Bo Young", "read"),
+    "gamma": paper("Gamma vision study", "2025-03-03", "vision", 2024, "Cy Xu, Di Wu"),
+    "delta": paper("Delta language model", "2025-03-02", "language", 2023, "Ed Adams", "reading"),
+    "epsilon": paper(
+        "Epsilon vision and language", "2025-03-01", "vision, language", 2020, "Fa Li"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("list") / "site"
+    (root / "content" / "papers").mkdir(parents=True)
+    (root / "site.toml").write_text('title = "List test"\n')  # no base_url: 404's script
+    for slug, text in PAPERS.items():
+        (root / "content" / "papers" / f"{slug}.md").write_text(text)
+    run = run_sitegen("build", "--site", root)
+    assert run.code == 0, run.err
+    return root / "_site"
+
+
+@pytest.fixture(scope="module")
+def site_url(built: Path) -> Iterator[str]:
+    with http_server(built) as url:
+        yield url
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    yield page
+    context.close()
+    assert errors == []
+
+
+def titles(page: Any) -> list[str]:
+    return page.eval_on_selector_all(
+        ".paper-list .paper-item-title a", "els => els.map(e => e.textContent.split(' ')[0])"
+    )
+
+
+def ready(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(".list-controls:not([hidden])")
+
+
+def test_sort_by_title_year_and_author_in_both_directions(page: Any, site_url: str) -> None:
+    ready(page, site_url + "index.html")
+    assert titles(page) == ["Alpha", "Beta", "Gamma", "Delta", "Epsilon"]
+    page.select_option("select[name=sort]", "year")
+    assert titles(page) == ["Gamma", "Delta", "Alpha", "Epsilon", "Beta"]
+    page.select_option("select[name=dir]", "asc")
+    assert titles(page) == ["Beta", "Epsilon", "Alpha", "Delta", "Gamma"]
+    page.select_option("select[name=sort]", "author")  # family names, A first
+    assert titles(page) == ["Delta", "Epsilon", "Gamma", "Beta", "Alpha"]
+    page.select_option("select[name=sort]", "title")
+    page.select_option("select[name=dir]", "desc")
+    assert titles(page) == ["Gamma", "Epsilon", "Delta", "Beta", "Alpha"]
+    assert "sort=title" in page.url and "dir=desc" in page.url
+
+
+def test_several_tags_all_or_any_with_status_and_years(page: Any, site_url: str) -> None:
+    ready(page, site_url + "index.html")
+    page.select_option("select[name=tag]", "vision")
+    page.select_option("select[name=tag]", "language")
+    assert titles(page) == ["Alpha", "Epsilon"]
+    assert page.inner_text(".list-count") == "2 of 5 papers"
+    page.select_option("select[name=mode]", "any")
+    assert titles(page) == ["Alpha", "Gamma", "Delta", "Epsilon"]
+    page.check("input[name=status][value=reading]")
+    assert titles(page) == ["Delta"]
+    page.check("input[name=status][value='']")
+    page.fill("input[name=from]", "2021")
+    page.fill("input[name=to]", "2023")
+    page.press("input[name=to]", "Tab")
+    assert titles(page) == ["Alpha", "Delta"]
+    # Counts follow the other filters: 1 to read and 1 reading among these.
+    assert page.inner_text("input[name=status][value=reading] + .count").strip() == "1"
+    page.click(".chosen-tags .chip[data-slug=vision]")
+    assert titles(page) == ["Alpha", "Delta"]
+    assert "tags=language" in page.url
+
+
+def test_text_filter_narrows_titles_and_authors_by_relevance(page: Any, site_url: str) -> None:
+    ready(page, site_url + "index.html")
+    page.fill(".list-controls input[name=q]", "vision")
+    assert titles(page) == ["Alpha", "Gamma", "Epsilon"]
+    assert page.input_value("select[name=sort]") == "relevance"
+    page.fill(".list-controls input[name=q]", "young")  # an author's family name
+    assert titles(page) == ["Beta"]
+    page.fill(".list-controls input[name=q]", "")
+    assert len(titles(page)) == 5
+    assert page.input_value("select[name=sort]") == "added"
+
+
+def test_state_lives_in_the_url_and_back_undoes_a_change(page: Any, site_url: str) -> None:
+    page.goto(site_url + "index.html?tags=vision&sort=year&dir=asc")
+    page.wait_for_selector(".list-controls:not([hidden])")
+    assert titles(page) == ["Epsilon", "Alpha", "Gamma"]
+    assert page.input_value("select[name=sort]") == "year"
+    page.evaluate("window.__same = true")
+    page.check("input[name=status][value=read]")
+    assert titles(page) == []
+    page.go_back()
+    assert titles(page) == ["Epsilon", "Alpha", "Gamma"]
+    assert page.is_checked("input[name=status][value='']")
+    assert page.evaluate("window.__same === true")  # no reload
+    page.reload()
+    page.wait_for_selector(".list-controls:not([hidden])")
+    assert titles(page) == ["Epsilon", "Alpha", "Gamma"]
+
+
+def test_keyboard_moves_opens_filters_and_explains(page: Any, site_url: str) -> None:
+    ready(page, site_url + "index.html")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    page.keyboard.press("j")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Beta speech model"
+    page.keyboard.press("?")
+    assert page.is_visible("#list-keys")
+    page.keyboard.press("Escape")
+    assert page.is_hidden("#list-keys")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.matches('.list-controls input[name=q]')")
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/papers/*.html")
+
+
+def test_cards_are_one_click_away_and_remembered(page: Any, site_url: str) -> None:
+    ready(page, site_url + "index.html")
+    assert page.is_hidden(".paper-item .summary")
+    page.click(".view-toggle")
+    assert page.is_visible(".paper-item .summary")
+    ready(page, site_url + "tags/vision.html")
+    assert page.get_attribute(".view-toggle", "aria-pressed") == "true"
+    assert titles(page) == ["Alpha", "Gamma", "Epsilon"]  # a tag page lists its own papers
+    page.select_option("select[name=sort]", "title")
+    page.select_option("select[name=dir]", "desc")
+    assert titles(page) == ["Gamma", "Epsilon", "Alpha"]
+
+
+def test_without_javascript_every_paper_is_in_the_static_list(chromium: Any, site_url: str) -> None:
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site_url + "index.html?status=read")
+    assert len(titles(page)) == 5
+    assert page.is_hidden(".list-controls")
+    context.close()
+
+
+def test_lists_fit_a_360px_phone(chromium: Any, site_url: str) -> None:
+    context = chromium.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    for path in (
+        "index.html",
+        "tags/vision.html",
+        "authors/index.html",
+        "queue.html",
+        "stats.html",
+    ):
+        page.goto(site_url + path)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, (path, width)
+    context.close()
+
+
+class _NotFoundHandler(http.server.SimpleHTTPRequestHandler):
+    """Answers a missing path with 404.html, as a web host does."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if code != 404:
+            super().send_error(code, message, explain)
+            return
+        body = (Path(self.directory) / "404.html").read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def not_found_server(folder: Path) -> Iterator[str]:
+    handler = functools.partial(_NotFoundHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_404_at_depth_is_styled_and_its_links_work(chromium: Any, built: Path) -> None:
+    context = chromium.new_context()
+    page = context.new_page()
+    failed: list[str] = []
+    page.on(
+        "requestfinished", lambda r: failed.append(r.url) if r.response().status >= 400 else None
+    )
+    with not_found_server(built) as url:
+        response = page.goto(url + "papers/typo.html")
+        assert response.status == 404
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("getComputedStyle(document.body).margin") == "0px"  # style.css
+        assert page.evaluate("document.querySelector('link[rel=stylesheet]').sheet !== null")
+        page.click("main a:text('All tags')")
+        assert page.url == url + "tags/index.html"
+        page.goto(url + "papers/typo.html")
+        page.fill("#site-search-q", "vision")
+        page.press("#site-search-q", "Enter")
+        assert page.url.startswith(url + "search.html?q=vision")
+    context.close()
+    # Only the missing pages themselves were not found: every file they use was.
+    assert failed == [url + "papers/typo.html", url + "papers/typo.html"]
