@@ -24,8 +24,9 @@ from sitegen.content.markdown import MarkdownTexts
 from sitegen.content.models import Paper
 from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import code_fingerprint, digest
-from sitegen.fsutil import atomic_write_bytes, leaves_site, site_tree
+from sitegen.fsutil import atomic_write_bytes, site_tree
 from sitegen.progress import NO_PROGRESS, Progress
+from sitegen.render.environment import make_environment
 from sitegen.render.pages import (
     LISTING_TEMPLATES,
     Page,
@@ -36,47 +37,9 @@ from sitegen.render.pages import (
     view_key,
 )
 from sitegen.site.graph import SiteGraph
-from sitegen.theme import theme_dir
 from sitegen.workers.forked import ForkPool
 
 ITEM_TEMPLATE = "_paper_item.html"
-
-
-class SiteTemplateLoader(jinja2.FileSystemLoader):
-    """The site's templates/, where a template whose file a symlink puts outside the site
-    is not there (the theme's is used; the build warns, see `Renderer.skipped_templates`)."""
-
-    def __init__(self, site_root: Path) -> None:
-        super().__init__(str(site_root / "templates"))
-        self.site_root = site_root
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
-        source, filename, uptodate = super().get_source(environment, template)
-        if leaves_site(Path(filename), self.site_root) is not None:
-            raise jinja2.TemplateNotFound(template)
-        return source, filename, uptodate
-
-
-def make_environment(site_root: Path) -> jinja2.Environment:
-    """Autoescaping, strict Jinja; the site's own templates/ override the theme file by file."""
-    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(theme_dir() / "templates"))]
-    if (site_root / "templates").is_dir():
-        loaders.insert(0, SiteTemplateLoader(site_root))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        auto_reload=True,
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["isodate"] = lambda d: d.isoformat()
-    env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}"
-    env.globals["urls"] = urls  # templates name output paths as urls.SEARCH_INDEX etc.
-    return env
 
 
 class StagedPage(Protocol):
