@@ -25,7 +25,8 @@
       if (parts.length > 1) phrases.push({ field: field || null, words: parts });
       return ` ${parts.map((w) => (field ? `${field}:${w}` : w)).join(" ")} `;
     };
-    let text = S.fold(raw).replace(PHRASE, (_, field, body) => phrase(field, body));
+    // "PASTA: Pretrained ...", a pasted title: a colon before a space names no field.
+    let text = S.fold(raw).replace(/:(\s|$)/g, " $1").replace(PHRASE, (_, field, body) => phrase(field, body));
     const own = LUNR_OWN.test(text);
     text = text.replace(FIELD_COMPOUND, (_, space, field, value) => (field.toLowerCase() === "status"
       ? `${space}${field}:${value.replace(/-/g, "")}`
