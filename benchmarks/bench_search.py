@@ -165,6 +165,8 @@ KINDS = {
     "index.js": ("search/index.js",),
     "shards": ("search/terms-",),
     "store": ("search/store-",),
+    "positions": ("search/positions-",),
+    "words": ("search/words.js",),
 }
 """What a search downloads, by kind (path prefixes under the site root)."""
 

@@ -33,10 +33,20 @@ sys.path.insert(0, str(REPO))
 from benchmarks.bench_search import KINDS, cold_query, gz, kb, served  # noqa: E402
 from benchmarks.corpus import corpus_papers, topic_rules  # noqa: E402
 from sitegen.content.models import Paper  # noqa: E402
-from sitegen.search.assets import INDEX_PATH, SHARD_BYTES, build_search_assets  # noqa: E402
+from sitegen.search.assets import SHARD_BYTES, build_search_assets  # noqa: E402
+from sitegen.urls import SEARCH_INDEX as INDEX_PATH  # noqa: E402
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-QUERIES = ("transformer", "contrastive learning", "diff", "title:diffusion +model", "transformr~1")
+QUERIES = (
+    "transformer",
+    "contrastive learning",
+    "diff",
+    "title:diffusion +model",
+    "transformr~1",
+    "constrastive learning",
+    '"masked autoencoder"',
+)
+"""The last two: a typo (loads search/words.js) and a phrase (loads term positions)."""
 
 
 def load_papers(count: int, cache: Path | None) -> list[Paper]:
@@ -63,6 +73,12 @@ def print_sizes(files: dict[str, bytes]) -> None:
     index = files[INDEX_PATH]
     shards = [data for name, data in files.items() if name.startswith("search/terms-")]
     stores = [data for name, data in files.items() if name.startswith("search/store-")]
+    positions = [data for name, data in files.items() if name.startswith("search/positions-")]
+    words = files["search/words.js"]
+    print(f"  {'search/words.js':28} {kb(len(words)):>10} raw {kb(gz(words)):>10} gzip")
+    pos_raw, pos_gz = sum(map(len, positions)), sum(map(gz, positions))
+    name = f"search/positions-*.js ({len(positions)})"
+    print(f"  {name:28} {kb(pos_raw):>10} raw {kb(pos_gz):>10} gzip")
     print(f"  {'search/index.js':28} {kb(len(index)):>10} raw {kb(gz(index)):>10} gzip")
     if shards:
         raw = sorted(map(len, shards))

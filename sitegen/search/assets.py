@@ -38,8 +38,8 @@ from sitegen.content.topics import tag_slug
 from sitegen.fsutil import atomic_write_bytes
 from sitegen.search import codec as search_codec
 from sitegen.search import positions
-from sitegen.search.fold import fold_tex, with_compounds
 from sitegen.search.fastlunr import REF, FieldSpec, build_index, fast_builder, memo_stemmer
+from sitegen.search.fold import fold_tex, with_compounds
 from sitegen.text import clip
 
 FIELDS = (

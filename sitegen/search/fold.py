@@ -16,7 +16,7 @@ _TEX_LETTER = re.compile(r"\{?\\[uvHckrdb](?:\{([A-Za-z])\}| ([A-Za-z]))\}?")
 # Letters NFKD leaves whole, spelled as an English keyboard types them.
 _LETTERS = str.maketrans(
     {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l",
-     "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i"}
+     "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "\u0131": "i"}
 )  # fmt: skip
 # A word with hyphens inside ("multi-task", "pre-trained").
 _COMPOUND = re.compile(r"[^\s-]+(?:-[^\s-]+)+")
