@@ -115,14 +115,19 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 
 def write_site(folder: Path, files: dict[str, bytes]) -> None:
-    """search.html rendered from the theme, the theme's static files and the search assets."""
-    from jinja2 import Environment, FileSystemLoader
+    """A site built by the real build (one paper: its search.html and static files, with every
+    template global), its search index replaced by `files`."""
+    from sitegen.build import build
 
-    env = Environment(loader=FileSystemLoader(REPO / "templates"), autoescape=True)
-    site = {"title": "Benchmark", "language": "en", "description": ""}
-    html = env.get_template("search.html").render(site=site, root="")
-    (folder / "search.html").write_text(html, encoding="utf-8")
-    shutil.copytree(REPO / "static", folder / "static")
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp)
+        (site / "content" / "papers").mkdir(parents=True)
+        (site / "site.toml").write_text('title = "Benchmark"\ndescription = ""\n', "utf-8")
+        paper = '---\ntitle: "Only paper"\ndate: 2024-01-01\n---\nAn abstract.\n'
+        (site / "content" / "papers" / "only.md").write_text(paper, "utf-8")
+        build(site, site / "out")
+        shutil.copytree(site / "out", folder, dirs_exist_ok=True)
+    shutil.rmtree(folder / "search")
     for rel, data in files.items():
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         (folder / rel).write_bytes(data)
@@ -165,6 +170,8 @@ KINDS = {
     "index.js": ("search/index.js",),
     "shards": ("search/terms-",),
     "store": ("search/store-",),
+    "positions": ("search/positions-",),
+    "words": ("search/words.js",),
 }
 """What a search downloads, by kind (path prefixes under the site root)."""
 

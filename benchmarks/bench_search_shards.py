@@ -33,10 +33,20 @@ sys.path.insert(0, str(REPO))
 from benchmarks.bench_search import KINDS, cold_query, gz, kb, served  # noqa: E402
 from benchmarks.corpus import corpus_papers, topic_rules  # noqa: E402
 from sitegen.content.models import Paper  # noqa: E402
-from sitegen.search.assets import INDEX_PATH, SHARD_BYTES, build_search_assets  # noqa: E402
+from sitegen.search.assets import SHARD_BYTES, build_search_assets  # noqa: E402
+from sitegen.urls import SEARCH_INDEX as INDEX_PATH  # noqa: E402
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-QUERIES = ("transformer", "contrastive learning", "diff", "title:diffusion +model", "transformr~1")
+QUERIES = (
+    "transformer",
+    "contrastive learning",
+    "diff",
+    "title:diffusion +model",
+    "transformr~1",
+    "constrastive learning",
+    '"masked autoencoder"',
+)
+"""The last two: a typo (loads search/words.js) and a phrase (loads term positions)."""
 
 
 def load_papers(count: int, cache: Path | None) -> list[Paper]:
@@ -63,6 +73,12 @@ def print_sizes(files: dict[str, bytes]) -> None:
     index = files[INDEX_PATH]
     shards = [data for name, data in files.items() if name.startswith("search/terms-")]
     stores = [data for name, data in files.items() if name.startswith("search/store-")]
+    positions = [data for name, data in files.items() if name.startswith("search/positions-")]
+    words = files["search/words.js"]
+    print(f"  {'search/words.js':28} {kb(len(words)):>10} raw {kb(gz(words)):>10} gzip")
+    pos_raw, pos_gz = sum(map(len, positions)), sum(map(gz, positions))
+    name = f"search/positions-*.js ({len(positions)})"
+    print(f"  {name:28} {kb(pos_raw):>10} raw {kb(pos_gz):>10} gzip")
     print(f"  {'search/index.js':28} {kb(len(index)):>10} raw {kb(gz(index)):>10} gzip")
     if shards:
         raw = sorted(map(len, shards))
@@ -100,6 +116,38 @@ def print_query(query: str, report: dict[str, Any]) -> None:
     print(f"    first result: {report['first']!r}")
 
 
+KEYSTROKE = """async q => {
+  const input = document.getElementById('search-q'), page = document.getElementById('search-page');
+  const type = (text) => new Promise((done) => {
+    const start = performance.now();
+    const seen = new MutationObserver(() => {
+      if (page.getAttribute('data-query') !== text) return;
+      seen.disconnect();
+      done(performance.now() - start);
+    });
+    seen.observe(page, {attributeFilter: ['data-query']});
+    input.value = text;
+    input.dispatchEvent(new Event('input'));
+  });
+  await type(q); await type(q.slice(0, -1)); await type(q);  // their shards and files loaded
+  const times = [];
+  for (let i = 0; i < 5; i++) times.push(await type(q.slice(0, -1)), await type(q));
+  return times.sort((a, b) => a - b)[times.length >> 1];
+}"""
+"""JS: the median time from a keystroke (an input event) to its results rendered (data-query),
+once the query's shards are loaded; it includes the page's 60 ms pause for the next keystroke."""
+
+
+def print_keystrokes(browser: Any, base: str, queries: list[str]) -> None:
+    page = browser.new_context().new_page()
+    page.goto(base + "search.html")
+    page.wait_for_selector("#search-page[data-ready]")
+    for query in queries:
+        ms = page.evaluate(KEYSTROKE, query)
+        print(f"  keystroke to results, shards loaded, {query!r}: {ms:,.0f} ms (median of 10)")
+    page.context.close()
+
+
 def bench_browser(files: dict[str, bytes], queries: list[str]) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -107,6 +155,7 @@ def bench_browser(files: dict[str, bytes], queries: list[str]) -> None:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         for query in queries:
             print_query(query, cold_query(browser, folder, base, query))
+        print_keystrokes(browser, base, queries)
         browser.close()
 
 

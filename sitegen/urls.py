@@ -64,6 +64,13 @@ def search_shard(number: int) -> str:
     return f"search/terms-{number}.js"
 
 
+def search_positions(number: int) -> str:
+    return f"search/positions-{number}.js"
+
+
+SEARCH_WORDS = "search/words.js"
+
+
 def search_store(number: int) -> str:
     return f"search/store-{number}.js"
 

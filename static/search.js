@@ -69,6 +69,17 @@
     /* Resolves with term shard k of the index (loaded on first use). */
     shard: (k, version) => part("terms", k, version),
 
+    /* Resolves with the positions of term shard k (loaded on first use). */
+    positions: (k, version) => part("positions", k, version),
+
+    /* Resolves with the vocabulary, search/words.js (loaded on first use). */
+    words: (version) => {
+      if (!waiting.words && !("words" in received)) {
+        addScript(`${root}search/words.js?v=${encodeURIComponent(version)}`, "words");
+      }
+      return expect("words").promise;
+    },
+
     /* Resolves with store chunk k (loaded on first use). */
     store: (k, version) => part("store", k, version),
   };

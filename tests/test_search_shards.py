@@ -180,22 +180,50 @@ ONE_PAPER = '---\ntitle: "Only paper"\ndate: 2024-01-01\n---\nPlaceholder abstra
 
 TYPED = ["contras", "contrastive lear", "video lang", "title:vid", "+video pretrai", "experiments"]
 """As-you-type queries: the last word matches as a prefix (through the shards' word tables)."""
-OUTSIDE = {"robustnes": "robust", "transferri": "transfer"}
-"""Prefixes of words stemmed to a term in none of the shards the prefix and its stem fall in
-(at the TINY size): the engine must load a second round of shards."""
-LUNR = [
-    "contrastive learning ",
-    "title:video ",
-    "+video -audio ",
-    "contras* ",
-    "pre*ain ",
-    "-video ",
-    "languag~1 ",
-    "*former ",
-    "year:2025 transfer ",
-    "author:wang model ",
-]
-"""Queries in lunr's own syntax (a final space: no prefix matching), answerable by stock lunr."""
+
+LUNR = {
+    "contrastive learning ": "+contrastive +learning ",
+    "title:video ": "+title:video ",
+    "+video -audio ": "+video -audio ",
+    "contras* ": "+contras* ",
+    "pre*ain ": "+pre*ain ",
+    "-video ": "-video ",
+    "languag~1 ": "languag~1 ",
+    "*former ": "+*former ",
+    "year:2025 transfer ": "+year:2025 +transfer ",
+    "author:zhang model ": "+author:zhang +model ",
+}
+"""Queries in lunr's own syntax (a final space: no prefix matching), each with the query stock
+lunr.js must answer identically: every plain word required (`+`), as sitegen requires them; a
+query with lunr's `+`, `-` or `~` as written. Each finds papers having all its words."""
+
+
+def outside_prefixes(meta: dict[str, Any], shards: list[dict[str, Any]]) -> dict[str, str]:
+    """Prefixes of the seeds' words, each with its word's term, where that term lies in none of
+    the shards the prefix and its stem fall in: the engine must load a second round of shards."""
+    keys = meta["shards"]
+    words = {w: t for shard in shards for w, t in shard_decoder.shard_words(shard).items()}
+    found = {}
+    for word, term in sorted(words.items()):
+        prefix = word[:-1]
+        if word.isalpha() and len(prefix) >= 6 and shard_of(keys, term) not in needed(keys, prefix):
+            found[prefix] = term
+    return found
+
+
+def needed(keys: list[str], prefix: str) -> set[int]:
+    """The shards the engine loads first for a prefix: those whose keys may start with it, and
+    its stem's."""
+    first = shard_of(keys, prefix)
+    in_range = {
+        k for k, key in enumerate(keys) if k == first or (k > first and key.startswith(prefix))
+    }
+    return in_range | {shard_of(keys, porter_stemmer.stem(prefix))}
+
+
+def shard_of(keys: list[str], text: str) -> int:
+    return shard_decoder.shard_of(keys, text)
+
 
 LOADED_INDEX = """(e => {
   const meta = e.payload, index = e.index, fieldVectors = [];
@@ -291,11 +319,11 @@ def test_sharded_search_ranks_and_scores_as_stock_lunr(
     open_page: Any, sites: dict[str, str], stock: dict[str, Any]
 ) -> None:
     page = open_page(sites["many"])
-    got = page.evaluate(RESULTS, LUNR)
+    got = page.evaluate(RESULTS, list(LUNR))
     reference = page.evaluate(
         "([s, qs]) => { const i = lunr.Index.load(s); "
         "return qs.map(q => i.search(q).map(x => [x.ref, x.score])); }",
-        [shard_decoder.canonical(stock), LUNR],
+        [shard_decoder.canonical(stock), list(LUNR.values())],
     )
     assert all(reference) and len(reference[5]) > 10  # every query finds papers; -video many
     assert got == reference  # same refs, same order, same float scores
@@ -303,7 +331,7 @@ def test_sharded_search_ranks_and_scores_as_stock_lunr(
     raw = page.evaluate(
         "([s, qs]) => { const i = lunr.Index.load(s); "
         "return qs.map(q => i.search(q).map(x => [x.ref, x.score])); }",
-        [stock, LUNR],
+        [stock, list(LUNR.values())],
     )
     for ours, theirs in zip(got, raw, strict=True):
         assert dict(ours) == pytest.approx(dict(theirs), rel=1e-12)
@@ -313,20 +341,13 @@ def test_sharded_search_ranks_and_scores_as_stock_lunr(
 def test_as_you_type_prefixes_match_the_unsharded_index(
     open_page: Any, sites: dict[str, str], stock: dict[str, Any]
 ) -> None:
-    meta, _ = search.build_payload(DOCUMENTS, TINY)
-    keys = meta["shards"]
-    for prefix, term in OUTSIDE.items():
-        first = shard_decoder.shard_of(keys, prefix)
-        in_range = [
-            k for k, key in enumerate(keys) if k == first or (k > first and key.startswith(prefix))
-        ]
-        own = shard_decoder.shard_of(keys, porter_stemmer.stem(prefix))
-        assert shard_decoder.shard_of(keys, term) not in [*in_range, own]
-    typed = [*TYPED, *OUTSIDE]
+    outside = list(outside_prefixes(*search.build_payload(DOCUMENTS, TINY)))
+    assert len(outside) >= 2
+    typed = [*TYPED, outside[0], outside[-1]]
     many, one = open_page(sites["many"]), open_page(sites["one"])
     sharded, whole = many.evaluate(RESULTS, typed), one.evaluate(RESULTS, typed)
     assert all(whole) and sharded == whole
-    assert len(dict(whole[0])) > len(dict(many.evaluate(RESULTS, ["contras "])[0]))
+    assert len(dict(whole[0])) > len(dict(many.evaluate(RESULTS, ["+contras "])[0]))
     # The same clauses on stock lunr's full index, with the engine's prefix pipeline.
     reference = many.evaluate(
         """async ([s, qs]) => { const e = await SitegenSearch.load(), i = lunr.Index.load(s);
@@ -350,20 +371,34 @@ def many_url(request: pytest.FixtureRequest, sites: dict[str, str]) -> Iterator[
         yield base + "search.html"
 
 
+def loaded_set(page: Any) -> set[int]:
+    return set(page.evaluate("SitegenSearch.load().then(e => Object.keys(e.parts).map(Number))"))
+
+
 @pytest.mark.browser
 def test_a_query_loads_only_the_shards_it_needs(open_page: Any, many_url: str) -> None:
+    meta, shards = search.build_payload(DOCUMENTS, TINY)
+    keys, stem = meta["shards"], porter_stemmer.stem
     page = open_page(many_url)
     total = int(page.evaluate("SitegenSearch.load().then(e => e.keys.length)"))
     scripts = "document.querySelectorAll('script[src*=\"search/terms-\"]').length"
     assert total > 50 and loaded_shards(page) == 0 and page.evaluate(scripts) == 0
     page.evaluate(RESULTS, ["contrastive "])
-    assert loaded_shards(page) == page.evaluate(scripts) == 1
+    assert loaded_set(page) == {shard_of(keys, "contrast")} and page.evaluate(scripts) == 1
     page.evaluate(RESULTS, ["transfer learning "])
-    assert loaded_shards(page) == 3
+    # Each word's shard, and where their joined form would be ("multi task" finds multitask).
+    words = {shard_of(keys, t) for t in ("contrast", "transfer", "learn", stem("transferlearning"))}
+    assert loaded_set(page) == words and len(words) >= 3
     page.evaluate(RESULTS, ["contrastive "])  # loaded once, kept
-    assert loaded_shards(page) == page.evaluate(scripts) == 3
-    page.evaluate(RESULTS, ["contrasti"])  # the prefix's range and its words' terms
-    assert 3 < loaded_shards(page) <= 6
+    assert loaded_set(page) == words and page.evaluate(scripts) == len(words)
+    # A prefix: its range and stem, then the shards of the terms of the words it begins.
+    prefix, term = next(iter(outside_prefixes(meta, shards).items()))
+    page.evaluate(RESULTS, [prefix])
+    table = {w: t for shard in shards for w, t in shard_decoder.shard_words(shard).items()}
+    terms = {shard_of(keys, t) for w, t in table.items() if w.startswith(prefix)}
+    expected = words | needed(keys, prefix) | terms
+    assert shard_of(keys, term) in expected and loaded_set(page) == expected
+    assert len(expected) < total // 4
     page.evaluate(RESULTS, ["contrastiv~1 "])  # fuzzy: any term may match
     assert loaded_shards(page) == page.evaluate(scripts) == total
 
@@ -395,6 +430,6 @@ def test_browser_decodes_every_shard_as_python_does(open_page: Any, sites: dict[
           out.push([r.results.map(x => [x.ref, x.score]),
                     i.query(x => { x.clauses = c; }).map(x => [x.ref, x.score])]); }
         return out; }""",
-        TYPED + LUNR,
+        TYPED + list(LUNR),
     )
     assert all(a == b and a for a, b in same)

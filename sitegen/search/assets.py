@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,9 @@ from sitegen.content.models import Paper
 from sitegen.content.topics import tag_slug
 from sitegen.fsutil import atomic_write_bytes
 from sitegen.search import codec as search_codec
+from sitegen.search import positions
 from sitegen.search.fastlunr import REF, FieldSpec, build_index, fast_builder, memo_stemmer
+from sitegen.search.fold import fold_tex, with_compounds
 from sitegen.text import clip
 
 FIELDS = (
@@ -45,10 +47,14 @@ FIELDS = (
     FieldSpec("tag", 5),
     FieldSpec("author", 3),
     FieldSpec("year", 1),
+    FieldSpec("venue", 2),
+    FieldSpec("status", 1),
+    FieldSpec("id", 1),
     FieldSpec("abstract", 1),
 )
-"""Indexed fields. Readers name them in queries (`title:`, `tag:`, `author:`, `year:`); the
-abstract field holds the abstract and the notes. Boosts put title matches first."""
+"""Indexed fields. Readers name them in queries (`title:`, `tag:`, `author:`, `year:`,
+`venue:`, `status:`); `id` holds the arXiv id and DOI, found bare; the abstract field holds the
+abstract and the notes. Boosts put title matches first."""
 
 STORE_CHUNK = 50
 """Papers per store file: a first page of results touches a few small files."""
@@ -61,10 +67,11 @@ SHARD_BYTES = 64 * 1024
 60%), however large the index: at 50,000 papers, 150 shards. Halving or doubling it changes what
 a first query downloads by a tenth at most (benchmarks/bench_search_shards.py)."""
 
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 """Bump when the index payload changes for the same documents (invalidates caches)."""
 
 _SPACES = re.compile(r"\s+")
+_PLAIN_WORD = re.compile("[a-z]{3,}")
 # Text with none of these renders to itself (modulo whitespace): no need to run the parser.
 _SEPARATORS = re.compile("[ \t\n\r\f\v\xa0-]+")
 
@@ -85,17 +92,32 @@ class SearchDocument:
     """Author names."""
     text: str
     """Abstract and notes as plain text."""
+    year: str = ""
+    """Publication year, else the listing year."""
+    venue: str = ""
+    """Where it was published, when known."""
+    status: str = ""
+    """Reading status, hyphens dropped (`toread`): `status:read` is not `to-read`."""
+    ids: tuple[str, ...] = ()
+    """arXiv id and DOI, when known."""
+
+    def parts(self) -> dict[str, tuple[str, ...]]:
+        """Each field's values, as written (list fields: one value per author or tag)."""
+        return {
+            "title": (self.title,),
+            "tag": self.tags,
+            "author": self.authors,
+            "year": (self.year or self.date[:4],),
+            "venue": (self.venue,),
+            "status": (self.status,),
+            "id": self.ids,
+            "abstract": (self.text,),
+        }
 
     def fields(self, ref: int) -> dict[str, str]:
-        """The lunr document."""
-        return {
-            REF: str(ref),
-            "title": self.title,
-            "tag": " ".join(self.tags),
-            "author": " ".join(self.authors),
-            "year": self.date[:4],
-            "abstract": self.text,
-        }
+        """The lunr document: values folded (accents, TeX), compounds also joined."""
+        fields = {name: with_compounds(" ".join(v)) for name, v in self.parts().items()}
+        return {REF: str(ref), **fields}
 
 
 def build_search_assets(
@@ -114,14 +136,17 @@ def build_search_assets(
     texts = texts or MarkdownTexts()
     documents = [to_document(paper, texts) for paper in papers]
     tags = _tag_table(documents)
-    meta, shards = _cached_index(documents, cache_dir, shard_bytes)
+    payload = _cached_index(documents, cache_dir, shard_bytes)
+    meta, shards = payload.meta, payload.shards
     meta["tags"] = [[name, tag_slug(name)] for name in tags]
     meta["storeChunk"] = STORE_CHUNK
     meta["storeVersion"] = _digest(_store_chunks(documents, tags))[:12]
     # Where results link to, under the page's root; the browser fills in {slug}.
     meta["urls"] = urls.BROWSER_PATTERNS
     scripts = [as_script("terms", k, shard) for k, shard in enumerate(shards)]
-    meta["shardVersion"] = hashlib.sha256(b"".join(scripts)).hexdigest()[:12]
+    extras = [as_script("positions", k, text) for k, text in enumerate(payload.positions)]
+    extras.append(as_script("words", None, payload.vocabulary))
+    meta["shardVersion"] = hashlib.sha256(b"".join(scripts + extras)).hexdigest()[:12]
     files = {}
     if len(shards) == 1:
         # A small index: one request instead of two. receive() keeps it for the engine.
@@ -129,6 +154,8 @@ def build_search_assets(
     else:
         files[urls.SEARCH_INDEX] = as_script("index", None, meta)
         files.update((urls.search_shard(k), script) for k, script in enumerate(scripts))
+    files.update((urls.search_positions(k), script) for k, script in enumerate(extras[:-1]))
+    files[urls.SEARCH_WORDS] = extras[-1]
     for k, chunk in enumerate(_store_chunks(documents, tags)):
         files[urls.search_store(k)] = as_script("store", k, chunk)
     return files
@@ -137,8 +164,9 @@ def build_search_assets(
 def to_document(paper: Paper, texts: MarkdownTexts | None = None) -> SearchDocument:
     """The searchable view of a paper."""
     texts = texts or MarkdownTexts()
-    text = texts.plain(paper.abstract)
-    notes = texts.plain(paper.notes)
+    # TeX accents (T\"ulu) before Markdown reads their backslashes as escapes.
+    text = texts.plain(fold_tex(paper.abstract))
+    notes = texts.plain(fold_tex(paper.notes))
     return SearchDocument(
         title=_SPACES.sub(" ", paper.title).strip(),
         slug=paper.slug,
@@ -146,6 +174,10 @@ def to_document(paper: Paper, texts: MarkdownTexts | None = None) -> SearchDocum
         tags=paper.tags,
         authors=paper.authors,
         text=f"{text}\n{notes}" if notes else text,
+        year=str(paper.year or paper.date.year),
+        venue=paper.venue or "",
+        status=paper.status.replace("-", ""),
+        ids=tuple(i for i in (paper.arxiv, paper.doi) if i),
     )
 
 
@@ -153,15 +185,52 @@ def build_payload(
     documents: Sequence[SearchDocument], shard_bytes: int = SHARD_BYTES
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The encoded lunr index: metadata and term shards (with the prefix-match words)."""
+    payload = build_index_files(documents, shard_bytes)
+    return payload.meta, payload.shards
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPayload:
+    """Everything the index files are made of."""
+
+    meta: dict[str, Any]
+    """What every query needs (`search/index.js`)."""
+    shards: list[dict[str, Any]]
+    """Term shards (`search/terms-<k>.js`)."""
+    positions: list[str]
+    """Per term shard, its terms' positions (`search/positions-<k>.js`)."""
+    vocabulary: str
+    """Every indexed word, front-coded (`search/words.js`): typos are looked up in it."""
+
+
+def build_index_files(
+    documents: Sequence[SearchDocument], shard_bytes: int = SHARD_BYTES
+) -> IndexPayload:
+    """The lunr index, encoded in shards, with positions and the vocabulary."""
     builder = fast_builder(FIELDS)
-    index = build_index(builder, (doc.fields(i) for i, doc in enumerate(documents)))
+    lunr_docs = [doc.fields(i) for i, doc in enumerate(documents)]
+    index = build_index(builder, lunr_docs)
     postings = search_codec.read_postings(builder)
-    words = surface_words(documents)
-    return search_codec.encode(postings, index.pipeline.serialize(), words, shard_bytes)
+    words = surface_words(lunr_docs)
+    meta, shards = search_codec.encode(postings, index.pipeline.serialize(), words, shard_bytes)
+    names = [spec.name for spec in FIELDS]
+    table = positions.collect([doc.parts() for doc in documents], names)
+    encoded = [
+        positions.encode(table, search_codec.front_decode(shard["terms"]), len(names))
+        for shard in shards
+    ]
+    return IndexPayload(meta, shards, encoded, vocabulary(words))
 
 
-def surface_words(documents: Iterable[SearchDocument]) -> dict[str, set[str]]:
-    """Per indexed term, the words (trimmed, lowercased, not stop words) stemmed to it.
+def vocabulary(words: Mapping[str, Set[str]]) -> str:
+    """The words a typo may be corrected to: all letters, three or more, front-coded."""
+    found = {w for group in words.values() for w in group if _PLAIN_WORD.fullmatch(w)}
+    return search_codec.front_code(sorted(found))
+
+
+def surface_words(documents: Iterable[Mapping[str, str]]) -> dict[str, set[str]]:
+    """Per indexed term, the words (trimmed, lowercased, not stop words) stemmed to it, from
+    lunr documents (`SearchDocument.fields`).
 
     A prefix longer than a word's stem ("contrastiv" past "contrast") matches no term; the
     browser looks prefixes up among these words instead (lunr.js issues 413 and 328).
@@ -169,7 +238,7 @@ def surface_words(documents: Iterable[SearchDocument]) -> dict[str, set[str]]:
     words: dict[str, set[str]] = defaultdict(set)
     seen: set[str] = {""}
     for doc in documents:
-        text = " ".join((doc.title, " ".join(doc.tags), " ".join(doc.authors), doc.text))
+        text = " ".join(value for key, value in doc.items() if key != REF)
         new = set(_SEPARATORS.split(text.lower())) - seen
         seen |= new
         for raw in new:
@@ -221,22 +290,22 @@ def _digest(value: object) -> str:
 
 def _cached_index(
     documents: Sequence[SearchDocument], cache_dir: Path | None, shard_bytes: int
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The index metadata and shards, from `cache_dir` when the indexed text is unchanged."""
+) -> IndexPayload:
+    """The index files' contents, from `cache_dir` when the indexed text is unchanged."""
     if cache_dir is None:
-        return build_payload(documents, shard_bytes)
+        return build_index_files(documents, shard_bytes)
     key = _digest(
         [CACHE_VERSION, search_codec.FORMAT, shard_bytes, [(f.name, f.boost) for f in FIELDS]]
-        + [doc.fields(i) for i, doc in enumerate(documents)]
+        + [[doc.fields(i), doc.parts()] for i, doc in enumerate(documents)]
     )
     folder = cache_dir / "search"
     cached = folder / f"index-{key[:32]}.json"
     if cached.is_file():
-        loaded = json.loads(cached.read_text(encoding="utf-8"))
-        return loaded["meta"], loaded["shards"]
-    meta, shards = build_payload(documents, shard_bytes)
-    atomic_write_bytes(cached, json.dumps({"meta": meta, "shards": shards}).encode("utf-8"))
+        return IndexPayload(**json.loads(cached.read_text(encoding="utf-8")))
+    payload = build_index_files(documents, shard_bytes)
+    fields = {name: getattr(payload, name) for name in IndexPayload.__slots__}
+    atomic_write_bytes(cached, json.dumps(fields).encode("utf-8"))
     for stale in folder.glob("index-*.json"):
         if stale != cached:
             stale.unlink(missing_ok=True)
-    return meta, shards
+    return payload

@@ -189,5 +189,5 @@
     return words;
   };
 
-  window.SitegenSearch.decode = { scoring, decodeTerms, wordTable };
+  window.SitegenSearch.decode = { scoring, decodeTerms, wordTable, readVarints, frontDecode };
 })();

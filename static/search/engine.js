@@ -11,14 +11,16 @@
   const S = window.SitegenSearch;
   const { scoring, decodeTerms, wordTable } = S.decode;
   const PREFIX_MARK = "\u0000"; // marks the clause whose term is a prefix to expand
-  const { PROHIBITED, OPTIONAL } = lunr.Query.presence;
+  const ALT_MARK = "\u0001"; // marks a clause matching any of engine.alternatives[n]
+  const { PROHIBITED, OPTIONAL, REQUIRED } = lunr.Query.presence;
+  const PLAIN_WORD = /^[a-z]+$/;
 
   const stem = (text) => lunr.stemmer(new lunr.Token(text)).toString();
 
   const friendlyError = (error) => {
     const detail = error && error.message ? error.message : String(error);
     return `That query could not be understood (${detail}). Try plain words, or ` +
-      "title:word, author:name, tag:word, year:2024, +required, -excluded, prefix*.";
+      'title:word, author:"Full Name", tag:word, year:2024, "a phrase", +required, -excluded, prefix*.';
   };
 
   /* The search index. meta: the payload of search/index.js. */
@@ -33,10 +35,15 @@
       this.vectors = [];       // slot (doc * fields + field) -> its lunr.Vector, once it has elements
       this.stale = false;      // the token set lacks terms of shards added since it was built
       this.complete = false;   // every field vector exists, in document order
+      this.alternatives = [];  // n -> terms a clause marked ALT_MARK + n matches, any of them
+      this.positions = [];     // shard -> promise of its decoded positions
       // Every clause's term is stemmed as lunr does, except the marked last one, which expands to
       // all terms of the words it begins (pipeline functions may return several tokens).
       const sitegenPrefix = (token) => {
         const text = token.toString();
+        if (text.charAt(0) === ALT_MARK) {
+          return this.alternatives[+text.slice(1)].map((t) => new lunr.Token(t, token.metadata));
+        }
         if (text.charAt(0) !== PREFIX_MARK) return lunr.stemmer(token);
         const terms = this.expand(text.slice(1));
         return terms.length ? terms.map((t) => new lunr.Token(t, token.metadata))
@@ -178,16 +185,23 @@
       return { shards, prefixes };
     }
 
-    /* A query typed by a reader as lunr clauses: {clauses} or {error}. The last word, while it
-     * is being typed, is marked to match as a prefix. */
+    /* A query typed by a reader as lunr clauses: {clauses, phrases, own} or {error}. Unless
+     * it is in lunr's own syntax (+, -, ~, ^), every word but stop words is required. The last
+     * word, while it is being typed, is marked to match as a prefix. */
     parse(text) {
+      const read = S.readQuery(text);
       const query = new lunr.Query(this.index.fields);
       try {
-        new lunr.QueryParser(text, query).parse();
+        new lunr.QueryParser(read.text, query).parse();
       } catch (error) {
         return { error: friendlyError(error), results: [] };
       }
       const clauses = query.clauses, last = clauses[clauses.length - 1];
+      if (!read.own) {
+        for (const c of clauses) {
+          if (c.presence === OPTIONAL && lunr.stopWordFilter(new lunr.Token(c.term))) c.presence = REQUIRED;
+        }
+      }
       const typing = !/\s$/.test(text);
       if (last && typing && last.usePipeline && !last.editDistance && last.term.length >= 2) {
         const exact = {
@@ -198,24 +212,121 @@
         // Exact words outrank completions of the prefix; never for a prohibited word.
         if (last.presence !== PROHIBITED) clauses.push(exact);
       }
-      return { clauses };
+      return { clauses, phrases: read.phrases, own: read.own };
     }
 
-    /* Runs a query typed by a reader, loading the shards it needs: resolves with {results} or
-     * {error}; never rejects. */
+    /* Runs a query typed by a reader, loading the shards it needs: resolves with {results,
+     * corrections, some, phrases} or {error}; never rejects. corrections: [typed, corrected]
+     * pairs; some: no paper has all the words, these have some. */
     search(text) {
       const parsed = this.parse(text);
       if (parsed.error) return Promise.resolve(parsed);
       const plan = this.plan(parsed.clauses);
-      return this.load(plan.shards)
+      const pairs = parsed.own ? [] : this.compoundPairs(parsed.clauses);
+      return this.load([...plan.shards, ...pairs.map((p) => this.shardOf(p.term))])
         .then(() => this.load(plan.prefixes.flatMap((prefix) => this.expand(prefix).map((term) => this.shardOf(term)))))
-        .then(() => this.run(parsed.clauses), (error) => ({
-          error: `The search index could not be loaded (${error.message}).`, results: [],
+        .then(() => this.joinCompounds(parsed.clauses, pairs))
+        .then(() => (parsed.own ? [] : this.correct(parsed.clauses)))
+        .then((corrections) => {
+          let outcome = this.run(parsed.clauses), some = false;
+          const required = parsed.clauses.filter((c) => c.presence === REQUIRED);
+          if (!outcome.error && !outcome.results.length && required.length > 1) {
+            for (const c of required) c.presence = OPTIONAL;
+            outcome = this.run(parsed.clauses);
+            some = outcome.results.length > 0;
+          }
+          if (outcome.error || !parsed.phrases.length) return { ...outcome, corrections, some, phrases: 0 };
+          return this.rankPhrases(outcome.results, parsed.phrases).then((ranked) => ({ ...ranked, corrections, some }));
+        })
+        .catch((error) => ({ error: `The search index could not be loaded (${error.message}).`, results: [] }));
+    }
+
+    /* Term of a plain clause (no wildcard, fuzziness or mark), else null. */
+    plainTerm(clause) {
+      const t = clause.term;
+      if (!clause.usePipeline || clause.editDistance || clause.wildcard || t.includes("*")) return null;
+      if (t.charAt(0) === PREFIX_MARK || t.charAt(0) === ALT_MARK) return null;
+      return t;
+    }
+
+    /* Adjacent required words that may be one word written solid ("multi task": multitask). */
+    compoundPairs(clauses) {
+      const out = [];
+      for (let i = 0; i + 1 < clauses.length; i++) {
+        const a = this.plainTerm(clauses[i]), b = this.plainTerm(clauses[i + 1]);
+        if (a && b && clauses[i].presence === REQUIRED && clauses[i + 1].presence === REQUIRED) {
+          out.push({ i, term: stem(a + b) });
+        }
+      }
+      return out;
+    }
+
+    /* Each word of an indexed solid pair also matches the solid word. */
+    joinCompounds(clauses, pairs) {
+      for (const { i, term } of pairs) {
+        if (!this.index.invertedIndex[term]) continue;
+        for (const clause of clauses.slice(i, i + 2)) this.alternate(clause, [term]);
+      }
+    }
+
+    /* Makes clause match any of its own term (when indexed) and terms. */
+    alternate(clause, terms) {
+      const own = clause.term.charAt(0) === ALT_MARK ? this.alternatives[+clause.term.slice(1)]
+        : [stem(clause.term)].filter((t) => this.index.invertedIndex[t]);
+      this.alternatives.push([...new Set([...own, ...terms])]);
+      clause.term = ALT_MARK + (this.alternatives.length - 1);
+    }
+
+    /* Replaces required words that match no term (and a last word no indexed word begins
+     * with) by the closest indexed words: resolves with [typed, corrected] pairs. */
+    correct(clauses) {
+      const missing = clauses.filter((c) => {
+        if (c.presence !== REQUIRED) return false;
+        const prefix = c.term.charAt(0) === PREFIX_MARK && !c.wildcard ? c.term.slice(1) : null;
+        const t = prefix || this.plainTerm(c);
+        if (!t || !PLAIN_WORD.test(t) || !S.typos.allowed(t)) return false;
+        return prefix ? !this.expand(prefix).length : !this.index.invertedIndex[stem(t)];
+      });
+      if (!missing.length) return [];
+      const typed = missing.map((c) => c.term.replace(PREFIX_MARK, ""));
+      return S.words(this.payload.shardVersion).then((text) => {
+        this.vocabulary = this.vocabulary || S.decode.frontDecode(text);
+        const found = typed.map((word) => S.typos.closest(this.vocabulary, word));
+        return this.load(found.flat().map((w) => this.shardOf(stem(w)))).then(() => missing.flatMap((c, n) => {
+          const terms = found[n].map(stem).filter((t) => this.index.invertedIndex[t]);
+          if (!terms.length) return [];
+          c.term = typed[n];
+          this.alternatives.push([...new Set(terms)]);
+          c.term = ALT_MARK + (this.alternatives.length - 1);
+          return [[typed[n], found[n][0]]];
         }));
+      });
+    }
+
+    /* Results holding every phrase first (in their order), then the others. */
+    rankPhrases(results, phrases) {
+      const fields = this.payload.fields;
+      const wanted = phrases.map((p) => ({ terms: S.phrases.phraseTerms(p.words), f: p.field ? [fields.indexOf(p.field)] : fields.map((_, i) => i) }));
+      const shards = [...new Set(wanted.flatMap((w) => w.terms.filter(Boolean).map((t) => this.shardOf(t))))];
+      return Promise.all(shards.map((k) => this.positionsOf(k))).then((maps) => {
+        const at = (term) => maps[shards.indexOf(this.shardOf(term))].get(term);
+        const holdsAll = (doc) => wanted.every((w) => w.f.some((f) => S.phrases.holds(w.terms, at, doc, f)));
+        const first = results.filter((r) => holdsAll(+r.ref));
+        return { results: [...first, ...results.filter((r) => !holdsAll(+r.ref))], phrases: first.length };
+      });
+    }
+
+    positionsOf(k) {
+      if (!this.positions[k]) {
+        this.positions[k] = this.load([k]).then(() => S.positions(k, this.payload.shardVersion))
+          .then((text) => S.phrases.decodePositions(text, this.parts[k].inverted.map(([term]) => term)));
+      }
+      return this.positions[k];
     }
 
     /* Runs parsed clauses on the shards loaded so far. */
     run(clauses) {
+      this.lastClauses = clauses;
       if (clauses.every((c) => c.presence === PROHIBITED)) this.completeVectors();
       if (this.stale) {
         const builder = new lunr.TokenSet.Builder();

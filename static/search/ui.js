@@ -38,6 +38,16 @@
     return fragment;
   };
 
+  /* What the engine did to the query, in words: typo corrections, any-word fallback. */
+  const notes = ({ corrections = [], some = false }) => {
+    const out = [];
+    if (corrections.length) {
+      out.push(`Showing results for ${corrections.map(([a, b]) => `${a} \u2192 ${b}`).join(", ")}.`);
+    }
+    if (some) out.push("No paper has all the words; showing papers with some of them.");
+    return out.length ? ` ${out.join(" ")}` : "";
+  };
+
   const matchedTerms = (results) => {
     const matched = Object.create(null);
     for (const r of results) for (const t of Object.keys(r.matchData.metadata)) matched[t] = true;
@@ -112,7 +122,8 @@
         clear();
         return show(`Type a word from a title, tag, author or abstract to search ${plural(engine.payload.docs, "paper")}.`, "empty", text);
       }
-      return engine.search(text).then(({ error, results }) => {
+      return engine.search(text).then((outcome) => {
+        const { error, results } = outcome;
         if (mine !== runs) return;
         if (error) {
           clear();
@@ -130,7 +141,7 @@
           more.hidden = results.length <= shown;
           more.onclick = () => run(text, shown + PAGE_SIZE);
           const showing = results.length > shown ? `, showing the first ${shown}` : "";
-          show(`${plural(results.length, "paper")} found for \u201c${trimmed}\u201d${showing}.`, "results", text);
+          show(`${plural(results.length, "paper")} found for \u201c${trimmed}\u201d${showing}.${notes(outcome)}`, "results", text);
         });
       });
     };
@@ -205,7 +216,8 @@
         return close();
       }
       panel.hidden = false;
-      engine.search(text).then(({ error, results }) => {
+      engine.search(text).then((outcome) => {
+        const { error, results } = outcome;
         if (mine !== runs) return;
         if (error || !results.length) {
           list.textContent = "";
@@ -219,8 +231,8 @@
           for (const entry of entries) list.append(renderItem(engine, entry, matched, false));
           const all = el("a", "site-search-all", `All ${plural(results.length, "result")} \u2192`);
           all.href = `${S.root}${engine.payload.urls.search}?q=${encodeURIComponent(text)}`;
-          status.textContent = "";
-          status.append(all);
+          status.textContent = notes(outcome);
+          status.prepend(all);
         });
       });
     };

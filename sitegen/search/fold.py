@@ -1,0 +1,47 @@
+"""Folding of indexed text and queries: accents, TeX accents, compounds.
+
+static/search/fold.js applies the same rules to what a reader types, so `Schutze`, `Schütze` and
+`Sch\\"utze` are one term at build time and in the browser (tests/test_search_fold.py runs both
+over the same strings).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# TeX accent commands around one letter: \"u, \"{u}, {\"u}, \'e, \c{c}, \v s.
+_TEX_SYMBOL = re.compile(r"""\{?\\[`'^"~=.]\s*\{?([A-Za-z])\}?\}?""")
+_TEX_LETTER = re.compile(r"\{?\\[uvHckrdb](?:\{([A-Za-z])\}| ([A-Za-z]))\}?")
+# Letters NFKD leaves whole, spelled as an English keyboard types them.
+_LETTERS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l",
+     "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "\u0131": "i"}
+)  # fmt: skip
+# A word with hyphens inside ("multi-task", "pre-trained").
+_COMPOUND = re.compile(r"[^\s-]+(?:-[^\s-]+)+")
+
+
+def fold_tex(text: str) -> str:
+    """`text` with TeX accent commands replaced by their letter (`T\\"ulu`: `Tulu`)."""
+    if "\\" not in text:
+        return text
+    text = _TEX_SYMBOL.sub(r"\1", text)
+    return _TEX_LETTER.sub(lambda m: m.group(1) or m.group(2), text)
+
+
+def fold(text: str) -> str:
+    """`text` without accents or TeX accent commands, as the browser folds queries."""
+    text = fold_tex(text)
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return "".join(c for c in text if unicodedata.category(c) != "Mn")
+
+
+def with_compounds(text: str) -> str:
+    """`text` folded, then the joined form of each hyphenated word added at the end, so
+    `multitask` finds `multi-task` (lunr indexes its parts, `multi` and `task`, already)."""
+    text = fold(text)
+    joined = [word.replace("-", "") for word in _COMPOUND.findall(text)]
+    return f"{text} {' '.join(joined)}" if joined else text
