@@ -79,6 +79,11 @@ _SHORT = tuple(_varint_text(value) for value in range(1024))
 """The one- and two-digit varints, ready made: nearly every number written is one."""
 
 
+def varint(value: int) -> str:
+    """`value` (>= 0) as a varint; the common small ones from a table."""
+    return _SHORT[value] if value < 1024 else _varint_text(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Postings:
     """The integers lunr's scores are made of, read from a built lunr.py Builder."""

@@ -14,14 +14,14 @@ two authors.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 from lunr.trimmer import trimmer
 
-from sitegen.search.codec import TERM_SEP, write_varint
+from sitegen.search.codec import TERM_SEP, varint
 from sitegen.search.fastlunr import memo_stemmer, split_words
 from sitegen.search.fold import fold
 
@@ -57,7 +57,8 @@ def collect(
 
 
 def encode(table: PositionTable, terms: Sequence[str], fields: int) -> str:
-    """The positions of `terms` (one shard's, in its order)."""
+    """The positions of `terms` (one shard's, in its order): per field, per document, the
+    document gap, the count and the position gaps, as varints."""
     out_terms = []
     for term in terms:
         per_field = table.get(term) or [{} for _ in range(fields)]
@@ -66,19 +67,13 @@ def encode(table: PositionTable, terms: Sequence[str], fields: int) -> str:
             out: list[str] = []
             previous = -1
             for doc in sorted(docs):
-                _write_run(out, doc - previous - 1, docs[doc], write_varint)
+                positions = docs[doc]
+                out += (varint(doc - previous - 1), varint(len(positions)))
+                last = 0
+                for position in positions:
+                    out.append(varint(position - last))
+                    last = position
                 previous = doc
             encoded.append("".join(out))
         out_terms.append(",".join(encoded))
     return TERM_SEP.join(out_terms)
-
-
-def _write_run(
-    out: list[str], gap: int, positions: Sequence[int], write: Callable[[int, list[str]], None]
-) -> None:
-    write(gap, out)
-    write(len(positions), out)
-    last = 0
-    for position in positions:
-        write(position - last, out)
-        last = position
