@@ -84,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build the site into an output folder")
     build.add_argument("--site", type=Path, default=Path("."), metavar="DIR")
     build.add_argument("--out", type=Path, default=None, metavar="DIR", help="default: SITE/_site")
+    build.add_argument(
+        "--relayout", action="store_true", help="lay the paper map out afresh, not from its cache"
+    )
     build.set_defaults(run=_run_build)
 
     serve = commands.add_parser("serve", help="build, serve and rebuild on every save")
@@ -163,7 +166,7 @@ def _run_remove(args: argparse.Namespace) -> int:
 def _run_build(args: argparse.Namespace) -> int:
     from sitegen.build import build
 
-    result = build(args.site, args.out)
+    result = build(args.site, args.out, relayout=args.relayout)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for path in result.write.foreign:

@@ -18,6 +18,8 @@ SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 STATIC = "static/"
 SEARCH_INDEX = "search/index.js"
+MAP = "map.html"
+MAP_DATA = "map/data.js"
 
 PAPER_PATTERN = "papers/{slug}.html"
 TAG_PATTERN = "tags/{slug}.html"

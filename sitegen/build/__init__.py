@@ -16,18 +16,19 @@ from sitegen.errors import Problem
 from sitegen.output.writer import WriteReport
 
 
-def build(site_root: Path, out: Path | None = None) -> BuildResult:
+def build(site_root: Path, out: Path | None = None, relayout: bool = False) -> BuildResult:
     """Build the site at `site_root` into `out` (default `SITE/_site`), unless nothing
-    changed since the last build there (then `skipped` says so)."""
+    changed since the last build there (then `skipped` says so). `relayout` lays the paper
+    map out afresh (and never skips)."""
     out = output_folder(site_root, out)
     resolved = out.resolve()
     stamp = input_stamp(site_root, resolved)
-    last = unchanged_build(site_root, resolved, stamp)
+    last = None if relayout else unchanged_build(site_root, resolved, stamp)
     if last is not None:
         return _skipped(out, last)
     from sitegen.build.pipeline import Builder  # heavy: only when there is work
 
-    result = Builder(site_root, out).build()
+    result = Builder(site_root, out, relayout=relayout).build()
     warnings = [str(warning) for warning in result.warnings]
     summary = BuildSummary(str(resolved), stamp, result.papers, result.tags, result.pages, warnings)
     record_build(site_root, summary)
