@@ -38,6 +38,7 @@
       const drawn = M.draw(canvas, view, state);
       canvas.setAttribute("data-points", String(drawn.shown));
       canvas.setAttribute("data-marked", String(drawn.marked));
+      if (!performance.getEntriesByName("sitegen-map-drawn").length) performance.mark("sitegen-map-drawn");
       placeCard();
     });
   };
