@@ -57,6 +57,8 @@ def compute_layout(papers: Sequence[Paper]) -> Positions:
     if matrix is None:
         return _circle(slugs)
     reduced = _reduce(matrix)
+    if reduced.shape[1] < 2:  # one usable word: nothing to lay out in two dimensions
+        return _circle(slugs)
     if len(slugs) <= TSNE_MAX:
         return dict(zip(slugs, _pairs(_normalise(_tsne(reduced))), strict=True))
     landmarks = np.linspace(0, len(slugs) - 1, TSNE_MAX).round().astype(np.int64)
