@@ -104,6 +104,7 @@
         state.visible[i] = whole || (dates[i] >= from && dates[i] <= to) ? 1 : 0;
         if (marking) state.marked[i] = (tag < 0 || own.includes(tag)) && (this.found === null || this.found.has(i)) ? 1 : 0;
       }
+      state.version += 1;
       byId("map-years").textContent = from === to ? `${from}` : `${from}–${to}`;
       this.legend(byTag ? top.map((t) => data.tags[t]).concat(["other tags"]) : data.statuses);
       this.remember({ colour: byTag ? "tag" : "", tag: tagSlug, by: byId("map-by").value === "published" ? "published" : "", from: whole ? "" : from, to: whole ? "" : to });

@@ -25,6 +25,7 @@
     colour: new Uint8Array(data.count),
     visible: new Uint8Array(data.count).fill(1),
     marked: null,
+    version: 0, // goes up whenever colour, marked or visible change
     regions: data.regions,
     active: -1,
   };
@@ -124,6 +125,9 @@
   canvas.addEventListener("focus", () => { if (state.active < 0) activate(step(0, 0), true); });
 
   new ResizeObserver(redraw).observe(canvas);
+  // The theme toggle or the system's setting recolours the map.
+  new MutationObserver(redraw).observe(document.documentElement, { attributeFilter: ["data-theme"] });
+  matchMedia("(prefers-color-scheme: dark)").addEventListener("change", redraw);
   new M.Controls(data, state, redraw);
   view.fit();
   const wanted = data.slug.indexOf(new URLSearchParams(location.search).get("paper"));
