@@ -210,6 +210,9 @@ def _build_command(commands: Commands) -> None:
         help="the output folder (default: SITE/_site)",
     )
     build.add_argument(
+        "--relayout", action="store_true", help="lay the paper map out afresh, not from its cache"
+    )
+    build.add_argument(
         "--strict", action="store_true", help="fail on warnings (for CI): nothing is written"
     )
     build.set_defaults(run=_run_build)
@@ -325,10 +328,10 @@ def _run_build(args: argparse.Namespace) -> int:
 
     console = terminal.stderr_console()
     if args.quiet or not console.is_terminal:
-        result = build(args.site, args.out, args.strict)
+        result = build(args.site, args.out, args.strict, relayout=args.relayout)
     else:
         with terminal.StageBars(console) as bars:
-            result = build(args.site, args.out, args.strict, bars)
+            result = build(args.site, args.out, args.strict, bars, relayout=args.relayout)
     if not args.quiet:
         for warning in result.warnings:
             terminal.warning(str(warning))

@@ -24,6 +24,8 @@ QUEUE = "queue.html"
 STATS = "stats.html"
 LIST_PAGE_SIZE = 100
 """Papers per page of the home page's static list (the list without JavaScript)."""
+MAP = "map.html"
+MAP_DATA = "map/data.js"
 
 PAPER_PATTERN = "papers/{slug}.html"
 TAG_PATTERN = "tags/{slug}.html"

@@ -40,10 +40,15 @@ def fresh_build(site: Path) -> BuildResult:
 
 
 def cold_copy_build(site: Path, tmp_path: Path) -> Path:
-    """The same files built from scratch elsewhere: no cache, no earlier output."""
+    """The same files built from scratch elsewhere: no cache, no earlier output; only the
+    paper map's layout comes along, which is history, not a cache of the papers (a point
+    stays put as papers come and go: see site/layout.py)."""
     copy = tmp_path / "cold-site"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(site, copy, ignore=shutil.ignore_patterns("_site", CACHE_DIR))
+    if (site / CACHE_DIR / "layout.json").exists():
+        (copy / CACHE_DIR).mkdir()
+        shutil.copy(site / CACHE_DIR / "layout.json", copy / CACHE_DIR / "layout.json")
     Builder(copy).build()
     return copy / "_site"
 

@@ -65,6 +65,16 @@ def snapshot(out: Path) -> dict[str, bytes]:
     }
 
 
+def on_small_maps(site: Path, slug: str) -> set[str]:
+    """The paper pages whose small map ("papers near this one") shows paper `slug`."""
+    return {
+        f"papers/{page.name}"
+        for page in (site / "_site" / "papers").glob("*.html")
+        if page.name != f"{slug}.html"
+        and f'href="../papers/{slug}.html"' in page.read_text().partition('class="nearby-map"')[2]
+    }
+
+
 def test_one_paper_edit_re_renders_only_the_pages_that_show_it(make_site):
     site = make_site(many_papers())
     builder = Builder(site)
@@ -74,13 +84,19 @@ def test_one_paper_edit_re_renders_only_the_pages_that_show_it(make_site):
     touch_later(
         paper, paper.read_text().replace("Abstract5 foxtrotx.", "Abstract5 foxtrotx edited.")
     )
+    before = on_small_maps(site, "p05")
     second = builder.build()
     # The first sentence shows in the lists (the queue's too), not in the list data file.
+    # An abstract edit moves the paper's point on the map: map.html and the small maps
+    # that show it (before or after) change too.
     assert set(second.rendered) == {
         "papers/p05.html",
         "index.html",
         "tags/vision.html",
         "queue.html",
+        "map.html",
+        *before,
+        *on_small_maps(site, "p05"),
     }
     assert "edited" in (site / "_site" / "papers" / "p05.html").read_text()
 
@@ -91,6 +107,7 @@ def test_title_edit_also_re_renders_the_neighbours(make_site):
     builder.build()
     paper = site / "content" / "papers" / "p05.md"
     touch_later(paper, paper.read_text().replace("Paper5 foxtrot", "Paper5 Foxtrot renamed"))
+    before = on_small_maps(site, "p05")
     rendered = set(builder.build().rendered)
     assert rendered == {
         "papers/p05.html",
@@ -100,6 +117,9 @@ def test_title_edit_also_re_renders_the_neighbours(make_site):
         "tags/vision.html",
         "queue.html",
         "list/papers.js",
+        "map.html",
+        *before,
+        *on_small_maps(site, "p05"),
     }
 
 

@@ -22,13 +22,15 @@ def build(
     out: Path | None = None,
     strict: bool = False,
     progress: Progress = NO_PROGRESS,
+    relayout: bool = False,
 ) -> BuildResult:
     """Build the site at `site_root` into `out` (default `SITE/_site`), unless nothing
     changed since the last build there (then `skipped` says so). With `strict`, any
-    warning is an error and nothing is written."""
+    warning is an error and nothing is written; `relayout` lays the paper map out afresh
+    (and never skips)."""
     out = output_folder(site_root, out)
     stamp = build_stamp(site_root, out)
-    last = unchanged_build(site_root, out.resolve(), stamp)
+    last = None if relayout else unchanged_build(site_root, out.resolve(), stamp)
     if last is not None:
         result = _skipped(out, last)
         if strict and result.warnings:
@@ -36,7 +38,7 @@ def build(
         return result
     from sitegen.build.pipeline import Builder  # heavy: only when there is work
 
-    result = Builder(site_root, out, strict=strict, progress=progress).build()
+    result = Builder(site_root, out, strict=strict, progress=progress, relayout=relayout).build()
     remember_build(site_root, stamp, result)
     return result
 

@@ -26,13 +26,15 @@ from sitegen.output.writer import OutputWriter, check_output_folder, output_lock
 from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.render.bibtex import EntryCache, bib_files
 from sitegen.render.feeds import FeedCache, feed_files, feed_note, feed_warnings
+from sitegen.render.mapview import map_data, regions
 from sitegen.render.renderer import Renderer, SideJob
 from sitegen.render.static import add_static_files
 from sitegen.search.assets import build_search_assets
 from sitegen.site import related as related_module
 from sitegen.site.graph import SiteGraph, build_graph
+from sitegen.site.layout import LayoutCache, Positions
 from sitegen.site.related import Related, RelatedCache
-from sitegen.urls import NOT_FOUND
+from sitegen.urls import MAP, MAP_DATA, NOT_FOUND
 from sitegen.workers.spawned import worker_pool
 
 PAPERS_CACHE = "papers.pickle"
@@ -52,6 +54,7 @@ class Builder:
         in_place: bool = False,
         strict: bool = False,
         progress: Progress = NO_PROGRESS,
+        relayout: bool = False,
     ) -> None:
         self.site_root = site_root
         self.out = output_folder(site_root, out)
@@ -65,6 +68,9 @@ class Builder:
         self.texts = MarkdownTexts()
         self.papers = PaperCache(self.texts, site_root, self.cache_dir / PAPERS_CACHE)
         self.related = RelatedCache(self.cache_dir)
+        self.layout = LayoutCache(self.cache_dir)
+        self.relayout = relayout
+        """Lay the paper map out afresh on the next build, not from the cached layout."""
         self._feeds = FeedCache()
         self._bib_entries = EntryCache()
         self.renderer: Renderer | None = None
@@ -144,7 +150,8 @@ class Builder:
             meanwhile=related_module.prepare,  # likely needed after many files changed
             progress=self.progress,
         )
-        return build_graph(papers, self.related_of(papers), config.aliases), warnings
+        related = self.related_of(papers)
+        return build_graph(papers, related, config.aliases, self.layout_of(papers)), warnings
 
     def after_render(self, config: SiteConfig, graph: SiteGraph) -> None:
         """Called once every page of `graph` is rendered (serve builds on it)."""
@@ -152,6 +159,12 @@ class Builder:
     def related_of(self, papers: Sequence[Paper]) -> Related:
         """Related papers, computed now if the cache has none for these papers."""
         return self.related.get(papers)
+
+    def layout_of(self, papers: Sequence[Paper]) -> Positions:
+        """The paper map's points: cached, a few new papers placed, or laid out afresh."""
+        positions = self.layout.get(papers, relayout=self.relayout)
+        self.relayout = False
+        return positions
 
     def search_of(self, graph: SiteGraph) -> SearchJob | dict[str, bytes]:
         """The search files to write: a job that makes them while the pages render."""
@@ -200,6 +213,8 @@ def _companion_files(
     listed = sorted(p for p in pages if p.endswith(".html") and p != NOT_FOUND)
     files = feed_files(config, graph, extra_pages=listed, texts=texts, cache=feeds)
     files.update(bib_files(graph.papers, graph.tags, bib_entries))
+    if MAP in pages:
+        files[MAP_DATA] = map_data(graph, regions(graph))
     return files
 
 

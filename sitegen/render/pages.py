@@ -27,6 +27,7 @@ from sitegen.render.listing import (
     list_data,
     queue_parts,
 )
+from sitegen.render.mapview import MapPoint, Region, nearby_maps, regions
 from sitegen.render.meta import paper_meta
 from sitegen.site.graph import SiteGraph
 from sitegen.text import first_sentence
@@ -168,6 +169,8 @@ class Theme:
     """Every listing template is the theme's own (see LISTING_TEMPLATES)."""
     has_search: bool
     """The templates include a search page."""
+    has_map: bool = True
+    """The templates include a paper map page."""
 
 
 class SitePages:
@@ -194,6 +197,9 @@ class SitePages:
         what the item shows: editing notes or the abstract's later sentences re-renders
         the paper's page, not every listing)."""
         self.bib_keys = entry_keys(graph.papers)
+        self.nearby: dict[str, tuple[MapPoint, ...]] = nearby_maps(graph)
+        """Paper slug -> the small map of the papers near it on its page."""
+        self.regions: tuple[Region, ...] = regions(graph) if theme.has_map else ()
 
     def view(self, paper: Paper) -> PaperView:
         return self.views(paper, self.keys[paper.slug])
@@ -233,6 +239,8 @@ class SitePages:
         yield Page(urls.NOT_FOUND, "404.html", (base,), lambda: {"root": base})
         if self.theme.has_search:
             yield Page(urls.SEARCH, "search.html", (), dict)
+        if self.theme.has_map:
+            yield Page(urls.MAP, "map.html", (self.regions,), lambda: {"regions": self.regions})
 
     def _home_pages(self) -> Iterator[Page]:
         counts = self.graph.status_counts()
@@ -288,6 +296,7 @@ class SitePages:
         newer, older = self.graph.neighbours(index)
         near = tuple((p.slug, p.title) if p else None for p in (newer, older))
         related = self._related(paper)
+        nearby = self.nearby.get(paper.slug, ())
         cited_by = tuple(
             RelatedLink(p.title, urls.paper_page(p.slug), ())
             for p in self.graph.links.incoming.get(paper.slug, ())
@@ -295,8 +304,9 @@ class SitePages:
         return Page(
             urls.paper_page(paper.slug),
             "paper.html",
-            (self.keys[paper.slug], near, related, cited_by, self.bib_keys[paper.slug]),
+            (self.keys[paper.slug], near, related, cited_by, self.bib_keys[paper.slug], nearby),
             lambda: {
+                "nearby": nearby,
                 "paper": self.view(paper),
                 "newer": self.view(newer) if newer else None,
                 "older": self.view(older) if older else None,

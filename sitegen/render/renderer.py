@@ -263,7 +263,9 @@ class Renderer:
         return cached[1]
 
     def _pages_of(self, config: SiteConfig, graph: SiteGraph) -> SitePages:
-        theme = Theme(self.stock_listings(), self.has_template("search.html"))
+        theme = Theme(
+            self.stock_listings(), self.has_template("search.html"), self.has_template("map.html")
+        )
         return SitePages(config, graph, self.texts, functools.partial(self.view, graph), theme)
 
     def view(self, graph: SiteGraph, paper: Paper, key: str | None = None) -> PaperView:

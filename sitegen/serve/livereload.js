@@ -47,6 +47,7 @@
     return paths.some((path) => {
       if (path === page) return true;
       if (path.startsWith("search/")) return page === "search.html";
+      if (path.startsWith("map/")) return page === "map.html"; // the map's data script
       return /\.(js|css)$/.test(path) || !/\.(html|xml|bib|txt)$/.test(path);
     });
   };

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sitegen.content.models import STATUSES, Author, Paper, Tag
 from sitegen.content.topics import author_slug, normalise_tag, tag_slug, tag_words
@@ -40,6 +40,9 @@ class SiteGraph:
     warnings: tuple[Problem, ...] = ()
     """Tags spelled differently that share one page, shown as one tag; `[[links]]` to no
     paper (shown as unresolved links)."""
+    positions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Paper slug -> its point on the paper map (site/layout.py), in [0, 1]^2; empty when
+    no layout was asked for."""
 
     def tags_of(self, paper: Paper) -> tuple[Tag, ...]:
         """The paper's tags, in the order its file lists them, without repeats."""
@@ -60,6 +63,7 @@ def build_graph(
     papers: Sequence[Paper],
     related: Mapping[str, Sequence[str]] | None = None,
     aliases: Sequence[tuple[str, str]] = (),
+    positions: Mapping[str, tuple[float, float]] | None = None,
 ) -> SiteGraph:
     """Order papers, gather tags; every collision is reported at once."""
     synonyms = {normalise_tag(a): normalise_tag(t) for a, t in aliases}
@@ -99,6 +103,7 @@ def build_graph(
         for paper in ordered
     }
     table = tuple(sorted((key, tag_names[key], tag_slugs[key]) for key in tag_names))
+    positions = positions or {}
     by_paper_slug = {paper.slug: paper for paper in ordered}
     related_papers = {
         paper.slug: tuple(
@@ -119,6 +124,7 @@ def build_graph(
         author_slugs,
         links,
         tuple(warnings),
+        {paper.slug: positions[paper.slug] for paper in ordered if paper.slug in positions},
     )
 
 

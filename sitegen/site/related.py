@@ -71,7 +71,7 @@ def compute_related(
     if len(papers) < 2 or count < 1:
         return {paper.slug: () for paper in papers}
     ordered = sorted(papers, key=lambda p: p.slug)
-    matrix = _tfidf([f"{p.title}. {p.title}. {p.abstract}" for p in ordered])
+    matrix = tfidf(paper_texts(ordered))
     if matrix is None:
         return {paper.slug: () for paper in papers}
     slugs = [p.slug for p in ordered]
@@ -91,7 +91,12 @@ def prepare() -> None:
     import sklearn.feature_extraction.text  # noqa: F401
 
 
-def _tfidf(texts: list[str]) -> Matrix | None:
+def paper_texts(papers: Sequence[Paper]) -> list[str]:
+    """What the model reads of each paper: the title (twice: it weighs more) and abstract."""
+    return [f"{p.title}. {p.title}. {p.abstract}" for p in papers]
+
+
+def tfidf(texts: list[str]) -> Matrix | None:
     """Unit-length tf-idf rows, one per text (scikit-learn's vectorizer); None without any
     usable word."""
     from sklearn.feature_extraction.text import TfidfVectorizer

@@ -1,0 +1,159 @@
+"""The paper map (issue #18): layout time, cache, data size, quality, and drawing in Chromium.
+
+    python benchmarks/bench_map.py                          # 424 / 10,000 / 50,000 papers
+    python benchmarks/bench_map.py --papers 424 10000 --browser 10000
+
+Papers are the scale benchmark's (benchmarks/corpus.py). For each size it prints the layout
+time (`compute_layout`: tf-idf, SVD, t-SNE; landmarks above TSNE_MAX), the time to read the
+layout back from the cache (`LayoutCache.get` in a new instance, as the next build does), the
+time to place one new paper in the cached layout, and the size of `map/data.js` raw and
+gzipped. "Quality" is measured on the repo's own reading list (content/papers/, hand-checked
+tags): the share of each paper's 10 nearest points on the map that share a tag with it,
+against the same share for 10 random papers. With --browser N it builds an N-paper site and
+times, in headless Chromium, the first draw after load (performance mark at the first draw)
+and pan/zoom frames (requestAnimationFrame intervals while the view zooms and pans each frame).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from benchmarks.corpus import corpus_papers, topic_rules, write_corpus_site  # noqa: E402
+from sitegen.content.models import Paper  # noqa: E402
+from sitegen.content.papers import load_papers  # noqa: E402
+from sitegen.render.mapview import map_data, regions  # noqa: E402
+from sitegen.site.graph import build_graph  # noqa: E402
+from sitegen.site.layout import LayoutCache, Positions, compute_layout  # noqa: E402
+
+NEAREST = 10
+
+
+def timed_layout(papers: Sequence[Paper]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        positions = LayoutCache(Path(folder)).get(papers)
+        layout = time.perf_counter() - started
+        started = time.perf_counter()
+        LayoutCache(Path(folder)).get(papers)
+        cached = time.perf_counter() - started
+        extra = corpus_papers(len(papers) + 1, topic_rules())[-1]
+        started = time.perf_counter()
+        LayoutCache(Path(folder)).get([*papers, extra])
+        placed = time.perf_counter() - started
+    graph = build_graph(papers, positions=positions)
+    data = map_data(graph, regions(graph))
+    print(
+        f"{len(papers):>6} papers: layout {layout:7.1f} s, from cache {cached:5.2f} s, "
+        f"one new paper placed {placed:5.1f} s; map/data.js {len(data) / 1024:,.0f} KiB raw, "
+        f"{len(gzip.compress(data, 9)) / 1024:,.0f} KiB gzip",
+        flush=True,
+    )
+
+
+def tag_share(papers: Sequence[Paper], positions: Positions) -> tuple[float, float]:
+    """(map neighbours sharing a tag, random papers sharing a tag), averaged over papers."""
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    points = np.array([positions[p.slug] for p in papers])
+    _, nearest = cKDTree(points).query(points, k=NEAREST + 1)
+    tags = [set(p.tags) for p in papers]
+    rng = random.Random(0)
+    near, chance = [], []
+    for i, row in enumerate(nearest):
+        near.append(statistics.mean(bool(tags[i] & tags[j]) for j in row[1:]))
+        others = rng.sample([j for j in range(len(papers)) if j != i], NEAREST)
+        chance.append(statistics.mean(bool(tags[i] & tags[j]) for j in others))
+    return statistics.mean(near), statistics.mean(chance)
+
+
+def quality() -> None:
+    papers, _ = load_papers(ROOT / "content" / "papers")
+    tagged = [p for p in papers if p.tags]
+    near, chance = tag_share(tagged, compute_layout(papers))
+    print(
+        f"quality on the repo's {len(papers)} papers: {near:.1%} of the {NEAREST} nearest "
+        f"points share a tag, {chance:.1%} of {NEAREST} random papers do",
+        flush=True,
+    )
+
+
+def browser(count: int) -> None:
+    import subprocess
+
+    from chromium import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as folder:
+        site = Path(folder) / "site"
+        write_corpus_site(count, site)
+        subprocess.run([sys.executable, "-m", "sitegen", "build", "--site", str(site)], check=True)
+        with sync_playwright() as playwright:
+            chrome = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            page = chrome.new_page(viewport={"width": 1200, "height": 900})
+            firsts = []
+            for _ in range(3):
+                page.goto((site / "_site" / "map.html").as_uri())
+                page.wait_for_selector("#map-canvas[data-points]")
+                firsts.append(page.evaluate(FIRST_DRAW))
+            frames = page.evaluate(PAN_ZOOM)
+            chrome.close()
+    print(
+        f"{count:>6} papers in Chromium: first draw {statistics.median(firsts):.0f} ms after "
+        f"navigation start (median of 3); pan/zoom {1000 / statistics.mean(frames):.0f} frames/s "
+        f"(mean frame {statistics.mean(frames):.1f} ms, worst {max(frames):.1f} ms)",
+        flush=True,
+    )
+
+
+FIRST_DRAW = "performance.getEntriesByName('sitegen-map-drawn')[0].startTime"
+PAN_ZOOM = """() => new Promise((done) => {
+  const canvas = document.getElementById('map-canvas');
+  const box = canvas.getBoundingClientRect();
+  const times = [];
+  let last = 0;
+  const frame = (now) => {
+    if (last) times.push(now - last);
+    last = now;
+    const n = times.length;
+    const middle = {clientX: box.left + box.width / 2, clientY: box.top + box.height / 2};
+    canvas.dispatchEvent(new WheelEvent('wheel',
+      {deltaY: n < 60 ? -40 : 40, ...middle, bubbles: true, cancelable: true}));
+    canvas.dispatchEvent(new KeyboardEvent('keydown',
+      {key: 'ArrowLeft', shiftKey: true, bubbles: true}));
+    if (n < 120) requestAnimationFrame(frame); else done(times);
+  };
+  requestAnimationFrame(frame);
+})"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--papers", type=int, nargs="*", default=[424, 10_000, 50_000])
+    parser.add_argument("--browser", type=int, nargs="*", default=[10_000])
+    parser.add_argument("--no-quality", action="store_true")
+    args = parser.parse_args()
+    if not args.no_quality:
+        quality()
+    for count in args.papers:
+        timed_layout(corpus_papers(count, topic_rules()))
+    for count in args.browser:
+        browser(count)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""The paper map as pages show it: regions with labels, the data script of map.html, and the
+small map of the papers near each paper (an SVG drawn at build time, no script needed)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sitegen import urls
+from sitegen.content.models import STATUSES, Paper
+from sitegen.site.graph import SiteGraph
+
+NEARBY = 8
+"""Papers shown around a paper on its page's small map."""
+NEARBY_SIZE = (320, 200)
+"""The small map's width and height, in SVG units."""
+REGION_MAX = 24
+LABEL_TAGS = 2
+"""Tags in a region's label."""
+
+
+@dataclass(frozen=True, slots=True)
+class MapPoint:
+    """A paper on a paper page's small map."""
+
+    title: str
+    href: str
+    """Path of its page relative to the site root."""
+    x: float
+    """Position in the SVG, in its units."""
+    y: float
+    centre: bool
+    """The paper whose page this is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A dense part of the map: its label and papers (also the map's text alternative)."""
+
+    label: str
+    """Its most telling tags, or "Untagged"."""
+    x: float
+    """Centre of its papers, in map units ([0, 1])."""
+    y: float
+    papers: tuple[tuple[str, str], ...]
+    """(title, href) of its papers, newest first."""
+
+
+def regions(graph: SiteGraph) -> tuple[Region, ...]:
+    """The map cut into about sqrt(n / 4) regions (k-means on the points, fixed seed), each
+    labelled by the tags its papers carry more often than the whole list, biggest first."""
+    papers = [p for p in graph.papers if p.slug in graph.positions]
+    if not papers:
+        return ()
+    points = np.array([graph.positions[p.slug] for p in papers])
+    count = max(1, min(REGION_MAX, round(math.sqrt(len(papers) / 4)), len(papers)))
+    groups = _clusters(points, count)
+    overall = Counter(tag.name for p in papers for tag in graph.tags_of(p))
+    found = []
+    for group in range(count):
+        members = [papers[i] for i in np.flatnonzero(groups == group)]
+        if not members:
+            continue
+        centre = points[groups == group].mean(axis=0)
+        found.append(
+            Region(
+                _label(members, graph, overall, len(papers)),
+                round(float(centre[0]), 4),
+                round(float(centre[1]), 4),
+                tuple((p.title, urls.paper_page(p.slug)) for p in members),
+            )
+        )
+    return tuple(sorted(found, key=lambda r: (-len(r.papers), r.label)))
+
+
+def _clusters(points: np.ndarray, count: int) -> np.ndarray:
+    """k-means groups of `points` (scipy's: no OpenMP, which would hang a forked worker)."""
+    if count == 1:
+        return np.zeros(len(points), dtype=np.int64)
+    from scipy.cluster.vq import kmeans2  # type: ignore[import-untyped]
+
+    _, groups = kmeans2(points, count, seed=0, minit="++")
+    return np.asarray(groups)
+
+
+def _label(members: Sequence[Paper], graph: SiteGraph, overall: Counter[str], total: int) -> str:
+    """The tags most over-represented in `members` (count x log of how rare overall)."""
+    here = Counter(tag.name for p in members for tag in graph.tags_of(p))
+    scored = sorted(
+        here, key=lambda tag: (-here[tag] * math.log(1 + total / overall[tag]), tag.casefold())
+    )
+    return " · ".join(scored[:LABEL_TAGS]) or "Untagged"
+
+
+def nearby_maps(graph: SiteGraph) -> dict[str, tuple[MapPoint, ...]]:
+    """Paper slug -> its small map: it in the middle, its NEARBY nearest points around it."""
+    papers = [p for p in graph.papers if p.slug in graph.positions]
+    if len(papers) < 2:
+        return {}
+    from scipy.spatial import cKDTree  # type: ignore[import-untyped]
+
+    points = np.array([graph.positions[p.slug] for p in papers])
+    k = min(NEARBY + 1, len(papers))
+    _, nearest = cKDTree(points).query(points, k=k)
+    return {
+        paper.slug: _small_map([papers[j] for j in row], points[row])
+        for paper, row in zip(papers, nearest, strict=True)
+    }
+
+
+def _small_map(papers: Sequence[Paper], points: np.ndarray) -> tuple[MapPoint, ...]:
+    """Points centred on the first, scaled so the farthest fits inside the SVG's margin."""
+    width, height = NEARBY_SIZE
+    offsets = points - points[0]
+    reach = float(np.abs(offsets).max()) or 1.0
+    scale = min(width, height) / 2 * 0.8 / reach
+    return tuple(
+        MapPoint(
+            paper.title,
+            urls.paper_page(paper.slug),
+            round(width / 2 + float(dx) * scale, 1),
+            round(height / 2 + float(dy) * scale, 1),
+            i == 0,
+        )
+        for i, (paper, (dx, dy)) in enumerate(zip(papers, offsets, strict=True))
+    )
+
+
+def map_data(graph: SiteGraph, found: Sequence[Region]) -> bytes:
+    """`map/data.js`: the map's points as columns, in the newest-first order of the listing
+    (and of the search index's refs), set as `window.SitegenMapData` (a script: file://)."""
+    papers = graph.papers
+    tag_index = {tag.slug: i for i, tag in enumerate(graph.tags)}
+    region_of = {href: i for i, r in enumerate(found) for _, href in r.papers}
+    data = {
+        "count": len(papers),
+        "pattern": urls.PAPER_PATTERN,
+        "tags": [tag.name for tag in graph.tags],
+        "tagSlugs": [tag.slug for tag in graph.tags],
+        "statuses": list(STATUSES),
+        "slug": [p.slug for p in papers],
+        "title": [p.title for p in papers],
+        "xy": [round(v * 10000) for p in papers for v in graph.positions.get(p.slug, (0.5, 0.5))],
+        "year": [p.year or 0 for p in papers],
+        "added": [p.date.year for p in papers],
+        "status": [STATUSES.index(p.status) for p in papers],
+        "paperTags": [[tag_index[t.slug] for t in graph.tags_of(p)] for p in papers],
+        "region": [region_of.get(urls.paper_page(p.slug), -1) for p in papers],
+        "regions": [{"label": r.label, "x": r.x, "y": r.y} for r in found],
+    }
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"window.SitegenMapData={text};\n".encode()

@@ -1,0 +1,194 @@
+"""The paper map in Chromium: points drawn, card on hover and keyboard focus, click to open,
+colour by tag, highlight by tag and by search, time window, the text alternative, axe-core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import http_server, paper_text, run_sitegen
+
+pytestmark = pytest.mark.browser
+
+WORDS = {
+    "vision": "image pixels convolution segmentation detection camera",
+    "language": "text tokens translation grammar sentence vocabulary",
+}
+
+
+def papers() -> dict[str, str]:
+    found = {}
+    for topic, words in WORDS.items():
+        for n in range(5):
+            text = paper_text(
+                f"{topic.title()} paper {n} <b>{words.split()[n]}</b>",
+                f"202{n}-03-0{1 + n}",
+                (topic, "survey") if n == 0 else (topic,),
+                f"We study {words}.",
+            )
+            found[f"{topic}-{n}"] = text.replace("\ntags:", f"\nyear: {2019 + n}\ntags:", 1)
+    return found
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("map") / "site"
+    (root / "content" / "papers").mkdir(parents=True)
+    (root / "site.toml").write_text('title = "Map test list"\ndescription = "Papers"\n')
+    for slug, text in papers().items():
+        (root / "content" / "papers" / f"{slug}.md").write_text(text)
+    run = run_sitegen("build", "--site", root)
+    assert run.code == 0, run.err
+    return root / "_site"
+
+
+@pytest.fixture(scope="module")
+def site_url(site: Path) -> Iterator[str]:
+    with http_server(site) as url:
+        yield url
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    yield page
+    context.close()
+    assert errors == []
+
+
+def open_map(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("#map-canvas[data-points]")
+
+
+def drawn(page: Any) -> tuple[int, int]:
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
+    canvas = page.locator("#map-canvas")
+    return int(canvas.get_attribute("data-points")), int(canvas.get_attribute("data-marked"))
+
+
+def hover(page: Any, slug: str) -> None:
+    x, y = page.evaluate(f"SitegenMap.pointOf({slug!r})")
+    box = page.locator("#map-canvas").bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+
+
+def test_map_draws_every_paper_from_disk(page: Any, site: Path) -> None:
+    open_map(page, (site / "map.html").as_uri())
+    assert drawn(page) == (10, 0)
+    assert page.is_visible("#map-controls")
+
+
+def test_hover_shows_the_card_and_click_opens_the_paper(page: Any, site_url: str) -> None:
+    open_map(page, site_url + "map.html")
+    hover(page, "vision-2")
+    card = page.locator("#map-card")
+    card.wait_for(state="visible")
+    assert card.locator("strong").text_content() == "Vision paper 2 <b>convolution</b>"
+    assert card.locator("span").text_content() == "2021 · vision"
+    x, y = page.evaluate("SitegenMap.pointOf('vision-2')")
+    box = page.locator("#map-canvas").bounding_box()
+    with page.expect_navigation():
+        page.mouse.click(box["x"] + x, box["y"] + y)
+    assert page.url == site_url + "papers/vision-2.html"
+
+
+def test_keyboard_focus_shows_a_card_and_enter_opens_it(page: Any, site_url: str) -> None:
+    open_map(page, site_url + "map.html")
+    page.focus("#map-canvas")
+    page.locator("#map-card").wait_for(state="visible")
+    first = page.locator("#map-card strong").text_content()
+    assert page.locator("#map-status").text_content().startswith(first)
+    for key in ("ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp"):
+        page.keyboard.press(key)
+    shown = page.locator("#map-card strong").text_content()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h1").text_content() == shown
+
+
+def test_zoom_and_pan_with_keys_move_the_points(page: Any, site_url: str) -> None:
+    open_map(page, site_url + "map.html")
+    before = page.evaluate("SitegenMap.pointOf('vision-0')")
+    page.focus("#map-canvas")
+    page.keyboard.press("+")
+    page.keyboard.press("Shift+ArrowLeft")
+    assert page.evaluate("SitegenMap.pointOf('vision-0')") != before
+    page.keyboard.press("0")
+    assert page.evaluate("SitegenMap.pointOf('vision-0')") == before
+
+
+def test_colour_by_tag_and_highlight_a_tag(page: Any, site_url: str) -> None:
+    open_map(page, site_url + "map.html")
+    assert page.locator("#map-legend li").all_text_contents() == ["to-read", "reading", "read"]
+    page.select_option("#map-colour", "tag")
+    legend = page.locator("#map-legend li").all_text_contents()
+    assert legend[:2] == ["language", "vision"] and legend[-1] == "other tags"
+    page.select_option("#map-tag", "survey")
+    assert drawn(page) == (10, 2)
+    assert "tag=survey" in page.url and "colour=tag" in page.url
+    page.reload()
+    page.wait_for_selector("#map-canvas[data-points]")
+    assert drawn(page) == (10, 2)
+
+
+def test_search_box_highlights_matching_papers(page: Any, site_url: str) -> None:
+    open_map(page, site_url + "map.html")
+    page.fill("#map-search", "vocabulary")  # in the language papers' abstracts
+    page.wait_for_function("document.getElementById('map-canvas').dataset.marked === '5'")
+    page.select_option("#map-tag", "survey")  # and the tag: both at once
+    page.wait_for_function("document.getElementById('map-canvas').dataset.marked === '1'")
+    page.select_option("#map-tag", "")
+    page.fill("#map-search", "")
+    page.wait_for_function("document.getElementById('map-canvas').dataset.marked === '0'")
+
+
+def test_time_window_shows_only_papers_in_it(page: Any, site_url: str) -> None:
+    open_map(page, site_url + "map.html?by=published&from=2020&to=2021")
+    assert drawn(page) == (4, 0)
+    assert page.locator("#map-years").text_content() == "2020\u20132021"
+    page.select_option("#map-by", "added")
+    assert drawn(page) == (10, 0)
+
+
+def test_paper_link_centres_the_map_on_it(page: Any, site_url: str) -> None:
+    page.goto(site_url + "papers/language-3.html")
+    with page.expect_navigation():
+        page.click(".nearby-more a")
+    page.wait_for_selector("#map-canvas[data-points]")
+    assert page.locator("#map-card strong").text_content().startswith("Language paper 3")
+
+
+def test_without_javascript_the_regions_list_every_paper(chromium: Any, site_url: str) -> None:
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site_url + "map.html")
+    assert page.is_hidden("#map-frame")
+    assert page.locator(".map-regions ul a").count() == 10
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_accessibility_violations(page: Any, site_url: str, scheme: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.emulate_media(color_scheme=scheme)
+    found = {}
+    for path in ("map.html?colour=tag&tag=survey", "papers/vision-1.html"):
+        page.goto(site_url + path)
+        page.wait_for_load_state("networkidle")
+        results = Axe().run(page)
+        serious = [
+            (v["id"], [n["target"] for n in v["nodes"]][:3])
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if serious:
+            found[path] = serious
+    assert found == {}
