@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import math
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -57,10 +58,15 @@ def compute_layout(papers: Sequence[Paper]) -> Positions:
     if matrix is None:
         return _circle(slugs)
     reduced = _reduce(matrix)
-    if reduced.shape[1] < 2:  # one usable word: nothing to lay out in two dimensions
+    if reduced.shape[1] < 2 or float(np.ptp(reduced, axis=0).max()) < 1e-9:
+        # One usable word, or every paper the same words: nothing to lay out in two
+        # dimensions (t-SNE divides by the spread, and its Barnes-Hut tree crashes on NaN).
         return _circle(slugs)
     if len(slugs) <= TSNE_MAX:
-        return dict(zip(slugs, _pairs(_normalise(_tsne(reduced))), strict=True))
+        try:
+            return dict(zip(slugs, _pairs(_normalise(_tsne(reduced))), strict=True))
+        except FloatingPointError:
+            return _circle(slugs)
     landmarks = np.linspace(0, len(slugs) - 1, TSNE_MAX).round().astype(np.int64)
     placed = np.empty((len(slugs), 2))
     placed[landmarks] = _normalise(_tsne(reduced[landmarks]))
@@ -110,7 +116,11 @@ def _tsne(rows: Floats) -> Floats:
         method="barnes_hut",
         random_state=0,
     )
-    result: Floats = tsne.fit_transform(rows)
+    with warnings.catch_warnings():  # near-degenerate input: sklearn warns, we check below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result: Floats = tsne.fit_transform(rows)
+    if not np.isfinite(result).all():
+        raise FloatingPointError("t-SNE gave no finite layout")
     return result
 
 
