@@ -23,7 +23,7 @@ LIST_DATA = "list/papers.js"
 QUEUE = "queue.html"
 STATS = "stats.html"
 LIST_PAGE_SIZE = 100
-"""Papers per page of the home page's static list (the list without JavaScript)."""
+"""Papers per page of the home, tag and author pages' static lists (without JavaScript)."""
 MAP = "map.html"
 MAP_DATA = "map/data.js"
 
@@ -41,8 +41,9 @@ def paper_page(slug: str) -> str:
     return PAPER_PATTERN.format(slug=slug)
 
 
-def tag_page(slug: str) -> str:
-    return TAG_PATTERN.format(slug=slug)
+def tag_page(slug: str, number: int = 1) -> str:
+    """The `number`th page (from 1) of a tag's list: tags/<slug>.html, tags/<slug>/page/2.html."""
+    return TAG_PATTERN.format(slug=slug) if number == 1 else f"tags/{slug}/page/{number}.html"
 
 
 def tag_feed(slug: str) -> str:
@@ -53,8 +54,9 @@ def tag_bibliography(slug: str) -> str:
     return f"tags/{slug}.bib"
 
 
-def author_page(slug: str) -> str:
-    return AUTHOR_PATTERN.format(slug=slug)
+def author_page(slug: str, number: int = 1) -> str:
+    """The `number`th page (from 1) of an author's list, as `tag_page`."""
+    return AUTHOR_PATTERN.format(slug=slug) if number == 1 else f"authors/{slug}/page/{number}.html"
 
 
 def static_file(relative: str) -> str:

@@ -80,6 +80,52 @@ def test_the_home_list_is_paginated_and_reaches_every_paper(make_site):
     assert read_html(out / "index.html").select_one("a[rel=prev]") is None
 
 
+def follow_pages(out: Path, first: str) -> tuple[list[str], list[str]]:
+    """Slugs of a list's pages, from `first` on through its rel=next links, and the
+    page list's links (resolved from the site root) seen on the way."""
+    slugs: list[str] = []
+    listed: list[str] = []
+    path: Path | None = out / first
+    while path is not None:
+        page = read_html(path)
+        slugs += [li["data-slug"] for li in page.select(".paper-list .paper-item")]
+        for a in page.select("nav.pagination a"):
+            target = (path.parent / a["href"]).resolve()
+            assert target.is_file(), (path, a["href"])
+            listed.append(target.relative_to(out.resolve()).as_posix())
+        after = page.select_one("nav.pagination a[rel=next]")
+        path = (path.parent / after["href"]).resolve() if after else None
+    return slugs, listed
+
+
+def test_tag_and_author_pages_are_paginated_and_reach_every_paper(make_site):
+    papers = {
+        f"p{n:03d}": paper_text(f"Paper {n}", f"2025-02-{n % 28 + 1:02d}", ("vision",)).replace(
+            'tags: ["vision"]', 'tags: ["vision"]\nauthors: [Ann Author]'
+        )
+        for n in range(205)
+    }
+    out = build_ok(make_site(papers))
+    for first, pages in (
+        ("tags/vision.html", "tags/vision"),
+        ("authors/ann-author.html", "authors/ann-author"),
+    ):
+        slugs, listed = follow_pages(out, first)
+        assert len(slugs) == 205 and sorted(slugs) == sorted(papers), first
+        assert set(listed) == {first, f"{pages}/page/2.html", f"{pages}/page/3.html"}
+        start = read_html(out / first)
+        # The first page's script sorts and filters the whole list, not only its 100 rows.
+        form = start.select_one("form.list-controls")
+        assert sorted(form["data-members"].split(" ")) == sorted(papers)
+        assert start.select_one("script[src$='list/main.js']") is not None
+        last = read_html(out / pages / "page" / "3.html")
+        assert len(last.select(".paper-item")) == 5
+        assert "Papers 201\u2013205 of 205" in last.select_one(".page-range").get_text()
+        assert last.select_one("form.list-controls") is None
+        assert last.select_one(".paper-item-title a")["href"].startswith("../../../papers/")
+        assert last.select_one("link[rel=stylesheet]")["href"].startswith("../../../static/")
+
+
 def test_the_list_data_file_holds_every_paper_in_a_few_fields(make_site):
     out = build_ok(make_site({"mrl": rich_paper(), "plain": paper_text("Plain", "2025-01-09")}))
     data = list_data(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import re
@@ -155,6 +156,56 @@ def test_results_as_you_type_with_highlighting(page: Any, base: str) -> None:
     assert re.search(r"\d+ papers? found", page.inner_text("#search-status"))
     href = first.locator("a.search-result-title").get_attribute("href")
     assert href and href.startswith("papers/") and href.endswith(".html")
+
+
+# How a tag pill looks: the same in search results as in the paper pages' and lists' tag lists.
+PILL_STYLE = """el => { const s = getComputedStyle(el); return [s.backgroundColor, s.color,
+  s.borderRadius, s.textDecorationLine, s.display]; }"""
+LONG_DATE = re.compile(
+    r"\d{1,2} (January|February|March|April|May|June|July|August|September|October|November"
+    r"|December) \d{4}"
+)
+
+
+def assert_dates_and_tags_as_the_lists(results: Any) -> None:
+    """Each result's date in words ("6 June 2025"), each tag a pill in a list of tags."""
+    times = results.locator(".search-result time")
+    assert times.count() > 0
+    for k in range(times.count()):
+        iso = str(times.nth(k).get_attribute("datetime"))
+        day = datetime.date.fromisoformat(iso)
+        assert times.nth(k).inner_text() == f"{day.day} {day:%B %Y}"
+        assert LONG_DATE.fullmatch(times.nth(k).inner_text())
+    assert results.locator(".search-result ul.tags > li > a.tag").count() > 0
+    assert results.locator(".search-result a:not(.tag):not(.search-result-title)").count() == 0
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_results_show_dates_and_tags_as_the_lists_do(page: Any, base: str, scheme: str) -> None:
+    page.emulate_media(color_scheme=scheme)
+    open_search(page, base)
+    type_query(page, "learning")
+    assert_dates_and_tags_as_the_lists(page.locator("#search-results"))
+    pill = page.locator(".search-result a.tag").first.evaluate(PILL_STYLE)
+    assert pill[2] != "0px" and pill[3] == "none"  # rounded, not underlined
+    more = page.locator("#search-more")
+    assert more.is_visible()
+    look = more.evaluate(
+        "el => { const s = getComputedStyle(el); return [s.backgroundColor, s.color, s.cursor]; }"
+    )
+    assert look == [pill[0], pill[1], "pointer"]  # the theme's accent, not the browser's grey
+    shown = page.locator(".search-result").count()
+    more.click()
+    page.wait_for_function("n => document.querySelectorAll('.search-result').length > n", arg=shown)
+    # The paper page's tags (templates/_macros.html tag_list) look the same, in this theme.
+    page.goto(base + str(page.locator("a.search-result-title").first.get_attribute("href")))
+    assert page.locator(".paper .tags a.tag").first.evaluate(PILL_STYLE) == pill
+    # And so does the header box's dropdown, on any page.
+    page.locator("#site-search-q").fill("learning")
+    page.wait_for_selector("#site-search-panel .search-result")
+    panel = page.locator("#site-search-panel")
+    assert_dates_and_tags_as_the_lists(panel)
+    assert panel.locator("a.tag").first.evaluate(PILL_STYLE) == pill
 
 
 @pytest.mark.parametrize("prefix", ["contras", "contrasti", "contrastiv"])

@@ -4,7 +4,7 @@ browser sorts and filters, the reading queue and the authors index by family nam
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sitegen import urls
@@ -28,7 +28,7 @@ class PageLink:
 
 @dataclass(frozen=True, slots=True)
 class Pagination:
-    """Where one page of the home list sits among the others."""
+    """Where one page of a list (home, tag, author) sits among the others."""
 
     number: int
     """This page's number, from 1."""
@@ -48,11 +48,14 @@ class Pagination:
         return self.pages[self.number] if self.number < len(self.pages) else None
 
 
-def home_pages(papers: Sequence[Paper]) -> list[tuple[Pagination, Sequence[Paper]]]:
-    """The home list cut into pages of `urls.LIST_PAGE_SIZE` (one empty page if no papers)."""
+def list_pages(
+    papers: Sequence[Paper], page_path: Callable[[int], str] = urls.home_page
+) -> list[tuple[Pagination, Sequence[Paper]]]:
+    """A list cut into pages of `urls.LIST_PAGE_SIZE` (one empty page if no papers), the
+    `n`th page at `page_path(n)`."""
     size = urls.LIST_PAGE_SIZE
     count = max(1, -(-len(papers) // size))
-    links = tuple(PageLink(n, urls.home_page(n)) for n in range(1, count + 1))
+    links = tuple(PageLink(n, page_path(n)) for n in range(1, count + 1))
     return [
         (Pagination(n, links, (n - 1) * size + 1, len(papers)), papers[(n - 1) * size : n * size])
         for n in range(1, count + 1)

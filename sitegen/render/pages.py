@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from markupsafe import Markup
@@ -14,7 +15,7 @@ from markupsafe import Markup
 from sitegen import urls
 from sitegen.config import SiteConfig
 from sitegen.content.markdown import MarkdownTexts, render_markdown
-from sitegen.content.models import STATUSES, Author, Paper, Tag
+from sitegen.content.models import STATUSES, Paper, Tag
 from sitegen.content.names import index_name, short_authors
 from sitegen.fingerprint import digest
 from sitegen.render.bibtex import entry_keys, paper_bibtex
@@ -23,8 +24,8 @@ from sitegen.render.listing import (
     Pagination,
     by_initial,
     data_key,
-    home_pages,
     list_data,
+    list_pages,
     queue_parts,
 )
 from sitegen.render.mapview import MapPoint, Region, nearby_maps, regions
@@ -231,7 +232,8 @@ class SitePages:
             lambda: {"tags": self._tag_links(), "paper_count": len(graph.papers)},
         )
         for tag in graph.tags:
-            yield self._tag_page(tag)
+            page = partial(urls.tag_page, tag.slug)
+            yield from self._listed_pages("tag", _tag_link(tag), tag.papers, page)
         yield from self._author_pages()
         # Served for missing pages at any depth: its links start at base_url when known, or
         # at the root its script finds (see 404.html).
@@ -245,7 +247,7 @@ class SitePages:
     def _home_pages(self) -> Iterator[Page]:
         counts = self.graph.status_counts()
         shared = (self._tag_fp(), tuple(counts.items()), len(self.graph.papers))
-        for pagination, papers in home_pages(self.graph.papers):
+        for pagination, papers in list_pages(self.graph.papers):
             yield Page(
                 urls.home_page(pagination.number),
                 "index.html",
@@ -339,14 +341,37 @@ class SitePages:
             for other in self.graph.related.get(paper.slug, ())
         )
 
-    def _tag_page(self, tag: Tag) -> Page:
-        members = tuple(self.list_keys[p.slug] for p in tag.papers)
-        return Page(
-            urls.tag_page(tag.slug),
-            "tag.html",
-            (tag.name, members),
-            lambda: {"tag": _tag_link(tag), "papers": [self.view(p) for p in tag.papers]},
-        )
+    def _listed_pages(
+        self, kind: str, link: TagLink, papers: Sequence[Paper], path: Callable[[int], str]
+    ) -> Iterator[Page]:
+        """A tag's or author's list (templates/<kind>.html), `urls.LIST_PAGE_SIZE` papers a
+        page; on the first, the script sorts and filters all of them (`members`)."""
+        cut = list_pages(papers, path)
+        every = tuple(p.slug for p in papers) if len(cut) > 1 else ()
+        for pagination, part in cut:
+            members = every if pagination.number == 1 else ()
+            shown = tuple(self.list_keys[p.slug] for p in part)
+            yield Page(
+                path(pagination.number),
+                f"{kind}.html",
+                (link, shown, pagination, members),
+                self._listed_context(kind, link, part, pagination, members),
+            )
+
+    def _listed_context(
+        self,
+        kind: str,
+        link: TagLink,
+        papers: Sequence[Paper],
+        pagination: Pagination,
+        members: tuple[str, ...],
+    ) -> Callable[[], dict[str, Any]]:
+        return lambda: {
+            kind: link,
+            "papers": [self.view(p) for p in papers],
+            "pagination": pagination,
+            "members": members,
+        }
 
     def _author_pages(self) -> Iterator[Page]:
         authors = [
@@ -363,13 +388,8 @@ class SitePages:
             lambda: {"authors": authors, "sections": sections},
         )
         for author, link in zip(self.graph.authors, authors, strict=True):
-            members = tuple(self.list_keys[p.slug] for p in author.papers)
-            yield Page(
-                link.href, "author.html", (link, members), self._author_context(author, link)
-            )
-
-    def _author_context(self, author: Author, link: TagLink) -> Callable[[], dict[str, Any]]:
-        return lambda: {"author": link, "papers": [self.view(p) for p in author.papers]}
+            page = partial(urls.author_page, author.slug)
+            yield from self._listed_pages("author", link, author.papers, page)
 
     def _tag_fp(self) -> tuple[object, ...]:
         return tuple((t.name, t.slug, len(t.papers)) for t in self.graph.tags)

@@ -39,7 +39,9 @@
     const summary = row.querySelector(".summary");
     if (summary) summaries.set(row.dataset.slug, summary.textContent);
   }
-  const pageSlugs = form.dataset.scope === "page" ? new Set(staticRows.map((row) => row.dataset.slug)) : null;
+  // A page's own papers: all of its list's (data-members) when the list has several pages.
+  const members = form.dataset.members ? form.dataset.members.split(" ") : staticRows.map((row) => row.dataset.slug);
+  const pageSlugs = form.dataset.scope === "page" ? new Set(members) : null;
 
   const statusLabels = new Map();
   for (const radio of form.querySelectorAll("input[name=status]")) {

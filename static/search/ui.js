@@ -54,23 +54,39 @@
     return matched;
   };
 
-  const renderItem = (engine, entry, matched, withText) => {
+  /* "6 June 2025" from "2025-06-06", as the pages and lists write dates (sitegen's `longdate`). */
+  const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December"];
+  const longDate = (iso) => {
+    const [year, month, day] = iso.split("-").map(Number);
+    return `${day} ${MONTHS[month - 1]} ${year}`;
+  };
+
+  /* The tags as the lists draw them (templates/_paper_item.html): a list of pill links. */
+  const renderTags = (engine, ids) => {
     const { tags, urls } = engine.payload;
+    const list = el("ul", "tags");
+    list.setAttribute("aria-label", "Tags");
+    for (const id of ids) {
+      const [name, slug] = tags[id];
+      const tag = el("a", "tag", name);
+      tag.href = url(urls.tag, slug);
+      list.appendChild(el("li")).append(tag);
+    }
+    return list;
+  };
+
+  const renderItem = (engine, entry, matched, withText) => {
     const item = el("li", "search-result");
     const link = el("a", "search-result-title");
-    link.href = url(urls.paper, entry.slug);
+    link.href = url(engine.payload.urls.paper, entry.slug);
     link.append(highlight(entry.title, matched));
     item.append(link);
-    const meta = el("p", "search-result-meta");
-    const time = el("time", null, entry.date);
+    const meta = el("div", "search-result-meta");
+    const time = el("time", null, longDate(entry.date));
     time.setAttribute("datetime", entry.date);
     meta.append(time);
-    for (const id of entry.tags) {
-      const [name, slug] = tags[id];
-      const tag = el("a", "search-result-tag", name);
-      tag.href = url(urls.tag, slug);
-      meta.append(" ", tag);
-    }
+    if (entry.tags.length) meta.append(renderTags(engine, entry.tags));
     item.append(meta);
     if (withText && entry.text) item.appendChild(el("p", "search-result-text")).append(highlight(entry.text, matched));
     return item;
