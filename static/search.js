@@ -69,7 +69,7 @@
     /* Resolves with term shard k of the index (loaded on first use). */
     shard: (k, version) => part("terms", k, version),
 
-    /* Resolves with the positions of term shard k (loaded on first use). */
+    /* Resolves with positions file k (loaded on first use). */
     positions: (k, version) => part("positions", k, version),
 
     /* Resolves with the vocabulary, search/words.js (loaded on first use). */

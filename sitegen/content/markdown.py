@@ -125,9 +125,16 @@ def _text_parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
+# Text with none of Markdown's marks, each line starting with a letter (no list, heading, quote,
+# code block or blank line), reads as itself: most abstracts, and a third of an index build.
+_MARKS = re.compile(r"[\\&*_`\[\]<>!~|#=+\0]|^(?! {0,3}[^\W\d_])", re.MULTILINE)
+
+
 def markdown_to_text(text: str) -> str:
     """The plain text a reader sees of some Markdown (no markup, no link targets); see
     MarkdownTexts for the cached way."""
+    if _MARKS.search(text) is None:
+        return " ".join(text.split())
     return _plain_text(text)
 
 

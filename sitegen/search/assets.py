@@ -67,7 +67,7 @@ SHARD_BYTES = 64 * 1024
 60%), however large the index: at 50,000 papers, 150 shards. Halving or doubling it changes what
 a first query downloads by a tenth at most (benchmarks/bench_search_shards.py)."""
 
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 """Bump when the index payload changes for the same documents (invalidates caches)."""
 
 _SPACES = re.compile(r"\s+")
@@ -198,7 +198,7 @@ class IndexPayload:
     shards: list[dict[str, Any]]
     """Term shards (`search/terms-<k>.js`)."""
     positions: list[str]
-    """Per term shard, its terms' positions (`search/positions-<k>.js`)."""
+    """Term positions, in files of a few terms each (`search/positions-<n>.js`)."""
     vocabulary: str
     """Every indexed word, front-coded (`search/words.js`): typos are looked up in it."""
 
@@ -215,11 +215,13 @@ def build_index_files(
     meta, shards = search_codec.encode(postings, index.pipeline.serialize(), words, shard_bytes)
     names = [spec.name for spec in FIELDS]
     table = positions.collect([doc.parts() for doc in documents], names)
-    encoded = [
-        positions.encode(table, search_codec.front_decode(shard["terms"]), len(names))
-        for shard in shards
-    ]
-    return IndexPayload(meta, shards, encoded, vocabulary(words))
+    files: list[str] = []
+    for shard in shards:
+        terms = search_codec.front_decode(shard["terms"])
+        starts, texts = positions.split(positions.encode(table, terms, len(names)))
+        shard["positionFile"], shard["positionStarts"] = len(files), starts
+        files += texts
+    return IndexPayload(meta, shards, files, vocabulary(words))
 
 
 def vocabulary(words: Mapping[str, Set[str]]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # TeX accent commands around one letter: \"u, \"{u}, {\"u}, \'e, \c{c}, \v s.
 _TEX_SYMBOL = re.compile(r"""\{?\\[`'^"~=.]\s*\{?([A-Za-z])\}?\}?""")
@@ -18,8 +19,7 @@ _LETTERS = str.maketrans(
     {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l",
      "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "\u0131": "i"}
 )  # fmt: skip
-# A word with hyphens inside ("multi-task", "pre-trained").
-_COMPOUND = re.compile(r"[^\s-]+(?:-[^\s-]+)+")
+_NON_ASCII = re.compile("[^\x00-\x7f]+")
 
 
 def fold_tex(text: str) -> str:
@@ -35,7 +35,14 @@ def fold(text: str) -> str:
     text = fold_tex(text)
     if text.isascii():
         return text
-    text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    # Letters fold one by one (NFKD reorders only marks, never across ASCII): each distinct
+    # run of non-ASCII characters once, not every character of every abstract.
+    return _NON_ASCII.sub(lambda match: _fold_run(match.group()), text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _fold_run(run: str) -> str:
+    text = unicodedata.normalize("NFKD", run.translate(_LETTERS))
     return "".join(c for c in text if unicodedata.category(c) != "Mn")
 
 
@@ -43,5 +50,20 @@ def with_compounds(text: str) -> str:
     """`text` folded, then the joined form of each hyphenated word added at the end, so
     `multitask` finds `multi-task` (lunr indexes its parts, `multi` and `task`, already)."""
     text = fold(text)
-    joined = [word.replace("-", "") for word in _COMPOUND.findall(text)]
+    if "-" not in text:
+        return text
+    joined = [joined for word in text.split() if "-" in word for joined in _joined(word)]
     return f"{text} {' '.join(joined)}" if joined else text
+
+
+def _joined(word: str) -> list[str]:
+    """The runs of parts between single hyphens in `word`, joined ("x-y--z": "xy")."""
+    out, run = [], []
+    for part in [*word.split("-"), ""]:
+        if part:
+            run.append(part)
+            continue
+        if len(run) > 1:
+            out.append("".join(run))
+        run = []
+    return out

@@ -36,7 +36,7 @@
       this.stale = false;      // the token set lacks terms of shards added since it was built
       this.complete = false;   // every field vector exists, in document order
       this.alternatives = [];  // n -> terms a clause marked ALT_MARK + n matches, any of them
-      this.positions = [];     // shard -> promise of its decoded positions
+      this.positions = [];     // positions file -> promise of its decoded positions
       // Every clause's term is stemmed as lunr does, except the marked last one, which expands to
       // all terms of the words it begins (pipeline functions may return several tokens).
       const sitegenPrefix = (token) => {
@@ -102,7 +102,7 @@
         }
         vector._magnitude = 0;
       });
-      this.parts[k] = decoded;
+      this.parts[k] = Object.assign(decoded, { positionFile: shard.positionFile, positionStarts: shard.positionStarts });
       this.words[k] = wordTable(shard, decoded.inverted.map(([term]) => term));
       this.stale = true;
     }
@@ -307,21 +307,33 @@
     rankPhrases(results, phrases) {
       const fields = this.payload.fields;
       const wanted = phrases.map((p) => ({ terms: S.phrases.phraseTerms(p.words), f: p.field ? [fields.indexOf(p.field)] : fields.map((_, i) => i) }));
-      const shards = [...new Set(wanted.flatMap((w) => w.terms.filter(Boolean).map((t) => this.shardOf(t))))];
-      return Promise.all(shards.map((k) => this.positionsOf(k))).then((maps) => {
-        const at = (term) => maps[shards.indexOf(this.shardOf(term))].get(term);
+      const terms = [...new Set(wanted.flatMap((w) => w.terms.filter(Boolean)))];
+      return Promise.all(terms.map((t) => this.positionsOf(t))).then((found) => {
+        const at = (term) => found[terms.indexOf(term)];
         const holdsAll = (doc) => wanted.every((w) => w.f.some((f) => S.phrases.holds(w.terms, at, doc, f)));
         const first = results.filter((r) => holdsAll(+r.ref));
         return { results: [...first, ...results.filter((r) => !holdsAll(+r.ref))], phrases: first.length };
       });
     }
 
-    positionsOf(k) {
-      if (!this.positions[k]) {
-        this.positions[k] = this.load([k]).then(() => S.positions(k, this.payload.shardVersion))
-          .then((text) => S.phrases.decodePositions(text, this.parts[k].inverted.map(([term]) => term)));
-      }
-      return this.positions[k];
+    /* Resolves with a term's per-field positions (undefined: no such term), loading only the
+     * positions file that holds them: its shard says which (positionFile, positionStarts). */
+    positionsOf(term) {
+      const k = this.shardOf(term);
+      return this.load([k]).then(() => {
+        const { inverted, positionFile, positionStarts: starts } = this.parts[k];
+        const rank = inverted.findIndex(([t]) => t === term);
+        if (rank < 0) return undefined;
+        let j = starts.length - 1;
+        while (starts[j] > rank) j--;
+        const n = positionFile + j;
+        if (!this.positions[n]) {
+          const terms = inverted.slice(starts[j], starts[j + 1] ?? inverted.length).map(([t]) => t);
+          this.positions[n] = S.positions(n, this.payload.shardVersion)
+            .then((text) => S.phrases.decodePositions(text, terms));
+        }
+        return this.positions[n].then((table) => table.get(term));
+      });
     }
 
     /* Runs parsed clauses on the shards loaded so far. */

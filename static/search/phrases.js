@@ -1,5 +1,5 @@
-/* sitegen search: quoted phrases, checked on term positions (search/positions-<k>.js, one per
- * term shard, loaded only for a query with a phrase; sitegen/search/positions.py writes them).
+/* sitegen search: quoted phrases, checked on term positions (search/positions-<n>.js, a few
+ * terms each, loaded only for a query with a phrase; sitegen/search/positions.py writes them).
  */
 (() => {
   "use strict";
@@ -7,7 +7,7 @@
   const S = window.SitegenSearch;
   const { readVarints } = S.decode;
 
-  /* A positions file -> term -> per field -> Map(doc -> positions). terms: the shard's. */
+  /* A positions file -> term -> per field -> Map(doc -> positions). terms: the file's. */
   const decodePositions = (text, terms) => {
     const out = new Map(), parts = text ? text.split(";") : [];
     terms.forEach((term, t) => {
