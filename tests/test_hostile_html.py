@@ -82,8 +82,12 @@ def assert_safe_html(soup: BeautifulSoup, where: str) -> int:
     for element in soup.find_all(True):
         checked += 1
         assert element.name not in ("iframe", "style", "object", "embed"), where
-        # The one SVG is the stats page's chart, drawn at build time from counts.
-        if element.name == "svg":
+        # The SVGs are drawn at build time: the stats page's chart (from counts) and each
+        # paper page's small map (points linking papers, their titles escaped).
+        if element.name == "svg" and element.get("class") == ["nearby-map"]:
+            assert "/papers/" in where, where
+            assert {e.name for e in element.find_all(True)} <= {"a", "title", "circle"}
+        elif element.name == "svg":
             assert where.endswith("stats.html") and element.get("class") == ["timeline"], where
             assert {e.name for e in element.find_all(True)} <= {"rect", "title", "text", "line"}
         assert element.get("id") != "pwned" and not element.has_attr("data-pwned"), where
@@ -93,7 +97,7 @@ def assert_safe_html(soup: BeautifulSoup, where: str) -> int:
                 assert 'createElement("base")' in (element.string or ""), where
                 assert MARK not in element.string, where
                 continue
-            ours = "static/" in src or src.endswith(urls.LIST_DATA)
+            ours = "static/" in src or src.endswith((urls.LIST_DATA, urls.MAP_DATA))
             assert src and ours and not element.string, (where, str(element))
         for attr, value in element.attrs.items():
             text = " ".join(value) if isinstance(value, list) else str(value)
@@ -192,7 +196,7 @@ def test_browser_runs_no_injected_script(site: Path, chromium) -> None:
             page.wait_for_load_state("load")
             state = page.evaluate(
                 "() => [window.pwn, !!document.querySelector("
-                "'#pwned,[data-pwned],iframe,svg:not(.timeline)')]"
+                "'#pwned,[data-pwned],iframe,svg:not(.timeline):not(.nearby-map)')]"
             )
             assert state == [None, False], rel
         # Search renders titles and tags from the store scripts: type a hostile query.
