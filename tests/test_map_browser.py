@@ -107,6 +107,11 @@ def test_keyboard_focus_shows_a_card_and_enter_opens_it(page: Any, site_url: str
     assert page.locator("#map-status").text_content().startswith(first)
     for key in ("ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp"):
         page.keyboard.press(key)
+    # The status line follows the focus at once; the card on the next frame.
+    page.wait_for_function(
+        "() => document.querySelector('#map-status').textContent"
+        ".startsWith(document.querySelector('#map-card strong').textContent)"
+    )
     shown = page.locator("#map-card strong").text_content()
     with page.expect_navigation():
         page.keyboard.press("Enter")
