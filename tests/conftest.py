@@ -10,9 +10,10 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -146,6 +147,49 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+def build_site(root: Path, papers: Mapping[str, str], config: str) -> Path:
+    """A site of `papers` (slug -> text) built by `sitegen build` at `root`: its output."""
+    (root / "content" / "papers").mkdir(parents=True)
+    (root / "site.toml").write_text(config)
+    for slug, text in papers.items():
+        (root / "content" / "papers" / f"{slug}.md").write_text(text)
+    run = run_sitegen("build", "--site", root)
+    assert run.code == 0, run.err
+    return root / "_site"
+
+
+@contextlib.contextmanager
+def checked_page(chromium: Any, **context_options: Any) -> Iterator[Any]:
+    """A page in a new browser context; any console error or uncaught exception fails."""
+    context = chromium.new_context(**context_options)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    yield page
+    context.close()
+    assert errors == []
+
+
+def serious_violations(page: Any, base: str, paths: Iterable[str]) -> dict[str, Any]:
+    """axe-core's serious and critical violations on each page, by path (none: {})."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = {}
+    for path in paths:
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        results = Axe().run(page)
+        serious = [
+            (v["id"], [n["target"] for n in v["nodes"]][:3])
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if serious:
+            found[path] = serious
+    return found
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import http_server, run_sitegen
+from conftest import build_site, checked_page, http_server
 
 pytestmark = pytest.mark.browser
 
@@ -39,13 +39,7 @@ PAPERS = {
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("list") / "site"
-    (root / "content" / "papers").mkdir(parents=True)
-    (root / "site.toml").write_text('title = "List test"\n')  # no base_url: 404's script
-    for slug, text in PAPERS.items():
-        (root / "content" / "papers" / f"{slug}.md").write_text(text)
-    run = run_sitegen("build", "--site", root)
-    assert run.code == 0, run.err
-    return root / "_site"
+    return build_site(root, PAPERS, 'title = "List test"\n')  # no base_url: 404's script
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +50,8 @@ def site_url(built: Path) -> Iterator[str]:
 
 @pytest.fixture
 def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    yield page
-    context.close()
-    assert errors == []
+    with checked_page(chromium, viewport={"width": 1280, "height": 800}) as tab:
+        yield tab
 
 
 def titles(page: Any) -> list[str]:

@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import http_server, paper_text, run_sitegen
+from conftest import (
+    build_site,
+    checked_page,
+    http_server,
+    paper_text,
+    serious_violations,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -35,13 +41,7 @@ def papers() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("map") / "site"
-    (root / "content" / "papers").mkdir(parents=True)
-    (root / "site.toml").write_text('title = "Map test list"\ndescription = "Papers"\n')
-    for slug, text in papers().items():
-        (root / "content" / "papers" / f"{slug}.md").write_text(text)
-    run = run_sitegen("build", "--site", root)
-    assert run.code == 0, run.err
-    return root / "_site"
+    return build_site(root, papers(), 'title = "Map test list"\ndescription = "Papers"\n')
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +52,8 @@ def site_url(site: Path) -> Iterator[str]:
 
 @pytest.fixture
 def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1000, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    yield page
-    context.close()
-    assert errors == []
+    with checked_page(chromium, viewport={"width": 1000, "height": 900}) as tab:
+        yield tab
 
 
 def open_map(page: Any, url: str) -> None:
@@ -181,19 +175,6 @@ def test_without_javascript_the_regions_list_every_paper(chromium: Any, site_url
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_serious_accessibility_violations(page: Any, site_url: str, scheme: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     page.emulate_media(color_scheme=scheme)
-    found = {}
-    for path in ("map.html?colour=tag&tag=survey", "papers/vision-1.html"):
-        page.goto(site_url + path)
-        page.wait_for_load_state("networkidle")
-        results = Axe().run(page)
-        serious = [
-            (v["id"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        if serious:
-            found[path] = serious
-    assert found == {}
+    paths = ("map.html?colour=tag&tag=survey", "papers/vision-1.html")
+    assert serious_violations(page, site_url, paths) == {}

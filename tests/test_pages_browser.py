@@ -6,7 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import http_server, paper_text, run_sitegen
+from conftest import (
+    build_site,
+    checked_page,
+    http_server,
+    paper_text,
+    serious_violations,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -37,29 +43,20 @@ PAPERS = {
 
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("pages") / "site"
-    (root / "content" / "papers").mkdir(parents=True)
-    (root / "site.toml").write_text('title = "Browser test list"\ndescription = "Papers"\n')
-    for slug, text in PAPERS.items():
-        (root / "content" / "papers" / f"{slug}.md").write_text(text)
     authors = "---\ntitle: Authored\ndate: 2025-01-01\nauthors: [Ann Lee, Bo Chen]\n---\nText.\n"
-    (root / "content" / "papers" / "authored.md").write_text(authors)
-    run = run_sitegen("build", "--site", root)
-    assert run.code == 0, run.err
-    with http_server(root / "_site") as url:
+    out = build_site(
+        tmp_path_factory.mktemp("pages") / "site",
+        {**PAPERS, "authored": authors},
+        'title = "Browser test list"\ndescription = "Papers"\n',
+    )
+    with http_server(out) as url:
         yield url
 
 
 @pytest.fixture
 def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context()
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    yield page
-    context.close()
-    assert errors == []
+    with checked_page(chromium) as tab:
+        yield tab
 
 
 def visible_titles(page: Any) -> list[str]:
@@ -135,23 +132,8 @@ PAGES = [
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_serious_accessibility_violations(page: Any, site_url: str, scheme: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     page.emulate_media(color_scheme=scheme)
-    axe = Axe()
-    found = {}
-    for path in PAGES:
-        page.goto(site_url + path)
-        page.wait_for_load_state("networkidle")
-        results = axe.run(page)
-        serious = [
-            (v["id"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        if serious:
-            found[path] = serious
-    assert found == {}
+    assert serious_violations(page, site_url, PAGES) == {}
 
 
 def test_print_stylesheet_hides_the_chrome(page: Any, site_url: str) -> None:
