@@ -193,9 +193,11 @@ def serious_violations(page: Any, base: str, paths: Iterable[str]) -> dict[str, 
 
 
 @contextlib.contextmanager
-def http_server(folder: Path) -> Iterator[str]:
+def http_server(
+    folder: Path, handler_class: type[http.server.SimpleHTTPRequestHandler] | None = None
+) -> Iterator[str]:
     """Serve `folder` on a free loopback port; yields the base URL (ending in /)."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
+    handler = functools.partial(handler_class or _QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -208,16 +206,8 @@ class _NotFoundHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@contextlib.contextmanager
-def not_found_server(folder: Path) -> Iterator[str]:
-    handler = functools.partial(_NotFoundHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+def not_found_server(folder: Path) -> contextlib.AbstractContextManager[str]:
+    return http_server(folder, _NotFoundHandler)
 
 
 def test_404_at_depth_is_styled_and_its_links_work(chromium: Any, built: Path) -> None:
