@@ -33,7 +33,8 @@
     return lo < docs.length && docs[lo] === doc;
   };
 
-  /* Work arrays for an index of `slots` field vectors, reused from query to query. */
+  /* lunr's query over an index of docs documents and these fields; its work arrays, by
+   * document or by field vector slot (doc * fields + field), are reused from query to query. */
   class Scorer {
     constructor(docs, fields) {
       this.fields = fields;
