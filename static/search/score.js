@@ -40,6 +40,7 @@
       this.fields = fields;
       this.dot = new Float64Array(docs * fields.length); // slot -> dot(query vector, field vector)
       this.order = new Int32Array(docs * fields.length); // slot -> 1 + when lunr first matched it
+      this.touched = new Int32Array(docs * fields.length); // the matched slots, in that order
       this.hits = new Int32Array(docs); // doc -> how many required clauses it has matched
       this.prohibited = new Uint8Array(docs); // doc -> 1 if a prohibited clause matches it
       this.at = new Int32Array(docs); // doc -> its result's place + 1
@@ -49,7 +50,7 @@
     query(index, clauses) {
       if (clauses.every((c) => c.presence === PROHIBITED)) return null;
       const run = {
-        index, F: this.fields.length, touched: [], pairs: [], seen: new Set(), entries: new Map(),
+        index, F: this.fields.length, touched: 0, pairs: [], seen: new Set(), entries: new Map(),
         vectors: this.fields.map(() => new lunr.Vector()), required: 0, noneRequired: false,
         hits: this.hits.fill(0), prohibited: this.prohibited.fill(0),
       };
@@ -61,7 +62,7 @@
         }
         return this.results(run);
       } finally {
-        for (const slot of run.touched) this.order[slot] = this.dot[slot] = 0;
+        for (let i = 0; i < run.touched; i++) this.order[this.touched[i]] = this.dot[this.touched[i]] = 0;
       }
     }
 
@@ -93,7 +94,10 @@
             run.pairs.push([name, f, entry, clause.fields[k]]);
             for (const doc of docs) {
               const slot = doc * run.F + f;
-              if (!this.order[slot]) this.order[slot] = run.touched.push(slot);
+              if (!this.order[slot]) {
+                this.touched[run.touched] = slot;
+                this.order[slot] = ++run.touched;
+              }
             }
           });
         }
@@ -113,8 +117,8 @@
         }
       });
       const results = [], at = this.at.fill(0);
-      for (const slot of run.touched) {
-        const doc = (slot / F) | 0, f = slot % F;
+      for (let i = 0; i < run.touched; i++) {
+        const slot = this.touched[i], doc = (slot / F) | 0, f = slot % F;
         if (run.hits[doc] !== run.required || run.prohibited[doc]) continue;
         const score = this.dot[slot] / vectors[f].magnitude() || 0;
         if (at[doc] > 0) results[at[doc] - 1].add(slot, score);
@@ -134,17 +138,18 @@
       this.ref = String(doc);
       this.score = score;
       this.#run = run;
-      this.#slots = [slot];
+      this.#slots = slot; // an array once it has several: most results match in one field
     }
 
     /* Adds the score of another of its field vectors. */
     add(slot, score) {
       this.score += score;
-      this.#slots.push(slot);
+      if (typeof this.#slots === "number") this.#slots = [this.#slots, slot];
+      else this.#slots.push(slot);
     }
 
     get matchData() {
-      const run = this.#run, slots = this.#slots, doc = +this.ref;
+      const run = this.#run, slots = [this.#slots].flat(), doc = +this.ref;
       const fieldMatch = (slot) => { // lunr: matchingFields[fieldRef]
         let data = null;
         for (const [term, f, entry, name] of run.pairs) {
