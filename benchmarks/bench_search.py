@@ -20,7 +20,9 @@ import argparse
 import functools
 import gzip
 import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -114,18 +116,27 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-def write_site(folder: Path, files: dict[str, bytes]) -> None:
+def write_site(folder: Path, files: dict[str, bytes], checkout: Path | None = None) -> None:
     """A site built by the real build (one paper: its search.html and static files, with every
-    template global), its search index replaced by `files`."""
-    from sitegen.build import build
-
+    template global), its search index replaced by `files`. checkout: another revision's tree
+    (e.g. a `git worktree add` of an older commit) whose own CLI builds the site, so that its
+    browser code runs on this tree's index (the index format must be the same)."""
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp)
         (site / "content" / "papers").mkdir(parents=True)
         (site / "site.toml").write_text('title = "Benchmark"\ndescription = ""\n', "utf-8")
         paper = '---\ntitle: "Only paper"\ndate: 2024-01-01\n---\nAn abstract.\n'
         (site / "content" / "papers" / "only.md").write_text(paper, "utf-8")
-        build(site, site / "out")
+        if checkout:
+            command = [sys.executable, "-m", "sitegen", "build", "--site", str(site)]
+            env = {**os.environ, "PYTHONPATH": str(checkout)}
+            # cwd: `python -m` puts it before PYTHONPATH on sys.path.
+            out = ["--out", str(site / "out")]
+            subprocess.run([*command, *out], check=True, env=env, cwd=checkout)
+        else:
+            from sitegen.build import build
+
+            build(site, site / "out")
         shutil.copytree(site / "out", folder, dirs_exist_ok=True)
     shutil.rmtree(folder / "search")
     for rel, data in files.items():
@@ -151,10 +162,10 @@ new MutationObserver(() => {
 
 
 @contextmanager
-def served(files: dict[str, bytes]) -> Iterator[tuple[Path, str]]:
-    """A search site of `files` served on loopback: (its folder, its base URL)."""
+def served(files: dict[str, bytes], checkout: Path | None = None) -> Iterator[tuple[Path, str]]:
+    """A search site of `files` (write_site) served on loopback: (its folder, its base URL)."""
     with tempfile.TemporaryDirectory() as tmp:
-        write_site(Path(tmp), files)
+        write_site(Path(tmp), files, checkout)
         handler = functools.partial(_Quiet, directory=tmp)
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -4,6 +4,8 @@
     python benchmarks/bench_search_shards.py --papers 2000 --no-browser
     python benchmarks/bench_search_shards.py --papers 50000 --shard-bytes 32768 131072
     python benchmarks/bench_search_shards.py --corpus-cache /tmp/corpus   # reuse generated papers
+    git worktree add /tmp/base <rev>    # then time keystrokes against that revision's browser code:
+    python benchmarks/bench_search_shards.py --papers 10000 --keystrokes-only --against /tmp/base
 
 Per size: the scale benchmark's papers (benchmarks/corpus.py, as bench_scale.py uses), the cold
 `build_search_assets` time (no cache), the size of search/index.js, the number and sizes of the
@@ -13,7 +15,8 @@ context, empty cache; the query runs as typed, its last word as a prefix): the s
 loaded by kind (engine scripts, index.js, term shards, store chunks), raw and gzipped, the time
 from navigation to the first results shown, the longest main-thread task, and the first result
 (a check that search works at that size). A fuzzy query (`transformr~1`) loads every shard: the
-worst case.
+worst case. Last, per query once its files are loaded, the time from a keystroke to its results
+painted (with --against, in turns with another checkout's browser code on the same index).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import pickle
 import statistics
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -116,14 +120,16 @@ def print_query(query: str, report: dict[str, Any]) -> None:
     print(f"    first result: {report['first']!r}")
 
 
-KEYSTROKE = """async q => {
+KEYSTROKE = """async ([q, rounds]) => {
   const input = document.getElementById('search-q'), page = document.getElementById('search-page');
+  // From the input event to the frame that shows its results painted: data-query names the
+  // query once its results are in the page; the frame after it, plus a task, has painted them.
   const type = (text) => new Promise((done) => {
     const start = performance.now();
     const seen = new MutationObserver(() => {
       if (page.getAttribute('data-query') !== text) return;
       seen.disconnect();
-      done(performance.now() - start);
+      requestAnimationFrame(() => setTimeout(() => done(performance.now() - start)));
     });
     seen.observe(page, {attributeFilter: ['data-query']});
     input.value = text;
@@ -131,31 +137,57 @@ KEYSTROKE = """async q => {
   });
   await type(q); await type(q.slice(0, -1)); await type(q);  // their shards and files loaded
   const times = [];
-  for (let i = 0; i < 5; i++) times.push(await type(q.slice(0, -1)), await type(q));
-  return times.sort((a, b) => a - b)[times.length >> 1];
+  for (let i = 0; i < rounds; i++) times.push(await type(q.slice(0, -1)), await type(q));
+  return times;
 }"""
-"""JS: the median time from a keystroke (an input event) to its results rendered (data-query),
-once the query's shards are loaded; it includes the page's 60 ms pause for the next keystroke."""
+"""JS: times from a keystroke (an input event: the query less its last letter, then whole) to its
+results painted, once the query's shards are loaded; it includes any pause the page waits for
+the next keystroke."""
 
 
-def print_keystrokes(browser: Any, base: str, queries: list[str]) -> None:
-    page = browser.new_context().new_page()
-    page.goto(base + "search.html")
-    page.wait_for_selector("#search-page[data-ready]")
+def print_keystrokes(browser: Any, sites: dict[str, str], queries: list[str]) -> None:
+    """Per query, keystroke-to-results medians on each site (name -> base URL), measured in
+    turns (a few keystrokes on one site, then the next) so that load on the machine falls on
+    all alike."""
+    pages = {}
+    for name, base in sites.items():
+        pages[name] = browser.new_context().new_page()
+        pages[name].goto(base + "search.html")
+        pages[name].wait_for_selector("#search-page[data-ready]")
     for query in queries:
-        ms = page.evaluate(KEYSTROKE, query)
-        print(f"  keystroke to results, shards loaded, {query!r}: {ms:,.0f} ms (median of 10)")
-    page.context.close()
+        times: dict[str, list[float]] = {name: [] for name in sites}
+        for _ in range(5):
+            for name, page in pages.items():
+                times[name] += page.evaluate(KEYSTROKE, [query, 2])
+        figures = ", ".join(
+            f"{name} {statistics.median(t):,.0f} ms (quartiles {quartiles(t)})"
+            for name, t in times.items()
+        )
+        print(f"  keystroke to results painted, shards loaded, {query!r}: {figures}; 20 each")
+    for page in pages.values():
+        page.context.close()
 
 
-def bench_browser(files: dict[str, bytes], queries: list[str]) -> None:
+def quartiles(times: list[float]) -> str:
+    q = statistics.quantiles(times, n=4)
+    return f"{q[0]:,.0f}-{q[2]:,.0f}"
+
+
+def bench_browser(files: dict[str, bytes], queries: list[str], args: argparse.Namespace) -> None:
     from playwright.sync_api import sync_playwright
 
-    with served(files) as (folder, base), sync_playwright() as pw:
+    with ExitStack() as stack:
+        folder, base = stack.enter_context(served(files))
+        sites = {"this tree": base}
+        if args.against:
+            sites[args.against.name] = stack.enter_context(served(files, args.against))[1]
+        pw = stack.enter_context(sync_playwright())
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        for query in queries:
+        for query in [] if args.keystrokes_only else queries:
             print_query(query, cold_query(browser, folder, base, query))
-        print_keystrokes(browser, base, queries)
+        print(f"  load average {os.getloadavg()[0]:.1f}")
+        print_keystrokes(browser, sites, queries)
+        print(f"  load average {os.getloadavg()[0]:.1f}")
         browser.close()
 
 
@@ -166,6 +198,16 @@ def main() -> None:
     parser.add_argument("--query", action="append", help="instead of the default queries")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--corpus-cache", type=Path, help="folder keeping generated papers")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also time keystrokes with the browser code of this checkout (e.g. a `git worktree "
+        "add` of the base commit), in turns with this tree's",
+    )
+    parser.add_argument(
+        "--keystrokes-only", action="store_true", help="skip the cold first queries' downloads"
+    )
     args = parser.parse_args()
     browser = not args.no_browser and CHROMIUM.exists()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -182,7 +224,7 @@ def main() -> None:
             )
             print_sizes(files)
             if browser:
-                bench_browser(files, args.query or list(QUERIES))
+                bench_browser(files, args.query or list(QUERIES), args)
 
 
 if __name__ == "__main__":

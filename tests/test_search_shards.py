@@ -361,6 +361,48 @@ def test_as_you_type_prefixes_match_the_unsharded_index(
     assert reference == sharded
 
 
+SHAPES = [
+    "learn^3 video ",
+    "video video model ",
+    "+video -language model ",
+    "title:video abstract:video ",
+    "author:zhang -title:video learn ",
+    "vid* lang~1 ",
+    "+contrastive +zzzznothing ",
+    "+model -model ",
+]
+"""Clause shapes beside TYPED and LUNR for score.js to answer as lunr: boosts, a word twice,
+prohibited words among others, the same word in two fields, wildcard and fuzzy together, a
+required word indexed nowhere, a word both required and prohibited."""
+
+SCORED = """async queries => {
+  const e = await SitegenSearch.load(), out = [];
+  const view = rs => rs.map(r => [r.ref, r.score, JSON.stringify(r.matchData.metadata)]);
+  for (const q of queries) {
+    await e.search(q);  // its shards loaded
+    e.freshTokenSet();
+    const ours = e.scorer.query(e.index, e.parse(q).clauses);  // lunr's query changes clauses
+    const theirs = e.index.query(x => { x.clauses = e.parse(q).clauses; });
+    out.push(ours === null ? null : [view(ours), view(theirs)]);
+  }
+  return out;
+}"""
+"""JS: per query, [score.js's results, stock lunr's Index#query's] on the engine's live index,
+as [ref, score, matchData] each; null where score.js leaves the query to lunr."""
+
+
+@pytest.mark.browser
+def test_score_js_answers_as_lunrs_own_query(open_page: Any, sites: dict[str, str]) -> None:
+    queries = TYPED + list(LUNR) + SHAPES
+    answers = open_page(sites["many"]).evaluate(SCORED, queries)
+    left_to_lunr = [q for q, a in zip(queries, answers, strict=True) if a is None]
+    assert left_to_lunr == ["-video "]  # prohibited words alone: lunr's own query answers
+    pairs = [a for a in answers if a is not None]
+    assert all(ours == theirs for ours, theirs in pairs)  # refs, order, float scores, matchData
+    assert sum(1 for ours, _ in pairs if len(ours) > 5) >= len(pairs) - 3
+    assert [ours for ours, _ in pairs][-2:] == [[], []]  # nothing has zzzznothing; model -model
+
+
 @pytest.fixture(params=["file", "http"])
 def many_url(request: pytest.FixtureRequest, sites: dict[str, str]) -> Iterator[str]:
     """The many-shard site's search.html, from disk and over local HTTP."""

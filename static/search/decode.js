@@ -78,10 +78,9 @@
   };
 
   /* entry[field] is lunr's {ref: metadata} posting, built on first read: a query reads the
-   * postings of its few terms only, and building all of them is most of the decoding time. */
-  const lazyPosting = (entry, field, scratch, start, end) => {
-    const docs = new Int32Array(end - start);
-    for (let i = start; i < end; i++) docs[i - start] = scratch[i * 3 + 1];
+   * postings of its few terms only, and building all of them is most of the decoding time.
+   * docs: the field's documents, ascending. */
+  const lazyPosting = (entry, field, docs) => {
     Object.defineProperty(entry, field, {
       configurable: true,
       enumerable: true,
@@ -146,15 +145,7 @@
         count++;
       }
       const x = (n - count + 0.5) / (count + 0.5), idf = Math.log(1 + Math.abs(x)); // lunr.idf
-      const entry = {};
-      let start = 0;
-      for (let f = 0; f < F; f++) {
-        let end = start;
-        while (end < count && scratch[end * 3] === f) end++;
-        if (end === start) entry[fields[f]] = {};
-        else lazyPosting(entry, fields[f], scratch, start, end);
-        start = end;
-      }
+      const docs = new Int32Array(count), values = new Float64Array(count);
       for (let j = 0; j < count; j++) {
         const g = scratch[j * 3], docRef = scratch[j * 3 + 1], freq = scratch[j * 3 + 2];
         const len = sc.lengths[g][docRef];
@@ -163,8 +154,22 @@
         const slot = docRef * F + g;
         let elements = slots.get(slot);
         if (!elements) slots.set(slot, elements = []);
-        elements.push(termIndex, round3(score));
+        elements.push(termIndex, values[j] = round3(score));
+        docs[j] = docRef;
       }
+      // Per field, its documents and their field vectors' values for this term (score.js reads
+      // them); not enumerable, so the entry stays the lunr posting it was.
+      const columns = [], entry = {};
+      let start = 0;
+      for (let f = 0; f < F; f++) {
+        let end = start;
+        while (end < count && scratch[end * 3] === f) end++;
+        columns.push({ docs: docs.subarray(start, end), values: values.subarray(start, end) });
+        if (end === start) entry[fields[f]] = {};
+        else lazyPosting(entry, fields[f], columns[f].docs);
+        start = end;
+      }
+      Object.defineProperty(entry, "columns", { value: columns });
       entry._index = termIndex;
       inverted.push([term, entry]);
     };

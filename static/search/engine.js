@@ -37,6 +37,9 @@
       this.complete = false;   // every field vector exists, in document order
       this.alternatives = [];  // n -> terms a clause marked ALT_MARK + n matches, any of them
       this.positions = [];     // positions file -> promise of its decoded positions
+      this.scorer = new S.Scorer(meta.docs, meta.fields);
+      this.closest = new Map(); // typed word -> the vocabulary's closest words
+      this.expansions = new Map(); // prefix -> expand(prefix), until shards are added
       // Every clause's term is stemmed as lunr does, except the marked last one, which expands to
       // all terms of the words it begins (pipeline functions may return several tokens).
       const sitegenPrefix = (token) => {
@@ -105,6 +108,7 @@
       this.parts[k] = Object.assign(decoded, { positionFile: shard.positionFile, positionStarts: shard.positionStarts });
       this.words[k] = wordTable(shard, decoded.inverted.map(([term]) => term));
       this.stale = true;
+      this.expansions.clear();
     }
 
     /* Resolves once shards ks are added (each loaded once, by a <script>). */
@@ -146,6 +150,11 @@
     /* Terms of every indexed word starting with prefix, plus the prefix's own stem if indexed.
      * Reads the shards of range(prefix) and of the stem: load them first. */
     expand(prefix) {
+      if (!this.expansions.has(prefix)) this.expansions.set(prefix, this.expandNow(prefix));
+      return this.expansions.get(prefix);
+    }
+
+    expandNow(prefix) {
       const seen = new Set(), out = [];
       for (const s of this.range(prefix)) {
         const words = this.words[s] || [];
@@ -217,8 +226,9 @@
 
     /* Runs a query typed by a reader, loading the shards it needs: resolves with {results,
      * corrections, some, phrases} or {error}; never rejects. corrections: [typed, corrected]
-     * pairs; some: no paper has all the words, these have some. */
-    search(text) {
+     * pairs; some: no paper has all the words, these have some. Once its shards are loaded, a
+     * query no longer wanted (wanted() false: the reader typed on) resolves with no results. */
+    search(text, wanted = () => true) {
       const parsed = this.parse(text);
       if (parsed.error) return Promise.resolve(parsed);
       const plan = this.plan(parsed.clauses);
@@ -228,6 +238,7 @@
         .then(() => this.joinCompounds(parsed.clauses, pairs))
         .then(() => (parsed.own ? [] : this.correct(parsed.clauses)))
         .then((corrections) => {
+          if (!wanted()) return { results: [], corrections, some: false, phrases: 0 };
           let outcome = this.run(parsed.clauses), some = false;
           const required = parsed.clauses.filter((c) => c.presence === REQUIRED);
           if (!outcome.error && !outcome.results.length && required.length > 1) {
@@ -291,7 +302,10 @@
       const typed = missing.map((c) => c.term.replace(PREFIX_MARK, ""));
       return S.words(this.payload.shardVersion).then((text) => {
         this.vocabulary = this.vocabulary || S.decode.frontDecode(text);
-        const found = typed.map((word) => S.typos.closest(this.vocabulary, word));
+        const found = typed.map((word) => { // a scan of the vocabulary: once per word
+          if (!this.closest.has(word)) this.closest.set(word, S.typos.closest(this.vocabulary, word));
+          return this.closest.get(word);
+        });
         return this.load(found.flat().map((w) => this.shardOf(stem(w)))).then(() => missing.flatMap((c, n) => {
           const terms = found[n].map(stem).filter((t) => this.index.invertedIndex[t]);
           if (!terms.length) return [];
@@ -336,20 +350,28 @@
       });
     }
 
-    /* Runs parsed clauses on the shards loaded so far. */
-    run(clauses) {
-      this.lastClauses = clauses;
-      if (clauses.every((c) => c.presence === PROHIBITED)) this.completeVectors();
-      if (this.stale) {
-        const builder = new lunr.TokenSet.Builder();
-        for (const part of this.parts) { // in shard order: terms in sorted order
-          if (part) for (const [term] of part.inverted) builder.insert(term);
-        }
-        builder.finish();
-        this.index.tokenSet = builder.root;
-        this.stale = false;
+    /* The token set of every term loaded so far (lunr's expansion of wildcards and edit
+     * distances reads it), rebuilt only when read after shards were added. */
+    freshTokenSet() {
+      if (!this.stale) return;
+      const builder = new lunr.TokenSet.Builder();
+      for (const part of this.parts) { // in shard order: terms in sorted order
+        if (part) for (const [term] of part.inverted) builder.insert(term);
       }
+      builder.finish();
+      this.index.tokenSet = builder.root;
+      this.stale = false;
+    }
+
+    /* Runs parsed clauses on the shards loaded so far: lunr's answer, from score.js, or from
+     * lunr itself for the queries score.js leaves to it. */
+    run(clauses) {
       try {
+        if (clauses.some((c) => S.Scorer.widens(c))) this.freshTokenSet();
+        const results = this.scorer.query(this.index, clauses);
+        if (results) return { results };
+        if (clauses.every((c) => c.presence === PROHIBITED)) this.completeVectors();
+        this.freshTokenSet();
         return { results: this.index.query((q) => { q.clauses = clauses; }) };
       } catch (error) {
         return { error: friendlyError(error), results: [] };

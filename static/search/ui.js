@@ -7,7 +7,11 @@
   const S = window.SitegenSearch;
   const PAGE_SIZE = 20;
   const HEADER_SIZE = 8;
-  const TYPING_PAUSE = 60; // ms without a keystroke before a query runs
+  // A query runs in the task after a keystroke: keystrokes that arrive together (a paste, a
+  // busy page) make one query, and none waits for a pause (a query takes a few ms once its
+  // shards are loaded; a run overtaken by the next keystroke neither queries nor draws).
+  const TYPING_PAUSE = 0;
+  const URL_PAUSE = 300; // ms without a keystroke before the address shows the query
 
   /* A page of the site: pattern (e.g. "papers/{slug}.html") filled in, under the root. */
   const url = (pattern, slug) => S.root + pattern.replace("{slug}", () => slug);
@@ -21,14 +25,20 @@
     return node;
   };
 
+  const stems = new Map(); // word -> its lunr term: results show the same words again and again
+  const stemOf = (word) => {
+    let term = stems.get(word);
+    if (term === undefined) stems.set(word, term = word ? lunr.stemmer(new lunr.Token(word)).toString() : "");
+    return term;
+  };
+
   /* The words of text, with those whose lunr term is in matched wrapped in <mark>. */
   const highlight = (text, matched) => {
     const fragment = document.createDocumentFragment();
     let last = 0;
     for (const m of text.matchAll(/[^\s-]+/g)) {
       const [, before, core] = /^(\W*)(.*?)(\W*)$/.exec(m[0]);
-      const word = core.toLowerCase();
-      const term = word ? lunr.stemmer(new lunr.Token(word)).toString() : "";
+      const term = stemOf(core.toLowerCase());
       if (!term || !matched[term]) continue;
       const start = m.index + before.length, end = start + core.length;
       fragment.append(text.slice(last, start), el("mark", null, text.slice(start, end)));
@@ -48,6 +58,7 @@
     return out.length ? ` ${out.join(" ")}` : "";
   };
 
+  /* The terms the shown results matched: only theirs are read (reading one builds it). */
   const matchedTerms = (results) => {
     const matched = Object.create(null);
     for (const r of results) for (const t of Object.keys(r.matchData.metadata)) matched[t] = true;
@@ -116,7 +127,7 @@
     const input = document.getElementById("search-q"), status = document.getElementById("search-status");
     const list = document.getElementById("search-results"), more = document.getElementById("search-more");
     const baseTitle = document.title;
-    let lastUrlChange = 0, runs = 0, timer = null;
+    let lastUrlChange = 0, runs = 0, timer = null, urlTimer = null;
 
     // data-query names the query the page shows, once it is fully rendered (tests wait on it).
     const show = (message, state, text) => {
@@ -138,7 +149,7 @@
         clear();
         return show(`Type a word from a title, tag, author or abstract to search ${plural(engine.payload.docs, "paper")}.`, "empty", text);
       }
-      return engine.search(text).then((outcome) => {
+      return engine.search(text, () => mine === runs).then((outcome) => {
         const { error, results } = outcome;
         if (mine !== runs) return;
         if (error) {
@@ -149,7 +160,7 @@
           clear();
           return show(`No papers match \u201c${trimmed}\u201d. Try fewer or shorter words.`, "none", text);
         }
-        const matched = matchedTerms(results);
+        const matched = matchedTerms(results.slice(0, shown));
         return topEntries(engine, results, shown).then((entries) => {
           if (mine !== runs) return;
           clear();
@@ -175,14 +186,14 @@
       }
     };
 
+    // The address follows typing after a pause: history calls take ms a keystroke can spare.
     const onInput = (source) => {
       if (source !== input) input.value = source.value;
       if (headerBox && source !== headerBox) headerBox.value = input.value;
       clearTimeout(timer);
-      timer = setTimeout(() => {
-        remember(input.value);
-        run(input.value, PAGE_SIZE);
-      }, TYPING_PAUSE);
+      clearTimeout(urlTimer);
+      timer = setTimeout(() => run(input.value, PAGE_SIZE), TYPING_PAUSE);
+      urlTimer = setTimeout(() => remember(input.value), URL_PAUSE);
     };
 
     const fromUrl = () => {
@@ -197,6 +208,7 @@
     input.form.addEventListener("submit", (event) => {
       event.preventDefault();
       clearTimeout(timer);
+      clearTimeout(urlTimer);
       lastUrlChange = 0;
       remember(input.value);
       run(input.value, PAGE_SIZE);
@@ -232,7 +244,7 @@
         return close();
       }
       panel.hidden = false;
-      engine.search(text).then((outcome) => {
+      engine.search(text, () => mine === runs).then((outcome) => {
         const { error, results } = outcome;
         if (mine !== runs) return;
         if (error || !results.length) {
@@ -240,7 +252,7 @@
           status.textContent = error || `No papers match \u201c${text.trim()}\u201d.`;
           return;
         }
-        const matched = matchedTerms(results);
+        const matched = matchedTerms(results.slice(0, HEADER_SIZE));
         return topEntries(engine, results, HEADER_SIZE).then((entries) => {
           if (mine !== runs) return;
           list.textContent = "";
