@@ -59,7 +59,7 @@ def timed_layout(papers: Sequence[Paper]) -> None:
         LayoutCache(Path(folder)).get([*papers, extra])
         placed = time.perf_counter() - started
     graph = build_graph(papers, positions=positions)
-    data = map_data(graph, regions(graph))
+    data = f"window.SitegenMapData={map_data(graph, regions(graph))};\n".encode()
     print(
         f"{len(papers):>6} papers: layout {layout:7.1f} s, from cache {cached:5.2f} s, "
         f"one new paper placed {placed:5.1f} s; map/data.js {len(data) / 1024:,.0f} KiB raw, "
