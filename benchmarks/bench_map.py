@@ -2,6 +2,7 @@
 
     python benchmarks/bench_map.py                          # 424 / 10,000 / 50,000 papers
     python benchmarks/bench_map.py --papers 424 10000 --browser 10000
+    python benchmarks/bench_map.py --no-quality --papers --browser 10000 --commit ad60c0a
 
 Papers are the scale benchmark's (benchmarks/corpus.py). For each size it prints the layout
 time (`compute_layout`: tf-idf, SVD, t-SNE; landmarks above TSNE_MAX), the time to read the
@@ -11,15 +12,19 @@ gzipped. "Quality" is measured on the repo's own reading list (content/papers/, 
 tags): the share of each paper's 10 nearest points on the map that share a tag with it,
 against the same share for 10 random papers. With --browser N it builds an N-paper site and
 times, in headless Chromium, the first draw after load (performance mark at the first draw)
-and pan/zoom frames (requestAnimationFrame intervals while the view zooms and pans each frame).
+and pan/zoom frames (requestAnimationFrame intervals while the view zooms and pans each frame),
+--runs loads each; with --commit it builds the same site with that revision too and
+interleaves the two sites' loads (sites are kept under --work, reused by the next run).
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from benchmarks.bench_scale import describe_source, snapshot  # noqa: E402
 from benchmarks.corpus import corpus_papers, topic_rules, write_corpus_site  # noqa: E402
 from sitegen.content.models import Paper  # noqa: E402
 from sitegen.content.papers import load_papers  # noqa: E402
@@ -53,7 +59,7 @@ def timed_layout(papers: Sequence[Paper]) -> None:
         LayoutCache(Path(folder)).get([*papers, extra])
         placed = time.perf_counter() - started
     graph = build_graph(papers, positions=positions)
-    data = map_data(graph, regions(graph))
+    data = f"window.SitegenMapData={map_data(graph, regions(graph))};\n".encode()
     print(
         f"{len(papers):>6} papers: layout {layout:7.1f} s, from cache {cached:5.2f} s, "
         f"one new paper placed {placed:5.1f} s; map/data.js {len(data) / 1024:,.0f} KiB raw, "
@@ -90,34 +96,53 @@ def quality() -> None:
     )
 
 
-def browser(count: int) -> None:
-    import subprocess
+def build_site(count: int, work: Path, source: Path | None) -> Path:
+    """An N-paper corpus site built by sitegen from `source` (a snapshot) or this tree."""
+    site = work / f"site-{count}"
+    if not (site / "content").is_dir():
+        write_corpus_site(count, site)
+    out = work / f"out-{count}-{source.name if source else 'tree'}"
+    env = {**os.environ, "PYTHONPATH": str(source or ROOT)}
+    command = [sys.executable, "-m", "sitegen", "build", "-q", "--site", str(site)]
+    # cwd away from this repo: `python -m` puts the working folder first on sys.path.
+    subprocess.run([*command, "--out", str(out)], check=True, env=env, cwd=work)
+    return out
 
+
+def browser(count: int, work: Path, commit: str | None, runs: int) -> None:
+    """First draw and pan/zoom frames in Chromium; with `commit`, its build too, the loads
+    of the two sites interleaved."""
     from chromium import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as folder:
-        site = Path(folder) / "site"
-        write_corpus_site(count, site)
-        subprocess.run([sys.executable, "-m", "sitegen", "build", "--site", str(site)], check=True)
-        with sync_playwright() as playwright:
-            chrome = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            page = chrome.new_page(viewport={"width": 1200, "height": 900})
-            firsts = []
-            for _ in range(3):
-                page.goto((site / "_site" / "map.html").as_uri())
+    sources = [None, snapshot(commit, work)] if commit else [None]
+    outs = {describe_source(s): build_site(count, work, s) for s in sources}
+    firsts: dict[str, list[float]] = {name: [] for name in outs}
+    frames: dict[str, list[float]] = {name: [] for name in outs}
+    with sync_playwright() as playwright:
+        chrome = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        page = chrome.new_page(viewport={"width": 1200, "height": 900})
+        for _ in range(runs):
+            for name, out in outs.items():
+                page.goto((out / "map.html").as_uri())
                 page.wait_for_selector("#map-canvas[data-points]")
-                firsts.append(page.evaluate(FIRST_DRAW))
-            frames = page.evaluate(PAN_ZOOM)
-            chrome.close()
-    print(
-        f"{count:>6} papers in Chromium: first draw {statistics.median(firsts):.0f} ms after "
-        f"navigation start (median of 3); pan/zoom {1000 / statistics.mean(frames):.0f} frames/s "
-        f"(mean frame {statistics.mean(frames):.1f} ms, worst {max(frames):.1f} ms)",
-        flush=True,
-    )
+                firsts[name].append(page.evaluate(FIRST_DRAW))
+                frames[name].extend(page.evaluate(PAN_ZOOM))
+        chrome.close()
+    for name, out in outs.items():
+        data = (out / "map" / "data.js").read_bytes()
+        print(
+            f"{count:>6} papers in Chromium, {name}: first draw "
+            f"{statistics.median(firsts[name]):.0f} ms after navigation start (median of "
+            f"{runs}: {', '.join(f'{t:.0f}' for t in firsts[name])}); pan/zoom "
+            f"{1000 / statistics.mean(frames[name]):.0f} frames/s (mean frame "
+            f"{statistics.mean(frames[name]):.1f} ms, worst {max(frames[name]):.1f} ms); "
+            f"map.html {(out / 'map.html').stat().st_size / 1024:,.0f} KiB, map/data.js "
+            f"{len(data) / 1024:,.0f} KiB raw, {len(gzip.compress(data, 9)) / 1024:,.0f} KiB gzip",
+            flush=True,
+        )
 
 
 FIRST_DRAW = "performance.getEntriesByName('sitegen-map-drawn')[0].startTime"
@@ -146,13 +171,17 @@ def main() -> None:
     parser.add_argument("--papers", type=int, nargs="*", default=[424, 10_000, 50_000])
     parser.add_argument("--browser", type=int, nargs="*", default=[10_000])
     parser.add_argument("--no-quality", action="store_true")
+    parser.add_argument("--runs", type=int, default=5, help="page loads per site (default 5)")
+    parser.add_argument("--commit", help="also build with sitegen as committed at this revision")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/bench-map"))
     args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
     if not args.no_quality:
         quality()
     for count in args.papers:
         timed_layout(corpus_papers(count, topic_rules()))
     for count in args.browser:
-        browser(count)
+        browser(count, args.work, args.commit, args.runs)
 
 
 if __name__ == "__main__":

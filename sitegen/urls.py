@@ -26,6 +26,7 @@ LIST_PAGE_SIZE = 100
 """Papers per page of the home, tag and author pages' static lists (without JavaScript)."""
 MAP = "map.html"
 MAP_DATA = "map/data.js"
+"""The map's points, for static/map/*.js."""
 
 PAPER_PATTERN = "papers/{slug}.html"
 TAG_PATTERN = "tags/{slug}.html"
@@ -39,6 +40,11 @@ def home_page(number: int) -> str:
 
 def paper_page(slug: str) -> str:
     return PAPER_PATTERN.format(slug=slug)
+
+
+def map_region(number: int) -> str:
+    """The page listing the papers of the map's `number`th region (from 1, biggest first)."""
+    return f"map/region-{number}.html"
 
 
 def tag_page(slug: str, number: int = 1) -> str:

@@ -75,6 +75,15 @@ def on_small_maps(site: Path, slug: str) -> set[str]:
     }
 
 
+def in_regions(site: Path, slug: str) -> set[str]:
+    """The map's region pages that list paper `slug`."""
+    return {
+        f"map/{page.name}"
+        for page in (site / "_site" / "map").glob("region-*.html")
+        if f'href="../papers/{slug}.html"' in page.read_text()
+    }
+
+
 def test_one_paper_edit_re_renders_only_the_pages_that_show_it(make_site):
     site = make_site(many_papers())
     builder = Builder(site)
@@ -84,19 +93,20 @@ def test_one_paper_edit_re_renders_only_the_pages_that_show_it(make_site):
     touch_later(
         paper, paper.read_text().replace("Abstract5 foxtrotx.", "Abstract5 foxtrotx edited.")
     )
-    before = on_small_maps(site, "p05")
+    before = on_small_maps(site, "p05") | in_regions(site, "p05")
     second = builder.build()
     # The first sentence shows in the lists (the queue's too), not in the list data file.
-    # An abstract edit moves the paper's point on the map: map.html and the small maps
-    # that show it (before or after) change too.
+    # An abstract edit moves the paper's point on the map: the map's data, its region's
+    # page and the small maps that show it (before or after) change too.
     assert set(second.rendered) == {
         "papers/p05.html",
         "index.html",
         "tags/vision.html",
         "queue.html",
-        "map.html",
+        "map/data.js",
         *before,
         *on_small_maps(site, "p05"),
+        *in_regions(site, "p05"),
     }
     assert "edited" in (site / "_site" / "papers" / "p05.html").read_text()
 
@@ -107,7 +117,7 @@ def test_title_edit_also_re_renders_the_neighbours(make_site):
     builder.build()
     paper = site / "content" / "papers" / "p05.md"
     touch_later(paper, paper.read_text().replace("Paper5 foxtrot", "Paper5 Foxtrot renamed"))
-    before = on_small_maps(site, "p05")
+    before = on_small_maps(site, "p05") | in_regions(site, "p05")
     rendered = set(builder.build().rendered)
     assert rendered == {
         "papers/p05.html",
@@ -117,9 +127,10 @@ def test_title_edit_also_re_renders_the_neighbours(make_site):
         "tags/vision.html",
         "queue.html",
         "list/papers.js",
-        "map.html",
+        "map/data.js",
         *before,
         *on_small_maps(site, "p05"),
+        *in_regions(site, "p05"),
     }
 
 

@@ -3,7 +3,7 @@ colour by tag, highlight by tag and by search, time window, the text alternative
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +156,70 @@ def test_time_window_shows_only_papers_in_it(page: Any, site_url: str) -> None:
     assert drawn(page) == (10, 0)
 
 
+def test_dragging_a_time_slider_narrows_the_window(page: Any, site_url: str) -> None:
+    open_map(page, site_url + "map.html?by=published")
+    slider = page.locator("#map-from")
+    box = slider.bounding_box()
+    middle = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 4, middle)  # the thumb, at the first year
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.7, middle, steps=5)
+    page.mouse.up()
+    start = int(slider.input_value())
+    assert 2019 < start < 2023
+    # Two papers a year, 2019-2023: those published from `start` on.
+    assert drawn(page) == (2 * (2023 - start + 1), 0)
+    assert page.locator("#map-years").text_content() == f"{start}\u20132023"
+    assert f"from={start}" in page.url
+
+
+def fingers(page: Any) -> Callable[..., None]:
+    """touch(kind, *points): a touch event at canvas points, through Chromium's input
+    pipeline (the page sees pointer events), as a finger on a touch screen makes it."""
+    session = page.context.new_cdp_session(page)
+    box = page.locator("#map-canvas").bounding_box()
+
+    def touch(kind: str, *points: tuple[float, float]) -> None:
+        touches = [
+            {"x": box["x"] + x, "y": box["y"] + y, "id": i} for i, (x, y) in enumerate(points)
+        ]
+        session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touches})
+
+    return touch
+
+
+@pytest.fixture
+def touch_page(chromium: Any) -> Iterator[Any]:
+    with checked_page(chromium, viewport={"width": 800, "height": 700}, has_touch=True) as tab:
+        yield tab
+
+
+def test_two_fingers_pinch_zoom_about_them_and_one_finger_pans(
+    touch_page: Any, site_url: str
+) -> None:
+    page = touch_page
+    open_map(page, site_url + "map.html")
+    box = page.locator("#map-canvas").bounding_box()
+    cx, cy = box["width"] / 2, box["height"] / 2
+    px, py = page.evaluate("SitegenMap.pointOf('language-0')")
+    touch = fingers(page)
+    touch("touchStart", (cx - 20, cy), (cx + 20, cy))
+    for spread in (30, 45, 60):
+        touch("touchMove", (cx - spread, cy), (cx + spread, cy))
+    touch("touchEnd")
+    # Fingers 40 px apart, then 120: three times the zoom, about the point between them.
+    zoomed = [cx + 3 * (px - cx), cy + 3 * (py - cy)]
+    assert page.evaluate("SitegenMap.pointOf('language-0')") == pytest.approx(zoomed, abs=1)
+    touch("touchStart", (cx, cy))
+    touch("touchMove", (cx + 20, cy + 10))
+    touch("touchMove", (cx + 50, cy + 30))
+    touch("touchEnd")
+    panned = [zoomed[0] + 50, zoomed[1] + 30]
+    assert page.evaluate("SitegenMap.pointOf('language-0')") == pytest.approx(panned, abs=1)
+    assert drawn(page)[0] > 0
+    assert page.url == site_url + "map.html"  # a drag is not a tap: nothing opened
+
+
 def test_paper_link_centres_the_map_on_it(page: Any, site_url: str) -> None:
     page.goto(site_url + "papers/language-3.html")
     with page.expect_navigation():
@@ -164,17 +228,24 @@ def test_paper_link_centres_the_map_on_it(page: Any, site_url: str) -> None:
     assert page.locator("#map-card strong").text_content().startswith("Language paper 3")
 
 
-def test_without_javascript_the_regions_list_every_paper(chromium: Any, site_url: str) -> None:
+def test_without_javascript_the_regions_lead_to_every_paper(chromium: Any, site_url: str) -> None:
     context = chromium.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(site_url + "map.html")
     assert page.is_hidden("#map-frame")
-    assert page.locator(".map-regions ul a").count() == 10
+    found = set()
+    for number in range(page.locator(".map-regions ul a").count()):
+        page.locator(".map-regions ul a").nth(number).click()
+        found |= set(page.locator(".map-region-papers a").all_text_contents())
+        page.go_back()
+    assert found == {
+        f"{t.title()} paper {n} <b>{w.split()[n]}</b>" for t, w in WORDS.items() for n in range(5)
+    }
     context.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_serious_accessibility_violations(page: Any, site_url: str, scheme: str) -> None:
     page.emulate_media(color_scheme=scheme)
-    paths = ("map.html?colour=tag&tag=survey", "papers/vision-1.html")
+    paths = ("map.html?colour=tag&tag=survey", "map/region-1.html", "papers/vision-1.html")
     assert serious_violations(page, site_url, paths) == {}

@@ -26,7 +26,6 @@ from sitegen.output.writer import OutputWriter, check_output_folder, output_lock
 from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.render.bibtex import EntryCache, bib_files
 from sitegen.render.feeds import FeedCache, feed_files, feed_note, feed_warnings
-from sitegen.render.mapview import map_data, regions
 from sitegen.render.renderer import Renderer, SideJob
 from sitegen.render.static import add_static_files
 from sitegen.search.assets import build_search_assets
@@ -34,7 +33,7 @@ from sitegen.site import related as related_module
 from sitegen.site.graph import SiteGraph, build_graph
 from sitegen.site.layout import LayoutCache, Positions
 from sitegen.site.related import Related, RelatedCache
-from sitegen.urls import MAP, MAP_DATA, NOT_FOUND
+from sitegen.urls import NOT_FOUND
 from sitegen.workers.spawned import worker_pool
 
 PAPERS_CACHE = "papers.pickle"
@@ -213,8 +212,6 @@ def _companion_files(
     listed = sorted(p for p in pages if p.endswith(".html") and p != NOT_FOUND)
     files = feed_files(config, graph, extra_pages=listed, texts=texts, cache=feeds)
     files.update(bib_files(graph.papers, graph.tags, bib_entries))
-    if MAP in pages:
-        files[MAP_DATA] = map_data(graph, regions(graph))
     return files
 
 

@@ -131,12 +131,24 @@ def _small_map(papers: Sequence[Paper], points: np.ndarray) -> tuple[MapPoint, .
     )
 
 
-def map_data(graph: SiteGraph, found: Sequence[Region]) -> bytes:
-    """`map/data.js`: the map's points as columns, in the newest-first order of the listing
-    (and of the search index's refs), set as `window.SitegenMapData` (a script: file://)."""
+def map_data_key(graph: SiteGraph, found: Sequence[Region]) -> tuple[object, ...]:
+    """Everything `map_data` shows: equal keys, equal files."""
+    tags = tuple((tag.name, tag.slug) for tag in graph.tags)
+    labels = tuple((r.label, r.x, r.y) for r in found)
+    return (labels, tags, tuple(_point_key(p, graph) for p in graph.papers))
+
+
+def _point_key(paper: Paper, graph: SiteGraph) -> tuple[object, ...]:
+    tags = tuple(tag.slug for tag in graph.tags_of(paper))
+    xy = graph.positions.get(paper.slug)
+    return (paper.slug, paper.title, paper.year, paper.date.year, paper.status, tags, xy)
+
+
+def map_data(graph: SiteGraph, found: Sequence[Region]) -> str:
+    """The data of `map/data.js` (JSON): the map's points as columns, in the newest-first
+    order of the listing (and of the search index's refs)."""
     papers = graph.papers
     tag_index = {tag.slug: i for i, tag in enumerate(graph.tags)}
-    region_of = {href: i for i, r in enumerate(found) for _, href in r.papers}
     data = {
         "count": len(papers),
         "pattern": urls.PAPER_PATTERN,
@@ -150,8 +162,7 @@ def map_data(graph: SiteGraph, found: Sequence[Region]) -> bytes:
         "added": [p.date.year for p in papers],
         "status": [STATUSES.index(p.status) for p in papers],
         "paperTags": [[tag_index[t.slug] for t in graph.tags_of(p)] for p in papers],
-        "region": [region_of.get(urls.paper_page(p.slug), -1) for p in papers],
         "regions": [{"label": r.label, "x": r.x, "y": r.y} for r in found],
     }
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return f"window.SitegenMapData={text};\n".encode()
+    # "<" escaped: no title can close a script or open a comment wherever the file goes.
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")

@@ -28,7 +28,14 @@ from sitegen.render.listing import (
     list_pages,
     queue_parts,
 )
-from sitegen.render.mapview import MapPoint, Region, nearby_maps, regions
+from sitegen.render.mapview import (
+    MapPoint,
+    Region,
+    map_data,
+    map_data_key,
+    nearby_maps,
+    regions,
+)
 from sitegen.render.meta import paper_meta
 from sitegen.site.graph import SiteGraph
 from sitegen.text import first_sentence
@@ -242,7 +249,25 @@ class SitePages:
         if self.theme.has_search:
             yield Page(urls.SEARCH, "search.html", (), dict)
         if self.theme.has_map:
-            yield Page(urls.MAP, "map.html", (self.regions,), lambda: {"regions": self.regions})
+            yield from self._map_pages()
+
+    def _map_pages(self) -> Iterator[Page]:
+        """map.html, its data and a page per region (the map without a script)."""
+        found = self.regions
+        shown = tuple((r.label, len(r.papers)) for r in found)
+        yield Page(urls.MAP, "map.html", shown, lambda: {"regions": found})
+        for number, region in enumerate(found, 1):
+            context = {"region": region, "number": number, "count": len(found)}
+            yield Page(
+                urls.map_region(number),
+                "map-region.html",
+                (region, number, len(found)),
+                partial(dict, context),
+            )
+        key = map_data_key(self.graph, found)
+        yield Page(
+            urls.MAP_DATA, "map-data.js", key, lambda: {"data": Markup(map_data(self.graph, found))}
+        )
 
     def _home_pages(self) -> Iterator[Page]:
         counts = self.graph.status_counts()

@@ -57,6 +57,16 @@ def compute_layout(papers: Sequence[Paper]) -> Positions:
     matrix = tfidf(paper_texts(ordered)) if len(ordered) >= 4 else None
     if matrix is None:
         return _circle(slugs)
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    # BLAS and OpenMP (the SVD's and t-SNE's) on one thread: the same points on any number
+    # of cores (Barnes-Hut sums in thread order), and several times less CPU, since idle
+    # OpenMP threads spin (304 papers: 15 s of CPU on two busy cores, 1.2 s on one thread).
+    with threadpool_limits(limits=1):
+        return _layout(matrix, slugs)
+
+
+def _layout(matrix: Matrix, slugs: list[str]) -> Positions:
     reduced = _reduce(matrix)
     if reduced.shape[1] < 2 or float(np.ptp(reduced, axis=0).max()) < 1e-9:
         # One usable word, or every paper the same words: nothing to lay out in two

@@ -51,8 +51,10 @@
 
     /* Sets the sliders' range to the chosen date's years, keeping `from` and `to` if given. */
     years(from, to) {
-      const values = this.dates().filter((year) => year > 0);
-      const low = values.length ? Math.min(...values) : 0, high = values.length ? Math.max(...values) : 0;
+      // A loop, not Math.min(...years): tens of thousands of arguments overflow the stack.
+      let low = Infinity, high = -Infinity;
+      for (const year of this.dates()) if (year > 0) { low = Math.min(low, year); high = Math.max(high, year); }
+      if (low > high) low = high = 0;
       for (const [id, value] of [["map-from", from || low], ["map-to", to || high]]) {
         const input = byId(id);
         input.min = low;

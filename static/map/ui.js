@@ -1,8 +1,8 @@
 // Starts the map: reads window.SitegenMapData (map/data.js), shows the canvas and its form,
 // and picks papers: hover or arrow keys show a paper's card, a click or Enter opens it.
-// Without JavaScript the page is the list of regions below the map, which stays for screen
-// readers too. The canvas's data-points and data-marked say how many points are drawn and
-// highlighted (tests read them).
+// Without JavaScript the page is the list of regions below the map (a page each lists its
+// papers), which stays for screen readers too. The canvas's data-points and data-marked say
+// how many points are drawn and highlighted (tests read them).
 (() => {
   "use strict";
   const M = window.SitegenMap;
@@ -11,7 +11,7 @@
   if (!canvas) return;
   const status = document.getElementById("map-status");
   if (!data || !M || !M.View || !M.Controls) {
-    status.textContent = "The map could not be loaded; the regions below list every paper.";
+    status.textContent = "The map could not be loaded; the regions below lead to every paper.";
     return;
   }
   const root = document.documentElement.getAttribute("data-root") || "";

@@ -36,12 +36,14 @@
 
     toMap(sx, sy) { return [(sx - this.dx) / this.unit, (sy - this.dy) / this.unit]; }
 
-    zoomAt(sx, sy, factor) {
-      const zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, this.zoom * factor));
-      const [x, y] = this.toMap(sx, sy);
-      this.zoom = zoom;
-      this.dx = sx - x * this.unit;
-      this.dy = sy - y * this.unit;
+    zoomAt(sx, sy, factor) { this.pinch(sx, sy, sx, sy, factor); }
+
+    /* Zooms by `factor`, moving the map point at (fromX, fromY) to (toX, toY). */
+    pinch(fromX, fromY, toX, toY, factor) {
+      const [x, y] = this.toMap(fromX, fromY);
+      this.zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, this.zoom * factor));
+      this.dx = toX - x * this.unit;
+      this.dy = toY - y * this.unit;
       this.changed();
     }
 
@@ -101,7 +103,9 @@
         const other = [...this.pointers.values()].find((p) => p !== entry).at;
         const before = Math.hypot(entry.at[0] - other[0], entry.at[1] - other[1]);
         const after = Math.hypot(now[0] - other[0], now[1] - other[1]);
-        if (before > 0) this.zoomAt((now[0] + other[0]) / 2, (now[1] + other[1]) / 2, after / before);
+        // One finger moves at a time: what was between the fingers stays between them.
+        const from = [(entry.at[0] + other[0]) / 2, (entry.at[1] + other[1]) / 2];
+        if (before > 0) this.pinch(...from, (now[0] + other[0]) / 2, (now[1] + other[1]) / 2, after / before);
       } else if (this.dragged) {
         this.panBy(now[0] - entry.at[0], now[1] - entry.at[1]);
       }
