@@ -151,8 +151,9 @@ def measure_sizes(out: Path) -> Sizes:
     return Sizes(files, total, raw, gz)
 
 
-def measure(tool: Tool, edit_slug: str, runs: int) -> Figures:
-    """`runs` rounds of cold build, no-op rebuild and one-paper edit; medians."""
+def measure(tool: Tool, edit_slug: str, runs: int, cold_only: bool = False) -> Figures:
+    """`runs` rounds of cold build, no-op rebuild and one-paper edit (or the cold build
+    alone); medians."""
     colds, noops, edits, peaks = [], [], [], []
     sizes = Sizes(0, 0, 0, 0)
     noop = edit = Build(0.0, 0, "")
@@ -160,9 +161,10 @@ def measure(tool: Tool, edit_slug: str, runs: int) -> Figures:
         clear(tool)
         cold = run_build(tool.command, tool.env)
         sizes = measure_sizes(tool.out)
-        noop = run_build(tool.command, tool.env)
-        edit_notes(tool.paper_file(edit_slug), run)
-        edit = run_build(tool.command, tool.env)
+        if not cold_only:
+            noop = run_build(tool.command, tool.env)
+            edit_notes(tool.paper_file(edit_slug), run)
+            edit = run_build(tool.command, tool.env)
         colds.append(cold.seconds)
         noops.append(noop.seconds)
         edits.append(edit.seconds)
@@ -298,11 +300,14 @@ def bench(
     source: Path | None,
     hugo_related: bool = False,
     reuse: bool = False,
+    cold_only: bool = False,
 ) -> str:
     papers = write_sites(count, work, hugo is not None, hugo_related, reuse)
     edit_slug = papers[len(papers) // 2].slug
     tools = [sitegen_tool(work, source)] + ([hugo_tool(work, hugo)] if hugo else [])
-    results = {tool.name: measure(tool, edit_slug, runs) for tool in tools}
+    results = {tool.name: measure(tool, edit_slug, runs, cold_only) for tool in tools}
+    if cold_only:
+        return table(count, runs, results)
     return table(count, runs, results) + "\n" + serve_edit(tools[0], edit_slug, runs)
 
 
@@ -436,6 +441,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="with --skip-hugo: keep a sitegen site already written for N (50,000 take minutes)",
     )
+    parser.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="measure cold builds only (no no-op or edit rebuilds, no serve edit)",
+    )
     parser.add_argument("--profile", action="store_true", help="profile one cold sitegen build")
     parser.add_argument("--profiler", choices=("cprofile", "py-spy"), default="cprofile")
     parser.add_argument("--top", type=int, default=25, help="functions the profile shows")
@@ -460,7 +470,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(describe_source(source), flush=True)
     for count in args.papers:
         work = args.work / str(count)
-        figures = bench(count, work, args.runs, hugo, source, args.hugo_related, args.reuse_sites)
+        figures = bench(
+            count, work, args.runs, hugo, source, args.hugo_related, args.reuse_sites, args.cold_only
+        )
         print(figures, flush=True)
         if args.profile:
             profile = profile_pyspy if args.profiler == "py-spy" else profile_cprofile
