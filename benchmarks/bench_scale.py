@@ -471,7 +471,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for count in args.papers:
         work = args.work / str(count)
         figures = bench(
-            count, work, args.runs, hugo, source, args.hugo_related, args.reuse_sites, args.cold_only
+            count,
+            work,
+            args.runs,
+            hugo,
+            source,
+            args.hugo_related,
+            args.reuse_sites,
+            args.cold_only,
         )
         print(figures, flush=True)
         if args.profile:

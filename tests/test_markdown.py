@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from linkify_it import LinkifyIt
+from synthetic import seed_papers
 
 from sitegen.content.markdown import MAYBE_LINK, markdown_renderer, render_markdown
-from synthetic import seed_papers
 
 PIECES = st.sampled_from(
     [
