@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -82,6 +83,9 @@ class Build:
     """ru_maxrss of the subprocess (and any it waited for), bytes."""
     output: str
     """What the build printed (stdout and stderr)."""
+    peak_group: int = 0
+    """The most memory its whole process group (the build and its workers) held at once:
+    the sum of their proportional set sizes (shared pages split), sampled, bytes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,8 @@ class Sizes:
     """Bytes under OUT/search/."""
     search_gz: int
     """The same files gzipped (-9) one by one, summed."""
+    largest_folder: tuple[str, int] = ("", 0)
+    """The output folder holding the most entries, and how many."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +112,7 @@ class Figures:
     noop: float
     edit: float
     peak_rss: float
+    peak_group: float
     sizes: Sizes
     noop_output: str
     edit_output: str
@@ -115,15 +122,71 @@ def run_build(command: Sequence[str], env: dict[str, str] | None = None) -> Buil
     """Run `command`, timing it and reading its peak RSS; raise if it fails."""
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+        sampler = GroupMemory(process.pid)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        peak_group = sampler.stop()
         process.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
         output = log.read().decode("utf-8", "replace")
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n{output[-3000:]}")
-    return Build(seconds, usage.ru_maxrss * 1024, output)
+    left = group_members(process.pid)
+    if left:  # issue 17: a build must not return before its workers have exited
+        print(f"  warning: {len(left)} process(es) of the build left running: {left}", flush=True)
+    return Build(seconds, usage.ru_maxrss * 1024, output, peak_group)
+
+
+def group_members(pgid: int) -> list[int]:
+    """The processes of process group `pgid`."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            members.append(int(entry))
+    return members
+
+
+class GroupMemory:
+    """Samples the summed PSS of a process group, in a thread, until `stop`."""
+
+    INTERVAL = 0.2
+
+    def __init__(self, pgid: int) -> None:
+        self.pgid, self.peak = pgid, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(self.INTERVAL):
+            self.peak = max(self.peak, sum(map(pss, group_members(self.pgid))))
+
+    def stop(self) -> int:
+        self._done.set()
+        self._thread.join()
+        return self.peak
+
+
+def pss(pid: int) -> int:
+    """A process's proportional set size in bytes (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def clear(tool: Tool) -> None:
@@ -141,20 +204,22 @@ def edit_notes(path: Path, run: int) -> None:
 
 def measure_sizes(out: Path) -> Sizes:
     files = total = raw = gz = 0
+    entries: Counter[str] = Counter()
     for path in out.rglob("*"):
+        entries[str(path.parent.relative_to(out))] += 1
         if not path.is_file():
             continue
         data = path.read_bytes()
         files, total = files + 1, total + len(data)
         if path.relative_to(out).parts[0] == "search":
             raw, gz = raw + len(data), gz + len(gzip.compress(data, 9))
-    return Sizes(files, total, raw, gz)
+    return Sizes(files, total, raw, gz, entries.most_common(1)[0] if entries else ("", 0))
 
 
 def measure(tool: Tool, edit_slug: str, runs: int, cold_only: bool = False) -> Figures:
     """`runs` rounds of cold build, no-op rebuild and one-paper edit (or the cold build
     alone); medians."""
-    colds, noops, edits, peaks = [], [], [], []
+    colds, noops, edits, peaks, groups = [], [], [], [], []
     sizes = Sizes(0, 0, 0, 0)
     noop = edit = Build(0.0, 0, "")
     for run in range(1, runs + 1):
@@ -169,9 +234,11 @@ def measure(tool: Tool, edit_slug: str, runs: int, cold_only: bool = False) -> F
         noops.append(noop.seconds)
         edits.append(edit.seconds)
         peaks.append(max(cold.peak_rss, noop.peak_rss, edit.peak_rss))
+        groups.append(max(cold.peak_group, noop.peak_group, edit.peak_group))
         print(
             f"  {tool.name} run {run}: cold {cold.seconds:.2f} s, no-op {noop.seconds:.2f} s, "
-            f"edit {edit.seconds:.2f} s, peak RSS {mib(peaks[-1])}",
+            f"edit {edit.seconds:.2f} s, peak RSS {mib(peaks[-1])}, "
+            f"peak with workers {mib(groups[-1])}",
             flush=True,
         )
     return Figures(
@@ -179,6 +246,7 @@ def measure(tool: Tool, edit_slug: str, runs: int, cold_only: bool = False) -> F
         statistics.median(noops),
         statistics.median(edits),
         statistics.median(peaks),
+        statistics.median(groups),
         sizes,
         summary_line(noop.output),
         summary_line(edit.output),
@@ -253,6 +321,7 @@ ROWS: tuple[tuple[str, Callable[[Figures], float], Callable[[float], str]], ...]
     ("no-op rebuild", lambda f: f.noop, lambda v: f"{v:.2f} s"),
     ("one-paper edit rebuild", lambda f: f.edit, lambda v: f"{v:.2f} s"),
     ("peak RSS", lambda f: f.peak_rss, mib),
+    ("peak PSS, workers included", lambda f: f.peak_group, mib),
     ("output files", lambda f: f.sizes.files, lambda v: f"{v:,.0f}"),
     ("output bytes", lambda f: f.sizes.bytes, mib),
     ("search index raw", lambda f: f.sizes.search_raw, mib),
@@ -270,7 +339,9 @@ def table(count: int, runs: int, results: dict[str, Figures]) -> str:
         hugo_cell = "—" if theirs is None or (theirs == 0 and "search" in label) else shown(theirs)
         ratio_cell = ratio(ours, theirs) if theirs else "—"
         lines.append(f"| {label} | {shown(ours)} | {hugo_cell} | {ratio_cell} |")
-    lines.append(f"\nsitegen no-op: {sitegen.noop_output}\nsitegen edit:  {sitegen.edit_output}")
+    folder, count = sitegen.sizes.largest_folder
+    lines.append(f"\nsitegen's largest output folder: {folder}/ with {count:,} entries")
+    lines.append(f"sitegen no-op: {sitegen.noop_output}\nsitegen edit:  {sitegen.edit_output}")
     if hugo:
         lines.append(f"Hugo no-op: {hugo.noop_output}; edit: {hugo.edit_output}")
     return "\n".join(lines)
