@@ -353,8 +353,9 @@ def write_sites(
     started = time.perf_counter()
     papers = corpus_papers(count, topic_rules())
     site = work / "sitegen-site"
-    if reuse and len(list((site / "content" / "papers").glob("*.md"))) == count and not with_hugo:
-        print(f"N = {count:,}: reusing the site in {site}", flush=True)
+    sites = [site, work / "hugo-site"] if with_hugo else [site]
+    if reuse and all(len(list((s / "content" / "papers").glob("*.md"))) == count for s in sites):
+        print(f"N = {count:,}: reusing the sites in {work}", flush=True)
         return papers
     make_site(count, site, papers=papers)
     if with_hugo:
@@ -510,7 +511,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--reuse-sites",
         action="store_true",
-        help="with --skip-hugo: keep a sitegen site already written for N (50,000 take minutes)",
+        help="keep the sites already written for N in --work (50,000 take minutes)",
     )
     parser.add_argument(
         "--cold-only",
