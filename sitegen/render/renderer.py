@@ -160,10 +160,14 @@ class Renderer:
         progress.advance(len(fresh))
         job = _RenderJob(self, config, writer, todo, dict(side_jobs or {}), paths)
         self._compile({page.template for page, _ in todo})
+        # The templates were checked (by fingerprint) just now: Jinja need not look at
+        # their files' times again for every page and every `{% from ... import %}`.
+        self.env.auto_reload = False
         try:
             results, side_values = self._run(job, after_fork, progress)
         finally:
             self._templates = {}  # serve's quick path checks the files again
+            self.env.auto_reload = True
         problems = [r for r in results if isinstance(r, Problem)]
         if problems:
             raise ContentError(problems)
