@@ -37,7 +37,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +83,8 @@ class Build:
     """ru_maxrss of the subprocess (and any it waited for), bytes."""
     output: str
     """What the build printed (stdout and stderr)."""
+    cpu: float = 0.0
+    """User and system CPU seconds of the subprocess and the workers it waited for."""
     peak_group: int = 0
     """The most memory its whole process group (the build and its workers) held at once:
     the sum of their proportional set sizes (shared pages split), sampled, bytes."""
@@ -109,6 +111,8 @@ class Figures:
     """One tool's medians for one N."""
 
     cold: float
+    cold_cpu: float
+    """CPU seconds of the cold build (less sensitive than wall time to a busy machine)."""
     noop: float
     edit: float
     peak_rss: float
@@ -137,7 +141,8 @@ def run_build(command: Sequence[str], env: dict[str, str] | None = None) -> Buil
     left = group_members(process.pid)
     if left:  # issue 17: a build must not return before its workers have exited
         print(f"  warning: {len(left)} process(es) of the build left running: {left}", flush=True)
-    return Build(seconds, usage.ru_maxrss * 1024, output, peak_group)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Build(seconds, usage.ru_maxrss * 1024, output, cpu, peak_group)
 
 
 def group_members(pgid: int) -> list[int]:
@@ -216,40 +221,48 @@ def measure_sizes(out: Path) -> Sizes:
     return Sizes(files, total, raw, gz, entries.most_common(1)[0] if entries else ("", 0))
 
 
-def measure(tool: Tool, edit_slug: str, runs: int, cold_only: bool = False) -> Figures:
+def measure(
+    tools: Sequence[Tool], edit_slug: str, runs: int, cold_only: bool
+) -> dict[str, Figures]:
     """`runs` rounds of cold build, no-op rebuild and one-paper edit (or the cold build
-    alone); medians."""
-    colds, noops, edits, peaks, groups = [], [], [], [], []
-    sizes = Sizes(0, 0, 0, 0)
-    noop = edit = Build(0.0, 0, "")
+    alone), the tools taking turns in each round (a busy machine slows them alike); medians."""
+    rounds: dict[str, list[tuple[Build, Build, Build]]] = {tool.name: [] for tool in tools}
+    sizes: dict[str, Sizes] = {}
     for run in range(1, runs + 1):
-        clear(tool)
-        cold = run_build(tool.command, tool.env)
-        sizes = measure_sizes(tool.out)
-        if not cold_only:
-            noop = run_build(tool.command, tool.env)
-            edit_notes(tool.paper_file(edit_slug), run)
-            edit = run_build(tool.command, tool.env)
-        colds.append(cold.seconds)
-        noops.append(noop.seconds)
-        edits.append(edit.seconds)
-        peaks.append(max(cold.peak_rss, noop.peak_rss, edit.peak_rss))
-        groups.append(max(cold.peak_group, noop.peak_group, edit.peak_group))
-        print(
-            f"  {tool.name} run {run}: cold {cold.seconds:.2f} s, no-op {noop.seconds:.2f} s, "
-            f"edit {edit.seconds:.2f} s, peak RSS {mib(peaks[-1])}, "
-            f"peak with workers {mib(groups[-1])}",
-            flush=True,
-        )
+        for tool in tools:
+            clear(tool)
+            cold = run_build(tool.command, tool.env)
+            sizes[tool.name] = measure_sizes(tool.out)
+            noop = edit = Build(0.0, 0, "")
+            if not cold_only:
+                noop = run_build(tool.command, tool.env)
+                edit_notes(tool.paper_file(edit_slug), run)
+                edit = run_build(tool.command, tool.env)
+            rounds[tool.name].append((cold, noop, edit))
+            print(
+                f"  {tool.name} run {run}: cold {cold.seconds:.2f} s ({cold.cpu:.1f} s CPU), "
+                f"no-op {noop.seconds:.2f} s, edit {edit.seconds:.2f} s, peak RSS "
+                f"{mib(max(b.peak_rss for b in rounds[tool.name][-1]))}, peak with workers "
+                f"{mib(max(b.peak_group for b in rounds[tool.name][-1]))}; load average "
+                f"{os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+    return {name: figures(builds, sizes[name]) for name, builds in rounds.items()}
+
+
+def figures(rounds: list[tuple[Build, Build, Build]], sizes: Sizes) -> Figures:
+    """Medians over the rounds of (cold, no-op, edit) builds."""
+    last = rounds[-1]
     return Figures(
-        statistics.median(colds),
-        statistics.median(noops),
-        statistics.median(edits),
-        statistics.median(peaks),
-        statistics.median(groups),
+        statistics.median(r[0].seconds for r in rounds),
+        statistics.median(r[0].cpu for r in rounds),
+        statistics.median(r[1].seconds for r in rounds),
+        statistics.median(r[2].seconds for r in rounds),
+        statistics.median(max(b.peak_rss for b in r) for r in rounds),
+        statistics.median(max(b.peak_group for b in r) for r in rounds),
         sizes,
-        summary_line(noop.output),
-        summary_line(edit.output),
+        summary_line(last[1].output),
+        summary_line(last[2].output),
     )
 
 
@@ -318,6 +331,7 @@ def ratio(a: float, b: float) -> str:
 
 ROWS: tuple[tuple[str, Callable[[Figures], float], Callable[[float], str]], ...] = (
     ("cold build", lambda f: f.cold, lambda v: f"{v:.2f} s"),
+    ("cold build, CPU time", lambda f: f.cold_cpu, lambda v: f"{v:.1f} s"),
     ("no-op rebuild", lambda f: f.noop, lambda v: f"{v:.2f} s"),
     ("one-paper edit rebuild", lambda f: f.edit, lambda v: f"{v:.2f} s"),
     ("peak RSS", lambda f: f.peak_rss, mib),
@@ -373,14 +387,24 @@ def bench(
     hugo_related: bool = False,
     reuse: bool = False,
     cold_only: bool = False,
+    baseline: tuple[str, Path] | None = None,
 ) -> str:
     papers = write_sites(count, work, hugo is not None, hugo_related, reuse)
     edit_slug = papers[len(papers) // 2].slug
     tools = [sitegen_tool(work, source)] + ([hugo_tool(work, hugo)] if hugo else [])
-    results = {tool.name: measure(tool, edit_slug, runs, cold_only) for tool in tools}
+    if baseline is not None:
+        rev, folder = baseline
+        tools.append(replace(sitegen_tool(work, folder), name=f"sitegen@{rev}"))
+    results = measure(tools, edit_slug, runs, cold_only)
+    text = table(count, runs, results) + "".join(
+        f"\n{name}: cold {f.cold:.2f} s ({f.cold_cpu:.1f} s CPU), peak RSS {mib(f.peak_rss)}, "
+        f"peak with workers {mib(f.peak_group)}"
+        for name, f in results.items()
+        if name.startswith("sitegen@")
+    )
     if cold_only:
-        return table(count, runs, results)
-    return table(count, runs, results) + "\n" + serve_edit(tools[0], edit_slug, runs)
+        return text
+    return text + "\n" + serve_edit(tools[0], edit_slug, runs)
 
 
 def serve_edit(tool: Tool, slug: str, runs: int) -> str:
@@ -514,6 +538,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="keep the sites already written for N in --work (50,000 take minutes)",
     )
     parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also benchmark sitegen as committed at REV, taking turns with the others",
+    )
+    parser.add_argument(
         "--cold-only",
         action="store_true",
         help="measure cold builds only (no no-op or edit rebuilds, no serve edit)",
@@ -542,7 +571,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(describe_source(source), flush=True)
     for count in args.papers:
         work = args.work / str(count)
-        figures = bench(
+        baseline = (args.baseline, snapshot(args.baseline, args.work)) if args.baseline else None
+        text = bench(
             count,
             work,
             args.runs,
@@ -551,8 +581,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.hugo_related,
             args.reuse_sites,
             args.cold_only,
+            baseline,
         )
-        print(figures, flush=True)
+        print(text, flush=True)
         if args.profile:
             profile = profile_pyspy if args.profiler == "py-spy" else profile_cprofile
             print(profile(sitegen_tool(work, source), args.top), flush=True)
