@@ -162,12 +162,12 @@ class Renderer:
         self._compile({page.template for page, _ in todo})
         # The templates were checked (by fingerprint) just now: Jinja need not look at
         # their files' times again for every page and every `{% from ... import %}`.
-        self.env.auto_reload = False
+        auto_reload, self.env.auto_reload = self.env.auto_reload, False
         try:
             results, side_values = self._run(job, after_fork, progress)
         finally:
             self._templates = {}  # serve's quick path checks the files again
-            self.env.auto_reload = True
+            self.env.auto_reload = auto_reload
         problems = [r for r in results if isinstance(r, Problem)]
         if problems:
             raise ContentError(problems)
