@@ -476,17 +476,21 @@ def short_path(file: str) -> str:
 
 
 def profile_pyspy(tool: Tool, top: int) -> str:
-    """One cold sitegen build under py-spy (all threads); top `top` frames by inclusive time."""
+    """One cold sitegen build under py-spy (all threads, worker processes too); top `top`
+    frames by inclusive time."""
     spy = shutil.which("py-spy")
     if spy is None:
         return "py-spy is not installed: `pip install py-spy`"
     clear(tool)
     with tempfile.TemporaryDirectory() as folder:
         raw = Path(folder) / "stacks.txt"
-        record = [spy, "record", "--format", "raw", "--rate", "200", "--threads", "-o", str(raw)]
+        record = [spy, "record", "--format", "raw", "--rate", "200", "--threads", "--subprocesses"]
+        record += ["-o", str(raw)]
         run_build([*record, "--", *tool.command], tool.env)
         inclusive, total = collapse_stacks(raw.read_text(encoding="utf-8"))
-    lines = [f"py-spy: {total} samples at 200 Hz; inclusive share and seconds, all threads"]
+    lines = [
+        f"py-spy: {total} samples at 200 Hz; inclusive share and seconds, all threads and processes"
+    ]
     for frame, samples in inclusive.most_common(top):
         lines.append(f"{samples / total:6.1%} {samples / 200:7.2f} s  {frame}")
     return "\n".join(lines)
