@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import threading
@@ -65,9 +64,10 @@ def join_spawned() -> None:
 def _stop_resource_tracker() -> None:
     """Stop (and wait for) multiprocessing's resource tracker, a process the spawn start
     method launches and that would otherwise exit only after this one."""
-    # The spawn pools' semaphores unregister when collected: before the tracker goes, or
-    # their finalizers would launch it again.
-    gc.collect()
+    # The spawn pools' semaphores unregister when freed, which a shut-down pool is, by
+    # reference counting: one still alive would launch the tracker again at exit (the
+    # spawned-search case of tests/test_cli.py sees that). No gc.collect(): at 100,000
+    # papers a full collection takes seconds.
     tracker = resource_tracker._resource_tracker
     stop = getattr(tracker, "_stop", None)  # no public API; Python 3.8 to 3.13 have this
     if stop is not None and getattr(tracker, "_pid", None) is not None:
