@@ -10,7 +10,6 @@ or for small jobs, the work runs here.
 from __future__ import annotations
 
 import functools
-import gc
 import itertools
 import multiprocessing
 import os
@@ -65,14 +64,8 @@ class ForkPool(Generic[J]):
                 initargs=(os.getpid(), job),  # a forked worker inherits them: nothing pickled
             )
             # The fork start method launches every worker at the first submit: do it now,
-            # while this process is still single-threaded. Frozen, this process's objects
-            # are never scanned by a worker's garbage collector, whose writes would copy
-            # every page of memory they are on into the worker (the gc module's advice).
-            gc.freeze()
-            try:
-                self._pool.submit(_nothing).result()
-            finally:
-                gc.unfreeze()
+            # while this process is still single-threaded.
+            self._pool.submit(_nothing).result()
 
     def submit(self, func: Callable[[J], R]) -> Callable[[], R]:
         """Start `func(job)` (a module-level function) in a worker; call the result to get
