@@ -33,10 +33,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +83,11 @@ class Build:
     """ru_maxrss of the subprocess (and any it waited for), bytes."""
     output: str
     """What the build printed (stdout and stderr)."""
+    cpu: float = 0.0
+    """User and system CPU seconds of the subprocess and the workers it waited for."""
+    peak_group: int = 0
+    """The most memory its whole process group (the build and its workers) held at once:
+    the sum of their proportional set sizes (shared pages split), sampled, bytes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,8 @@ class Sizes:
     """Bytes under OUT/search/."""
     search_gz: int
     """The same files gzipped (-9) one by one, summed."""
+    largest_folder: tuple[str, int] = ("", 0)
+    """The output folder holding the most entries, and how many."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +111,12 @@ class Figures:
     """One tool's medians for one N."""
 
     cold: float
+    cold_cpu: float
+    """CPU seconds of the cold build (less sensitive than wall time to a busy machine)."""
     noop: float
     edit: float
     peak_rss: float
+    peak_group: float
     sizes: Sizes
     noop_output: str
     edit_output: str
@@ -115,15 +126,72 @@ def run_build(command: Sequence[str], env: dict[str, str] | None = None) -> Buil
     """Run `command`, timing it and reading its peak RSS; raise if it fails."""
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+        sampler = GroupMemory(process.pid)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        peak_group = sampler.stop()
         process.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
         output = log.read().decode("utf-8", "replace")
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n{output[-3000:]}")
-    return Build(seconds, usage.ru_maxrss * 1024, output)
+    left = group_members(process.pid)
+    if left:  # issue 17: a build must not return before its workers have exited
+        print(f"  warning: {len(left)} process(es) of the build left running: {left}", flush=True)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Build(seconds, usage.ru_maxrss * 1024, output, cpu, peak_group)
+
+
+def group_members(pgid: int) -> list[int]:
+    """The processes of process group `pgid`."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            members.append(int(entry))
+    return members
+
+
+class GroupMemory:
+    """Samples the summed PSS of a process group, in a thread, until `stop`."""
+
+    INTERVAL = 0.2
+
+    def __init__(self, pgid: int) -> None:
+        self.pgid, self.peak = pgid, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(self.INTERVAL):
+            self.peak = max(self.peak, sum(map(pss, group_members(self.pgid))))
+
+    def stop(self) -> int:
+        self._done.set()
+        self._thread.join()
+        return self.peak
+
+
+def pss(pid: int) -> int:
+    """A process's proportional set size in bytes (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def clear(tool: Tool) -> None:
@@ -141,45 +209,60 @@ def edit_notes(path: Path, run: int) -> None:
 
 def measure_sizes(out: Path) -> Sizes:
     files = total = raw = gz = 0
+    entries: Counter[str] = Counter()
     for path in out.rglob("*"):
+        entries[str(path.parent.relative_to(out))] += 1
         if not path.is_file():
             continue
         data = path.read_bytes()
         files, total = files + 1, total + len(data)
         if path.relative_to(out).parts[0] == "search":
             raw, gz = raw + len(data), gz + len(gzip.compress(data, 9))
-    return Sizes(files, total, raw, gz)
+    return Sizes(files, total, raw, gz, entries.most_common(1)[0] if entries else ("", 0))
 
 
-def measure(tool: Tool, edit_slug: str, runs: int) -> Figures:
-    """`runs` rounds of cold build, no-op rebuild and one-paper edit; medians."""
-    colds, noops, edits, peaks = [], [], [], []
-    sizes = Sizes(0, 0, 0, 0)
-    noop = edit = Build(0.0, 0, "")
+def measure(
+    tools: Sequence[Tool], edit_slug: str, runs: int, cold_only: bool
+) -> dict[str, Figures]:
+    """`runs` rounds of cold build, no-op rebuild and one-paper edit (or the cold build
+    alone), the tools taking turns in each round (a busy machine slows them alike); medians."""
+    rounds: dict[str, list[tuple[Build, Build, Build]]] = {tool.name: [] for tool in tools}
+    sizes: dict[str, Sizes] = {}
     for run in range(1, runs + 1):
-        clear(tool)
-        cold = run_build(tool.command, tool.env)
-        sizes = measure_sizes(tool.out)
-        noop = run_build(tool.command, tool.env)
-        edit_notes(tool.paper_file(edit_slug), run)
-        edit = run_build(tool.command, tool.env)
-        colds.append(cold.seconds)
-        noops.append(noop.seconds)
-        edits.append(edit.seconds)
-        peaks.append(max(cold.peak_rss, noop.peak_rss, edit.peak_rss))
-        print(
-            f"  {tool.name} run {run}: cold {cold.seconds:.2f} s, no-op {noop.seconds:.2f} s, "
-            f"edit {edit.seconds:.2f} s, peak RSS {mib(peaks[-1])}",
-            flush=True,
-        )
+        for tool in tools:
+            clear(tool)
+            cold = run_build(tool.command, tool.env)
+            sizes[tool.name] = measure_sizes(tool.out)
+            noop = edit = Build(0.0, 0, "")
+            if not cold_only:
+                noop = run_build(tool.command, tool.env)
+                edit_notes(tool.paper_file(edit_slug), run)
+                edit = run_build(tool.command, tool.env)
+            rounds[tool.name].append((cold, noop, edit))
+            print(
+                f"  {tool.name} run {run}: cold {cold.seconds:.2f} s ({cold.cpu:.1f} s CPU), "
+                f"no-op {noop.seconds:.2f} s, edit {edit.seconds:.2f} s, peak RSS "
+                f"{mib(max(b.peak_rss for b in rounds[tool.name][-1]))}, peak with workers "
+                f"{mib(max(b.peak_group for b in rounds[tool.name][-1]))}; load average "
+                f"{os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+    return {name: figures(builds, sizes[name]) for name, builds in rounds.items()}
+
+
+def figures(rounds: list[tuple[Build, Build, Build]], sizes: Sizes) -> Figures:
+    """Medians over the rounds of (cold, no-op, edit) builds."""
+    last = rounds[-1]
     return Figures(
-        statistics.median(colds),
-        statistics.median(noops),
-        statistics.median(edits),
-        statistics.median(peaks),
+        statistics.median(r[0].seconds for r in rounds),
+        statistics.median(r[0].cpu for r in rounds),
+        statistics.median(r[1].seconds for r in rounds),
+        statistics.median(r[2].seconds for r in rounds),
+        statistics.median(max(b.peak_rss for b in r) for r in rounds),
+        statistics.median(max(b.peak_group for b in r) for r in rounds),
         sizes,
-        summary_line(noop.output),
-        summary_line(edit.output),
+        summary_line(last[1].output),
+        summary_line(last[2].output),
     )
 
 
@@ -248,9 +331,11 @@ def ratio(a: float, b: float) -> str:
 
 ROWS: tuple[tuple[str, Callable[[Figures], float], Callable[[float], str]], ...] = (
     ("cold build", lambda f: f.cold, lambda v: f"{v:.2f} s"),
+    ("cold build, CPU time", lambda f: f.cold_cpu, lambda v: f"{v:.1f} s"),
     ("no-op rebuild", lambda f: f.noop, lambda v: f"{v:.2f} s"),
     ("one-paper edit rebuild", lambda f: f.edit, lambda v: f"{v:.2f} s"),
     ("peak RSS", lambda f: f.peak_rss, mib),
+    ("peak PSS, workers included", lambda f: f.peak_group, mib),
     ("output files", lambda f: f.sizes.files, lambda v: f"{v:,.0f}"),
     ("output bytes", lambda f: f.sizes.bytes, mib),
     ("search index raw", lambda f: f.sizes.search_raw, mib),
@@ -268,7 +353,9 @@ def table(count: int, runs: int, results: dict[str, Figures]) -> str:
         hugo_cell = "—" if theirs is None or (theirs == 0 and "search" in label) else shown(theirs)
         ratio_cell = ratio(ours, theirs) if theirs else "—"
         lines.append(f"| {label} | {shown(ours)} | {hugo_cell} | {ratio_cell} |")
-    lines.append(f"\nsitegen no-op: {sitegen.noop_output}\nsitegen edit:  {sitegen.edit_output}")
+    folder, count = sitegen.sizes.largest_folder
+    lines.append(f"\nsitegen's largest output folder: {folder}/ with {count:,} entries")
+    lines.append(f"sitegen no-op: {sitegen.noop_output}\nsitegen edit:  {sitegen.edit_output}")
     if hugo:
         lines.append(f"Hugo no-op: {hugo.noop_output}; edit: {hugo.edit_output}")
     return "\n".join(lines)
@@ -280,8 +367,9 @@ def write_sites(
     started = time.perf_counter()
     papers = corpus_papers(count, topic_rules())
     site = work / "sitegen-site"
-    if reuse and len(list((site / "content" / "papers").glob("*.md"))) == count and not with_hugo:
-        print(f"N = {count:,}: reusing the site in {site}", flush=True)
+    sites = [site, work / "hugo-site"] if with_hugo else [site]
+    if reuse and all(len(list((s / "content" / "papers").glob("*.md"))) == count for s in sites):
+        print(f"N = {count:,}: reusing the sites in {work}", flush=True)
         return papers
     make_site(count, site, papers=papers)
     if with_hugo:
@@ -298,12 +386,25 @@ def bench(
     source: Path | None,
     hugo_related: bool = False,
     reuse: bool = False,
+    cold_only: bool = False,
+    baseline: tuple[str, Path] | None = None,
 ) -> str:
     papers = write_sites(count, work, hugo is not None, hugo_related, reuse)
     edit_slug = papers[len(papers) // 2].slug
     tools = [sitegen_tool(work, source)] + ([hugo_tool(work, hugo)] if hugo else [])
-    results = {tool.name: measure(tool, edit_slug, runs) for tool in tools}
-    return table(count, runs, results) + "\n" + serve_edit(tools[0], edit_slug, runs)
+    if baseline is not None:
+        rev, folder = baseline
+        tools.append(replace(sitegen_tool(work, folder), name=f"sitegen@{rev}"))
+    results = measure(tools, edit_slug, runs, cold_only)
+    text = table(count, runs, results) + "".join(
+        f"\n{name}: cold {f.cold:.2f} s ({f.cold_cpu:.1f} s CPU), peak RSS {mib(f.peak_rss)}, "
+        f"peak with workers {mib(f.peak_group)}"
+        for name, f in results.items()
+        if name.startswith("sitegen@")
+    )
+    if cold_only:
+        return text
+    return text + "\n" + serve_edit(tools[0], edit_slug, runs)
 
 
 def serve_edit(tool: Tool, slug: str, runs: int) -> str:
@@ -375,17 +476,21 @@ def short_path(file: str) -> str:
 
 
 def profile_pyspy(tool: Tool, top: int) -> str:
-    """One cold sitegen build under py-spy (all threads); top `top` frames by inclusive time."""
+    """One cold sitegen build under py-spy (all threads, worker processes too); top `top`
+    frames by inclusive time."""
     spy = shutil.which("py-spy")
     if spy is None:
         return "py-spy is not installed: `pip install py-spy`"
     clear(tool)
     with tempfile.TemporaryDirectory() as folder:
         raw = Path(folder) / "stacks.txt"
-        record = [spy, "record", "--format", "raw", "--rate", "200", "--threads", "-o", str(raw)]
+        record = [spy, "record", "--format", "raw", "--rate", "200", "--threads", "--subprocesses"]
+        record += ["-o", str(raw)]
         run_build([*record, "--", *tool.command], tool.env)
         inclusive, total = collapse_stacks(raw.read_text(encoding="utf-8"))
-    lines = [f"py-spy: {total} samples at 200 Hz; inclusive share and seconds, all threads"]
+    lines = [
+        f"py-spy: {total} samples at 200 Hz; inclusive share and seconds, all threads and processes"
+    ]
     for frame, samples in inclusive.most_common(top):
         lines.append(f"{samples / total:6.1%} {samples / 200:7.2f} s  {frame}")
     return "\n".join(lines)
@@ -434,7 +539,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--reuse-sites",
         action="store_true",
-        help="with --skip-hugo: keep a sitegen site already written for N (50,000 take minutes)",
+        help="keep the sites already written for N in --work (50,000 take minutes)",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also benchmark sitegen as committed at REV, taking turns with the others",
+    )
+    parser.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="measure cold builds only (no no-op or edit rebuilds, no serve edit)",
     )
     parser.add_argument("--profile", action="store_true", help="profile one cold sitegen build")
     parser.add_argument("--profiler", choices=("cprofile", "py-spy"), default="cprofile")
@@ -460,8 +575,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(describe_source(source), flush=True)
     for count in args.papers:
         work = args.work / str(count)
-        figures = bench(count, work, args.runs, hugo, source, args.hugo_related, args.reuse_sites)
-        print(figures, flush=True)
+        baseline = (args.baseline, snapshot(args.baseline, args.work)) if args.baseline else None
+        text = bench(
+            count,
+            work,
+            args.runs,
+            hugo,
+            source,
+            args.hugo_related,
+            args.reuse_sites,
+            args.cold_only,
+            baseline,
+        )
+        print(text, flush=True)
         if args.profile:
             profile = profile_pyspy if args.profiler == "py-spy" else profile_cprofile
             print(profile(sitegen_tool(work, source), args.top), flush=True)

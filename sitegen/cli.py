@@ -15,6 +15,7 @@ from sitegen import __version__, terminal
 from sitegen.content.models import STATUSES
 from sitegen.errors import ContentError, SiteError, UsageError
 from sitegen.text import is_web_address
+from sitegen.workers import join_workers
 
 if TYPE_CHECKING:
     from sitegen.build.result import BuildResult
@@ -38,6 +39,15 @@ examples:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    finally:
+        # Scripts that time or sandbox `sitegen` see it exit with nothing of it left.
+        join_workers()
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command; every error becomes a message and an exit code."""
     try:
         return int(args.run(args))
     except UsageError as err:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO, paper_text, read_html, run_sitegen
 
 NO_BASE_URL = 'title = "No address yet"\n'
@@ -287,3 +288,42 @@ def test_importing_a_link_points_to_sitegen_add(make_site):
     run = run_sitegen("import", "https://arxiv.org/abs/2205.13147", "--site", site)
     assert run.code == 2
     assert "run `sitegen add https://arxiv.org/abs/2205.13147`" in run.err
+
+
+def group_members(pgid: int) -> list[str]:
+    """The command lines of the processes in process group `pgid` (zombies included)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):  # not a process, or gone meanwhile
+            continue
+        if int(stat.rpartition(")")[2].split()[2]) == pgid:
+            members.append(f"{entry.name}: {command or stat}")
+    return members
+
+
+# A big site builds its search index in a spawned process (which brings multiprocessing's
+# resource tracker along); lowered, so that a few papers do too.
+SPAWNED_SEARCH = (
+    "import sys; import sitegen.build.pipeline as p; p.SPAWN_SEARCH_FROM = 1; "
+    "from sitegen.cli import main; sys.exit(main())"
+)
+
+
+@pytest.mark.parametrize(
+    "launch", [["-m", "sitegen"], ["-c", SPAWNED_SEARCH]], ids=["forked-workers", "spawned-search"]
+)
+def test_build_leaves_no_process_of_its_group_behind_when_it_exits(make_site, launch):
+    papers = {
+        f"p{i}": paper_text(f"Contrastive paper {i}", f"2025-03-{i + 1:02d}") for i in range(9)
+    }
+    site = make_site(papers)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, *launch, "build", "-q", "--site", str(site)]
+    # Its own session, as a harness that times or sandboxes the build starts it.
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    assert process.wait(timeout=300) == 0
+    assert group_members(process.pid) == []
+    assert (site / "_site" / "search.html").is_file()

@@ -48,8 +48,26 @@ def render_markdown(
 
     `links` resolves `[[slug]]` / `[[Title]]` to sibling paper pages (`<slug>.html`).
     """
+    if _is_plain_paragraph(text):
+        return "<p>" + text.replace('"', "&quot;") + "</p>\n"
     html: str = markdown_renderer(raw_html).render(text, {"wikilinks": links or {}})
     return html
+
+
+# Spacing markdown-it would change: a line's leading or trailing spaces (two make a line
+# break), and any whitespace but a space or a newline (tabs, carriage returns, ...).
+_SPACING = re.compile(r"^ | $|[^\S \n]", re.MULTILINE)
+
+
+def _is_plain_paragraph(text: str) -> bool:
+    """Whether `text` is one paragraph of prose markdown-it renders as itself: no mark, no
+    link, every line starting with a letter (most abstracts; tests/test_markdown.py checks
+    the shortcut against markdown-it)."""
+    return (
+        _MARKS.search(text) is None
+        and _SPACING.search(text) is None
+        and MAYBE_LINK.search(text) is None
+    )
 
 
 class MarkdownTexts:

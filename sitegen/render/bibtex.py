@@ -58,6 +58,14 @@ def paper_bibtex(paper: Paper, key: str, abstract: bool = True) -> str:
     return _write([_entry(paper, key, abstract)])
 
 
+def paper_bibtex_both(paper: Paper, key: str) -> dict[str, str]:
+    """A paper page's two entries, `bibtex` (without the abstract) and `bibtex_full`, from
+    one set of fields."""
+    full = _entry(paper, key)
+    short = model.Entry(full.entry_type, key, [f for f in full.fields if f.key != "abstract"])
+    return {"bibtex": _write([short]), "bibtex_full": _write([full])}
+
+
 def bibliography(papers: Sequence[Paper], keys: dict[str, str] | None = None) -> str:
     """Papers as one .bib file, in the order given; `keys` by slug (default: entry_keys)."""
     keys = keys if keys is not None else entry_keys(papers)

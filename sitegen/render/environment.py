@@ -3,6 +3,8 @@ theme's, and never a template through a symlink that leaves the site."""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,7 +46,18 @@ def make_environment(site_root: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["isodate"] = lambda d: d.isoformat()
-    env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}"
+    env.filters["isodate"] = _isodate
+    env.filters["longdate"] = _longdate
     env.globals["urls"] = urls  # templates name output paths as urls.SEARCH_INDEX etc.
     return env
+
+
+# Cached: a listing shows every paper's date, and strftime is slow; dates repeat.
+@functools.lru_cache(maxsize=1 << 14)
+def _isodate(day: dt.date) -> str:
+    return day.isoformat()
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _longdate(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"

@@ -18,7 +18,7 @@ from sitegen.content.markdown import MarkdownTexts, render_markdown
 from sitegen.content.models import STATUSES, Paper, Tag
 from sitegen.content.names import index_name, short_authors
 from sitegen.fingerprint import digest
-from sitegen.render.bibtex import entry_keys, paper_bibtex
+from sitegen.render.bibtex import entry_keys, paper_bibtex_both
 from sitegen.render.charts import months_added, timeline_svg
 from sitegen.render.listing import (
     Pagination,
@@ -339,8 +339,7 @@ class SitePages:
                 "older": self.view(older) if older else None,
                 "related": related,
                 "cited_by": cited_by,
-                "bibtex": paper_bibtex(paper, self.bib_keys[paper.slug], abstract=False),
-                "bibtex_full": paper_bibtex(paper, self.bib_keys[paper.slug]),
+                **paper_bibtex_both(paper, self.bib_keys[paper.slug]),
                 "meta": [
                     m
                     for m in paper_meta(

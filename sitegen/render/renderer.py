@@ -112,6 +112,8 @@ class Renderer:
         )
         self.env.globals["paper_item"] = self.paper_item
         self._site_root = site_root
+        self._templates: dict[str, jinja2.Template] = {}
+        """The templates of the current render, loaded before the workers fork."""
 
     @property
     def skipped_templates(self) -> list[Problem]:
@@ -156,22 +158,16 @@ class Renderer:
         paths = (*fresh, *(page.path for page, _ in todo))
         progress.stage("render", len(paths))
         progress.advance(len(fresh))
-        side_jobs = dict(side_jobs or {})
-        job = _RenderJob(self, config, writer, todo, side_jobs, paths)
-        if len(todo) >= PARALLEL_RENDER_FROM or side_jobs:
-            with ForkPool(job, min_items=PARALLEL_RENDER_FROM) as pool:
-                if after_fork is not None:
-                    after_fork()
-                sides = {
-                    name: pool.submit(functools.partial(_run_side, name)) for name in side_jobs
-                }
-                results = pool.map_chunks(_render_chunk, range(len(todo)), done=progress.advance)
-                side_values = {name: side() for name, side in sides.items()}
-        else:
-            if after_fork is not None:
-                after_fork()
-            results, side_values = job.render(range(len(todo))), {}
-            progress.advance(len(todo))
+        job = _RenderJob(self, config, writer, todo, dict(side_jobs or {}), paths)
+        self._compile({page.template for page, _ in todo})
+        # The templates were checked (by fingerprint) just now: Jinja need not look at
+        # their files' times again for every page and every `{% from ... import %}`.
+        auto_reload, self.env.auto_reload = self.env.auto_reload, False
+        try:
+            results, side_values = self._run(job, after_fork, progress)
+        finally:
+            self._templates = {}  # serve's quick path checks the files again
+            self.env.auto_reload = auto_reload
         problems = [r for r in results if isinstance(r, Problem)]
         if problems:
             raise ContentError(problems)
@@ -182,6 +178,25 @@ class Renderer:
         self._pages = fresh
         self._template_fps = {**template_fps, ITEM_TEMPLATE: item_fp}
         return RenderResult(paths, tuple(page.path for page, _ in todo), side_values)
+
+    def _run(
+        self, job: _RenderJob[S], after_fork: Callable[[], object] | None, progress: Progress
+    ) -> tuple[list[S | Problem], dict[str, dict[str, bytes]]]:
+        """Render the job's pages and run its side jobs, in forked workers when worth it."""
+        if len(job.todo) < PARALLEL_RENDER_FROM and not job.side_jobs:
+            if after_fork is not None:
+                after_fork()
+            results = job.render(range(len(job.todo)))
+            progress.advance(len(job.todo))
+            return results, {}
+        with ForkPool(job, min_items=PARALLEL_RENDER_FROM) as pool:
+            if after_fork is not None:
+                after_fork()
+            sides = {
+                name: pool.submit(functools.partial(_run_side, name)) for name in job.side_jobs
+            }
+            results = pool.map_chunks(_render_chunk, range(len(job.todo)), done=progress.advance)
+            return results, {name: side() for name, side in sides.items()}
 
     def render_paper(
         self, config: SiteConfig, graph: SiteGraph, paper: Paper
@@ -254,11 +269,25 @@ class Renderer:
             self.env.cache.clear()  # type: ignore[union-attr]
         return fingerprint
 
+    def _compile(self, names: Iterable[str]) -> None:
+        """Load (parse and compile) the templates a render uses, here, before the workers
+        fork: they inherit them compiled instead of each compiling its own."""
+        self._templates = {}
+        for name in {*names, ITEM_TEMPLATE}:
+            with contextlib.suppress(jinja2.TemplateError):  # reported when a page renders
+                self._templates[name] = self.env.get_template(name)
+
+    def _template(self, name: str) -> jinja2.Template:
+        """A page's template: the one loaded for this render, else (serve's quick path)
+        Jinja's, which checks the file's time on every call."""
+        template = self._templates.get(name)
+        return template if template is not None else self.env.get_template(name)
+
     def paper_item(self, view: PaperView, root: str) -> Markup:
         """A paper's entry in a listing; rendered once per paper version and page depth."""
         cached = self._items.get((id(view), root))
         if cached is None or cached[0] is not view:
-            html = Markup(self.env.get_template(ITEM_TEMPLATE).render(paper=view, root=root))
+            html = Markup(self._template(ITEM_TEMPLATE).render(paper=view, root=root))
             cached = self._items[(id(view), root)] = (view, html)
         return cached[1]
 
@@ -310,7 +339,7 @@ class Renderer:
         context = page.context()
         # A page may set its own root (404.html: base_url, served at any depth).
         root = context.pop("root", urls.root_of(page.path))
-        template = self.env.get_template(page.template)
+        template = self._template(page.template)
         html = template.render(site=config, root=root, page_path=page.path, **context)
         return html.encode("utf-8")
 

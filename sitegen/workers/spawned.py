@@ -7,17 +7,26 @@ import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import resource_tracker
+
+JOIN_GRACE_SECONDS = 2.0
+"""How long a worker may take to exit by itself before it is terminated (at exit only)."""
+
+_pools: list[ProcessPoolExecutor] = []
+"""Every pool `worker_pool` made, until `join_spawned` joins it."""
 
 
 def worker_pool() -> ProcessPoolExecutor:
     """One spawned worker (spawn, not fork: the caller may have threads a fork would copy)
     that exits by itself if its parent dies, so a killed `sitegen` leaves no process behind."""
-    return ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         1,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=exit_with_parent,
         initargs=(os.getpid(),),
     )
+    _pools.append(pool)
+    return pool
 
 
 def exit_with_parent(parent: int) -> None:
@@ -29,3 +38,37 @@ def exit_with_parent(parent: int) -> None:
         os._exit(0)  # the parent is gone: nobody will ever read our results
 
     threading.Thread(target=watch, name="sitegen-parent-watch", daemon=True).start()
+
+
+def join_spawned() -> None:
+    """Before this process exits: every worker process it started has exited and been
+    waited for, so a script or CI job that runs `sitegen` in its own process group finds
+    nothing of it left once it returns. A worker still busy (serve stopped mid-job) is
+    terminated: nobody will read its result."""
+    for pool in _pools:
+        pool.shutdown(wait=False, cancel_futures=True)
+    children = multiprocessing.active_children()
+    deadline = time.monotonic() + JOIN_GRACE_SECONDS
+    for child in children:
+        child.join(max(0.0, deadline - time.monotonic()))
+    for child in children:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+    for pool in _pools:
+        pool.shutdown(wait=True)  # its manager thread and queues too
+    _pools.clear()
+    _stop_resource_tracker()
+
+
+def _stop_resource_tracker() -> None:
+    """Stop (and wait for) multiprocessing's resource tracker, a process the spawn start
+    method launches and that would otherwise exit only after this one."""
+    # The spawn pools' semaphores unregister when freed, which a shut-down pool is, by
+    # reference counting: one still alive would launch the tracker again at exit (the
+    # spawned-search case of tests/test_cli.py sees that). No gc.collect(): at 100,000
+    # papers a full collection takes seconds.
+    tracker = resource_tracker._resource_tracker
+    stop = getattr(tracker, "_stop", None)  # no public API; Python 3.8 to 3.13 have this
+    if stop is not None and getattr(tracker, "_pid", None) is not None:
+        stop()
