@@ -19,7 +19,7 @@ from sitegen.content.models import STATUSES, Paper, Tag
 from sitegen.content.names import index_name, short_authors
 from sitegen.fingerprint import digest
 from sitegen.render.bibtex import entry_keys, paper_bibtex
-from sitegen.render.charts import months_added, timeline_svg
+from sitegen.render.charts import MonthCounts, months_added, months_read, timeline_svg
 from sitegen.render.listing import (
     Pagination,
     by_initial,
@@ -70,6 +70,8 @@ class PaperView:
     """Path of the paper page relative to the site root."""
     date: dt.date
     status: str
+    read: dt.date | None
+    """The day it was read (`read:`), when recorded."""
     authors: tuple[TagLink, ...]
     """Each author as the paper writes the name, linking to their page (count unused)."""
     short_authors: str
@@ -97,6 +99,7 @@ def paper_view(
         href=urls.paper_page(paper.slug),
         date=paper.date,
         status=paper.status,
+        read=paper.read,
         authors=tuple(
             TagLink(name, urls.author_page(graph.author_slugs[name]), 0)
             for name in dict.fromkeys(paper.authors)
@@ -233,7 +236,8 @@ class SitePages:
         )
         for tag in graph.tags:
             page = partial(urls.tag_page, tag.slug)
-            yield from self._listed_pages("tag", _tag_link(tag), tag.papers, page)
+            months = months_added(tag.papers)
+            yield from self._listed_pages("tag", _tag_link(tag), tag.papers, page, months)
         yield from self._author_pages()
         # Served for missing pages at any depth: its links start at base_url when known, or
         # at the root its script finds (see 404.html).
@@ -282,14 +286,17 @@ class SitePages:
 
     def _stats_page(self) -> Page:
         months = months_added(self.graph.papers)
+        read = months_read(self.graph.papers)
         return Page(
             urls.STATS,
             "stats.html",
-            (months,),
+            (months, read),
             lambda: {
                 "months": months,
                 "chart": timeline_svg(months, "Papers added per month, by status"),
                 "statuses": STATUSES,
+                "read": read,
+                "read_chart": timeline_svg(read.months, "Papers read per month"),
             },
         )
 
@@ -342,20 +349,28 @@ class SitePages:
         )
 
     def _listed_pages(
-        self, kind: str, link: TagLink, papers: Sequence[Paper], path: Callable[[int], str]
+        self,
+        kind: str,
+        link: TagLink,
+        papers: Sequence[Paper],
+        path: Callable[[int], str],
+        months: tuple[MonthCounts, ...] = (),
     ) -> Iterator[Page]:
         """A tag's or author's list (templates/<kind>.html), `urls.LIST_PAGE_SIZE` papers a
-        page; on the first, the script sorts and filters all of them (`members`)."""
+        page; on the first, the script sorts and filters all of them (`members`) and the
+        timeline of `months` is drawn."""
         cut = list_pages(papers, path)
         every = tuple(p.slug for p in papers) if len(cut) > 1 else ()
         for pagination, part in cut:
-            members = every if pagination.number == 1 else ()
+            first = pagination.number == 1
+            members = every if first else ()
             shown = tuple(self.list_keys[p.slug] for p in part)
+            timeline = months if first else ()
             yield Page(
                 path(pagination.number),
                 f"{kind}.html",
-                (link, shown, pagination, members),
-                self._listed_context(kind, link, part, pagination, members),
+                (link, shown, pagination, members, timeline),
+                self._listed_context(kind, link, part, pagination, members, timeline),
             )
 
     def _listed_context(
@@ -365,12 +380,17 @@ class SitePages:
         papers: Sequence[Paper],
         pagination: Pagination,
         members: tuple[str, ...],
+        months: tuple[MonthCounts, ...],
     ) -> Callable[[], dict[str, Any]]:
+        label = f"Papers tagged {link.name} added per month, by status"
         return lambda: {
             kind: link,
             "papers": [self.view(p) for p in papers],
             "pagination": pagination,
             "members": members,
+            "months": months,
+            "chart": timeline_svg(months, label),
+            "statuses": STATUSES,
         }
 
     def _author_pages(self) -> Iterator[Page]:
