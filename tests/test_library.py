@@ -268,8 +268,12 @@ def test_stats_page_draws_papers_read_per_month_and_counts_undated_ones(make_sit
 
 def test_recently_read_is_ordered_by_read_date_and_pages_show_it(make_site):
     papers = {
-        "late": paper_text("Added late, read first", "2025-03-01", status="read", read="2025-03-02"),
-        "early": paper_text("Added early, read last", "2025-01-01", status="read", read="2025-04-01"),
+        "late": paper_text(
+            "Added late, read first", "2025-03-01", status="read", read="2025-03-02"
+        ),
+        "early": paper_text(
+            "Added early, read last", "2025-01-01", status="read", read="2025-04-01"
+        ),
         "undated": paper_text("Read, no date", "2025-02-01", status="read"),
     }
     out = build_ok(make_site(papers))
@@ -300,3 +304,24 @@ def test_a_tag_page_shows_its_papers_added_per_month_by_status(make_site):
     ]
     speech = read_html(out / "tags" / "speech.html")
     assert bar_titles(speech.select_one(".tag-timeline svg")) == ["2024-06: 1 to read"]
+
+
+def test_summary_files_hold_every_papers_summary_in_the_data_files_order(make_site):
+    papers = {
+        f"p{n:03d}": paper_text(
+            f"Paper {n}", f"2024-{n % 12 + 1:02d}-01", abstract=f"About {n}. More."
+        )
+        for n in range(3)
+    }
+    papers["evil"] = paper_text("Evil", "2023-01-01", abstract="</script><!-- x --> *b*. Rest.")
+    out = build_ok(make_site(papers))
+    data = list_data(out)
+    assert data["summaries"] == {"path": "list/summaries-{number}.js", "chunk": 500}
+    text = (out / "list" / "summaries-0.js").read_text(encoding="utf-8")
+    assert "<" not in text  # written \\u003c: no summary can end the script
+    prefix = "SitegenList.receiveSummaries(0, "
+    assert text.startswith(prefix) and text.rstrip().endswith(");")
+    summaries = json.loads(text.strip()[len(prefix) : -2])
+    expected = {f"p{n:03d}": f"About {n}." for n in range(3)} | {"evil": "</script><!-- x --> b."}
+    assert summaries == [expected[row[0]] for row in data["papers"]]
+    assert not (out / "list" / "summaries-1.js").exists()

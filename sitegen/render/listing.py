@@ -113,11 +113,19 @@ def list_data(graph: SiteGraph) -> dict[str, object]:
     ]
     return {
         "pages": {"paper": urls.PAPER_PATTERN, "tag": urls.TAG_PATTERN},
+        "summaries": {"path": urls.SUMMARIES_PATTERN, "chunk": urls.SUMMARIES_CHUNK},
         "statuses": list(STATUSES),
         "tags": [[tag.slug, tag.name] for tag in graph.tags],
         "venues": venues,
         "papers": rows,
     }
+
+
+def summary_chunks(papers: Sequence[Paper]) -> list[Sequence[Paper]]:
+    """The papers of the data file (in its order) as the summary files hold them: the
+    `n`th file (`urls.list_summaries(n)`) has the `n`th chunk's."""
+    size = urls.SUMMARIES_CHUNK
+    return [papers[start : start + size] for start in range(0, len(papers), size)]
 
 
 @dataclass(frozen=True, slots=True)

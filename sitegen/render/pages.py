@@ -27,6 +27,7 @@ from sitegen.render.listing import (
     list_data,
     list_pages,
     queue_parts,
+    summary_chunks,
 )
 from sitegen.render.mapview import MapPoint, Region, nearby_maps, regions
 from sitegen.render.meta import paper_meta
@@ -148,6 +149,7 @@ LISTING_TEMPLATES = (
     "_paper_item.html",
     "_list.html",
     "list-data.js",
+    "list-summaries.js",
     "queue.html",
 )
 """The theme's templates that list papers; `listing_key` is what they show of one."""
@@ -224,6 +226,7 @@ class SitePages:
             (tuple(data_key(p, graph) for p in graph.papers), self._tag_fp()),
             lambda: {"data": Markup(_compact_json(list_data(graph)))},
         )
+        yield from self._summary_files()
         yield self._queue_page()
         yield self._stats_page()
         for index, paper in enumerate(graph.papers):
@@ -268,6 +271,21 @@ class SitePages:
             "tags": self._tag_links(),
             "status_counts": self.graph.status_counts(),
         }
+
+    def _summary_files(self) -> Iterator[Page]:
+        """The cards' summaries of every paper of the data file, loaded only for the cards
+        the browser shows (static/list/summaries.js)."""
+        for number, papers in enumerate(summary_chunks(self.graph.papers)):
+            yield Page(
+                urls.list_summaries(number),
+                "list-summaries.js",
+                (tuple(self.list_keys[p.slug] for p in papers),),
+                partial(self._summaries_context, number, papers),
+            )
+
+    def _summaries_context(self, number: int, papers: Sequence[Paper]) -> dict[str, Any]:
+        summaries = [first_sentence(self.texts.plain(p.abstract)) for p in papers]
+        return {"number": number, "data": Markup(_compact_json(summaries))}
 
     def _queue_page(self) -> Page:
         parts = queue_parts(self.graph)
