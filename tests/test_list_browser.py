@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import build_site, checked_page, http_server
+from conftest import build_site, checked_page, http_server, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,9 @@ def paper(
 
 PAPERS = {
     "alpha": paper("Alpha vision model", "2025-03-05", "vision, language", 2021, "Ann Zhou"),
-    "beta": paper("Beta speech model", "2025-03-04", "speech", 2019, "Bo Young", "read"),
+    "beta": paper("Beta speech model", "2025-03-04", "speech", 2019, "Bo Young", "read").replace(
+        "status: read", "status: read\nread: 2025-03-10"
+    ),
     "gamma": paper("Gamma vision study", "2025-03-03", "vision", 2024, "Cy Xu, Di Wu"),
     "delta": paper("Delta language model", "2025-03-02", "language", 2023, "Ed Adams", "reading"),
     "epsilon": paper(
@@ -186,6 +188,25 @@ def test_lists_fit_a_360px_phone(chromium: Any, site_url: str) -> None:
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, (path, width)
     context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_charts_and_lists_have_no_serious_accessibility_violations(
+    page: Any, site_url: str, scheme: str
+) -> None:
+    page.emulate_media(color_scheme=scheme)
+    page.goto(site_url + "stats.html")
+    assert page.is_visible("#added svg") and page.is_visible("#read svg")
+    paths = ["stats.html", "tags/vision.html", "queue.html", "index.html"]
+    assert serious_violations(page, site_url, paths) == {}
+    page.goto(site_url + "tags/vision.html")
+    page.click(".tag-timeline summary")
+    page.click(".tag-timeline .chart-table summary")
+    assert page.is_visible(".tag-timeline svg") and page.is_visible(".tag-timeline table")
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    assert [v["id"] for v in violations if v["impact"] in ("serious", "critical")] == []
 
 
 class _NotFoundHandler(http.server.SimpleHTTPRequestHandler):

@@ -6,7 +6,7 @@
 (() => {
   "use strict";
   const { ROW } = window.SitegenList;
-  const FIRST_CHUNK = 32; // a screen of compact rows at 1280x800; the sentinel brings the rest
+  const FIRST_CHUNK = 50;
   const CHUNK = 100;
   const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
     "September", "October", "November", "December"];
