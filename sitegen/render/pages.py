@@ -276,16 +276,13 @@ class SitePages:
         """The cards' summaries of every paper of the data file, loaded only for the cards
         the browser shows (static/list/summaries.js)."""
         for number, papers in enumerate(summary_chunks(self.graph.papers)):
+            summaries = tuple(first_sentence(self.texts.plain(p.abstract)) for p in papers)
             yield Page(
                 urls.list_summaries(number),
                 "list-summaries.js",
-                (tuple(self.list_keys[p.slug] for p in papers),),
-                partial(self._summaries_context, number, papers),
+                (number, summaries),  # all the file holds: a title edit leaves it be
+                partial(_summaries_context, number, summaries),
             )
-
-    def _summaries_context(self, number: int, papers: Sequence[Paper]) -> dict[str, Any]:
-        summaries = [first_sentence(self.texts.plain(p.abstract)) for p in papers]
-        return {"number": number, "data": Markup(_compact_json(summaries))}
 
     def _queue_page(self) -> Page:
         parts = queue_parts(self.graph)
@@ -434,6 +431,10 @@ class SitePages:
 
     def _tag_links(self) -> list[TagLink]:
         return [_tag_link(tag) for tag in self.graph.tags]
+
+
+def _summaries_context(number: int, summaries: tuple[str, ...]) -> dict[str, Any]:
+    return {"number": number, "data": Markup(_compact_json(summaries))}
 
 
 def _compact_json(value: object) -> str:
