@@ -3,12 +3,16 @@
     python benchmarks/bench_list.py                    # 10,000 corpus papers
     python benchmarks/bench_list.py --papers 2000
     python benchmarks/bench_list.py --commit ce1793e   # the same site built by an older commit
+    python benchmarks/bench_list.py --baseline ce1793e # both, cold loads interleaved
 
 Builds a corpus site (benchmarks/corpus.py) with the real CLI, then prints the raw and gzipped
-bytes of index.html and of the list data file (and per paper), and, in Chromium over local
-HTTP with an empty cache (median of --runs cold loads): first contentful paint, the time the
-list is interactive (its controls shown, the data file applied), and the time to apply a sort
-by title and a filter by the two commonest tags, each until the next frame is drawn.
+bytes of index.html and of the list data file (and per paper), of the cards' summary files
+(all of them), the stats page and the biggest tag page, and, in Chromium over local HTTP with
+an empty cache (median of --runs cold loads): first contentful paint, the time the list is
+interactive (its controls shown, the data file applied), the time to apply a sort by title, a
+filter by the two commonest tags and the removal of the second (rows drawn before), each
+until the next frame is drawn, and the time from choosing the cards view until every drawn
+card shows its summary (when the build writes summary files).
 """
 
 from __future__ import annotations
@@ -57,6 +61,18 @@ SORT = """const s = document.querySelector("select[name=sort]"); s.value = "titl
 s.dispatchEvent(new Event("change", { bubbles: true }));"""
 ADD_TAG = """const s = document.querySelector("select[name=tag]"); s.value = "%s";
 s.dispatchEvent(new Event("change", { bubbles: true }));"""
+REMOVE_TAG = """document.querySelector('.chosen-tags .chip[data-slug="%s"]').click();"""
+# Resolves with the ms from choosing the cards view until every drawn card has its summary.
+CARDS = """() => new Promise((done) => {
+  const start = performance.now();
+  document.querySelector(".view-toggle").click();
+  const check = () => {
+    const rows = [...document.querySelectorAll(".paper-list .paper-item")];
+    if (rows.every((row) => row.querySelector(".summary"))) done(performance.now() - start);
+    else requestAnimationFrame(check);
+  };
+  check();
+})"""
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -93,15 +109,21 @@ def build(count: int, work: Path, source: Path | None) -> Path:
 
 
 def sizes(out: Path, count: int) -> None:
-    for name in (urls.HOME, urls.LIST_DATA):
-        path = out / name
-        if not path.is_file():
+    summaries = sorted((out / "list").glob("summaries-*.js"))
+    tags = sorted((out / "tags").glob("*.html"), key=lambda p: p.stat().st_size)
+    files = [(name, [out / name]) for name in (urls.HOME, urls.LIST_DATA, urls.STATS)] + [
+        (f"list/summaries-*.js ({len(summaries)} files)", summaries),
+        (f"biggest tag page ({tags[-1].name if tags else '-'})", tags[-1:]),
+    ]
+    for name, paths in files:
+        if not paths or not all(path.is_file() for path in paths):
             print(f"{name}: not written by this build")
             continue
-        data = path.read_bytes()
+        raw = sum(len(path.read_bytes()) for path in paths)
+        packed = sum(gz(path.read_bytes()) for path in paths)
         print(
-            f"{name}: {len(data):,} B raw, {gz(data):,} B gzip "
-            f"({len(data) / count:.0f} B and {gz(data) / count:.1f} B gzip a paper)"
+            f"{name}: {raw:,} B raw, {packed:,} B gzip "
+            f"({raw / count:.0f} B and {packed / count:.1f} B gzip a paper)"
         )
 
 
@@ -116,7 +138,8 @@ def commonest_tags(out: Path) -> list[str]:
     return [data["tags"][t][0] for t in best]
 
 
-def cold_load(browser: Any, url: str, tags: list[str]) -> dict[str, float]:
+def cold_load(browser: Any, url: str, tags: list[str], cards: bool) -> dict[str, float]:
+    """`cards`: the build writes summary files, so the cards view can show them all."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.add_init_script(INTERACTIVE)
@@ -139,23 +162,42 @@ def cold_load(browser: Any, url: str, tags: list[str]) -> dict[str, float]:
         page.evaluate(TIMED, ADD_TAG % tags[0])
         applied, drawn = page.evaluate(TIMED, ADD_TAG % tags[1])
         figures["second tag filter: applied"], figures["second tag filter: drawn"] = applied, drawn
+        applied, drawn = page.evaluate(TIMED, REMOVE_TAG % tags[1])
+        figures["second tag removed: applied"], figures["second tag removed: drawn"] = (
+            applied,
+            drawn,
+        )
+        if cards:
+            figures["cards view: every drawn card's summary"] = page.evaluate(CARDS)
     context.close()
     return figures
 
 
-def browser_figures(out: Path, runs: int) -> None:
+def browser_figures(outs: list[Path], runs: int) -> None:
+    """Cold loads of each build in `outs`, taking turns (a busy machine slows all alike);
+    the medians side by side."""
     from playwright.sync_api import sync_playwright
 
-    tags = commonest_tags(out) if (out / urls.LIST_DATA).is_file() else []
-    with serve(out) as url, sync_playwright() as playwright:
+    tags = commonest_tags(outs[0]) if (outs[0] / urls.LIST_DATA).is_file() else []
+    samples: list[list[dict[str, float]]] = [[] for _ in outs]
+    with contextlib.ExitStack() as stack, sync_playwright() as playwright:
+        addresses = [stack.enter_context(serve(out)) for out in outs]
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
-        samples = [cold_load(browser, url, tags) for _ in range(runs)]
+        for _ in range(runs):
+            for out, url, taken in zip(outs, addresses, samples, strict=True):
+                cards = (out / "list" / "summaries-0.js").is_file()
+                taken.append(cold_load(browser, url, tags, cards))
         browser.close()
     print(f"Chromium, 1280x800, cold cache, median of {runs} (tags: {', '.join(tags) or '-'}):")
-    for name in samples[0]:
-        print(f"  {name}: {statistics.median(s[name] for s in samples):.0f} ms")
+    print("  " + " | ".join(out.name for out in outs))
+    for name in max((s[0] for s in samples), key=len):
+        medians = [
+            f"{statistics.median(s[name] for s in taken):.0f} ms" if name in taken[0] else "-"
+            for taken in samples
+        ]
+        print(f"  {name}: {' | '.join(medians)}")
 
 
 def main() -> None:
@@ -164,13 +206,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench-list"))
     parser.add_argument("--commit", help="build with sitegen as committed at this revision")
+    parser.add_argument("--baseline", help="also build with this revision; loads interleaved")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    source = snapshot(args.commit, args.work) if args.commit else None
-    out = build(args.papers, args.work, source)
-    print(f"{args.papers:,} papers, built by {source.name if source else 'the working tree'}")
-    sizes(out, args.papers)
-    browser_figures(out, args.runs)
+    sources = [snapshot(args.commit, args.work) if args.commit else None]
+    if args.baseline:
+        sources.insert(0, snapshot(args.baseline, args.work))
+    outs = []
+    for source in sources:
+        outs.append(build(args.papers, args.work, source))
+        print(f"{args.papers:,} papers, built by {source.name if source else 'the working tree'}")
+        sizes(outs[-1], args.papers)
+    browser_figures(outs, args.runs)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ examples:
   sitegen new my-list --base-url https://example.org/reading/
   sitegen import daily-papers.txt refs.bib --site my-list
   sitegen add 2205.13147 --site my-list
+  sitegen mark read attention-is-all-you-need --site my-list
   sitegen serve --site my-list
   sitegen build --site my-list --strict
 
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         _import_command,
         _add_command,
         _remove_command,
+        _mark_command,
         _build_command,
         _serve_command,
     ):
@@ -204,6 +206,25 @@ def _remove_command(commands: Commands) -> None:
     remove.set_defaults(run=_run_remove)
 
 
+def _mark_command(commands: Commands) -> None:
+    mark = _command(
+        commands,
+        "mark",
+        "set papers' reading status (and, for `read`, the day they were read)",
+        "sitegen mark read attention-is-all-you-need matryoshka-representation-learning",
+    )
+    mark.add_argument("status", choices=STATUSES, help="the new status")
+    mark.add_argument("slugs", nargs="+", metavar="SLUG", help="the papers' file names")
+    _site_option(mark)
+    mark.add_argument(
+        "--date",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="the day they were read, for `read` (default: today, unless one is set already)",
+    )
+    mark.set_defaults(run=_run_mark)
+
+
 def _build_command(commands: Commands) -> None:
     build = _command(
         commands,
@@ -254,6 +275,13 @@ def _web_address(text: str) -> str:
     if not is_web_address(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not an address starting https:// or http://")
     return text
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day written YYYY-MM-DD") from None
 
 
 def _year(text: str) -> int:
@@ -330,6 +358,25 @@ def _run_remove(args: argparse.Namespace) -> int:
     for paper in remove_papers(config.content_dir, slugs, dt.date.today()):
         print(f"Removed {paper.path} ({paper.title})")
     print("An import will not bring them back; `sitegen import --restore FILE...` would.")
+    return 0
+
+
+def _run_mark(args: argparse.Namespace) -> int:
+    from sitegen.config import load_config
+    from sitegen.importers.mark import mark_papers
+
+    if args.date is not None and args.status != "read":
+        raise UsageError(
+            f"--date is the day papers were read: it goes with `read`, not {args.status}"
+        )
+    config = load_config(args.site)
+    for marked in mark_papers(config, args.slugs, args.status, dt.date.today(), args.date):
+        paper = marked.paper
+        read = f" on {paper.read.isoformat()}" if paper.status == "read" and paper.read else ""
+        if marked.changed:
+            print(f"Marked {paper.path} {paper.status}{read}")
+        elif not args.quiet:
+            print(f"{paper.path} is {paper.status}{read} already: left as it was")
     return 0
 
 

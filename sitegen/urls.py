@@ -20,6 +20,10 @@ STATIC = "static/"
 SEARCH_INDEX = "search/index.js"
 LIST_DATA = "list/papers.js"
 """Every paper in a few fields, for the lists' sorting and filtering in the browser."""
+SUMMARIES_PATTERN = "list/summaries-{number}.js"
+"""The abstracts' first sentences of SUMMARIES_CHUNK papers of LIST_DATA (the `number`th
+chunk, from 0, in its order): the cards view loads only those it shows."""
+SUMMARIES_CHUNK = 500
 QUEUE = "queue.html"
 STATS = "stats.html"
 LIST_PAGE_SIZE = 100
@@ -45,6 +49,10 @@ def paper_page(slug: str) -> str:
 def map_region(number: int) -> str:
     """The page listing the papers of the map's `number`th region (from 1, biggest first)."""
     return f"map/region-{number}.html"
+
+
+def list_summaries(number: int) -> str:
+    return SUMMARIES_PATTERN.format(number=number)
 
 
 def tag_page(slug: str, number: int = 1) -> str:

@@ -3,6 +3,7 @@ help, argument checks, colour, progress and the summary line."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import pty
 import re
@@ -93,7 +94,7 @@ def test_help_describes_every_command_and_option_with_defaults_and_an_example():
     assert top.out.startswith("usage: sitegen ")
     assert "Build a static website from a reading list of research papers." in top.out
     assert "The command line: parse arguments" not in top.out  # no code docstring
-    commands = ("new", "import", "add", "remove", "build", "serve")
+    commands = ("new", "import", "add", "remove", "mark", "build", "serve")
     for command in commands:
         assert re.search(rf"^    {command} +\w", top.out, re.M), command
         text = run_sitegen(command, "--help").out
@@ -327,3 +328,72 @@ def test_build_leaves_no_process_of_its_group_behind_when_it_exits(make_site, la
     assert process.wait(timeout=300) == 0
     assert group_members(process.pid) == []
     assert (site / "_site" / "search.html").is_file()
+
+
+HAND_WRITTEN = (
+    "---\r\n"
+    'title: "A paper"   # from the PDF\r\n'
+    "date: 2025-03-01\r\n"
+    "tags: [vision]  # for now\r\n"
+    "status: to-read\r\n"
+    "custom: kept\r\n"
+    "---\r\n"
+    "Abstract.\r\n\r\n## Notes\r\n\r\nMine,   spaced.\r\n"
+)
+
+
+def test_mark_read_rewrites_only_the_status_and_read_lines(make_site):
+    site = make_site({"a": HAND_WRITTEN, "b": paper_text("B", status="reading")})
+    path = site / "content" / "papers" / "a.md"
+    path.write_bytes(HAND_WRITTEN.encode())
+    today = dt.date.today().isoformat()
+    run = run_sitegen("mark", "read", "a", "b.md", "--site", site)
+    assert run.code == 0, run.err
+    assert f"Marked {path} read on {today}" in run.out
+    expected = HAND_WRITTEN.replace("status: to-read\r\n", "status: read\r\n")
+    expected = expected.replace("custom: kept\r\n", f"custom: kept\r\nread: {today}\r\n")
+    assert path.read_bytes() == expected.encode()
+    other = (site / "content" / "papers" / "b.md").read_text()
+    assert "status: read\n" in other and f"read: {today}\n" in other
+    # Read already: a read date is kept, and the file is not written again.
+    before = path.stat().st_mtime_ns
+    run = run_sitegen("mark", "read", "a", "--site", site)
+    assert run.code == 0 and "already" in run.out
+    assert path.stat().st_mtime_ns == before
+    # Back to reading: the read date stays (it was the user's record); --date sets one.
+    assert run_sitegen("mark", "reading", "a", "--site", site).code == 0
+    reading = expected.replace("status: read\r\n", "status: reading\r\n")
+    assert path.read_bytes() == reading.encode()
+    assert run_sitegen("mark", "read", "a", "--date", "2026-03-03", "--site", site).code == 0
+    assert path.read_bytes() == expected.replace(today, "2026-03-03").encode()
+    page = site / "_site" / "papers" / "a.html"
+    assert run_sitegen("build", "--site", site).code == 0
+    assert read_html(page).select_one(".read-on").get_text() == "read 3 March 2026"
+
+
+def test_mark_an_unknown_paper_names_it_and_writes_nothing(make_site):
+    site = make_site({"attention": paper_text("Attention"), "b": paper_text("B")})
+    files = {p: p.read_bytes() for p in (site / "content" / "papers").iterdir()}
+    run = run_sitegen("mark", "read", "b", "atention", "../site.toml", "--site", site)
+    assert run.code == 1
+    papers = site / "content" / "papers"
+    assert f"{papers / 'atention.md'}: no such paper (did you mean `attention`?)" in run.err
+    assert "site.toml" in run.err and "Traceback" not in run.err
+    assert "2 errors; nothing was written" in run.err
+    assert {p: p.read_bytes() for p in papers.iterdir()} == files
+
+
+def test_mark_refuses_a_broken_paper_a_bad_status_or_date(make_site):
+    broken = "---\ntitle: T\ndate: 2025-01-01\nread: 2025-02-30\n---\nx\n"
+    site = make_site({"broken": broken, "b": paper_text("B")})
+    run = run_sitegen("mark", "read", "b", "broken", "--site", site)
+    assert run.code == 1
+    path = site / "content" / "papers" / "broken.md"
+    assert f"{path}:4: `read` must be a date written YYYY-MM-DD, not '2025-02-30'" in run.err
+    assert "status: read" not in (site / "content" / "papers" / "b.md").read_text()
+    bad_status = run_sitegen("mark", "done", "b", "--site", site)
+    assert bad_status.code == 2 and "invalid choice: 'done'" in bad_status.err
+    bad_date = run_sitegen("mark", "read", "b", "--date", "3 March", "--site", site)
+    assert bad_date.code == 2 and "'3 March' is not a day written YYYY-MM-DD" in bad_date.err
+    unread = run_sitegen("mark", "reading", "b", "--date", "2026-03-03", "--site", site)
+    assert unread.code == 2 and "--date" in unread.err and "goes with `read`" in unread.err

@@ -82,13 +82,15 @@ def assert_safe_html(soup: BeautifulSoup, where: str) -> int:
     for element in soup.find_all(True):
         checked += 1
         assert element.name not in ("iframe", "style", "object", "embed"), where
-        # The SVGs are drawn at build time: the stats page's chart (from counts) and each
-        # paper page's small map (points linking papers, their titles escaped).
+        # The SVGs are drawn at build time: the stats and tag pages' charts (from counts and
+        # the tag's escaped name) and each paper page's small map (points linking papers,
+        # their titles escaped).
         if element.name == "svg" and element.get("class") == ["nearby-map"]:
             assert "/papers/" in where, where
             assert {e.name for e in element.find_all(True)} <= {"a", "title", "circle"}
         elif element.name == "svg":
-            assert where.endswith("stats.html") and element.get("class") == ["timeline"], where
+            chart_page = where.endswith("stats.html") or "/tags/" in where
+            assert chart_page and element.get("class") == ["timeline"], where
             assert {e.name for e in element.find_all(True)} <= {"rect", "title", "text", "line"}
         assert element.get("id") != "pwned" and not element.has_attr("data-pwned"), where
         if element.name == "script":

@@ -211,10 +211,117 @@ def test_stats_page_draws_papers_added_per_month_with_a_table(make_site):
     assert bars == ["2024-11: 1 to read", "2024-11: 1 read", "2025-01: 1 to read"]
     rows = [
         [cell.get_text() for cell in tr.select("th, td")]
-        for tr in page.select(".chart-table tbody tr")
+        for tr in page.select("#added-table tbody tr")
     ]
     assert rows == [
         ["2025-01", "1", "0", "0", "1"],
         ["2024-12", "0", "0", "0", "0"],
         ["2024-11", "1", "0", "1", "2"],
     ]
+
+
+def table_rows(page, selector: str) -> list[list[str]]:
+    return [[cell.get_text() for cell in tr.select("th, td")] for tr in page.select(selector)]
+
+
+def bar_titles(svg) -> list[str]:
+    return [rect.title.get_text() for rect in svg.select("rect")]
+
+
+def test_a_bad_read_date_is_an_error_at_its_line(make_site):
+    text = "---\ntitle: T\ndate: 2025-01-01\nstatus: read\nread: 3 March\n---\nx\n"
+    site = make_site({"t": text})
+    run = run_sitegen("build", "--site", site)
+    path = site / "content" / "papers" / "t.md"
+    assert run.code == 1
+    assert f"{path}:5: `read` must be a date written YYYY-MM-DD, not '3 March'" in run.err
+    assert "Traceback" not in run.err and not (site / "_site").exists()
+
+
+def test_stats_page_draws_papers_read_per_month_and_counts_undated_ones(make_site):
+    papers = {
+        "a": paper_text("A", "2024-10-01", status="read", read="2025-01-05"),
+        "b": paper_text("B", "2024-10-02", status="read", read="2025-03-30"),
+        "c": paper_text("C", "2024-10-03", status="read", read="2025-03-01"),
+        "d": paper_text("D", "2024-10-04", status="read"),
+        "e": paper_text("E", "2024-10-05", status="reading", read="2025-02-01"),  # read again
+    }
+    page = read_html(build_ok(make_site(papers)) / "stats.html")
+    svg = page.select_one("#read svg.timeline")
+    assert svg["aria-label"] == "Papers read per month"
+    assert bar_titles(svg) == ["2025-01: 1 read", "2025-03: 2 read"]
+    heights = [float(rect["height"]) for rect in svg.select("rect")]
+    assert heights[1] == 2 * heights[0]
+    assert table_rows(page, "#read-table tr") == [
+        ["Month", "read"],
+        ["2025-03", "2"],
+        ["2025-02", "0"],
+        ["2025-01", "1"],
+    ]
+    note = page.select_one(".chart-note strong").parent.get_text(" ", strip=True)
+    assert note.startswith("1 read paper has no read date")
+    # Without any read date the page says how to record one, and draws no empty chart.
+    bare = read_html(build_ok(make_site({"d": papers["d"]}, name="bare")) / "stats.html")
+    assert bare.select_one("#read") is None
+    assert "1 read paper has no read date" in bare.get_text(" ", strip=True)
+
+
+def test_recently_read_is_ordered_by_read_date_and_pages_show_it(make_site):
+    papers = {
+        "late": paper_text(
+            "Added late, read first", "2025-03-01", status="read", read="2025-03-02"
+        ),
+        "early": paper_text(
+            "Added early, read last", "2025-01-01", status="read", read="2025-04-01"
+        ),
+        "undated": paper_text("Read, no date", "2025-02-01", status="read"),
+    }
+    out = build_ok(make_site(papers))
+    queue = read_html(out / "queue.html").select_one("#queue-read").parent
+    titles = [a.get_text() for a in queue.select(".paper-item-title a")]
+    assert titles == ["Added early, read last", "Added late, read first", "Read, no date"]
+    meta = read_html(out / "papers" / "early.html").select_one(".meta .read-on")
+    assert meta.get_text() == "read 1 April 2025" and meta.time["datetime"] == "2025-04-01"
+    assert read_html(out / "papers" / "undated.html").select_one(".read-on") is None
+
+
+def test_a_tag_page_shows_its_papers_added_per_month_by_status(make_site):
+    papers = {
+        "a": paper_text("A", "2025-01-03", ("vision",), status="read"),
+        "b": paper_text("B", "2025-03-20", ("vision",)),
+        "c": paper_text("C", "2025-03-21", ("vision",), status="reading"),
+        "d": paper_text("D", "2024-06-01", ("speech",)),
+    }
+    out = build_ok(make_site(papers))
+    page = read_html(out / "tags" / "vision.html")
+    svg = page.select_one(".tag-timeline svg.timeline")
+    assert svg["aria-label"] == "Papers tagged vision added per month, by status"
+    assert bar_titles(svg) == ["2025-01: 1 read", "2025-03: 1 to read", "2025-03: 1 reading"]
+    assert table_rows(page, ".tag-timeline tbody tr") == [
+        ["2025-03", "1", "1", "0", "2"],
+        ["2025-02", "0", "0", "0", "0"],
+        ["2025-01", "0", "0", "1", "1"],
+    ]
+    speech = read_html(out / "tags" / "speech.html")
+    assert bar_titles(speech.select_one(".tag-timeline svg")) == ["2024-06: 1 to read"]
+
+
+def test_summary_files_hold_every_papers_summary_in_the_data_files_order(make_site):
+    papers = {
+        f"p{n:03d}": paper_text(
+            f"Paper {n}", f"2024-{n % 12 + 1:02d}-01", abstract=f"About {n}. More."
+        )
+        for n in range(3)
+    }
+    papers["evil"] = paper_text("Evil", "2023-01-01", abstract="</script><!-- x --> *b*. Rest.")
+    out = build_ok(make_site(papers))
+    data = list_data(out)
+    assert data["summaries"] == {"path": "list/summaries-{number}.js", "chunk": 500}
+    text = (out / "list" / "summaries-0.js").read_text(encoding="utf-8")
+    assert "<" not in text  # written \\u003c: no summary can end the script
+    prefix = "SitegenList.receiveSummaries(0, "
+    assert text.startswith(prefix) and text.rstrip().endswith(");")
+    summaries = json.loads(text.strip()[len(prefix) : -2])
+    expected = {f"p{n:03d}": f"About {n}." for n in range(3)} | {"evil": "</script><!-- x --> b."}
+    assert summaries == [expected[row[0]] for row in data["papers"]]
+    assert not (out / "list" / "summaries-1.js").exists()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import build_site, checked_page, http_server
+from conftest import build_site, checked_page, http_server, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,9 @@ def paper(
 
 PAPERS = {
     "alpha": paper("Alpha vision model", "2025-03-05", "vision, language", 2021, "Ann Zhou"),
-    "beta": paper("Beta speech model", "2025-03-04", "speech", 2019, "Bo Young", "read"),
+    "beta": paper("Beta speech model", "2025-03-04", "speech", 2019, "Bo Young", "read").replace(
+        "status: read", "status: read\nread: 2025-03-10"
+    ),
     "gamma": paper("Gamma vision study", "2025-03-03", "vision", 2024, "Cy Xu, Di Wu"),
     "delta": paper("Delta language model", "2025-03-02", "language", 2023, "Ed Adams", "reading"),
     "epsilon": paper(
@@ -188,6 +190,25 @@ def test_lists_fit_a_360px_phone(chromium: Any, site_url: str) -> None:
     context.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_charts_and_lists_have_no_serious_accessibility_violations(
+    page: Any, site_url: str, scheme: str
+) -> None:
+    page.emulate_media(color_scheme=scheme)
+    page.goto(site_url + "stats.html")
+    assert page.is_visible("#added svg") and page.is_visible("#read svg")
+    paths = ["stats.html", "tags/vision.html", "queue.html", "index.html"]
+    assert serious_violations(page, site_url, paths) == {}
+    page.goto(site_url + "tags/vision.html")
+    page.click(".tag-timeline summary")
+    page.click(".tag-timeline .chart-table summary")
+    assert page.is_visible(".tag-timeline svg") and page.is_visible(".tag-timeline table")
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    assert [v["id"] for v in violations if v["impact"] in ("serious", "critical")] == []
+
+
 class _NotFoundHandler(http.server.SimpleHTTPRequestHandler):
     """Answers a missing path with 404.html, as a web host does."""
 
@@ -232,3 +253,83 @@ def test_404_at_depth_is_styled_and_its_links_work(chromium: Any, built: Path) -
     context.close()
     # Only the missing pages themselves were not found: every file they use was.
     assert failed == [url + "papers/typo.html", url + "papers/typo.html"]
+
+
+MANY = 620
+"""Papers of the cards test: more than a static page (100) and a summary file (500) hold."""
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cards") / "site"
+    papers = {
+        f"p{n:03d}": paper(
+            f"Paper {n:03d} on topic {n % 7}",
+            f"2025-03-{n % 28 + 1:02d}",
+            f"topic {n % 7}",
+            2000 + n % 25,
+            f"Au{n} Thor",
+        )
+        for n in range(MANY)
+    }
+    return build_site(root, papers, 'title = "Cards test"\n')
+
+
+def card_summaries(page: Any) -> list[tuple[str, str]]:
+    """(title, summary or "") of each drawn card."""
+    return page.eval_on_selector_all(
+        ".paper-list .paper-item",
+        """els => els.map(e => [e.querySelector('.paper-item-title a').textContent,
+                             (e.querySelector('.summary') || {}).textContent || ''])""",
+    )
+
+
+def draw_all(page: Any) -> None:
+    page.evaluate("() => { while (window.SitegenList.more()); }")
+
+
+def test_cards_load_every_papers_summary_only_when_chosen(page: Any, many: Path) -> None:
+    loaded: list[str] = []
+    page.on(
+        "request",
+        lambda r: loaded.append(r.url.rsplit("/", 1)[-1]) if "summaries-" in r.url else None,
+    )
+    with http_server(many) as url:
+        ready(page, url + "index.html?sort=title")
+        draw_all(page)
+        assert loaded == []  # compact rows show no summary: nothing loaded
+        page.click(".view-toggle")
+        page.wait_for_function(
+            f"document.querySelectorAll('.paper-list .summary').length === {MANY}"
+        )
+        assert sorted(loaded) == ["summaries-0.js", "summaries-1.js"]
+        cards = card_summaries(page)
+        assert len(cards) == MANY
+        for title, summary in cards:
+            assert summary == f"Abstract of {title}.", title
+        # Another sort reuses what was loaded; a reload in the cards view loads as it draws.
+        page.select_option("select[name=sort]", "year")
+        assert all(summary for _, summary in card_summaries(page))
+        assert len(loaded) == 2
+        ready(page, url + "index.html?sort=title&dir=desc")
+        page.wait_for_function(
+            "[...document.querySelectorAll('.paper-list .paper-item')]"
+            ".every(e => e.querySelector('.summary'))"
+        )
+        first = card_summaries(page)[0]
+        assert first == ["Paper 619 on topic 3", "Abstract of Paper 619 on topic 3."]
+
+
+def test_cards_summaries_load_from_disk(page: Any, many: Path) -> None:
+    page.goto((many / "tags" / "topic-3.html").as_uri())
+    page.wait_for_selector(".list-controls:not([hidden])")
+    page.click(".view-toggle")
+    page.select_option("select[name=sort]", "title")
+    draw_all(page)
+    page.wait_for_function(
+        "[...document.querySelectorAll('.paper-list .paper-item')]"
+        ".every(e => e.querySelector('.summary'))"
+    )
+    cards = card_summaries(page)
+    assert len(cards) == len(range(3, MANY, 7))
+    assert all(summary == f"Abstract of {title}." for title, summary in cards)

@@ -23,6 +23,7 @@ KNOWN_KEYS = (
     "year",
     "venue",
     "status",
+    "read",
     "sources",
 )
 MAX_TAGS = 100
@@ -89,8 +90,10 @@ class Fields:
             return None
         return value
 
-    def date(self, key: str) -> dt.date | None:
+    def date(self, key: str, required: bool = True) -> dt.date | None:
         value = self.data.get(key)
+        if value is None and not required:
+            return None
         if value is None:
             self.problems.append(
                 Problem(

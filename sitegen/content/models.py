@@ -57,6 +57,8 @@ class Paper:
     """Where it was published (BibTeX `journal` or `booktitle`), when known."""
     status: str = "to-read"
     """One of STATUSES."""
+    read: dt.date | None = None
+    """The day the reader finished it (`read:`), when recorded."""
     sources: tuple[Source, ...] = ()
     """Where the paper was imported from, oldest first."""
     path: Path | None = None

@@ -48,6 +48,7 @@ def parse_paper(path: Path, text: str) -> tuple[Paper, list[Problem]]:
         "year": fields.year("year"),
         "venue": fields.text("venue"),
         "status": fields.status(),
+        "read": fields.date("read", required=False),
         "sources": fields.sources(),
     }
     warnings = fields.unknown_keys()
@@ -227,6 +228,8 @@ def paper_to_text(paper: Paper) -> str:
         if getattr(paper, key):
             data[key] = getattr(paper, key)
     data["status"] = paper.status
+    if paper.read:
+        data["read"] = paper.read
     if paper.sources:
         data["sources"] = [_source_to_dict(s) for s in paper.sources]
     data.update(paper.extra)

@@ -1,8 +1,9 @@
-"""Write an import's changes to a paper the user already has, touching as little as possible.
+"""Write changes to a paper the user already has (an import's, `sitegen mark`'s), touching as
+little as possible.
 
 A paper already in content/ is the user's: when only front-matter keys change (sources added,
-missing fields filled in), only those keys' lines are rewritten and the rest of the file stays
-byte for byte, comments and formatting included.
+missing fields filled in, a new status), only those keys' lines are rewritten and the rest of
+the file stays byte for byte, comments and formatting included.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from sitegen.content.papers import paper_to_text, parse_paper, write_paper
 from sitegen.fsutil import atomic_write_bytes
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-SPLICEABLE = ("authors", "url", "arxiv", "doi", "year", "venue", "sources")
-"""Front-matter keys an import may add to or change in an existing paper."""
+SPLICEABLE = ("authors", "url", "arxiv", "doi", "year", "venue", "status", "read", "sources")
+"""Front-matter keys an import (or `sitegen mark`: status, read) may add to or change in an
+existing paper."""
 
 
 def rewrite_paper(original: Paper, updated: Paper) -> bool:
@@ -69,6 +71,7 @@ def _data(paper: Paper) -> tuple[object, ...]:
         paper.year,
         paper.venue,
         paper.status,
+        paper.read,
         paper.sources,
         paper.extra,
     )

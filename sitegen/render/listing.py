@@ -113,11 +113,19 @@ def list_data(graph: SiteGraph) -> dict[str, object]:
     ]
     return {
         "pages": {"paper": urls.PAPER_PATTERN, "tag": urls.TAG_PATTERN},
+        "summaries": {"path": urls.SUMMARIES_PATTERN, "chunk": urls.SUMMARIES_CHUNK},
         "statuses": list(STATUSES),
         "tags": [[tag.slug, tag.name] for tag in graph.tags],
         "venues": venues,
         "papers": rows,
     }
+
+
+def summary_chunks(papers: Sequence[Paper]) -> list[Sequence[Paper]]:
+    """The papers of the data file (in its order) as the summary files hold them: the
+    `n`th file (`urls.list_summaries(n)`) has the `n`th chunk's."""
+    size = urls.SUMMARIES_CHUNK
+    return [papers[start : start + size] for start in range(0, len(papers), size)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,15 +143,17 @@ class QueuePart:
 
 
 def queue_parts(graph: SiteGraph) -> tuple[QueuePart, ...]:
-    """Reading now (newest first), to read (oldest first), recently read (newest first)."""
+    """Reading now (newest first), to read (oldest first), recently read (last read first:
+    by the read date, or for a paper without one the day it was added, which is no later)."""
     by_status: dict[str, list[Paper]] = {status: [] for status in STATUSES}
     for paper in graph.papers:
         by_status.setdefault(paper.status, []).append(paper)
     oldest_first = by_status["to-read"][::-1]
+    last_read = sorted(by_status["read"], key=lambda p: p.read or p.date, reverse=True)
     parts = (
         ("reading", "Reading now", by_status["reading"], "?status=reading"),
         ("to-read", "To read, oldest first", oldest_first, "?status=to-read&sort=added&dir=asc"),
-        ("read", "Recently read", by_status["read"], "?status=read"),
+        ("read", "Recently read", last_read, "?status=read"),
     )
     return tuple(
         QueuePart(status, title, tuple(papers[:QUEUE_LENGTH]), len(papers), query)

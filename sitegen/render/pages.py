@@ -19,7 +19,7 @@ from sitegen.content.models import STATUSES, Paper, Tag
 from sitegen.content.names import index_name, short_authors
 from sitegen.fingerprint import digest
 from sitegen.render.bibtex import entry_keys, paper_bibtex_both
-from sitegen.render.charts import months_added, timeline_svg
+from sitegen.render.charts import MonthCounts, months_added, months_read, timeline_svg
 from sitegen.render.listing import (
     Pagination,
     by_initial,
@@ -27,6 +27,7 @@ from sitegen.render.listing import (
     list_data,
     list_pages,
     queue_parts,
+    summary_chunks,
 )
 from sitegen.render.mapview import (
     MapPoint,
@@ -77,6 +78,8 @@ class PaperView:
     """Path of the paper page relative to the site root."""
     date: dt.date
     status: str
+    read: dt.date | None
+    """The day it was read (`read:`), when recorded."""
     authors: tuple[TagLink, ...]
     """Each author as the paper writes the name, linking to their page (count unused)."""
     short_authors: str
@@ -104,6 +107,7 @@ def paper_view(
         href=urls.paper_page(paper.slug),
         date=paper.date,
         status=paper.status,
+        read=paper.read,
         authors=tuple(
             TagLink(name, urls.author_page(graph.author_slugs[name]), 0)
             for name in dict.fromkeys(paper.authors)
@@ -152,6 +156,7 @@ LISTING_TEMPLATES = (
     "_paper_item.html",
     "_list.html",
     "list-data.js",
+    "list-summaries.js",
     "queue.html",
 )
 """The theme's templates that list papers; `listing_key` is what they show of one."""
@@ -228,6 +233,7 @@ class SitePages:
             (tuple(data_key(p, graph) for p in graph.papers), self._tag_fp()),
             lambda: {"data": Markup(_compact_json(list_data(graph)))},
         )
+        yield from self._summary_files()
         yield self._queue_page()
         yield self._stats_page()
         for index, paper in enumerate(graph.papers):
@@ -240,7 +246,8 @@ class SitePages:
         )
         for tag in graph.tags:
             page = partial(urls.tag_page, tag.slug)
-            yield from self._listed_pages("tag", _tag_link(tag), tag.papers, page)
+            months = months_added(tag.papers)
+            yield from self._listed_pages("tag", _tag_link(tag), tag.papers, page, months)
         yield from self._author_pages()
         # Served for missing pages at any depth: its links start at base_url when known, or
         # at the root its script finds (see 404.html).
@@ -290,6 +297,18 @@ class SitePages:
             "status_counts": self.graph.status_counts(),
         }
 
+    def _summary_files(self) -> Iterator[Page]:
+        """The cards' summaries of every paper of the data file, loaded only for the cards
+        the browser shows (static/list/summaries.js)."""
+        for number, papers in enumerate(summary_chunks(self.graph.papers)):
+            summaries = tuple(first_sentence(self.texts.plain(p.abstract)) for p in papers)
+            yield Page(
+                urls.list_summaries(number),
+                "list-summaries.js",
+                (number, summaries),  # all the file holds: a title edit leaves it be
+                partial(_summaries_context, number, summaries),
+            )
+
     def _queue_page(self) -> Page:
         parts = queue_parts(self.graph)
         shown = tuple(
@@ -307,14 +326,17 @@ class SitePages:
 
     def _stats_page(self) -> Page:
         months = months_added(self.graph.papers)
+        read = months_read(self.graph.papers)
         return Page(
             urls.STATS,
             "stats.html",
-            (months,),
+            (months, read),
             lambda: {
                 "months": months,
                 "chart": timeline_svg(months, "Papers added per month, by status"),
                 "statuses": STATUSES,
+                "read": read,
+                "read_chart": timeline_svg(read.months, "Papers read per month"),
             },
         )
 
@@ -366,20 +388,28 @@ class SitePages:
         )
 
     def _listed_pages(
-        self, kind: str, link: TagLink, papers: Sequence[Paper], path: Callable[[int], str]
+        self,
+        kind: str,
+        link: TagLink,
+        papers: Sequence[Paper],
+        path: Callable[[int], str],
+        months: tuple[MonthCounts, ...] = (),
     ) -> Iterator[Page]:
         """A tag's or author's list (templates/<kind>.html), `urls.LIST_PAGE_SIZE` papers a
-        page; on the first, the script sorts and filters all of them (`members`)."""
+        page; on the first, the script sorts and filters all of them (`members`) and the
+        timeline of `months` is drawn."""
         cut = list_pages(papers, path)
         every = tuple(p.slug for p in papers) if len(cut) > 1 else ()
         for pagination, part in cut:
-            members = every if pagination.number == 1 else ()
+            first = pagination.number == 1
+            members = every if first else ()
             shown = tuple(self.list_keys[p.slug] for p in part)
+            timeline = months if first else ()
             yield Page(
                 path(pagination.number),
                 f"{kind}.html",
-                (link, shown, pagination, members),
-                self._listed_context(kind, link, part, pagination, members),
+                (link, shown, pagination, members, timeline),
+                self._listed_context(kind, link, part, pagination, members, timeline),
             )
 
     def _listed_context(
@@ -389,12 +419,17 @@ class SitePages:
         papers: Sequence[Paper],
         pagination: Pagination,
         members: tuple[str, ...],
+        months: tuple[MonthCounts, ...],
     ) -> Callable[[], dict[str, Any]]:
+        label = f"Papers tagged {link.name} added per month, by status"
         return lambda: {
             kind: link,
             "papers": [self.view(p) for p in papers],
             "pagination": pagination,
             "members": members,
+            "months": months,
+            "chart": timeline_svg(months, label),
+            "statuses": STATUSES,
         }
 
     def _author_pages(self) -> Iterator[Page]:
@@ -420,6 +455,10 @@ class SitePages:
 
     def _tag_links(self) -> list[TagLink]:
         return [_tag_link(tag) for tag in self.graph.tags]
+
+
+def _summaries_context(number: int, summaries: tuple[str, ...]) -> dict[str, Any]:
+    return {"number": number, "data": Markup(_compact_json(summaries))}
 
 
 def _compact_json(value: object) -> str:

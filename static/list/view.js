@@ -1,6 +1,8 @@
 // Draws the rows a list shows, in the markup of templates/_paper_item.html, a chunk at a
 // time: the next chunk is drawn as the reader scrolls near the end, so even 10,000 papers
-// never draw (or freeze the page) at once.
+// never draw (or freeze the page) at once. A paper's row is built once and reused by every
+// later sort or filter that shows it. In the cards view, each card's summary is loaded as
+// its card is drawn (summaries.js).
 (() => {
   "use strict";
   const { ROW } = window.SitegenList;
@@ -35,9 +37,11 @@
       this.list = list;
       this.data = data;
       this.root = root;
-      this.summaries = summaries; // slug -> the abstract's first sentence, from the static rows
+      this.summaries = summaries; // a SitegenList.Summaries
+      this.cards = false;
       this.order = [];
       this.drawn = 0;
+      this.rows = new Map(); // paper index -> its row, built on first use
       this.sentinel = el("li", "list-sentinel");
       this.sentinel.setAttribute("aria-hidden", "true");
       this.observer = new IntersectionObserver((entries) => {
@@ -48,19 +52,46 @@
     show(order) {
       this.order = order;
       this.drawn = 0;
+      // Rows are reused: a new order starts with no row marked by j/k (keys.js).
+      for (const row of this.list.querySelectorAll(".is-current")) row.classList.remove("is-current");
       this.list.replaceChildren();
       this.more(FIRST_CHUNK);
     }
 
+    // Cards show summaries: from now on those of the drawn rows are loaded as needed.
+    setCards(cards) {
+      this.cards = cards;
+      this.wantSummaries(0, this.drawn);
+    }
+
+    // Loads the summaries of the rows drawn from `start` to `end` (in the cards view).
+    wantSummaries(start, end) {
+      if (!this.cards || start >= end) return;
+      this.summaries.want(this.order.slice(start, end), (number) => this.fillSummaries(number));
+    }
+
+    // Gives the rows built so far of the papers of summary chunk `number` their summaries.
+    fillSummaries(number) {
+      const { start, end } = this.summaries.chunk(number);
+      for (let i = start; i < end; i += 1) {
+        const item = this.rows.get(i);
+        if (!item || item.querySelector(".summary")) continue;
+        const summary = this.summaries.get(i);
+        if (summary) item.appendChild(el("p", "summary", summary));
+      }
+    }
+
     // Draws `count` more rows (to the end at most); true if any were drawn.
     more(count) {
-      const end = Math.min(this.order.length, this.drawn + count);
-      if (end <= this.drawn) return false;
+      const start = this.drawn;
+      const end = Math.min(this.order.length, start + count);
+      if (end <= start) return false;
       const fragment = document.createDocumentFragment();
-      for (let k = this.drawn; k < end; k += 1) fragment.appendChild(this.row(this.order[k]));
+      for (let k = start; k < end; k += 1) fragment.appendChild(this.cachedRow(this.order[k]));
       this.sentinel.remove();
       this.list.appendChild(fragment);
       this.drawn = end;
+      this.wantSummaries(start, end);
       if (end < this.order.length) {
         this.list.appendChild(this.sentinel);
         this.observer.observe(this.sentinel);
@@ -71,6 +102,15 @@
     // A page's address from the build's own patterns (sitegen/urls.py), never a copy.
     page(kind, slug) {
       return this.root + this.data.pages[kind].replace("{slug}", slug);
+    }
+
+    cachedRow(i) {
+      let row = this.rows.get(i);
+      if (!row) {
+        row = this.row(i);
+        this.rows.set(i, row);
+      }
+      return row;
     }
 
     row(i) {
@@ -94,7 +134,7 @@
       item.appendChild(badge);
       if (row[ROW.tags].length) item.appendChild(this.tags(row[ROW.tags]));
       item.appendChild(this.links(row));
-      const summary = this.summaries.get(slug);
+      const summary = this.summaries.get(i);
       if (summary) item.appendChild(el("p", "summary", summary));
       return item;
     }
