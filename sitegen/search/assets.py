@@ -38,8 +38,16 @@ from sitegen.content.topics import tag_slug
 from sitegen.fsutil import atomic_write_bytes
 from sitegen.search import codec as search_codec
 from sitegen.search import positions
-from sitegen.search.fastlunr import REF, FieldSpec, build_index, fast_builder, memo_stemmer
-from sitegen.search.fold import fold_tex, with_compounds
+from sitegen.search.fastlunr import (
+    REF,
+    FastBuilder,
+    FieldSpec,
+    fast_builder,
+    gc_paused,
+    memo_stemmer,
+    split_words,
+)
+from sitegen.search.fold import compounds, fold, fold_tex
 from sitegen.text import clip
 
 FIELDS = (
@@ -116,8 +124,17 @@ class SearchDocument:
 
     def fields(self, ref: int) -> dict[str, str]:
         """The lunr document: values folded (accents, TeX), compounds also joined."""
-        fields = {name: with_compounds(" ".join(v)) for name, v in self.parts().items()}
-        return {REF: str(ref), **fields}
+        return self.lunr_document(ref)[0]
+
+    def lunr_document(self, ref: int) -> tuple[dict[str, str], dict[str, int]]:
+        """`fields(ref)`, and per field the number of joined compounds it ends with."""
+        document, joined = {REF: str(ref)}, {}
+        for name, values in self.parts().items():
+            folded = fold(" ".join(values))
+            extra = compounds(folded)
+            document[name] = f"{folded} {' '.join(extra)}" if extra else folded
+            joined[name] = len(extra)
+        return document, joined
 
 
 def build_search_assets(
@@ -140,7 +157,8 @@ def build_search_assets(
     meta, shards = payload.meta, payload.shards
     meta["tags"] = [[name, tag_slug(name)] for name in tags]
     meta["storeChunk"] = STORE_CHUNK
-    meta["storeVersion"] = _digest(_store_chunks(documents, tags))[:12]
+    chunks = _store_chunks(documents, tags)
+    meta["storeVersion"] = _digest(chunks)[:12]
     # Where results link to, under the page's root; the browser fills in {slug}.
     meta["urls"] = urls.BROWSER_PATTERNS
     scripts = [as_script("terms", k, shard) for k, shard in enumerate(shards)]
@@ -156,7 +174,7 @@ def build_search_assets(
         files.update((urls.search_shard(k), script) for k, script in enumerate(scripts))
     files.update((urls.search_positions(k), script) for k, script in enumerate(extras[:-1]))
     files[urls.SEARCH_WORDS] = extras[-1]
-    for k, chunk in enumerate(_store_chunks(documents, tags)):
+    for k, chunk in enumerate(chunks):
         files[urls.search_store(k)] = as_script("store", k, chunk)
     return files
 
@@ -208,20 +226,54 @@ def build_index_files(
 ) -> IndexPayload:
     """The lunr index, encoded in shards, with positions and the vocabulary."""
     builder = fast_builder(FIELDS)
-    lunr_docs = [doc.fields(i) for i, doc in enumerate(documents)]
-    index = build_index(builder, lunr_docs)
-    postings = search_codec.read_postings(builder)
-    words = surface_words(lunr_docs)
-    meta, shards = search_codec.encode(postings, index.pipeline.serialize(), words, shard_bytes)
-    names = [spec.name for spec in FIELDS]
-    table = positions.collect([doc.parts() for doc in documents], names)
+    builder.term_lists = {}
+    joined = []
+    with gc_paused():
+        for i, doc in enumerate(documents):
+            lunr_doc, extra = doc.lunr_document(i)
+            builder.add(lunr_doc)
+            joined.append(extra)
+        header, terms, encoded = search_codec.encode_builder(builder)
+        words = _surface_words(builder.piped_words())
+        pipeline = builder.search_pipeline.serialize()
+        meta, shards = search_codec.assemble(header, terms, encoded, pipeline, words, shard_bytes)
+        table = positions.collect(
+            [_value_terms(builder, doc, i, joined[i]) for i, doc in enumerate(documents)],
+            len(FIELDS),
+        )
     files: list[str] = []
-    for shard in shards:
-        terms = search_codec.front_decode(shard["terms"])
-        starts, texts = positions.split(positions.encode(table, terms, len(names)))
+    ends = [shard["first"] for shard in shards[1:]] + [len(terms)]
+    for shard, end in zip(shards, ends, strict=True):
+        shard_terms = terms[shard["first"] : end]
+        starts, texts = positions.split(positions.encode(table, shard_terms, len(FIELDS)))
         shard["positionFile"], shard["positionStarts"] = len(files), starts
         files += texts
     return IndexPayload(meta, shards, files, vocabulary(words))
+
+
+def _value_terms(
+    builder: FastBuilder, document: SearchDocument, ref: int, joined: Mapping[str, int]
+) -> list[list[list[str | None]]]:
+    """Per field, per value: the term of each word (positions count the words of each value,
+    not the joined compounds after them)."""
+    out = []
+    for name, values in document.parts().items():
+        if len(values) == 1:  # the builder split it already
+            terms = builder.term_lists[f"{name}/{ref}"]  # type: ignore[index]
+            out.append([terms[: len(terms) - joined[name]]])
+        else:
+            piped = builder.piped(name)
+            out.append([[piped[w] for w in split_words(fold(v)) if w] for v in values])
+    return out
+
+
+def _surface_words(piped: Mapping[str, str]) -> dict[str, set[str]]:
+    """`surface_words`, from every word the builder split and the term it became."""
+    words: dict[str, set[str]] = defaultdict(set)
+    for raw, term in piped.items():
+        # lunr's trimmer leaves a word of letters and digits as it is.
+        words[term].add(raw if raw.isalnum() else str(trimmer(Token(raw))))
+    return words
 
 
 def vocabulary(words: Mapping[str, Set[str]]) -> str:

@@ -38,8 +38,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from lunr.builder import Builder
 
 FORMAT = "sitegen-lunr-2"
@@ -82,6 +86,22 @@ _SHORT = tuple(_varint_text(value) for value in range(1024))
 def varint(value: int) -> str:
     """`value` (>= 0) as a varint; the common small ones from a table."""
     return _SHORT[value] if value < 1024 else _varint_text(value)
+
+
+@lru_cache(maxsize=1)
+def _table() -> npt.NDArray[np.object_]:
+    """Every varint of up to three digits, for numpy to pick."""
+    return np.array([_varint_text(value) for value in range(32 * 32 * 32)], dtype=object)
+
+
+def varints(values: npt.NDArray[np.int64]) -> list[str]:
+    """Each of `values` (>= 0) as a varint: `varint` over an array, the short ones by table."""
+    table = _table()
+    small = values < len(table)
+    text = table[np.where(small, values, 0)]
+    for i in np.flatnonzero(~small).tolist():
+        text[i] = _varint_text(int(values[i]))
+    return list(text.tolist())
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +156,90 @@ def read_postings(builder: Builder) -> Postings:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What every query needs besides the terms: the scores' globals."""
+
+    fields: tuple[str, ...]
+    boosts: tuple[float, ...]
+    k1: float
+    b: float
+    doc_count: int
+    lengths: tuple[tuple[int, ...], ...]
+    """Per field, per document: the field's length in terms."""
+
+
+def header_of(postings: Postings) -> Header:
+    """The header of `postings`."""
+    p = postings
+    return Header(p.fields, p.boosts, p.k1, p.b, p.doc_count, p.lengths)
+
+
+def encode_builder(builder: Builder) -> tuple[Header, list[str], list[str]]:
+    """`read_postings` and `encode_postings` of every term at once, in numpy: the header, every
+    term in UTF-16 order and each one's postings encoded."""
+    fields = tuple(builder._fields)
+    n = builder.document_count
+    if list(builder._documents) != [str(i) for i in range(n)]:
+        raise ValueError("documents must be added with refs '0', '1', ... in order")
+    if any(attrs.get("boost", 1) != 1 for attrs in builder._documents.values()):
+        raise ValueError("document boosts are not encoded")
+    column = {field: f for f, field in enumerate(fields)}
+    lengths = [[0] * n for _ in fields]
+    where = []
+    for field_ref in builder.field_term_frequencies:
+        field, _, ref = str(field_ref).partition("/")
+        lengths[column[field]][int(ref)] = builder.field_lengths[field_ref]
+        where.append((column[field], int(ref)))
+    frequencies = list(builder.field_term_frequencies.values())
+    all_terms = list(chain.from_iterable(frequencies))
+    terms = sorted(set(all_terms), key=utf16_key)
+    rank = {term: r for r, term in enumerate(terms)}
+    counts = np.fromiter(map(len, frequencies), np.int64, len(frequencies))
+    field_doc = np.array(where, dtype=np.int64).reshape(-1, 2)
+    entries = np.stack(
+        [
+            np.fromiter(map(rank.__getitem__, all_terms), np.int64, len(all_terms)),
+            np.repeat(field_doc[:, 0], counts),
+            np.repeat(field_doc[:, 1], counts),
+            np.fromiter(chain.from_iterable(f.values() for f in frequencies), np.int64),
+        ]
+    )
+    header = Header(
+        fields,
+        tuple(builder._fields[f].boost for f in fields),
+        builder._k1,
+        builder._b,
+        n,
+        tuple(map(tuple, lengths)),
+    )
+    return header, terms, _encode_entries(entries, len(terms), len(fields))
+
+
+def _encode_entries(entries: npt.NDArray[np.int64], terms: int, fields: int) -> list[str]:
+    """`encode_postings` of each term: `entries` holds (term rank, field, document, tf)
+    columns, documents ascending within a field."""
+    order = np.argsort(entries[0] * fields + entries[1], kind="stable")
+    rank, field, doc, tf = entries[:, order]
+    group = rank * fields + field
+    new = np.r_[True, group[1:] != group[:-1]]
+    gap = doc - np.r_[-1, doc[:-1]] - 1
+    gap[new] = doc[new]
+    more = tf > 1
+    # Each entry's gap varint, then tf - 2 when tf > 1: slots in one token list.
+    slot = np.arange(len(doc)) + np.cumsum(more) - more
+    tokens = np.empty(len(doc) + int(more.sum()), dtype=object)
+    tokens[slot] = varints(gap * 2 + more)
+    tokens[slot[more] + 1] = varints(tf[more] - 2)
+    starts = np.flatnonzero(new)
+    bounds = [*slot[starts].tolist(), len(tokens)]
+    text = tokens.tolist()
+    per_term = [[""] * fields for _ in range(terms)]
+    for g, a, b in zip(group[starts].tolist(), bounds, bounds[1:], strict=False):
+        per_term[g // fields][g % fields] = "".join(text[a:b])
+    return [FIELD_SEP.join(row) for row in per_term]
+
+
 def encode(
     postings: Postings,
     pipeline: Sequence[str],
@@ -148,39 +252,45 @@ def encode(
     term finds itself). Shards are cut between keys once they pass `shard_bytes` of text, so a
     shard is about that size, or one term's postings when those alone are larger.
     """
-    lengths = []
-    for per_doc in postings.lengths:
-        out: list[str] = []
-        for length in per_doc:
-            write_varint(length, out)
-        lengths.append("".join(out))
-    encoded = [_encode_postings(per_field) for per_field in postings.frequencies]
-    groups = _split(_keys(postings.terms, encoded, words), shard_bytes)
+    encoded = [encode_postings(per_field) for per_field in postings.frequencies]
+    return assemble(header_of(postings), postings.terms, encoded, pipeline, words, shard_bytes)
+
+
+def assemble(
+    header: Header,
+    terms: Sequence[str],
+    encoded: Sequence[str],
+    pipeline: Sequence[str],
+    words: Mapping[str, Set[str]],
+    shard_bytes: int,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`encode`, given every term (UTF-16 order) and its postings encoded already."""
+    lengths = ["".join(varints(np.array(per_doc, dtype=np.int64))) for per_doc in header.lengths]
+    groups = _split(_keys(terms, encoded, words), shard_bytes)
     shards = []
     next_rank = 0
     for group in groups:
-        terms = [key.text for key in group if key.rank >= 0]
         ranks = [key.rank for key in group if key.rank >= 0]
         pairs = [(key.text, key.term) for key in group if key.rank < 0]
         shards.append(
             {
                 "first": next_rank,
-                "terms": front_code(terms),
+                "terms": front_code([terms[rank] for rank in ranks]),
                 "postings": TERM_SEP.join(encoded[rank] for rank in ranks),
                 "words": front_code([word for word, _term in pairs]),
                 "stems": " ".join(_stem_entry(word, term) for word, term in pairs),
             }
         )
-        next_rank += len(terms)
+        next_rank += len(ranks)
     meta = {
         "format": FORMAT,
         "lunr": "2.3.9",
-        "fields": list(postings.fields),
-        "boosts": list(postings.boosts),
-        "k1": postings.k1,
-        "b": postings.b,
+        "fields": list(header.fields),
+        "boosts": list(header.boosts),
+        "k1": header.k1,
+        "b": header.b,
         "pipeline": list(pipeline),
-        "docs": postings.doc_count,
+        "docs": header.doc_count,
         "lengths": lengths,
         "shards": [""] + [group[0].text for group in groups[1:]],
     }
@@ -276,7 +386,7 @@ def front_decode(text: str) -> list[str]:
     return out
 
 
-def _encode_postings(per_field: Sequence[Sequence[tuple[int, int]]]) -> str:
+def encode_postings(per_field: Sequence[Sequence[tuple[int, int]]]) -> str:
     """One term's postings: per field, (document gap, term frequency) varints."""
     encoded_fields = []
     short = _SHORT
