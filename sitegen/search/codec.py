@@ -52,6 +52,7 @@ FORMAT = "sitegen-lunr-2"
 _LAST = "0123456789abcdefghijklmnopqrstuv"
 _MORE = "wxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$"
 _VALUE = {c: i for i, c in enumerate(_LAST)} | {c: i for i, c in enumerate(_MORE)}
+_LAST_SET = frozenset(_LAST)
 FIELD_SEP = ","
 TERM_SEP = ";"
 
@@ -89,17 +90,20 @@ def varint(value: int) -> str:
 
 
 @lru_cache(maxsize=1)
-def _table() -> npt.NDArray[np.object_]:
-    """Every varint of up to three digits, for numpy to pick."""
-    return np.array([_varint_text(value) for value in range(32 * 32 * 32)], dtype=object)
+def _tables() -> tuple[npt.NDArray[np.object_], ...]:
+    """The one- and two-digit varints; the same below 1024 as two digits; the high digits."""
+    padded = [_MORE[value >> 5] + _LAST[value & 31] for value in range(1024)]
+    return tuple(np.array(table, dtype=object) for table in (_SHORT, padded, list(_MORE)))
 
 
 def varints(values: npt.NDArray[np.int64]) -> list[str]:
-    """Each of `values` (>= 0) as a varint: `varint` over an array, the short ones by table."""
-    table = _table()
-    small = values < len(table)
-    text = table[np.where(small, values, 0)]
-    for i in np.flatnonzero(~small).tolist():
+    """Each of `values` (>= 0) as a varint: `varint` over an array, by tables up to three
+    digits (32,767)."""
+    short, padded, high = _tables()
+    text = short[np.where(values < 1024, values, 0)]
+    middle = np.flatnonzero((values >= 1024) & (values < 32768))
+    text[middle] = high[values[middle] >> 10] + padded[values[middle] & 1023]
+    for i in np.flatnonzero(values >= 32768).tolist():
         text[i] = _varint_text(int(values[i]))
     return list(text.tolist())
 
@@ -369,6 +373,51 @@ def front_code(terms: Sequence[str]) -> str:
         parts.append("".join(out) + term[shared:])
         previous = term
     return " ".join(parts)
+
+
+def read_varints(text: str) -> list[int]:
+    """The numbers `write_varint` wrote one after another."""
+    out, value = [], 0
+    for c in text:
+        value = value * 32 + _VALUE[c]
+        if c in _LAST_SET:
+            out.append(value)
+            value = 0
+    return out
+
+
+_DIGIT = np.zeros(256, dtype=np.int64)
+_DIGIT[[ord(c) for c in _VALUE]] = list(_VALUE.values())
+_ENDS = np.zeros(256, dtype=bool)
+_ENDS[[ord(c) for c in _LAST]] = True
+
+
+def parse_varints(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """`read_varints` in numpy, and where each varint starts in `text` (then its length)."""
+    if not text:
+        return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    chars = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    ends = np.flatnonzero(_ENDS[chars])
+    starts = np.r_[0, ends[:-1] + 1].astype(np.int64)
+    digits = _DIGIT[chars]
+    values = digits[starts]
+    lengths = ends - starts + 1
+    for k in range(1, int(lengths.max(initial=1))):
+        more = lengths > k
+        values[more] = values[more] * 32 + digits[starts[more] + k]
+    return values, np.r_[starts, len(text)]
+
+
+def decode_postings(text: str, fields: int) -> list[list[tuple[int, int]]]:
+    """Per field, the (document, term frequency) pairs `encode_postings` wrote ("": none)."""
+    per_field: list[list[tuple[int, int]]] = [[] for _ in range(fields)]
+    for f, part in enumerate(text.split(FIELD_SEP) if text else ()):
+        numbers = iter(read_varints(part))
+        doc = -1
+        for value in numbers:
+            doc += (value >> 1) + 1
+            per_field[f].append((doc, next(numbers) + 2 if value & 1 else 1))
+    return per_field
 
 
 def front_decode(text: str) -> list[str]:

@@ -199,6 +199,9 @@ class FastBuilder(Builder):  # type: ignore[misc]
         self.term_lists: dict[str, list[str | None]] | None = None
         """Set to a dict to keep, by field ref, the term each word of the field became, in
         order (None: a dropped word): positions come from the same pass as the counts."""
+        self.word_docs: Counter[str] | None = None
+        """Set to a Counter to count, per word lunr splits a field into, the documents
+        holding it."""
 
     def add(self, doc: Mapping[str, Any], attributes: dict[str, Any] | None = None) -> None:
         counted = self._count_fields(doc)
@@ -210,7 +213,9 @@ class FastBuilder(Builder):  # type: ignore[misc]
         self._documents[doc_ref] = attributes or {}
         self.document_count += 1
         known = self.inverted_index.keys()
-        for field_name, terms, length, mapped in counted:
+        if self.word_docs is not None:
+            self.word_docs.update(set().union(*(split for *_, split in counted)))
+        for field_name, terms, length, mapped, _split in counted:
             field_ref = f"{field_name}/{doc_ref}"  # str(FieldRef(doc_ref, field_name))
             if self.term_lists is not None:
                 self.term_lists[field_ref] = mapped
@@ -222,9 +227,9 @@ class FastBuilder(Builder):  # type: ignore[misc]
 
     def _count_fields(
         self, doc: Mapping[str, Any]
-    ) -> list[tuple[str, Counter[str], int, list[str | None]]] | None:
-        """Per field: name, term frequencies, length and the term of each word (None: dropped);
-        None when only lunr's add is exact."""
+    ) -> list[tuple[str, Counter[str], int, list[str | None], list[str]]] | None:
+        """Per field: name, term frequencies, length, the term of each word (None: dropped)
+        and the words; None when only lunr's add is exact."""
         pipeline = self.pipeline
         skips = [(fn, set(fields)) for fn, fields in pipeline._skip.items() if fields]
         state = (tuple(pipeline._stack), skips)
@@ -249,9 +254,9 @@ class FastBuilder(Builder):  # type: ignore[misc]
 
     def _count_terms(
         self, text: str, field_name: str
-    ) -> tuple[Counter[str], int, list[str | None]]:
-        """The field's term frequencies, in first-occurrence order, its length in terms and
-        the term of each word."""
+    ) -> tuple[Counter[str], int, list[str | None], list[str]]:
+        """The field's term frequencies, in first-occurrence order, its length in terms, the
+        term of each word and the words."""
         words = self.piped(field_name)
         split = split_words(text)
         if "" in split:  # what a split may leave between separators: no word
@@ -259,7 +264,7 @@ class FastBuilder(Builder):  # type: ignore[misc]
         mapped = list(map(words.__getitem__, split))
         terms: Counter[Any] = Counter(mapped)
         dropped = terms.pop(None, 0)
-        return terms, len(split) - dropped, mapped
+        return terms, len(split) - dropped, mapped, split
 
     def piped(self, field_name: str) -> Mapping[str, str | None]:
         """Word -> the term the field's pipeline makes of it (None: dropped), piped on first use."""

@@ -17,11 +17,12 @@ two authors.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
 
-from sitegen.search.codec import TERM_SEP, varints
+from sitegen.search.codec import FIELD_SEP, TERM_SEP, read_varints, varint, varints
 
 Table = dict[str, str]
 """Term -> its positions, encoded (`encode`)."""
@@ -109,6 +110,35 @@ def encode(table: Table, terms: Sequence[str], fields: int) -> list[str]:
     """The positions of each of `terms` (none: an empty string per field)."""
     empty = "," * (fields - 1)
     return [table.get(term, empty) for term in terms]
+
+
+def encode_term(per_field: Sequence[Sequence[tuple[int, Sequence[int]]]]) -> str:
+    """One term's positions: per field, (document, positions) in document order."""
+    texts = []
+    for entries in per_field:
+        out: list[int] = []
+        previous = -1
+        for doc, places in entries:
+            out += (doc - previous - 1, len(places), places[0])
+            out += (b - a for a, b in pairwise(places))
+            previous = doc
+        texts.append("".join(map(varint, out)))
+    return FIELD_SEP.join(texts)
+
+
+def decode(text: str, fields: int) -> list[list[tuple[int, list[int]]]]:
+    """Per field, the (document, positions) pairs `encode_term` wrote ("": none)."""
+    per_field: list[list[tuple[int, list[int]]]] = [[] for _ in range(fields)]
+    for f, part in enumerate(text.split(FIELD_SEP) if text else ()):
+        numbers = iter(read_varints(part))
+        doc = -1
+        for gap in numbers:
+            doc += gap + 1
+            places = [next(numbers) for _ in range(next(numbers))]
+            for k in range(1, len(places)):
+                places[k] += places[k - 1]
+            per_field[f].append((doc, places))
+    return per_field
 
 
 def split(encoded: Sequence[str], part_chars: int = PART_CHARS) -> tuple[list[int], list[str]]:
