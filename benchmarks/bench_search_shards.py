@@ -4,6 +4,15 @@
     python benchmarks/bench_search_shards.py --papers 2000 --no-browser
     python benchmarks/bench_search_shards.py --papers 50000 --shard-bytes 32768 131072
     python benchmarks/bench_search_shards.py --corpus-cache /tmp/corpus   # reuse generated papers
+    python benchmarks/bench_search_shards.py --papers 10000 --compare ce1793e --runs 3 --no-browser
+    python benchmarks/bench_search_shards.py --papers 10000 --edit-build --runs 3
+
+`--compare REV`: the cold `build_search_assets` CPU time of this tree and of REV (a git worktree
+made under /tmp), on the same papers, each in its own process, interleaved, medians (issue #15:
+within 10% of ce1793e). `--edit-build`: a site of N papers built cold with `sitegen build`, then
+per run one paper's notes rewritten and a tag added to another paper, each followed by
+`sitegen build`: its wall time and the part spent on the search files (issue #17: an edit under
+a second at 10,000 papers).
 
 Per size: the scale benchmark's papers (benchmarks/corpus.py, as bench_scale.py uses), the cold
 `build_search_assets` time (no cache), the size of search/index.js, the number and sizes of the
@@ -21,8 +30,11 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -67,6 +79,107 @@ def build(papers: list[Paper], shard_bytes: int) -> tuple[float, float, dict[str
     start, cpu = time.perf_counter(), time.process_time()
     files = build_search_assets(papers, shard_bytes=shard_bytes)
     return time.perf_counter() - start, time.process_time() - cpu, files
+
+
+CHILD_BUILD = """
+import pickle, sys, time
+sys.path.insert(0, sys.argv[1])
+from sitegen.search.assets import build_search_assets
+papers = pickle.loads(open(sys.argv[2], "rb").read())
+cpu = time.process_time()
+build_search_assets(papers)
+print(time.process_time() - cpu)
+"""
+"""A cold index build in a fresh process, with sitegen from the tree in argv[1]."""
+
+
+def compare(papers: list[Paper], rev: str, runs: int) -> None:
+    """Cold index build CPU seconds, this tree against `rev`, interleaved; medians."""
+    base = Path(tempfile.gettempdir()) / f"bench-search-{rev}"
+    if not base.exists():
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(base), rev])
+    with tempfile.NamedTemporaryFile(suffix=".pickle") as data:
+        data.write(pickle.dumps(papers))
+        data.flush()
+        times: dict[str, list[float]] = {rev: [], "this tree": []}
+        for run in range(runs):
+            for name, tree in ((rev, base), ("this tree", REPO)):
+                argv = [sys.executable, "-c", CHILD_BUILD, str(tree), data.name]
+                out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+                times[name].append(float(out))
+                print(f"  run {run + 1} {name}: {times[name][-1]:.2f} s CPU", flush=True)
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print(
+        f"  median CPU: {rev} {medians[rev]:.2f} s, this tree {medians['this tree']:.2f} s, "
+        f"ratio {medians['this tree'] / medians[rev]:.2f} (load {os.getloadavg()[0]:.1f})"
+    )
+
+
+CHILD_CLI = """
+import sys, time
+from sitegen.build import pipeline
+spent = [0.0]
+def timed(function):
+    def call(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - start
+    return call
+pipeline.SearchJob.__init__ = timed(pipeline.SearchJob.__init__)
+pipeline.SearchJob.files = timed(pipeline.SearchJob.files)
+from sitegen.cli import main
+code = main(["build", "--site", sys.argv[1], "-q"])
+print(f"search {spent[0]:.3f}", file=sys.stderr)
+sys.exit(code)
+"""
+"""`sitegen build`, reporting the time spent making the search files in this process (an
+update, or waiting for the worker that builds them)."""
+
+
+def timed_cli(site: Path) -> tuple[float, float]:
+    """(wall seconds, search seconds) of `sitegen build` of `site`."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD_CLI, str(site)], env=env, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - start
+    if done.returncode:
+        raise RuntimeError(done.stderr[-3000:])
+    found = re.search(r"search ([0-9.]+)", done.stderr)
+    return wall, float(found.group(1)) if found else float("nan")
+
+
+def edit_build(papers: list[Paper], runs: int) -> None:
+    """A cold `sitegen build`, then per run a notes edit and a tag edit, each built."""
+    from benchmarks.make_site import make_site
+
+    site = make_site(len(papers), Path(tempfile.gettempdir()) / f"bench-edit-{len(papers)}", papers)
+    wall, search = timed_cli(site)
+    print(f"  cold build {wall:.2f} s (search {search:.2f} s)", flush=True)
+    wall, search = timed_cli(site)
+    print(f"  no-op build {wall:.2f} s", flush=True)
+    figures: dict[str, list[tuple[float, float]]] = {"notes": [], "tag": []}
+    files = sorted((site / "content" / "papers").glob("*.md"))
+    tags = sorted({tag for paper in papers for tag in paper.tags})
+    for run in range(runs):
+        notes = files[len(files) // 3]
+        text = notes.read_text(encoding="utf-8").split("\n## Notes\n", 1)[0]
+        notes.write_text(f"{text}\n## Notes\n\nBenchmark edit {run}, zymurgy.\n", "utf-8")
+        figures["notes"].append(timed_cli(site))
+        tagged = files[len(files) // 2 + run]
+        text = tagged.read_text(encoding="utf-8")
+        tag = next(t for t in tags if t not in text)
+        tagged.write_text(text.replace("tags: [", f"tags: [{tag}, ", 1), "utf-8")
+        figures["tag"].append(timed_cli(site))
+        print(f"  run {run + 1}: notes {figures['notes'][-1]}, tag {figures['tag'][-1]}")
+    for kind, values in figures.items():
+        wall = statistics.median(v[0] for v in values)
+        search = statistics.median(v[1] for v in values)
+        print(f"  {kind} edit: median {wall:.2f} s, of which search files {search:.2f} s")
+    print(f"  (load {os.getloadavg()[0]:.1f})")
 
 
 def print_sizes(files: dict[str, bytes]) -> None:
@@ -166,6 +279,9 @@ def main() -> None:
     parser.add_argument("--query", action="append", help="instead of the default queries")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--corpus-cache", type=Path, help="folder keeping generated papers")
+    parser.add_argument("--compare", metavar="REV", help="cold index build CPU against REV")
+    parser.add_argument("--edit-build", action="store_true", help="time one-paper edits")
+    parser.add_argument("--runs", type=int, default=3, help="for --compare and --edit-build")
     args = parser.parse_args()
     browser = not args.no_browser and CHROMIUM.exists()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -174,6 +290,12 @@ def main() -> None:
         start = time.perf_counter()
         papers = load_papers(count, args.corpus_cache)
         print(f"\n== {count:,} papers (read or generated in {time.perf_counter() - start:.0f} s)")
+        if args.compare:
+            compare(papers, args.compare, args.runs)
+        if args.edit_build:
+            edit_build(papers, args.runs)
+        if args.compare or args.edit_build:
+            continue
         for shard_bytes in args.shard_bytes:
             wall, cpu, files = build(papers, shard_bytes)
             print(

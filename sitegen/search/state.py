@@ -28,6 +28,7 @@ from sitegen.search import codec, positions, splice
 from sitegen.search.documents import FIELDS, SearchDocument
 from sitegen.search.fastlunr import FastBuilder, fast_builder, gc_paused, split_words
 from sitegen.search.fold import fold
+from sitegen.search.postings import encode_builder
 
 MAX_CHANGED = 100
 """More changed documents than this: build afresh (about as fast by then)."""
@@ -139,17 +140,18 @@ class IndexState:
     def _reword(self, old: _Analysis, new: _Analysis) -> None:
         """Count the documents' words again; a word first met or no longer held changes
         `words` (and the vocabulary, if it is a plain word)."""
-        gone: list[str] = []
+        delta: Counter[str] = Counter()
         for ref, before in old.raw.items():
-            after = new.raw[ref]
-            for raw in after - before:
-                self.word_docs[raw] += 1
-                if self.word_docs[raw] == 1:
-                    self._met(raw, new.piped.get(raw))
-            for raw in before - after:
-                self.word_docs[raw] -= 1
-                if not self.word_docs[raw]:
-                    del self.word_docs[raw]
+            delta.update(new.raw[ref] - before)
+            delta.subtract(before - new.raw[ref])
+        gone: list[str] = []
+        for raw, change in delta.items():
+            if change > 0 and self.word_docs[raw] == 0:
+                self._met(raw, new.piped.get(raw))
+            self.word_docs[raw] += change
+            if not self.word_docs[raw]:
+                del self.word_docs[raw]
+                if change < 0:
                     gone.append(raw)
         if not gone:
             return
@@ -220,7 +222,7 @@ def build_state(documents: Sequence[SearchDocument]) -> IndexState:
             lunr_doc, extra = doc.lunr_document(i)
             builder.add(lunr_doc)
             joined.append(extra)
-        header, terms, encoded = codec.encode_builder(builder)
+        header, terms, encoded = encode_builder(builder)
         surface = {raw: (_trimmed(raw), term) for raw, term in builder.piped_words().items()}
         words: dict[str, set[str]] = {}
         for word, term in surface.values():
