@@ -28,6 +28,7 @@ worst case.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import pickle
 import re
@@ -118,38 +119,53 @@ def compare(papers: list[Paper], rev: str, runs: int) -> None:
 CHILD_CLI = """
 import sys, time
 from sitegen.build import pipeline
-spent = [0.0]
+spent = [0.0, 0.0]
 def timed(function):
     def call(*args, **kwargs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         try:
             return function(*args, **kwargs)
         finally:
             spent[0] += time.perf_counter() - start
+            spent[1] += time.process_time() - cpu
     return call
 pipeline.SearchJob.__init__ = timed(pipeline.SearchJob.__init__)
 pipeline.SearchJob.files = timed(pipeline.SearchJob.files)
 from sitegen.cli import main
 code = main(["build", "--site", sys.argv[1], "-q"])
-print(f"search {spent[0]:.3f}", file=sys.stderr)
+print(f"search {spent[0]:.3f} {spent[1]:.3f}", file=sys.stderr)
 sys.exit(code)
 """
 """`sitegen build`, reporting the time spent making the search files in this process (an
 update, or waiting for the worker that builds them)."""
 
 
-def timed_cli(site: Path) -> tuple[float, float]:
-    """(wall seconds, search seconds) of `sitegen build` of `site`."""
+Timing = tuple[float, float, float, float]
+"""Wall and CPU seconds of a build (its processes), then of its search part (this process)."""
+
+
+def timed_cli(site: Path) -> Timing:
+    """The `Timing` of `sitegen build` of `site`."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD_CLI, str(site)], env=env, capture_output=True, text=True
-    )
-    wall = time.perf_counter() - start
-    if done.returncode:
-        raise RuntimeError(done.stderr[-3000:])
-    found = re.search(r"search ([0-9.]+)", done.stderr)
-    return wall, float(found.group(1)) if found else float("nan")
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-c", CHILD_CLI, str(site)], env=env, stderr=err
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(stderr[-3000:])
+    found = re.search(r"search ([0-9.]+) ([0-9.]+)", stderr)
+    search = (float(found.group(1)), float(found.group(2))) if found else (math.nan, math.nan)
+    return wall, usage.ru_utime + usage.ru_stime, *search
+
+
+def show(timing: Timing) -> str:
+    wall, cpu, search_wall, search_cpu = timing
+    return f"{wall:.2f} s ({cpu:.2f} s CPU), search {search_wall:.2f} s ({search_cpu:.2f} s CPU)"
 
 
 def edit_build(papers: list[Paper], runs: int) -> None:
@@ -157,11 +173,9 @@ def edit_build(papers: list[Paper], runs: int) -> None:
     from benchmarks.make_site import make_site
 
     site = make_site(len(papers), Path(tempfile.gettempdir()) / f"bench-edit-{len(papers)}", papers)
-    wall, search = timed_cli(site)
-    print(f"  cold build {wall:.2f} s (search {search:.2f} s)", flush=True)
-    wall, search = timed_cli(site)
-    print(f"  no-op build {wall:.2f} s", flush=True)
-    figures: dict[str, list[tuple[float, float]]] = {"notes": [], "tag": []}
+    print(f"  cold build {show(timed_cli(site))}", flush=True)
+    print(f"  no-op build {show(timed_cli(site))}", flush=True)
+    figures: dict[str, list[Timing]] = {"notes": [], "tag": []}
     files = sorted((site / "content" / "papers").glob("*.md"))
     tags = sorted({tag for paper in papers for tag in paper.tags})
     for run in range(runs):
@@ -174,11 +188,11 @@ def edit_build(papers: list[Paper], runs: int) -> None:
         tag = next(t for t in tags if t not in text)
         tagged.write_text(text.replace("tags: [", f"tags: [{tag}, ", 1), "utf-8")
         figures["tag"].append(timed_cli(site))
-        print(f"  run {run + 1}: notes {figures['notes'][-1]}, tag {figures['tag'][-1]}")
+        print(f"  run {run + 1}: notes {show(figures['notes'][-1])}", flush=True)
+        print(f"  run {run + 1}: tag {show(figures['tag'][-1])}", flush=True)
     for kind, values in figures.items():
-        wall = statistics.median(v[0] for v in values)
-        search = statistics.median(v[1] for v in values)
-        print(f"  {kind} edit: median {wall:.2f} s, of which search files {search:.2f} s")
+        medians = tuple(statistics.median(v[i] for v in values) for i in range(4))
+        print(f"  {kind} edit, medians: {show(medians)}")  # type: ignore[arg-type]
     print(f"  (load {os.getloadavg()[0]:.1f})")
 
 

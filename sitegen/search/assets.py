@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from lunr import __VERSION__ as lunr_version
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 from lunr.trimmer import trimmer
@@ -40,7 +41,7 @@ from sitegen.content.topics import tag_slug
 from sitegen.fingerprint import code_fingerprint
 from sitegen.fsutil import atomic_write_bytes
 from sitegen.search.documents import FIELDS, SearchDocument, to_document
-from sitegen.search.fastlunr import REF, memo_stemmer
+from sitegen.search.fastlunr import REF, gc_paused, memo_stemmer
 from sitegen.search.state import IndexPayload, IndexState, build_state, vocabulary
 from sitegen.text import clip
 
@@ -93,7 +94,8 @@ def build_search_assets(
     """
     texts = texts or MarkdownTexts()
     documents = [to_document(paper, texts) for paper in papers]
-    return _assets(documents, load_cache(cache_dir), cache_dir, shard_bytes)
+    with gc_paused():  # a million small objects loaded and made, no cycles among them
+        return _assets(documents, load_cache(cache_dir), cache_dir, shard_bytes)
 
 
 def updated_search_assets(
@@ -107,10 +109,11 @@ def updated_search_assets(
     papers changed, none added, removed or moved); else None, and nothing done."""
     texts = texts or MarkdownTexts()
     documents = [to_document(paper, texts) for paper in papers]
-    cached = load_cache(cache_dir)
-    if cached is None or cached[0].updatable(documents) is None:
-        return None
-    return _assets(documents, cached, cache_dir, shard_bytes)
+    with gc_paused():
+        cached = load_cache(cache_dir)
+        if cached is None or cached[0].updatable(documents) is None:
+            return None
+        return _assets(documents, cached, cache_dir, shard_bytes)
 
 
 def _assets(
@@ -279,7 +282,7 @@ def load_cache(cache_dir: Path | None) -> _Cache | None:
         version, code, state, store = pickle.loads((cache_dir / STATE_FILE).read_bytes())
     except Exception:  # missing, damaged or from other code: built afresh, never trusted
         return None
-    if version != CACHE_VERSION or code != code_fingerprint():
+    if version != (CACHE_VERSION, lunr_version) or code != code_fingerprint():
         return None
     if not isinstance(state, IndexState) or not isinstance(store, _Store):
         return None
@@ -288,6 +291,7 @@ def load_cache(cache_dir: Path | None) -> _Cache | None:
 
 def save_cache(cache_dir: Path, state: IndexState, store: _Store) -> None:
     """Keep the index and the store for the next build (not the assembled payloads)."""
-    data = (CACHE_VERSION, code_fingerprint(), replace(state, payloads={}), store)
+    # lunr.py's version too: its stemmer and stop words make the terms.
+    data = ((CACHE_VERSION, lunr_version), code_fingerprint(), replace(state, payloads={}), store)
     with contextlib.suppress(OSError, pickle.PicklingError):
         atomic_write_bytes(cache_dir / STATE_FILE, pickle.dumps(data, pickle.HIGHEST_PROTOCOL))

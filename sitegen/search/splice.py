@@ -10,7 +10,7 @@ length of the terms it holds, not a decoding of every posting of a common word.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -44,14 +44,19 @@ POSTINGS = Kind(2, positions=False)
 POSITIONS = Kind(1, positions=True)
 
 
-def splice(text: str, kind: Kind, fields: int, changed: Mapping[int, list[Entry | None]]) -> str:
+def splice(
+    text: str,
+    kind: Kind,
+    fields: int,
+    changed: Mapping[int, list[Entry | None]],
+    only: Set[int],
+) -> str:
     """`text` (one term, every field) with the entries of the documents in `changed` replaced
-    by theirs, field by field (None: the document does not hold the term there)."""
+    by theirs, field by field (None: the document does not hold the term there), in the
+    fields `only` (where they differ)."""
     parts = text.split(FIELD_SEP) if text else [""] * fields
-    for f in range(fields):
-        news = {doc: per_field[f] for doc, per_field in changed.items()}
-        if parts[f] or any(news.values()):
-            parts[f] = _splice_field(parts[f], kind, news)
+    for f in sorted(only):
+        parts[f] = _splice_field(parts[f], kind, {doc: new[f] for doc, new in changed.items()})
     return FIELD_SEP.join(parts)
 
 

@@ -98,44 +98,45 @@ class IndexState:
         for f, spec in enumerate(FIELDS):
             for ref in changed:
                 self.lengths[f][ref] = new.lengths[ref][spec.name]
-        touched = old.terms() | new.terms()
-        for term in touched:
-            self._repost(term, changed, new)
+        for term in old.terms() | new.terms():
+            before = {ref: old.entries(ref, term) for ref in changed}
+            after = {ref: new.entries(ref, term) for ref in changed}
+            if before != after:  # most of a paper's terms are where they were
+                self._repost(term, before, after)
         self._reword(old, new)
         self.payloads.clear()
 
-    def _repost(self, term: str, refs: Sequence[int], new: _Analysis) -> None:
-        """Splice the documents at `refs` anew into one term's postings and positions."""
+    def _repost(self, term: str, before: _Entries, after: _Entries) -> None:
+        """Splice the documents' new entries into one term's postings and positions."""
         fields = len(FIELDS)
-        names = [spec.name for spec in FIELDS]
-        tfs = {ref: [new.frequencies[ref][n].get(term) for n in names] for ref in refs}
-        postings = splice.splice(
-            self.postings.get(term, ""),
-            splice.POSTINGS,
-            fields,
-            {ref: [splice.postings_entry(tf) if tf else None for tf in tfs[ref]] for ref in refs},
-        )
-        places = {ref: [new.positions[ref][n].get(term) for n in names] for ref in refs}
-        texts = splice.splice(
-            self.positions.get(term, ""),
-            splice.POSITIONS,
-            fields,
-            {
-                ref: [splice.positions_entry(at) if at else None for at in places[ref]]
-                for ref in refs
-            },
-        )
-        if postings.strip(codec.FIELD_SEP):
+        for kind, table in (
+            (splice.POSTINGS, self.postings),
+            (splice.POSITIONS, self.positions),
+        ):
+            k = int(kind.positions)
+            changed = {
+                ref: [_entry(kind, per_field[f][k]) for f in range(fields)]
+                for ref, per_field in after.items()
+            }
+            only = {
+                f for f in range(fields) for ref in after if before[ref][f][k] != after[ref][f][k]
+            }
+            text = splice.splice(table.get(term, ""), kind, fields, changed, only)
+            if not kind.positions:
+                self._set_postings(term, text)
+            elif text.strip(codec.FIELD_SEP):
+                table[term] = text
+            else:
+                table.pop(term, None)
+
+    def _set_postings(self, term: str, text: str) -> None:
+        if text.strip(codec.FIELD_SEP):
             if term not in self.postings:
                 self.terms.insert(_rank(self.terms, term), term)
-            self.postings[term] = postings
+            self.postings[term] = text
         elif term in self.postings:
             del self.postings[term]
             self.terms.pop(_rank(self.terms, term))
-        if texts.strip(codec.FIELD_SEP):
-            self.positions[term] = texts
-        else:
-            self.positions.pop(term, None)
 
     def _reword(self, old: _Analysis, new: _Analysis) -> None:
         """Count the documents' words again; a word first met or no longer held changes
@@ -191,7 +192,12 @@ class IndexState:
             return made
         h = self.header
         header = codec.Header(
-            h.fields, h.boosts, h.k1, h.b, len(self.documents), tuple(map(tuple, self.lengths))
+            h.fields,
+            h.boosts,
+            h.k1,
+            h.b,
+            len(self.documents),
+            tuple(map(tuple, self.lengths)),
         )
         encoded = [self.postings[term] for term in self.terms]
         meta, shards = codec.assemble(
@@ -262,10 +268,10 @@ class _Analysis:
         self.lengths: dict[int, dict[str, int]] = {}
         self.positions: dict[int, dict[str, dict[str, list[int]]]] = {}
         self.raw: dict[int, set[str]] = {}
+        self.names = names = [spec.name for spec in FIELDS]
         for ref, doc in documents:
             lunr_doc, joined = doc.lunr_document(ref)
             builder.add(lunr_doc)
-            names = [spec.name for spec in FIELDS]
             self.frequencies[ref] = {n: builder.field_term_frequencies[f"{n}/{ref}"] for n in names}
             self.lengths[ref] = {n: builder.field_lengths[f"{n}/{ref}"] for n in names}
             values = _value_terms(builder, doc, ref, joined)
@@ -273,8 +279,25 @@ class _Analysis:
             self.raw[ref] = {w for n in names for w in split_words(lunr_doc[n]) if w}
         self.piped = builder.piped_words()
 
+    def entries(self, ref: int, term: str) -> list[tuple[Any, Any]]:
+        """Per field: the term's frequency and positions in document `ref` (None: none)."""
+        return [
+            (self.frequencies[ref][n].get(term), self.positions[ref][n].get(term))
+            for n in self.names
+        ]
+
     def terms(self) -> set[str]:
         return {term for fields in self.frequencies.values() for f in fields.values() for term in f}
+
+
+_Entries = dict[int, list[tuple[Any, Any]]]
+"""Per document: per field, a term's frequency and positions there (None: none)."""
+
+
+def _entry(kind: splice.Kind, value: Any) -> splice.Entry | None:
+    if not value:
+        return None
+    return splice.positions_entry(value) if kind.positions else splice.postings_entry(value)
 
 
 def _places(values: Sequence[Sequence[str | None]]) -> dict[str, list[int]]:
