@@ -6,6 +6,15 @@
     python benchmarks/bench_search_shards.py --corpus-cache /tmp/corpus   # reuse generated papers
     git worktree add /tmp/base <rev>    # then time keystrokes against that revision's browser code:
     python benchmarks/bench_search_shards.py --papers 10000 --keystrokes-only --against /tmp/base
+    python benchmarks/bench_search_shards.py --papers 10000 --compare ce1793e --runs 3 --no-browser
+    python benchmarks/bench_search_shards.py --papers 10000 --edit-build --runs 3
+
+`--compare REV`: the cold `build_search_assets` CPU time of this tree and of REV (a git worktree
+made under /tmp), on the same papers, each in its own process, interleaved, medians (issue #15:
+within 10% of ce1793e). `--edit-build`: a site of N papers built cold with `sitegen build`, then
+per run one paper's notes rewritten and a tag added to another paper, each followed by
+`sitegen build`: its wall time and the part spent on the search files (issue #17: an edit under
+a second at 10,000 papers).
 
 Per size: the scale benchmark's papers (benchmarks/corpus.py, as bench_scale.py uses), the cold
 `build_search_assets` time (no cache), the size of search/index.js, the number and sizes of the
@@ -22,10 +31,14 @@ painted (with --against, in turns with another checkout's browser code on the sa
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import pickle
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -71,6 +84,120 @@ def build(papers: list[Paper], shard_bytes: int) -> tuple[float, float, dict[str
     start, cpu = time.perf_counter(), time.process_time()
     files = build_search_assets(papers, shard_bytes=shard_bytes)
     return time.perf_counter() - start, time.process_time() - cpu, files
+
+
+CHILD_BUILD = """
+import pickle, sys, time
+sys.path.insert(0, sys.argv[1])
+from sitegen.search.assets import build_search_assets
+papers = pickle.loads(open(sys.argv[2], "rb").read())
+cpu = time.process_time()
+build_search_assets(papers)
+print(time.process_time() - cpu)
+"""
+"""A cold index build in a fresh process, with sitegen from the tree in argv[1]."""
+
+
+def compare(papers: list[Paper], rev: str, runs: int) -> None:
+    """Cold index build CPU seconds, this tree against `rev`, interleaved; medians."""
+    base = Path(tempfile.gettempdir()) / f"bench-search-{rev}"
+    if not base.exists():
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(base), rev])
+    with tempfile.NamedTemporaryFile(suffix=".pickle") as data:
+        data.write(pickle.dumps(papers))
+        data.flush()
+        times: dict[str, list[float]] = {rev: [], "this tree": []}
+        for run in range(runs):
+            for name, tree in ((rev, base), ("this tree", REPO)):
+                argv = [sys.executable, "-c", CHILD_BUILD, str(tree), data.name]
+                out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+                times[name].append(float(out))
+                print(f"  run {run + 1} {name}: {times[name][-1]:.2f} s CPU", flush=True)
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print(
+        f"  median CPU: {rev} {medians[rev]:.2f} s, this tree {medians['this tree']:.2f} s, "
+        f"ratio {medians['this tree'] / medians[rev]:.2f} (load {os.getloadavg()[0]:.1f})"
+    )
+
+
+CHILD_CLI = """
+import sys, time
+from sitegen.build import pipeline
+spent = [0.0, 0.0]
+def timed(function):
+    def call(*args, **kwargs):
+        start, cpu = time.perf_counter(), time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - start
+            spent[1] += time.process_time() - cpu
+    return call
+pipeline.SearchJob.__init__ = timed(pipeline.SearchJob.__init__)
+pipeline.SearchJob.files = timed(pipeline.SearchJob.files)
+from sitegen.cli import main
+code = main(["build", "--site", sys.argv[1], "-q"])
+print(f"search {spent[0]:.3f} {spent[1]:.3f}", file=sys.stderr)
+sys.exit(code)
+"""
+"""`sitegen build`, reporting the time spent making the search files in this process (an
+update, or waiting for the worker that builds them)."""
+
+
+Timing = tuple[float, float, float, float]
+"""Wall and CPU seconds of a build (its processes), then of its search part (this process)."""
+
+
+def timed_cli(site: Path) -> Timing:
+    """The `Timing` of `sitegen build` of `site`."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-c", CHILD_CLI, str(site)], env=env, stderr=err
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(stderr[-3000:])
+    found = re.search(r"search ([0-9.]+) ([0-9.]+)", stderr)
+    search = (float(found.group(1)), float(found.group(2))) if found else (math.nan, math.nan)
+    return wall, usage.ru_utime + usage.ru_stime, *search
+
+
+def show(timing: Timing) -> str:
+    wall, cpu, search_wall, search_cpu = timing
+    return f"{wall:.2f} s ({cpu:.2f} s CPU), search {search_wall:.2f} s ({search_cpu:.2f} s CPU)"
+
+
+def edit_build(papers: list[Paper], runs: int) -> None:
+    """A cold `sitegen build`, then per run a notes edit and a tag edit, each built."""
+    from benchmarks.make_site import make_site
+
+    site = make_site(len(papers), Path(tempfile.gettempdir()) / f"bench-edit-{len(papers)}", papers)
+    print(f"  cold build {show(timed_cli(site))}", flush=True)
+    print(f"  no-op build {show(timed_cli(site))}", flush=True)
+    figures: dict[str, list[Timing]] = {"notes": [], "tag": []}
+    files = sorted((site / "content" / "papers").glob("*.md"))
+    tags = sorted({tag for paper in papers for tag in paper.tags})
+    for run in range(runs):
+        notes = files[len(files) // 3]
+        text = notes.read_text(encoding="utf-8").split("\n## Notes\n", 1)[0]
+        notes.write_text(f"{text}\n## Notes\n\nBenchmark edit {run}, zymurgy.\n", "utf-8")
+        figures["notes"].append(timed_cli(site))
+        tagged = files[len(files) // 2 + run]
+        text = tagged.read_text(encoding="utf-8")
+        tag = next(t for t in tags if t not in text)
+        tagged.write_text(text.replace("tags: [", f"tags: [{tag}, ", 1), "utf-8")
+        figures["tag"].append(timed_cli(site))
+        print(f"  run {run + 1}: notes {show(figures['notes'][-1])}", flush=True)
+        print(f"  run {run + 1}: tag {show(figures['tag'][-1])}", flush=True)
+    for kind, values in figures.items():
+        medians = tuple(statistics.median(v[i] for v in values) for i in range(4))
+        print(f"  {kind} edit, medians: {show(medians)}")  # type: ignore[arg-type]
+    print(f"  (load {os.getloadavg()[0]:.1f})")
 
 
 def print_sizes(files: dict[str, bytes]) -> None:
@@ -208,6 +335,9 @@ def main() -> None:
     parser.add_argument(
         "--keystrokes-only", action="store_true", help="skip the cold first queries' downloads"
     )
+    parser.add_argument("--compare", metavar="REV", help="cold index build CPU against REV")
+    parser.add_argument("--edit-build", action="store_true", help="time one-paper edits")
+    parser.add_argument("--runs", type=int, default=3, help="for --compare and --edit-build")
     args = parser.parse_args()
     browser = not args.no_browser and CHROMIUM.exists()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -216,6 +346,12 @@ def main() -> None:
         start = time.perf_counter()
         papers = load_papers(count, args.corpus_cache)
         print(f"\n== {count:,} papers (read or generated in {time.perf_counter() - start:.0f} s)")
+        if args.compare:
+            compare(papers, args.compare, args.runs)
+        if args.edit_build:
+            edit_build(papers, args.runs)
+        if args.compare or args.edit_build:
+            continue
         for shard_bytes in args.shard_bytes:
             wall, cpu, files = build(papers, shard_bytes)
             print(

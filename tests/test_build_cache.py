@@ -170,12 +170,26 @@ def test_builds_into_two_output_folders_keep_their_own_page_caches(
     assert fresh_build(site).rendered == ()
 
 
-def test_search_built_in_a_spawned_process_is_the_same(
-    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "edit", ["notes only", "edit paper", "retag paper", "add paper", "delete paper"]
+)
+def test_search_of_a_big_site_is_updated_or_built_in_a_spawned_process_the_same(
+    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
 ) -> None:
+    """Big sites build the search index in a spawned process, or update the last one in the
+    build's own process when papers were only edited (no process spawned then)."""
     site = make_site(many_papers())
     monkeypatch.setattr(build_module, "SPAWN_SEARCH_FROM", 1)
     fresh_build(site)
-    ALL_EDITS["notes only"](site)  # the notes' words are indexed
+    ALL_EDITS[edit](site)
+    spawned: list[bool] = []
+    real_start = build_module.SearchJob.start
+
+    def start(job: build_module.SearchJob) -> None:
+        spawned.append(job.spawned)
+        real_start(job)
+
+    monkeypatch.setattr(build_module.SearchJob, "start", start)
     fresh_build(site)
+    assert spawned == [edit in ("add paper", "delete paper")]
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))

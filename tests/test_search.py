@@ -7,6 +7,7 @@ import json
 import math
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from synthetic import seed_papers, synthetic_papers
 from sitegen.content.models import Paper
 from sitegen.search import assets as search
 from sitegen.search import codec as search_codec
+from sitegen.search import state as state_module
 from sitegen.search.assets import FIELDS, build_search_assets, to_document
 from sitegen.search.fastlunr import build_index, fast_builder
 
@@ -250,26 +252,130 @@ def test_cache_skips_rebuild_unless_indexed_text_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     papers = SEEDS[:30]
-    calls: list[int] = []
-    real = search.build_index_files
-
-    def counting(documents: Any, shard_bytes: int) -> search.IndexPayload:
-        calls.append(len(documents))
-        return real(documents, shard_bytes)
-
-    monkeypatch.setattr(search, "build_index_files", counting)
+    calls = count_full_builds(monkeypatch)
     first = build_search_assets(papers, cache_dir=tmp_path)
     second = build_search_assets(papers, cache_dir=tmp_path)
     assert second == first and calls == [30]
-    # A change nothing indexes (the URL) reuses the index; a new abstract word rebuilds it.
-    moved = [papers[0].__class__(**{**_fields(papers[0]), "url": "https://example.org"})]
+    # A change nothing indexes (the URL) reuses the index; a new abstract word updates it.
+    moved = [replace(papers[0], url="https://example.org")]
     build_search_assets(moved + papers[1:], cache_dir=tmp_path)
-    assert calls == [30]
-    edited = [papers[0].__class__(**{**_fields(papers[0]), "abstract": "Zymurgy for robots."})]
+    edited = [replace(papers[0], abstract="Zymurgy for robots.")]
     third = build_search_assets(edited + papers[1:], cache_dir=tmp_path)
-    assert calls == [30, 30] and third != first
-    assert len(list((tmp_path / "search").glob("index-*.json"))) == 1
+    assert calls == [30] and third != first
+    assert [p.name for p in (tmp_path / "search").iterdir()] == ["state.pickle"]
     assert build_search_assets(edited + papers[1:]) == third  # cached == freshly built
+
+
+def count_full_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of documents of each index built from scratch from now on."""
+    calls: list[int] = []
+    real = search.build_state
+
+    def counting(documents: Any) -> Any:
+        calls.append(len(documents))
+        return real(documents)
+
+    monkeypatch.setattr(search, "build_state", counting)
+    return calls
+
+
+ODD = ('Schütze \\"u-ber x--y-z a-b-c', "  lead-ing- -dash ", "Ünïcödé\u2003space\x1cX-Y", "")
+"""Text that folds, splits and joins awkwardly (TeX accents, compounds, odd spaces)."""
+
+INDEX_EDITS: dict[str, Any] = {
+    "notes": lambda ps, i: replace(ps[i], notes="Fresh notes: zymurgy, multi-task; of the."),
+    "notes removed": lambda ps, i: replace(ps[i], notes=""),
+    "tag added": lambda ps, i: replace(ps[i], tags=(*ps[i].tags, "brand-new tag")),
+    "tag removed": lambda ps, i: replace(ps[i], tags=ps[i].tags[1:]),
+    "title": lambda ps, i: replace(ps[i], title=f"{ps[i].title} {ODD[0]}"),
+    "authors": lambda ps, i: replace(ps[i], authors=("Jürgen Schmid-Huber", ODD[1])),
+    "abstract emptied": lambda ps, i: replace(ps[i], abstract="", notes=""),
+    "odd text": lambda ps, i: replace(ps[i], abstract=" ".join(ODD), notes=ODD[2]),
+    "year and status": lambda ps, i: replace(ps[i], year=1999, status="read"),
+}
+"""One paper's edits the index is updated for (refs stay put)."""
+
+
+@pytest.mark.parametrize("edit", sorted(INDEX_EDITS))
+@pytest.mark.parametrize("at", [0, 17, 39])
+def test_an_updated_index_equals_a_cold_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str, at: int
+) -> None:
+    papers = [replace(p, notes=ODD[i % len(ODD)]) for i, p in enumerate(SEEDS[:40])]
+    first = build_search_assets(papers, cache_dir=tmp_path, shard_bytes=2048)
+    calls = count_full_builds(monkeypatch)
+    before, papers[at] = papers[at], INDEX_EDITS[edit](papers, at)
+    updated = build_search_assets(papers, cache_dir=tmp_path, shard_bytes=2048)
+    assert calls == []  # updated, not rebuilt
+    assert updated == build_search_assets(papers, shard_bytes=2048)
+    # And back: the words the edit brought in are gone again, the words it took are back.
+    papers[at] = before
+    assert build_search_assets(papers, cache_dir=tmp_path, shard_bytes=2048) == first
+    assert calls == [40]  # the cold build compared with
+
+
+def test_a_run_of_edits_keeps_the_index_equal_to_a_cold_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers = list(SEEDS[:40])
+    original = list(papers)
+    build_search_assets(papers, cache_dir=tmp_path, shard_bytes=2048)
+    calls = count_full_builds(monkeypatch)
+    for k, edit in enumerate(sorted(INDEX_EDITS) * 2):
+        at = (7 * k) % len(papers)
+        papers[at] = INDEX_EDITS[edit](papers, at) if k % 3 else original[at]
+        if k % 5 == 0:  # several papers at once
+            papers[(at + 1) % 40] = replace(papers[(at + 1) % 40], notes=f"Also edited {k}.")
+        updated = build_search_assets(papers, cache_dir=tmp_path, shard_bytes=2048)
+        assert len(calls) == k  # updated, not rebuilt (the calls are the cold builds)
+        assert updated == build_search_assets(papers, shard_bytes=2048), edit
+
+
+@pytest.mark.parametrize("change", ["new paper", "deleted paper", "many edited"])
+def test_papers_added_removed_or_moved_rebuild_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    papers = list(SEEDS[:40])
+    build_search_assets(papers, cache_dir=tmp_path)
+    calls = count_full_builds(monkeypatch)
+    if change == "new paper":
+        papers.insert(3, replace(SEEDS[45], slug="brand-new"))
+    elif change == "deleted paper":
+        del papers[3]
+    else:
+        monkeypatch.setattr(state_module, "MAX_CHANGED", 4)
+        papers = [replace(p, notes="All edited.") for p in papers]
+    rebuilt = build_search_assets(papers, cache_dir=tmp_path)
+    assert calls == [len(papers)]
+    assert rebuilt == build_search_assets(papers)
+
+
+def test_a_paper_moved_in_the_list_updates_the_papers_between(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers = list(SEEDS[:40])
+    build_search_assets(papers, cache_dir=tmp_path)
+    calls = count_full_builds(monkeypatch)
+    papers.insert(10, papers.pop(3))  # refs 3 to 10 now hold other papers
+    updated = build_search_assets(papers, cache_dir=tmp_path)
+    assert calls == []
+    assert updated == build_search_assets(papers)
+
+
+def test_a_damaged_or_foreign_index_cache_is_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers = list(SEEDS[:20])
+    build_search_assets(papers, cache_dir=tmp_path)
+    calls = count_full_builds(monkeypatch)
+    (tmp_path / search.STATE_FILE).write_bytes(b"\x80\x05garbage{")
+    papers[2] = replace(papers[2], notes="Edited.")
+    assert build_search_assets(papers, cache_dir=tmp_path) == build_search_assets(papers)
+    assert calls == [20, 20]
+    monkeypatch.setattr(search, "code_fingerprint", lambda: "another sitegen")
+    papers[3] = replace(papers[3], notes="Edited too.")
+    assert build_search_assets(papers, cache_dir=tmp_path) == build_search_assets(papers)
+    assert calls == [20, 20, 20, 20]
 
 
 def _fields(paper: Paper) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import json
 import math
 import random
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from sitegen.search.fastlunr import (
     round_3,
     split_words,
 )
+from sitegen.search.postings import encode_builder
 
 Doc = dict[str, Any]
 
@@ -68,6 +70,31 @@ def test_read_postings_sees_the_same_builder_state(synthetic_docs: list[Doc]) ->
     assert fast.field_term_frequencies == stock.field_term_frequencies
     assert fast.average_field_length == stock.average_field_length
     assert fast.term_index == stock.term_index
+
+
+def test_postings_encoded_at_once_equal_term_by_term(synthetic_docs: list[Doc]) -> None:
+    docs = [*synthetic_docs, {**synthetic_docs[0], "ref": str(len(synthetic_docs))}]
+    docs[-1]["abstract"] = "model model model " * 40 + "the the rare"  # tf > 1, past 1024
+    stock = stock_builder(FIELDS)
+    build_index(stock, docs)
+    postings = search_codec.read_postings(stock)
+    fast = fast_builder(FIELDS)
+    for doc in docs:
+        fast.add(doc)  # no build: the counts are all encode_builder reads
+    header, terms, encoded = encode_builder(fast)
+    assert header == search_codec.header_of(postings)
+    assert terms == list(postings.terms)
+    assert encoded == [search_codec.encode_postings(p) for p in postings.frequencies]
+
+
+def test_varints_of_an_array_equal_one_by_one() -> None:
+    values = [*range(2000), 32767, 32768, 40000, 10**6, 2**40]
+    expected = [search_codec.varint(v) for v in values]
+    assert search_codec.varints(np.array(values, dtype=np.int64)) == expected
+    text = "".join(expected)
+    parsed, starts = search_codec.parse_varints(text)
+    assert parsed.tolist() == values == search_codec.read_varints(text)
+    assert [text[a:b] for a, b in pairwise(starts.tolist())] == expected
 
 
 AWKWARD = [

@@ -28,7 +28,7 @@ from sitegen.render.bibtex import EntryCache, bib_files
 from sitegen.render.feeds import FeedCache, feed_files, feed_note, feed_warnings
 from sitegen.render.renderer import Renderer, SideJob
 from sitegen.render.static import add_static_files
-from sitegen.search.assets import build_search_assets
+from sitegen.search.assets import build_search_assets, updated_search_assets
 from sitegen.site import related as related_module
 from sitegen.site.graph import SiteGraph, build_graph
 from sitegen.site.layout import LayoutCache, Positions
@@ -90,7 +90,7 @@ class Builder:
             writer = OutputWriter(self.out, in_place=self.in_place)
             try:
                 jobs: dict[str, SideJob] = {COMPANIONS: self._companions(config, graph)}
-                if isinstance(search, SearchJob) and not search.spawned:
+                if isinstance(search, SearchJob) and search.side_job:
                     jobs[SEARCH] = search
                 start = search.start if isinstance(search, SearchJob) else None
                 result = renderer.render_site(
@@ -233,11 +233,20 @@ class SearchJob:
         self.shown = shown_papers(graph)
         self.cache_dir = cache_dir
         self.texts = texts
-        self.spawned = len(self.shown) >= SPAWN_SEARCH_FROM
+        self._updated: dict[str, bytes] | None = None
+        if len(self.shown) >= SPAWN_SEARCH_FROM:
+            # A few papers edited: the last index updated here is quicker than a new process.
+            self._updated = updated_search_assets(self.shown, cache_dir, texts=texts)
+        self.spawned = len(self.shown) >= SPAWN_SEARCH_FROM and self._updated is None
         self._future: Future[dict[str, bytes]] | None = None
 
     def __call__(self, _pages: Sequence[str]) -> dict[str, bytes]:
         return build_search_assets(self.shown, self.cache_dir, texts=self.texts)
+
+    @property
+    def side_job(self) -> bool:
+        """Whether a forked worker makes the files while the pages render."""
+        return not self.spawned and self._updated is None
 
     def start(self) -> None:
         if self.spawned:
@@ -252,6 +261,8 @@ class SearchJob:
 
     def files(self, side: Mapping[str, dict[str, bytes]]) -> dict[str, bytes]:
         """The search files, from the side job or the spawned process that made them."""
+        if self._updated is not None:
+            return self._updated
         if self._future is None:
             return side[SEARCH] if SEARCH in side else self(())
         try:

@@ -18,15 +18,18 @@ search works from file:// too. Refs are positions in the newest-first paper list
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import pickle
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence, Set
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from lunr import __VERSION__ as lunr_version
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 from lunr.trimmer import trimmer
@@ -35,26 +38,25 @@ from sitegen import urls
 from sitegen.content.markdown import MarkdownTexts
 from sitegen.content.models import Paper
 from sitegen.content.topics import tag_slug
+from sitegen.fingerprint import code_fingerprint
 from sitegen.fsutil import atomic_write_bytes
-from sitegen.search import codec as search_codec
-from sitegen.search import positions
-from sitegen.search.fastlunr import REF, FieldSpec, build_index, fast_builder, memo_stemmer
-from sitegen.search.fold import fold_tex, with_compounds
+from sitegen.search.documents import FIELDS, SearchDocument, to_document
+from sitegen.search.fastlunr import REF, gc_paused, memo_stemmer
+from sitegen.search.state import IndexPayload, IndexState, build_state, vocabulary
 from sitegen.text import clip
 
-FIELDS = (
-    FieldSpec("title", 10),
-    FieldSpec("tag", 5),
-    FieldSpec("author", 3),
-    FieldSpec("year", 1),
-    FieldSpec("venue", 2),
-    FieldSpec("status", 1),
-    FieldSpec("id", 1),
-    FieldSpec("abstract", 1),
-)
-"""Indexed fields. Readers name them in queries (`title:`, `tag:`, `author:`, `year:`,
-`venue:`, `status:`); `id` holds the arXiv id and DOI, found bare; the abstract field holds the
-abstract and the notes. Boosts put title matches first."""
+__all__ = [
+    "FIELDS",
+    "IndexPayload",
+    "SearchDocument",
+    "build_index_files",
+    "build_payload",
+    "build_search_assets",
+    "surface_words",
+    "to_document",
+    "updated_search_assets",
+    "vocabulary",
+]
 
 STORE_CHUNK = 50
 """Papers per store file: a first page of results touches a few small files."""
@@ -67,57 +69,14 @@ SHARD_BYTES = 64 * 1024
 60%), however large the index: at 50,000 papers, 150 shards. Halving or doubling it changes what
 a first query downloads by a tenth at most (benchmarks/bench_search_shards.py)."""
 
-CACHE_VERSION = "4"
+CACHE_VERSION = "5"
 """Bump when the index payload changes for the same documents (invalidates caches)."""
+STATE_FILE = "search/state.pickle"
+"""The index kept between builds (`state.IndexState`) and the store's scripts, under the
+cache folder."""
 
-_SPACES = re.compile(r"\s+")
-_PLAIN_WORD = re.compile("[a-z]{3,}")
-# Text with none of these renders to itself (modulo whitespace): no need to run the parser.
+# lunr's tokenizer's separators.
 _SEPARATORS = re.compile("[ \t\n\r\f\v\xa0-]+")
-
-
-@dataclass(frozen=True, slots=True)
-class SearchDocument:
-    """What one paper contributes to the index and the store."""
-
-    title: str
-    """Plain-text title."""
-    slug: str
-    """The paper page is `papers/<slug>.html`."""
-    date: str
-    """ISO date."""
-    tags: tuple[str, ...]
-    """Tags as shown."""
-    authors: tuple[str, ...]
-    """Author names."""
-    text: str
-    """Abstract and notes as plain text."""
-    year: str = ""
-    """Publication year, else the listing year."""
-    venue: str = ""
-    """Where it was published, when known."""
-    status: str = ""
-    """Reading status, hyphens dropped (`toread`): `status:read` is not `to-read`."""
-    ids: tuple[str, ...] = ()
-    """arXiv id and DOI, when known."""
-
-    def parts(self) -> dict[str, tuple[str, ...]]:
-        """Each field's values, as written (list fields: one value per author or tag)."""
-        return {
-            "title": (self.title,),
-            "tag": self.tags,
-            "author": self.authors,
-            "year": (self.year or self.date[:4],),
-            "venue": (self.venue,),
-            "status": (self.status,),
-            "id": self.ids,
-            "abstract": (self.text,),
-        }
-
-    def fields(self, ref: int) -> dict[str, str]:
-        """The lunr document: values folded (accents, TeX), compounds also joined."""
-        fields = {name: with_compounds(" ".join(v)) for name, v in self.parts().items()}
-        return {REF: str(ref), **fields}
 
 
 def build_search_assets(
@@ -130,17 +89,49 @@ def build_search_assets(
     """Index, term shard and store files for `papers` (newest first), keyed by path under the
     output root.
 
-    With `cache_dir`, the index is reused when no indexed text changed since the last build.
-    `texts` knows the plain text of abstracts and notes converted already.
+    With `cache_dir`, the last build's index is updated when only a few papers changed (and
+    reused when none did). `texts` knows the plain text of abstracts and notes converted already.
     """
     texts = texts or MarkdownTexts()
     documents = [to_document(paper, texts) for paper in papers]
+    with gc_paused():  # a million small objects loaded and made, no cycles among them
+        return _assets(documents, load_cache(cache_dir), cache_dir, shard_bytes)
+
+
+def updated_search_assets(
+    papers: Sequence[Paper],
+    cache_dir: Path,
+    shard_bytes: int = SHARD_BYTES,
+    *,
+    texts: MarkdownTexts | None = None,
+) -> dict[str, bytes] | None:
+    """`build_search_assets`, if the last build's index can be updated to `papers` (a few
+    papers changed, none added, removed or moved); else None, and nothing done."""
+    texts = texts or MarkdownTexts()
+    documents = [to_document(paper, texts) for paper in papers]
+    with gc_paused():
+        cached = load_cache(cache_dir)
+        if cached is None or cached[0].updatable(documents) is None:
+            return None
+        return _assets(documents, cached, cache_dir, shard_bytes)
+
+
+def _assets(
+    documents: Sequence[SearchDocument],
+    cached: _Cache | None,
+    cache_dir: Path | None,
+    shard_bytes: int,
+) -> dict[str, bytes]:
     tags = _tag_table(documents)
-    payload = _cached_index(documents, cache_dir, shard_bytes)
-    meta, shards = payload.meta, payload.shards
+    store = _Store.made(documents, tags, cached)
+    state, changed = _index_state(documents, cached)
+    if cache_dir is not None and changed:
+        save_cache(cache_dir, state, store)
+    payload = state.payload(shard_bytes)
+    meta, shards = dict(payload.meta), payload.shards
     meta["tags"] = [[name, tag_slug(name)] for name in tags]
     meta["storeChunk"] = STORE_CHUNK
-    meta["storeVersion"] = _digest(_store_chunks(documents, tags))[:12]
+    meta["storeVersion"] = store.version
     # Where results link to, under the page's root; the browser fills in {slug}.
     meta["urls"] = urls.BROWSER_PATTERNS
     scripts = [as_script("terms", k, shard) for k, shard in enumerate(shards)]
@@ -156,29 +147,22 @@ def build_search_assets(
         files.update((urls.search_shard(k), script) for k, script in enumerate(scripts))
     files.update((urls.search_positions(k), script) for k, script in enumerate(extras[:-1]))
     files[urls.SEARCH_WORDS] = extras[-1]
-    for k, chunk in enumerate(_store_chunks(documents, tags)):
-        files[urls.search_store(k)] = as_script("store", k, chunk)
+    files.update((urls.search_store(k), script) for k, script in enumerate(store.scripts))
     return files
 
 
-def to_document(paper: Paper, texts: MarkdownTexts | None = None) -> SearchDocument:
-    """The searchable view of a paper."""
-    texts = texts or MarkdownTexts()
-    # TeX accents (T\"ulu) before Markdown reads their backslashes as escapes.
-    text = texts.plain(fold_tex(paper.abstract))
-    notes = texts.plain(fold_tex(paper.notes))
-    return SearchDocument(
-        title=_SPACES.sub(" ", paper.title).strip(),
-        slug=paper.slug,
-        date=paper.date.isoformat(),
-        tags=paper.tags,
-        authors=paper.authors,
-        text=f"{text}\n{notes}" if notes else text,
-        year=str(paper.year or paper.date.year),
-        venue=paper.venue or "",
-        status=paper.status.replace("-", ""),
-        ids=tuple(i for i in (paper.arxiv, paper.doi) if i),
-    )
+def _index_state(
+    documents: Sequence[SearchDocument], cached: _Cache | None
+) -> tuple[IndexState, bool]:
+    """The index of `documents`: the cached one updated, if it can be, else built afresh; and
+    whether it differs from the cached one."""
+    if cached is not None:
+        state = cached[0]
+        changed = state.updatable(documents)
+        if changed is not None:
+            state.update(documents, changed)
+            return state, bool(changed)
+    return build_state(documents), True
 
 
 def build_payload(
@@ -189,45 +173,11 @@ def build_payload(
     return payload.meta, payload.shards
 
 
-@dataclass(frozen=True, slots=True)
-class IndexPayload:
-    """Everything the index files are made of."""
-
-    meta: dict[str, Any]
-    """What every query needs (`search/index.js`)."""
-    shards: list[dict[str, Any]]
-    """Term shards (`search/terms-<k>.js`)."""
-    positions: list[str]
-    """Term positions, in files of a few terms each (`search/positions-<n>.js`)."""
-    vocabulary: str
-    """Every indexed word, front-coded (`search/words.js`): typos are looked up in it."""
-
-
 def build_index_files(
     documents: Sequence[SearchDocument], shard_bytes: int = SHARD_BYTES
 ) -> IndexPayload:
     """The lunr index, encoded in shards, with positions and the vocabulary."""
-    builder = fast_builder(FIELDS)
-    lunr_docs = [doc.fields(i) for i, doc in enumerate(documents)]
-    index = build_index(builder, lunr_docs)
-    postings = search_codec.read_postings(builder)
-    words = surface_words(lunr_docs)
-    meta, shards = search_codec.encode(postings, index.pipeline.serialize(), words, shard_bytes)
-    names = [spec.name for spec in FIELDS]
-    table = positions.collect([doc.parts() for doc in documents], names)
-    files: list[str] = []
-    for shard in shards:
-        terms = search_codec.front_decode(shard["terms"])
-        starts, texts = positions.split(positions.encode(table, terms, len(names)))
-        shard["positionFile"], shard["positionStarts"] = len(files), starts
-        files += texts
-    return IndexPayload(meta, shards, files, vocabulary(words))
-
-
-def vocabulary(words: Mapping[str, Set[str]]) -> str:
-    """The words a typo may be corrected to: all letters, three or more, front-coded."""
-    found = {w for group in words.values() for w in group if _PLAIN_WORD.fullmatch(w)}
-    return search_codec.front_code(sorted(found))
+    return build_state(documents).payload(shard_bytes)
 
 
 def surface_words(documents: Iterable[Mapping[str, str]]) -> dict[str, set[str]]:
@@ -235,7 +185,8 @@ def surface_words(documents: Iterable[Mapping[str, str]]) -> dict[str, set[str]]
     lunr documents (`SearchDocument.fields`).
 
     A prefix longer than a word's stem ("contrastiv" past "contrast") matches no term; the
-    browser looks prefixes up among these words instead (lunr.js issues 413 and 328).
+    browser looks prefixes up among these words instead (lunr.js issues 413 and 328). The
+    index is built with the same table, made as it tokenises (`state.build_state`).
     """
     words: dict[str, set[str]] = defaultdict(set)
     seen: set[str] = {""}
@@ -266,48 +217,81 @@ def _tag_table(documents: Sequence[SearchDocument]) -> list[str]:
     return sorted({tag for doc in documents for tag in doc.tags}, key=str.casefold)
 
 
-def _store_chunks(
-    documents: Sequence[SearchDocument], tags: Sequence[str]
-) -> list[dict[str, list[Any]]]:
-    tag_ids = {tag: i for i, tag in enumerate(tags)}
-    chunks: list[dict[str, list[Any]]] = []
-    for start in range(0, len(documents), STORE_CHUNK):
-        part = documents[start : start + STORE_CHUNK]
-        # Columns rather than records: gzip does better on runs of like values.
-        chunks.append(
-            {
-                "title": [doc.title for doc in part],
-                "slug": [doc.slug for doc in part],
-                "date": [doc.date for doc in part],
-                "tags": [[tag_ids[tag] for tag in doc.tags] for doc in part],
-                "text": [clip(doc.text, SHORT_TEXT) for doc in part],
-            }
-        )
-    return chunks
+@dataclass(frozen=True, slots=True)
+class _Store:
+    """The store's scripts, kept to be reused where their papers and the tag table are the
+    same."""
+
+    tags: tuple[str, ...]
+    """The tag table the chunks number tags by."""
+    documents: tuple[SearchDocument, ...]
+    """The documents they show."""
+    texts: tuple[str, ...]
+    """Each chunk as sorted JSON: `version` is their digest."""
+    scripts: tuple[bytes, ...]
+    """Each chunk's script (`search/store-<k>.js`)."""
+
+    @property
+    def version(self) -> str:
+        """A digest of every chunk (json.dumps of the list of chunks, sort_keys)."""
+        return hashlib.sha256(f"[{', '.join(self.texts)}]".encode()).hexdigest()[:12]
+
+    @staticmethod
+    def made(
+        documents: Sequence[SearchDocument], tags: Sequence[str], cached: _Cache | None
+    ) -> _Store:
+        """The store of `documents`, reusing the cached chunks whose papers are unchanged."""
+        old = cached[1] if cached is not None and cached[1].tags == tuple(tags) else None
+        tag_ids = {tag: i for i, tag in enumerate(tags)}
+        texts, scripts = [], []
+        for k, start in enumerate(range(0, len(documents), STORE_CHUNK)):
+            part = documents[start : start + STORE_CHUNK]
+            if (
+                old is not None
+                and k < len(old.texts)
+                and old.documents[start : start + STORE_CHUNK] == tuple(part)
+            ):
+                texts.append(old.texts[k])
+                scripts.append(old.scripts[k])
+                continue
+            chunk = _store_chunk(part, tag_ids)
+            texts.append(json.dumps(chunk, sort_keys=True))
+            scripts.append(as_script("store", k, chunk))
+        return _Store(tuple(tags), tuple(documents), tuple(texts), tuple(scripts))
 
 
-def _digest(value: object) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+def _store_chunk(part: Sequence[SearchDocument], tag_ids: Mapping[str, int]) -> dict[str, Any]:
+    # Columns rather than records: gzip does better on runs of like values.
+    return {
+        "title": [doc.title for doc in part],
+        "slug": [doc.slug for doc in part],
+        "date": [doc.date for doc in part],
+        "tags": [[tag_ids[tag] for tag in doc.tags] for doc in part],
+        "text": [clip(doc.text, SHORT_TEXT) for doc in part],
+    }
 
 
-def _cached_index(
-    documents: Sequence[SearchDocument], cache_dir: Path | None, shard_bytes: int
-) -> IndexPayload:
-    """The index files' contents, from `cache_dir` when the indexed text is unchanged."""
+_Cache = tuple[IndexState, _Store]
+
+
+def load_cache(cache_dir: Path | None) -> _Cache | None:
+    """The last build's index and store, if made by this code and readable."""
     if cache_dir is None:
-        return build_index_files(documents, shard_bytes)
-    key = _digest(
-        [CACHE_VERSION, search_codec.FORMAT, shard_bytes, [(f.name, f.boost) for f in FIELDS]]
-        + [[doc.fields(i), doc.parts()] for i, doc in enumerate(documents)]
-    )
-    folder = cache_dir / "search"
-    cached = folder / f"index-{key[:32]}.json"
-    if cached.is_file():
-        return IndexPayload(**json.loads(cached.read_text(encoding="utf-8")))
-    payload = build_index_files(documents, shard_bytes)
-    fields = {name: getattr(payload, name) for name in IndexPayload.__slots__}
-    atomic_write_bytes(cached, json.dumps(fields).encode("utf-8"))
-    for stale in folder.glob("index-*.json"):
-        if stale != cached:
-            stale.unlink(missing_ok=True)
-    return payload
+        return None
+    try:
+        version, code, state, store = pickle.loads((cache_dir / STATE_FILE).read_bytes())
+    except Exception:  # missing, damaged or from other code: built afresh, never trusted
+        return None
+    if version != (CACHE_VERSION, lunr_version) or code != code_fingerprint():
+        return None
+    if not isinstance(state, IndexState) or not isinstance(store, _Store):
+        return None
+    return state, store
+
+
+def save_cache(cache_dir: Path, state: IndexState, store: _Store) -> None:
+    """Keep the index and the store for the next build (not the assembled payloads)."""
+    # lunr.py's version too: its stemmer and stop words make the terms.
+    data = ((CACHE_VERSION, lunr_version), code_fingerprint(), replace(state, payloads={}), store)
+    with contextlib.suppress(OSError, pickle.PicklingError):
+        atomic_write_bytes(cache_dir / STATE_FILE, pickle.dumps(data, pickle.HIGHEST_PROTOCOL))

@@ -38,8 +38,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from lunr.builder import Builder
 
 FORMAT = "sitegen-lunr-2"
@@ -48,6 +51,7 @@ FORMAT = "sitegen-lunr-2"
 _LAST = "0123456789abcdefghijklmnopqrstuv"
 _MORE = "wxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$"
 _VALUE = {c: i for i, c in enumerate(_LAST)} | {c: i for i, c in enumerate(_MORE)}
+_LAST_SET = frozenset(_LAST)
 FIELD_SEP = ","
 TERM_SEP = ";"
 
@@ -82,6 +86,25 @@ _SHORT = tuple(_varint_text(value) for value in range(1024))
 def varint(value: int) -> str:
     """`value` (>= 0) as a varint; the common small ones from a table."""
     return _SHORT[value] if value < 1024 else _varint_text(value)
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[npt.NDArray[np.object_], ...]:
+    """The one- and two-digit varints; the same below 1024 as two digits; the high digits."""
+    padded = [_MORE[value >> 5] + _LAST[value & 31] for value in range(1024)]
+    return tuple(np.array(table, dtype=object) for table in (_SHORT, padded, list(_MORE)))
+
+
+def varints(values: npt.NDArray[np.int64]) -> list[str]:
+    """Each of `values` (>= 0) as a varint: `varint` over an array, by tables up to three
+    digits (32,767)."""
+    short, padded, high = _tables()
+    text = short[np.where(values < 1024, values, 0)]
+    middle = np.flatnonzero((values >= 1024) & (values < 32768))
+    text[middle] = high[values[middle] >> 10] + padded[values[middle] & 1023]
+    for i in np.flatnonzero(values >= 32768).tolist():
+        text[i] = _varint_text(int(values[i]))
+    return list(text.tolist())
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +159,25 @@ def read_postings(builder: Builder) -> Postings:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What every query needs besides the terms: the scores' globals."""
+
+    fields: tuple[str, ...]
+    boosts: tuple[float, ...]
+    k1: float
+    b: float
+    doc_count: int
+    lengths: tuple[tuple[int, ...], ...]
+    """Per field, per document: the field's length in terms."""
+
+
+def header_of(postings: Postings) -> Header:
+    """The header of `postings`."""
+    p = postings
+    return Header(p.fields, p.boosts, p.k1, p.b, p.doc_count, p.lengths)
+
+
 def encode(
     postings: Postings,
     pipeline: Sequence[str],
@@ -148,39 +190,45 @@ def encode(
     term finds itself). Shards are cut between keys once they pass `shard_bytes` of text, so a
     shard is about that size, or one term's postings when those alone are larger.
     """
-    lengths = []
-    for per_doc in postings.lengths:
-        out: list[str] = []
-        for length in per_doc:
-            write_varint(length, out)
-        lengths.append("".join(out))
-    encoded = [_encode_postings(per_field) for per_field in postings.frequencies]
-    groups = _split(_keys(postings.terms, encoded, words), shard_bytes)
+    encoded = [encode_postings(per_field) for per_field in postings.frequencies]
+    return assemble(header_of(postings), postings.terms, encoded, pipeline, words, shard_bytes)
+
+
+def assemble(
+    header: Header,
+    terms: Sequence[str],
+    encoded: Sequence[str],
+    pipeline: Sequence[str],
+    words: Mapping[str, Set[str]],
+    shard_bytes: int,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`encode`, given every term (UTF-16 order) and its postings encoded already."""
+    lengths = ["".join(varints(np.array(per_doc, dtype=np.int64))) for per_doc in header.lengths]
+    groups = _split(_keys(terms, encoded, words), shard_bytes)
     shards = []
     next_rank = 0
     for group in groups:
-        terms = [key.text for key in group if key.rank >= 0]
         ranks = [key.rank for key in group if key.rank >= 0]
         pairs = [(key.text, key.term) for key in group if key.rank < 0]
         shards.append(
             {
                 "first": next_rank,
-                "terms": front_code(terms),
+                "terms": front_code([terms[rank] for rank in ranks]),
                 "postings": TERM_SEP.join(encoded[rank] for rank in ranks),
                 "words": front_code([word for word, _term in pairs]),
                 "stems": " ".join(_stem_entry(word, term) for word, term in pairs),
             }
         )
-        next_rank += len(terms)
+        next_rank += len(ranks)
     meta = {
         "format": FORMAT,
         "lunr": "2.3.9",
-        "fields": list(postings.fields),
-        "boosts": list(postings.boosts),
-        "k1": postings.k1,
-        "b": postings.b,
+        "fields": list(header.fields),
+        "boosts": list(header.boosts),
+        "k1": header.k1,
+        "b": header.b,
         "pipeline": list(pipeline),
-        "docs": postings.doc_count,
+        "docs": header.doc_count,
         "lengths": lengths,
         "shards": [""] + [group[0].text for group in groups[1:]],
     }
@@ -261,6 +309,51 @@ def front_code(terms: Sequence[str]) -> str:
     return " ".join(parts)
 
 
+def read_varints(text: str) -> list[int]:
+    """The numbers `write_varint` wrote one after another."""
+    out, value = [], 0
+    for c in text:
+        value = value * 32 + _VALUE[c]
+        if c in _LAST_SET:
+            out.append(value)
+            value = 0
+    return out
+
+
+_DIGIT = np.zeros(256, dtype=np.int64)
+_DIGIT[[ord(c) for c in _VALUE]] = list(_VALUE.values())
+_ENDS = np.zeros(256, dtype=bool)
+_ENDS[[ord(c) for c in _LAST]] = True
+
+
+def parse_varints(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """`read_varints` in numpy, and where each varint starts in `text` (then its length)."""
+    if not text:
+        return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    chars = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    ends = np.flatnonzero(_ENDS[chars])
+    starts = np.r_[0, ends[:-1] + 1].astype(np.int64)
+    digits = _DIGIT[chars]
+    values = digits[starts]
+    lengths = ends - starts + 1
+    for k in range(1, int(lengths.max(initial=1))):
+        more = lengths > k
+        values[more] = values[more] * 32 + digits[starts[more] + k]
+    return values, np.r_[starts, len(text)]
+
+
+def decode_postings(text: str, fields: int) -> list[list[tuple[int, int]]]:
+    """Per field, the (document, term frequency) pairs `encode_postings` wrote ("": none)."""
+    per_field: list[list[tuple[int, int]]] = [[] for _ in range(fields)]
+    for f, part in enumerate(text.split(FIELD_SEP) if text else ()):
+        numbers = iter(read_varints(part))
+        doc = -1
+        for value in numbers:
+            doc += (value >> 1) + 1
+            per_field[f].append((doc, next(numbers) + 2 if value & 1 else 1))
+    return per_field
+
+
 def front_decode(text: str) -> list[str]:
     """The terms `front_code` wrote."""
     out: list[str] = []
@@ -276,7 +369,7 @@ def front_decode(text: str) -> list[str]:
     return out
 
 
-def _encode_postings(per_field: Sequence[Sequence[tuple[int, int]]]) -> str:
+def encode_postings(per_field: Sequence[Sequence[tuple[int, int]]]) -> str:
     """One term's postings: per field, (document gap, term frequency) varints."""
     encoded_fields = []
     short = _SHORT

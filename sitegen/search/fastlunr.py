@@ -196,6 +196,12 @@ class FastBuilder(Builder):  # type: ignore[misc]
         """Per field, each word met and what that pipeline makes of it."""
         self._unposted: list[tuple[str, str, Counter[str]]] = []
         """(field, document ref, term frequencies) added but not yet in the inverted index."""
+        self.term_lists: dict[str, list[str | None]] | None = None
+        """Set to a dict to keep, by field ref, the term each word of the field became, in
+        order (None: a dropped word): positions come from the same pass as the counts."""
+        self.word_docs: Counter[str] | None = None
+        """Set to a Counter to count, per word lunr splits a field into, the documents
+        holding it."""
 
     def add(self, doc: Mapping[str, Any], attributes: dict[str, Any] | None = None) -> None:
         counted = self._count_fields(doc)
@@ -207,16 +213,23 @@ class FastBuilder(Builder):  # type: ignore[misc]
         self._documents[doc_ref] = attributes or {}
         self.document_count += 1
         known = self.inverted_index.keys()
-        for field_name, terms, length in counted:
+        if self.word_docs is not None:
+            self.word_docs.update(set().union(*(split for *_, split in counted)))
+        for field_name, terms, length, mapped, _split in counted:
             field_ref = f"{field_name}/{doc_ref}"  # str(FieldRef(doc_ref, field_name))
+            if self.term_lists is not None:
+                self.term_lists[field_ref] = mapped
             self.field_term_frequencies[field_ref] = terms
             self.field_lengths[field_ref] = length
             if not known >= terms.keys():
                 self._add_terms(terms)
             self._unposted.append((field_name, doc_ref, terms))
 
-    def _count_fields(self, doc: Mapping[str, Any]) -> list[tuple[str, Counter[str], int]] | None:
-        """Per field: name, term frequencies and length; None when only lunr's add is exact."""
+    def _count_fields(
+        self, doc: Mapping[str, Any]
+    ) -> list[tuple[str, Counter[str], int, list[str | None], list[str]]] | None:
+        """Per field: name, term frequencies, length, the term of each word (None: dropped)
+        and the words; None when only lunr's add is exact."""
         pipeline = self.pipeline
         skips = [(fn, set(fields)) for fn, fields in pipeline._skip.items() if fields]
         state = (tuple(pipeline._stack), skips)
@@ -239,15 +252,33 @@ class FastBuilder(Builder):  # type: ignore[misc]
                 return None
         return counted
 
-    def _count_terms(self, text: str, field_name: str) -> tuple[Counter[str], int]:
-        """The field's term frequencies, in first-occurrence order, and its length in terms."""
+    def _count_terms(
+        self, text: str, field_name: str
+    ) -> tuple[Counter[str], int, list[str | None], list[str]]:
+        """The field's term frequencies, in first-occurrence order, its length in terms, the
+        term of each word and the words."""
+        words = self.piped(field_name)
+        split = split_words(text)
+        if "" in split:  # what a split may leave between separators: no word
+            split = [word for word in split if word]
+        mapped = list(map(words.__getitem__, split))
+        terms: Counter[Any] = Counter(mapped)
+        dropped = terms.pop(None, 0)
+        return terms, len(split) - dropped, mapped, split
+
+    def piped(self, field_name: str) -> Mapping[str, str | None]:
+        """Word -> the term the field's pipeline makes of it (None: dropped), piped on first use."""
         words = self._words.get(field_name)
         if words is None:
             words = self._words[field_name] = _PipedWords(self.pipeline, field_name)
-        split = split_words(text)
-        terms: Counter[Any] = Counter(map(words.__getitem__, split))
-        dropped = terms.pop(None, 0)
-        return terms, len(split) - dropped
+        return words
+
+    def piped_words(self) -> dict[str, str]:
+        """Every word met so far (any field) and the term it became, dropped words left out."""
+        out: dict[str, str] = {}
+        for words in self._words.values():
+            out.update((word, term) for word, term in words.items() if term is not None)
+        return out
 
     def _add_terms(self, terms: Iterable[str]) -> None:
         """Builder.add's new postings, in first-occurrence order: terms get lunr's `_index`."""

@@ -50,10 +50,15 @@ def with_compounds(text: str) -> str:
     """`text` folded, then the joined form of each hyphenated word added at the end, so
     `multitask` finds `multi-task` (lunr indexes its parts, `multi` and `task`, already)."""
     text = fold(text)
-    if "-" not in text:
-        return text
-    joined = [joined for word in text.split() if "-" in word for joined in _joined(word)]
+    joined = compounds(text)
     return f"{text} {' '.join(joined)}" if joined else text
+
+
+def compounds(folded: str) -> list[str]:
+    """The joined forms `with_compounds` adds to folded text, each one word."""
+    if "-" not in folded:
+        return []
+    return [joined for word in folded.split() if "-" in word for joined in _joined(word)]
 
 
 def _joined(word: str) -> list[str]:

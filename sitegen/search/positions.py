@@ -16,78 +16,58 @@ two authors.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
-from lunr.stop_word_filter import stop_word_filter
-from lunr.token import Token
-from lunr.trimmer import trimmer
 
-from sitegen.search.codec import TERM_SEP, varint
-from sitegen.search.fastlunr import memo_stemmer, split_words
-from sitegen.search.fold import fold
+from sitegen.search.codec import FIELD_SEP, TERM_SEP, read_varints, varint, varints
 
 Table = dict[str, str]
 """Term -> its positions, encoded (`encode`)."""
 
 Ids = npt.NDArray[np.int64]
 
-_SHORT = np.array([varint(value) for value in range(1024)], dtype=object)
-"""The common varints, for numpy to pick."""
-
 PART_CHARS = 12 * 1024
 """Target characters of a positions file: a two-word phrase loads two of them (gzip: about
 70%), not the positions of two whole term shards (90 KiB gzipped each at 10,000 papers)."""
 
 
-@lru_cache(maxsize=1 << 18)
-def term_of(word: str) -> str | None:
-    """The term lunr's indexing pipeline makes of one lowercased word (None: dropped)."""
-    token = trimmer(Token(word))
-    if not str(token) or not stop_word_filter(token):
-        return None
-    return str(memo_stemmer(token))
+Terms = Sequence[str | None]
+"""The term of each word of a field value, in order (None: a word the pipeline drops)."""
 
 
-def collect(documents: Sequence[Mapping[str, Sequence[str]]], fields: Sequence[str]) -> Table:
-    """Every term's positions, encoded, from each document's field values (unfolded).
+def collect(documents: Sequence[Sequence[Sequence[Terms]]], fields: int) -> Table:
+    """Every term's positions, encoded, from each document's fields' values' terms.
 
-    One pass in Python gives each word its term's number (each distinct word piped once);
-    grouping by term, field and document and the gaps are numpy's (`_encode`).
+    One pass in Python gives each term a number; grouping by term, field and document and the
+    gaps are numpy's (`_encode`).
     """
     numbers = _Numbers()
     ids: list[int] = []
     values: list[tuple[int, int, int, int]] = []  # document, field, first position, words
-    for doc, parts in enumerate(documents):
-        for f, name in enumerate(fields):
+    for doc, per_field in enumerate(documents):
+        for f, per_value in enumerate(per_field):
             at = 0
-            for value in parts.get(name, ()):
-                words = split_words(fold(value))
-                if "" in words:  # what a split may leave between separators: no word
-                    words = [word for word in words if word]
-                ids += map(numbers.__getitem__, words)
-                values.append((doc, f, at, len(words)))
-                at += len(words) + 1  # a gap between two authors or tags
+            for value in per_value:
+                ids += map(numbers.__getitem__, value)
+                values.append((doc, f, at, len(value)))
+                at += len(value) + 1  # a gap between two authors or tags
     columns = np.array(values, dtype=np.int64).reshape(-1, 4).T
-    return _encode(numbers.terms, np.array(ids, dtype=np.int64), columns, len(fields))
+    return _encode(numbers.terms, np.array(ids, dtype=np.int64), columns, fields)
 
 
-class _Numbers(dict[str, int]):
-    """Word -> the number of its term in `terms` (-1: a dropped word, which keeps its place)."""
+class _Numbers(dict[str | None, int]):
+    """Term -> its number in `terms` (None, a dropped word, is -1: it keeps its place)."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__({None: -1})
         self.terms: list[str] = []
-        self._known: dict[str, int] = {}
 
-    def __missing__(self, word: str) -> int:
-        term = term_of(word)
-        number = -1 if term is None else self._known.setdefault(term, len(self._known))
-        if number == len(self.terms):
-            self.terms.append(term or "")
-        self[word] = number
+    def __missing__(self, term: str | None) -> int:
+        number = self[term] = len(self.terms)
+        self.terms.append(str(term))
         return number
 
 
@@ -116,7 +96,7 @@ def _encode(terms: Sequence[str], ids: Ids, values: Ids, fields: int) -> Table:
     out[np.arange(len(pos)) + 2 * (group_of + 1)] = gaps
     heads = starts + 2 * np.arange(len(starts))
     out[heads], out[heads + 1] = doc_gaps, np.diff(np.r_[starts, len(pos)])
-    text = _varints(out)
+    text = varints(out)
     stream_starts = np.flatnonzero(new_stream)
     bounds = [*heads[group_of[stream_starts]].tolist(), len(out)]
     table: dict[str, list[str]] = {}
@@ -126,18 +106,39 @@ def _encode(terms: Sequence[str], ids: Ids, values: Ids, fields: int) -> Table:
     return {term: ",".join(per_field) for term, per_field in table.items()}
 
 
-def _varints(values: Ids) -> list[str]:
-    small = values < len(_SHORT)
-    text = _SHORT[np.where(small, values, 0)]
-    for i in np.flatnonzero(~small).tolist():
-        text[i] = varint(int(values[i]))
-    return list(text.tolist())
-
-
 def encode(table: Table, terms: Sequence[str], fields: int) -> list[str]:
     """The positions of each of `terms` (none: an empty string per field)."""
     empty = "," * (fields - 1)
     return [table.get(term, empty) for term in terms]
+
+
+def encode_term(per_field: Sequence[Sequence[tuple[int, Sequence[int]]]]) -> str:
+    """One term's positions: per field, (document, positions) in document order."""
+    texts = []
+    for entries in per_field:
+        out: list[int] = []
+        previous = -1
+        for doc, places in entries:
+            out += (doc - previous - 1, len(places), places[0])
+            out += (b - a for a, b in pairwise(places))
+            previous = doc
+        texts.append("".join(map(varint, out)))
+    return FIELD_SEP.join(texts)
+
+
+def decode(text: str, fields: int) -> list[list[tuple[int, list[int]]]]:
+    """Per field, the (document, positions) pairs `encode_term` wrote ("": none)."""
+    per_field: list[list[tuple[int, list[int]]]] = [[] for _ in range(fields)]
+    for f, part in enumerate(text.split(FIELD_SEP) if text else ()):
+        numbers = iter(read_varints(part))
+        doc = -1
+        for gap in numbers:
+            doc += gap + 1
+            places = [next(numbers) for _ in range(next(numbers))]
+            for k in range(1, len(places)):
+                places[k] += places[k - 1]
+            per_field[f].append((doc, places))
+    return per_field
 
 
 def split(encoded: Sequence[str], part_chars: int = PART_CHARS) -> tuple[list[int], list[str]]:
