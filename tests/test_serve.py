@@ -22,6 +22,7 @@ from conftest import REPO, paper_text
 from sitegen.serve.watcher import ChangeWatcher
 
 WAIT = 15.0
+START_WAIT = 60.0
 
 
 def free_port() -> int:
@@ -42,7 +43,8 @@ class Served:
             stderr=subprocess.STDOUT,
             env=env,
         )
-        wait_until(lambda: "Serving" in self.log.read_text(), "server start")
+        # Two interpreters start (server, build process): give a loaded machine time.
+        wait_until(lambda: "Serving" in self.log.read_text(), "server start", START_WAIT)
 
     def get(self, path: str) -> tuple[int, str]:
         try:
@@ -313,7 +315,8 @@ def _descendants(pid: int) -> set[int]:
                 continue
     found, todo = set(), [pid]
     while todo:
-        below = {child for child, parent in parents.items() if parent == todo.pop()}
+        above = todo.pop()
+        below = {child for child, parent in parents.items() if parent == above}
         todo += below - found
         found |= below
     return found
