@@ -418,3 +418,12 @@ def test_editor_saves_reach_the_rebuild_whole(tmp_path):
     assert all(exists for _, exists in batches), batches  # never between two steps
     assert {p.name for batch, _ in batches for p in batch} == {"alpha.md"}
     assert len(batches) == 2, batches
+
+
+def test_a_dead_build_process_stops_the_server_with_an_error(served):
+    (build_process,) = _spawned(_descendants(served.proc.pid))
+    os.kill(build_process, signal.SIGKILL)
+    code = served.proc.wait(timeout=WAIT)
+    log = served.log.read_text()
+    assert code == 1 and "The build process stopped unexpectedly" in log
+    assert "Traceback" not in log

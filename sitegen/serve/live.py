@@ -54,6 +54,8 @@ class BuildProcess:
 
     def rebuild(self, changed: set[Path] | None = None) -> BuildResult | None:
         """Rebuild (everything, or after `changed`) and wait until the build is over."""
+        if not self.alive:
+            return None
         try:
             self._conn.send(changed)
         except OSError:
