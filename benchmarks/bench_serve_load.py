@@ -3,6 +3,7 @@
     python benchmarks/bench_serve_load.py                       # 200 clients, 20 s, 30 papers
     python benchmarks/bench_serve_load.py --pace 0.5            # each client: a request per 0.5 s
     python benchmarks/bench_serve_load.py --clients 50 --seconds 10 --papers 1000
+    python benchmarks/bench_serve_load.py --code /tmp/base      # another sitegen tree
 
 A synthetic site is served by a real `sitegen serve` subprocess. `--clients` concurrent
 clients each fetch pages (the home page, paper pages) and a stylesheet in a loop (back to
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import socket
 import statistics
@@ -58,7 +60,7 @@ async def fetch(port: int, path: str) -> int:
         request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
         writer.write(request.encode())
         await writer.drain()
-        answer = await reader.read()  # HTTP/1.0 server: the answer ends with the connection
+        answer = await reader.read()  # asked with Connection: close: it ends with it
     finally:
         writer.close()
     return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
@@ -110,13 +112,14 @@ async def load(port: int, site: Path, args: argparse.Namespace) -> tuple[Tally, 
     return tally, saves
 
 
-def serve(site: Path, port: int) -> subprocess.Popen[bytes]:
+def serve(site: Path, port: int, code: Path) -> subprocess.Popen[bytes]:
     log = site.parent / "serve.log"
     server = subprocess.Popen(
         [sys.executable, "-m", "sitegen", "serve", "--site", str(site), "--port", str(port)],
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
-        cwd=ROOT,
+        cwd=code,
+        env={**os.environ, "PYTHONPATH": str(code)},
     )
     deadline = time.monotonic() + 300
     while "Serving" not in log.read_text():
@@ -157,11 +160,14 @@ def main() -> None:
     parser.add_argument(
         "--pace", type=float, default=0.0, help="seconds between one client's requests (0: none)"
     )
+    parser.add_argument(
+        "--code", type=Path, default=ROOT, help="the sitegen tree to serve with (a baseline)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         site = make_site(args.papers, Path(folder) / "site")
         port = free_port()
-        server = serve(site, port)
+        server = serve(site, port, args.code.resolve())
         try:
             tally, saves = asyncio.run(load(port, site, args))
         finally:

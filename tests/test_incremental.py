@@ -227,3 +227,22 @@ def test_quick_update_declines_when_listings_would_change(make_site):
     touch_later(papers / "p05.md", text.replace('tags: ["vision"]', 'tags: ["robots"]'))
     assert "robots" in (papers / "p05.md").read_text()
     assert builder.quick_update({papers / "p05.md"}) == []
+
+
+def test_a_build_after_a_quick_update_and_a_revert_equals_a_cold_build(make_site, tmp_path):
+    # serve writes the edited page, tells the tabs, then records the page in the output's
+    # manifest: a later build (serve stopped before its full pass) must trust that record.
+    site = make_site(many_papers())
+    papers = (site / "content" / "papers").resolve()
+    builder = IncrementalBuilder(site)
+    builder.build()
+    original = (papers / "p05.md").read_text()
+    touch_later(papers / "p05.md", original + "\n## Notes\n\nA passing note.\n")
+    assert builder.quick_update({papers / "p05.md"}) == ["papers/p05.html"]
+    builder.record_quick()
+    touch_later(papers / "p05.md", original)  # the edit undone
+    result = build(site)
+    assert "papers/p05.html" in result.write.changed_paths
+    assert "A passing note." not in (site / "_site" / "papers" / "p05.html").read_text()
+    build(site, tmp_path / "cold")
+    assert snapshot(site / "_site") == snapshot(tmp_path / "cold")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -17,7 +19,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO, paper_text
 
+from sitegen.serve.watcher import ChangeWatcher
+
 WAIT = 15.0
+START_WAIT = 60.0
 
 
 def free_port() -> int:
@@ -38,7 +43,8 @@ class Served:
             stderr=subprocess.STDOUT,
             env=env,
         )
-        wait_until(lambda: "Serving" in self.log.read_text(), "server start")
+        # Two interpreters start (server, build process): give a loaded machine time.
+        wait_until(lambda: "Serving" in self.log.read_text(), "server start", START_WAIT)
 
     def get(self, path: str) -> tuple[int, str]:
         try:
@@ -192,7 +198,7 @@ def test_overlong_path_and_vanished_clients_log_one_line_not_a_traceback(served)
     for _ in range(3):  # ask for a big file, then reset the connection mid-answer
         with socket.create_connection(("127.0.0.1", served.port)) as client:
             client.sendall(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            assert client.recv(1024).startswith(b"HTTP/1.0 200")
+            assert client.recv(1024).startswith(b"HTTP/1.1 200")
             client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     assert served.get("papers/alpha.html")[0] == 200  # the server still answers
     code, log = served.stop()
@@ -296,26 +302,128 @@ def test_search_index_and_related_papers_catch_up_after_an_edit(served):
     wait_until(lambda: "Caught up" in served.log.read_text(), "catch-up reported")
 
 
-def _worker_children(pid: int) -> set[int]:
-    children = set()
+def _descendants(pid: int) -> set[int]:
+    """Every process below `pid` (the build process, its workers, theirs)."""
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                )
+            except OSError:
+                continue
+    found, todo = set(), [pid]
+    while todo:
+        above = todo.pop()
+        below = {child for child, parent in parents.items() if parent == above}
+        todo += below - found
+        found |= below
+    return found
+
+
+def _spawned(pids: set[int]) -> set[int]:
+    """Those of `pids` that run sitegen's code (not multiprocessing's resource tracker)."""
+    found = set()
+    for pid in pids:
         try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.add(pid)
         except OSError:
             continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in cmdline:
-            children.add(int(entry.name))
-    return children
+    return found
 
 
-def test_a_killed_server_leaves_no_worker_process_behind(served):
+def _gone(pids: set[int]) -> Callable[[], bool]:
+    def check() -> bool:
+        for pid in pids:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if state != "Z":  # a zombie has exited (its parent, gone too, never reaped it)
+                return False
+        return True
+
+    return check
+
+
+def test_a_killed_server_leaves_no_process_behind(served):
     paper = served.site / "content" / "papers" / "alpha.md"
     paper.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "Starts the worker."))
-    wait_until(lambda: bool(_worker_children(served.proc.pid)), "worker process started")
-    workers = _worker_children(served.proc.pid)
+    # The build process, and below it the worker that catches related papers and search up.
+    wait_until(lambda: len(_spawned(_descendants(served.proc.pid))) >= 2, "worker started")
+    processes = _descendants(served.proc.pid)
     served.proc.kill()
     served.proc.wait()
-    wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), "workers gone")
+    wait_until(_gone(processes), "build process and workers gone")
+
+
+def test_a_stopped_server_leaves_no_process_behind(served):
+    paper = served.site / "content" / "papers" / "alpha.md"
+    paper.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "Starts the worker."))
+    wait_until(lambda: len(_spawned(_descendants(served.proc.pid))) >= 2, "worker started")
+    processes = _descendants(served.proc.pid)
+    code, log = served.stop()
+    assert code == 0 and "Traceback" not in log
+    wait_until(_gone(processes), "build process and workers gone")
+
+
+def test_a_tab_fetches_its_page_and_stylesheet_over_one_connection(served):
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=5)
+    answers = []
+    for path in ("/papers/alpha.html", "/static/style.css", "/no-such-page", "/papers/beta.html"):
+        connection.request("GET", path)
+        response = connection.getresponse()
+        answers.append((response.status, response.read()))
+        assert connection.sock is not None  # still open: kept alive for the next request
+    connection.close()
+    assert [status for status, _ in answers] == [200, 200, 404, 200]
+    assert b"Alpha abstract." in answers[0][1] and b"Beta abstract." in answers[3][1]
+    assert answers[1][1] == (served.site / "_site" / "static" / "style.css").read_bytes()
+
+
+def test_editor_saves_reach_the_rebuild_whole(tmp_path):
+    """An editor's save is several file operations; the rebuild sees only whole saves."""
+    site = tmp_path / "site"
+    papers = site / "content" / "papers"
+    papers.mkdir(parents=True)
+    paper = papers / "alpha.md"
+    paper.write_text("first")
+    batches: list[tuple[set[Path], bool]] = []
+    done = threading.Event()
+
+    def on_change(batch: set[Path]) -> None:
+        batches.append((batch, paper.exists()))
+        done.set()
+
+    watcher = ChangeWatcher(site, site / "_site", on_change)
+    watcher.start()
+    try:
+        # vim: the file moved to a backup name, a new one written and closed, then chmod-ed.
+        os.replace(paper, papers / "alpha.md~")
+        paper.write_text("second")
+        paper.chmod(0o644)
+        (papers / "alpha.md~").unlink()
+        wait_until(done.is_set, "the vim-style save")
+        time.sleep(0.5)  # any later batch of the same save
+        done.clear()
+        # An atomic save: a temp file written, then renamed onto the real name.
+        (papers / ".alpha.md.tmp~").write_text("third")
+        os.replace(papers / ".alpha.md.tmp~", paper)
+        wait_until(done.is_set, "the atomic save")
+        time.sleep(0.5)
+    finally:
+        watcher.stop()
+    assert all(exists for _, exists in batches), batches  # never between two steps
+    assert {p.name for batch, _ in batches for p in batch} == {"alpha.md"}
+    assert len(batches) == 2, batches
+
+
+def test_a_dead_build_process_stops_the_server_with_an_error(served):
+    (build_process,) = _spawned(_descendants(served.proc.pid))
+    os.kill(build_process, signal.SIGKILL)
+    code = served.proc.wait(timeout=WAIT)
+    log = served.log.read_text()
+    assert code == 1 and "The build process stopped unexpectedly" in log
+    assert "Traceback" not in log

@@ -251,13 +251,17 @@ def _link(source: str, target: str) -> None:
 
 
 def write_one(out: Path, path: str, data: bytes) -> str:
-    """Replace one output file in place and record it, so the next write sees it done.
-    Returns the digest of `data`."""
+    """Replace one output file in place; returns the digest of `data`. Call `record_written`
+    next (the manifest must not say a file holds bytes it does not)."""
     atomic_write_bytes(out / path, data)
+    return hashlib.sha1(data).hexdigest()
+
+
+def record_written(out: Path, digests: Mapping[str, str]) -> None:
+    """Record files replaced by `write_one` in the manifest, so the next write sees them done."""
     manifest = _read_manifest(out)
-    manifest[path] = digest = hashlib.sha1(data).hexdigest()
+    manifest.update(digests)
     _write_manifest(out, manifest)
-    return digest
 
 
 def _update_in_place(

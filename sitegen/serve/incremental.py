@@ -21,7 +21,7 @@ from sitegen.content.models import Paper
 from sitegen.content.papers import load_paper
 from sitegen.content.wikilinks import find_wikilinks, link_key
 from sitegen.errors import ContentError
-from sitegen.output.writer import output_lock, write_one
+from sitegen.output.writer import output_lock, record_written, write_one
 from sitegen.search.assets import build_search_assets
 from sitegen.site.graph import SiteGraph
 from sitegen.site.related import Related, RelatedCache
@@ -62,11 +62,14 @@ class IncrementalBuilder(Builder):
         self._search_input: tuple[Paper, ...] | None = None
         self._offered: tuple[tuple[Paper, ...], dict[str, bytes]] | None = None
         self._last: tuple[SiteConfig, SiteGraph] | None = None
+        self._unrecorded: dict[str, str] = {}
+        """Pages `quick_update` wrote that the manifest does not list yet, with digests."""
 
     def build(self, changed: Iterable[Path] | None = None, defer_slow: bool = False) -> BuildResult:
         """Build; with `defer_slow`, keep the last related papers and search index when they
         would have to be recomputed, so the edited page is fresh at once."""
         self._defer_slow = defer_slow
+        self.record_quick()
         result = super().build(changed)
         if not defer_slow and self._last is not None:
             self._search_input, self.deferred, self.slow_inputs = self._last[1].papers, False, None
@@ -112,12 +115,22 @@ class IncrementalBuilder(Builder):
         for path in sorted(self.site_paths(changed)):
             paper = _reloaded_if_listing_unchanged(path, graph, by_slug, self.texts)
             if paper is None:
-                return written
+                break
             page, html, key = self.renderer.render_paper(config, graph, paper)
             with output_lock(self.out):
-                self.renderer.remember(page, key, write_one(self.out, page, html))
+                self._unrecorded[page] = write_one(self.out, page, html)
+            self.renderer.remember(page, key, self._unrecorded[page])
             written.append(page)
         return written
+
+    def record_quick(self) -> None:
+        """Record the pages `quick_update` wrote in the output's manifest (reading and
+        writing it takes longer than the page itself on a big site, so tabs are told first).
+        `build` does it too, before it reads the manifest."""
+        if self._unrecorded:
+            with output_lock(self.out):
+                record_written(self.out, self._unrecorded)
+            self._unrecorded = {}
 
 
 def _reloaded_if_listing_unchanged(

@@ -10,21 +10,16 @@ import signal
 import stat
 import sys
 import threading
-import time
 import webbrowser
-from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sitegen.build import build_stamp, remember_build
-from sitegen.build.result import BuildResult
-from sitegen.errors import SiteError, UsageError
-from sitegen.serve.incremental import IncrementalBuilder, SlowInputs, compute_slow_parts
+from sitegen.config import output_folder
+from sitegen.errors import UsageError
+from sitegen.serve.live import BuildProcess
 from sitegen.serve.livereload import LIVERELOAD_JS, LIVERELOAD_WORKER_JS, ReloadHub
 from sitegen.serve.watcher import ChangeWatcher
-from sitegen.workers.spawned import worker_pool
 
 EVENTS_PATH = "/__sitegen/events"
 SCRIPT_PATH = "/__sitegen/livereload.js"
@@ -34,16 +29,18 @@ PORT_TRIES = 20
 LISTEN_BACKLOG = 1024
 """Connections the kernel queues until the server accepts them (the default 5 made a burst
 of requests wait seconds for SYN retries)."""
-RELOAD_GRACE = 0.15
-"""Seconds the full rebuild waits after the quick one, while tabs fetch the new page."""
-SLOW_START_DELAY = 0.3
-"""Seconds between a rebuild and starting its related-papers/search catch-up."""
+IDLE_TIMEOUT = 60.0
+"""Seconds a kept-alive connection may sit idle before the server closes it."""
 
 
 class PreviewHandler(http.server.SimpleHTTPRequestHandler):
     """Serves the output folder; HTML gets the live-reload script, nothing is cached."""
 
     hub: ReloadHub
+    # Keep-alive: a reloading tab fetches its stylesheets and scripts over the connections
+    # it already has, instead of opening (and the server starting a thread for) one each.
+    protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT
 
     def __init__(self, *args: Any, hub: ReloadHub, directory: str, **kwargs: Any) -> None:
         self.hub = hub
@@ -139,6 +136,8 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
     def _stream_events(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")  # the stream has no length: it ends with it
+        self.close_connection = True
         self.end_headers()
         state = self.hub.state
         hello = json.dumps({"version": state.version, "error": state.error})
@@ -189,129 +188,36 @@ def bind(host: str, port: int, handler: Any) -> PreviewServer:
     raise UsageError(f"ports {port}-{port + PORT_TRIES - 1} on {host} are all in use: use --port")
 
 
-class LiveSite:
-    """Rebuilds after changes and tells the browsers which pages changed.
-
-    Related papers and the search index, slow on big sites, are computed in a worker
-    process; when they are ready the watcher is poked and a quick rebuild picks them up.
-    """
-
-    def __init__(self, builder: IncrementalBuilder, hub: ReloadHub) -> None:
-        self.builder, self.hub = builder, hub
-        self.poke: Callable[[], None] = lambda: None
-        """Asks the watcher for a rebuild (set once the watcher exists)."""
-        self._pool: ProcessPoolExecutor | None = None
-        self._running: SlowInputs | None = None
-        self._warned: set[str] = set()
-
-    def rebuild(self, changed: set[Path] | None = None) -> BuildResult | None:
-        """First build: everything. Later: the edited pages at once, the slow parts after."""
-        if changed and self.hub.state.kind != "failed":
-            started = time.perf_counter()
-            quick = self.builder.quick_update(changed)
-            if quick:  # the edited page first; listings and the rest follow at once
-                self.hub.publish("reload", paths=tuple(quick))
-                took = (time.perf_counter() - started) * 1000
-                print(f"Updated {', '.join(quick)} in {took:.0f} ms", flush=True)
-                time.sleep(RELOAD_GRACE)  # serve the reloading tabs before the full pass
-        result = self._build(changed, defer_slow=changed is not None)
-        inputs = self.builder.slow_inputs
-        if result is not None and inputs is not None and self._running is None:
-            self._start_slow(inputs)
-        return result
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-
-    def _start_slow(self, inputs: SlowInputs) -> None:
-        if self._pool is None:
-            self._pool = worker_pool()
-        self._running = inputs
-        pool = self._pool
-        # A moment's wait lets open tabs reload before the worker takes a core.
-        timer = threading.Timer(SLOW_START_DELAY, lambda: self._submit(pool, inputs))
-        timer.daemon = True
-        timer.start()
-
-    def _submit(self, pool: ProcessPoolExecutor, inputs: SlowInputs) -> None:
-        try:
-            future = pool.submit(compute_slow_parts, inputs)
-        except RuntimeError:  # shutting down
-            return
-        future.add_done_callback(self._slow_done)
-
-    def _slow_done(self, future: Future[dict[str, bytes]]) -> None:
-        inputs, self._running = self._running, None
-        if future.cancelled() or inputs is None:
-            return
-        error = future.exception()
-        if error is not None:
-            print(f"Related papers / search index failed: {error}", file=sys.stderr)
-            return
-        self.builder.offer_search(inputs.papers, future.result())
-        self.poke()
-
-    def _build(self, changed: set[Path] | None, defer_slow: bool) -> BuildResult | None:
-        started = time.perf_counter()
-        stamp = build_stamp(self.builder.site_root, self.builder.out)
-        try:
-            result = self.builder.build(changed, defer_slow=defer_slow)
-        except SiteError as err:
-            message = str(err)
-            print(f"Build failed; still serving the last good site:\n{message}", file=sys.stderr)
-            self.hub.publish("failed", message)
-            return None
-        if not self.builder.deferred:  # the output is complete: `sitegen build` may skip
-            remember_build(self.builder.site_root, stamp, result)
-        warnings = [str(warning) for warning in result.warnings]
-        for warning in warnings:
-            if warning not in self._warned:  # each rebuild would repeat them all
-                print(f"warning: {warning}", file=sys.stderr)
-        self._warned = set(warnings)
-        was_failing = self.hub.state.kind == "failed"
-        changed_out = result.write.changed_paths
-        if changed_out or was_failing:
-            css_only = bool(changed_out) and all(p.endswith(".css") for p in changed_out)
-            kind = "css" if css_only and not was_failing else "reload"
-            self.hub.publish(kind, paths=() if was_failing else changed_out)
-        if changed is not None:
-            _report(result, (time.perf_counter() - started) * 1000, bool(changed))
-        return result
-
-
-def _report(result: BuildResult, took: float, first_pass: bool) -> None:
-    rendered = sorted(result.rendered)
-    shown = ", ".join(rendered[:4]) + (" …" if len(rendered) > 4 else "")
-    what = "Rebuilt" if first_pass else "Caught up (related papers, search index)"
-    print(
-        f"{what} in {took:.0f} ms: {len(rendered)} pages rendered"
-        f"{' (' + shown + ')' if rendered else ''}, "
-        f"{result.write.written + result.write.removed} files changed",
-        flush=True,
-    )
-
-
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
 def serve(site_root: Path, host: str, port: int, open_browser: bool) -> int:
     """Build, serve and watch until Ctrl-C."""
-    builder = IncrementalBuilder(site_root)
     hub = ReloadHub()
-    live = LiveSite(builder, hub)
-    first = live.rebuild()
-    builder.out.mkdir(parents=True, exist_ok=True)
+    builds = BuildProcess(site_root, hub)
+    try:
+        return _serve(site_root, host, port, open_browser, hub, builds)
+    finally:
+        hub.close()
+        builds.close()
+
+
+def _serve(
+    site_root: Path, host: str, port: int, open_browser: bool, hub: ReloadHub, builds: BuildProcess
+) -> int:
+    first = builds.rebuild()
+    out = output_folder(site_root, None)
+    out.mkdir(parents=True, exist_ok=True)
     if first is not None:
         print(f"Built {first.papers} papers, {first.tags} tags in {first.seconds:.2f} s")
-    handler = partial(PreviewHandler, directory=str(builder.out), hub=hub)
+    handler = partial(PreviewHandler, directory=str(out), hub=hub)
     server = bind(host, port, handler)
     url = f"http://{host}:{server.server_address[1]}/"
-    watcher = ChangeWatcher(site_root, builder.out, live.rebuild)
-    live.poke = watcher.poke
+    watcher = ChangeWatcher(site_root, out, builds.rebuild)
+    builds.poke = watcher.poke
     watcher.start()
-    print(f"Serving {builder.out} at {url} (live reload on; Ctrl-C to stop)", flush=True)
+    print(f"Serving {out} at {url} (live reload on; Ctrl-C to stop)", flush=True)
     if open_browser:
         webbrowser.open(url)
     thread = threading.Thread(target=server.serve_forever, name="sitegen-http", daemon=True)
@@ -321,14 +227,16 @@ def serve(site_root: Path, host: str, port: int, open_browser: bool) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
     try:
-        while thread.is_alive():
+        while thread.is_alive() and builds.alive:
             thread.join(timeout=0.5)
     except KeyboardInterrupt:
         print("\nStopping.")
     finally:
         hub.close()
         watcher.stop()
-        live.close()
         server.shutdown()
         server.server_close()
+    if not builds.alive:
+        print("The build process stopped unexpectedly; stopping.", file=sys.stderr)
+        return 1
     return 0

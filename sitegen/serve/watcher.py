@@ -39,11 +39,15 @@ class ChangeWatcher(FileSystemEventHandler):
         on_change: Callable[[set[Path]], object],
         quiet: float = 0.04,
         max_wait: float = 0.4,
+        saved_quiet: float = 0.01,
     ) -> None:
         self.site_root, self.out = site_root.resolve(), out.resolve()
         self.on_change, self.quiet, self.max_wait = on_change, quiet, max_wait
+        self.saved_quiet = saved_quiet
+        """The quiet moment that will do when the last event ends a save (see `_ends_save`)."""
         self._pending: set[Path] = set()
         self._events = 0
+        self._saved = False
         self._poked = False
         self._lock = threading.Condition()
         self._stopping = False
@@ -97,6 +101,7 @@ class ChangeWatcher(FileSystemEventHandler):
         with self._lock:
             self._pending |= relevant
             self._events += 1
+            self._saved = _ends_save(event, self.site_root, self.out)
             self._lock.notify_all()
 
     def _run(self) -> None:
@@ -116,10 +121,20 @@ class ChangeWatcher(FileSystemEventHandler):
             # Editors save in bursts (temp file, rename, chmod): wait for a quiet moment.
             while True:
                 count = self._events
-                self._lock.wait(self.quiet)
+                self._lock.wait(self.saved_quiet if self._saved else self.quiet)
                 if self._stopping:
                     return None
                 if self._events == count or time.monotonic() - first > self.max_wait:
                     break
             batch, self._pending, self._poked = self._pending, set(), False
             return batch
+
+
+def _ends_save(event: FileSystemEvent, site_root: Path, out: Path) -> bool:
+    """Whether the event is how a save ends: a file closed after writing, or a temp file
+    renamed onto the real name. (A move away from the real name, a creation or a deletion
+    may be the start of an editor's save, so they wait the full quiet moment.)"""
+    if event.event_type == "closed":
+        return True
+    dest = str(getattr(event, "dest_path", "") or "")
+    return event.event_type == "moved" and is_relevant(site_root, out, Path(dest))
