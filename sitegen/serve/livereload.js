@@ -41,6 +41,12 @@
     return path === "" || path.endsWith("/") ? `${path}index.html` : path;
   };
 
+  // The site paths of the scripts this page has loaded, those added since it opened included.
+  const loaded = () => new Set([...document.scripts].filter((s) => s.src).map((s) => {
+    const url = new URL(s.src);
+    return url.origin === location.origin ? decodeURIComponent(url.pathname).replace(/^\/+/, "") : "";
+  }));
+
   const concerns = (paths) => {
     if (!paths.length || overlay) return true;
     const page = here();
@@ -48,7 +54,8 @@
       if (path === page) return true;
       if (path.startsWith("search/")) return page === "search.html";
       if (path.startsWith("map/")) return page === "map.html"; // the map's data script
-      return /\.(js|css)$/.test(path) || !/\.(html|xml|bib|txt)$/.test(path);
+      if (path.endsWith(".js")) return loaded().has(path); // list data, summaries: if it uses them
+      return path.endsWith(".css") || !/\.(html|xml|bib|txt)$/.test(path);
     });
   };
 
