@@ -202,7 +202,9 @@ def test_big_lists_lay_out_landmarks_and_place_the_rest(monkeypatch):
 def test_many_changed_papers_lay_the_map_out_afresh(tmp_path, monkeypatch):
     calls = []
     real = layout_module.compute_layout
-    monkeypatch.setattr(layout_module, "compute_layout", lambda p: calls.append(1) or real(p))
+    monkeypatch.setattr(
+        layout_module, "compute_layout", lambda p, *a: calls.append(1) or real(p, *a)
+    )
     monkeypatch.setattr(layout_module, "RELAYOUT_MIN", 2)
     cache = LayoutCache(tmp_path)
     papers = synthetic(30)

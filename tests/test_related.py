@@ -80,7 +80,9 @@ def test_related_cache_is_reused_and_invalidated(tmp_path: Path, monkeypatch):
     cache = RelatedCache(tmp_path)
     first = cache.get(papers[:50])
     calls = []
-    monkeypatch.setattr("sitegen.site.related.compute_related", lambda p: calls.append(1) or {})
+    monkeypatch.setattr(
+        "sitegen.site.related.compute_related", lambda p, **_: calls.append(1) or {}
+    )
     assert RelatedCache(tmp_path).get(papers[:50]) == first  # read back from disk
     assert calls == []
     RelatedCache(tmp_path).get(papers[:49])
