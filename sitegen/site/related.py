@@ -122,22 +122,29 @@ class TextModel:
     abstracts give the same rows, so rows are never served for other papers."""
 
     def __init__(self) -> None:
+        self._papers: tuple[Paper, ...] = ()
         self._key: str | None = None
         self._rows: tuple[list[str], Matrix | None] = ([], None)
 
     def rows(self, papers: Sequence[Paper]) -> tuple[list[str], Matrix | None]:
         """(The slugs in order, one unit-length tf-idf row per slug, or None without any
         usable word)."""
-        key = corpus_key(papers)
+        asked = tuple(papers)
+        # The same Paper objects compare by identity, far quicker than corpus_key (0.2 s at
+        # 10,000 papers); papers equal in every field have equal texts.
+        if asked == self._papers and self._key is not None:
+            return self._rows
+        key = corpus_key(asked)
         if key != self._key:
-            ordered = sorted(papers, key=lambda p: p.slug)
+            ordered = sorted(asked, key=lambda p: p.slug)
             self._rows = ([p.slug for p in ordered], tfidf(paper_texts(ordered)))
             self._key = key
+        self._papers = asked
         return self._rows
 
     def forget(self) -> None:
         """Drop the rows (memory) once this build needs them no more."""
-        self._key, self._rows = None, ([], None)
+        self._papers, self._key, self._rows = (), None, ([], None)
 
 
 def _nearest(matrix: Matrix, k: int) -> Ids:
@@ -297,17 +304,20 @@ class RelatedCache:
         self._value: dict[str, tuple[str, ...]] = {}
 
     def get(self, papers: Sequence[Paper]) -> dict[str, tuple[str, ...]]:
-        value, fresh = self.peek(papers)
+        key = corpus_key(papers)
+        value, fresh = self._peek(key)
         if fresh:
             return value
         value = compute_related(papers, model=self.model)
-        self._write(corpus_key(papers), value)
-        self._key, self._value = corpus_key(papers), value
+        self._write(key, value)
+        self._key, self._value = key, value
         return value
 
     def peek(self, papers: Sequence[Paper]) -> tuple[dict[str, tuple[str, ...]], bool]:
         """(related, True) when known without computing; else (the last result, False)."""
-        key = corpus_key(papers)
+        return self._peek(corpus_key(papers))
+
+    def _peek(self, key: str) -> tuple[dict[str, tuple[str, ...]], bool]:
         if key == self._key:
             return self._value, True
         value = self._read(key)
