@@ -4,6 +4,7 @@
     python benchmarks/bench_map.py --papers 424 10000 --browser 10000
     python benchmarks/bench_map.py --no-quality --papers --browser 10000 --commit ad60c0a
     python benchmarks/bench_map.py --no-quality --papers --browser --new-paper 10000 --commit HEAD
+    python benchmarks/bench_map.py --no-quality --papers --browser --load-stage 10000 --commit HEAD
 
 Papers are the scale benchmark's (benchmarks/corpus.py). For each size it prints the layout
 time (`compute_layout`: tf-idf, SVD, t-SNE; landmarks above TSNE_MAX), the time to read the
@@ -19,7 +20,10 @@ and pan/zoom frames (requestAnimationFrame intervals while the view zooms and pa
 interleaves the two sites' loads (sites are kept under --work, reused by the next run).
 With --new-paper N it times `sitegen build` (a new process, as on the command line) after one
 new paper is added to a built N-paper site, --runs times (a new paper each run), interleaved
-with --commit's build of its own copy of the site.
+with --commit's build of its own copy of the site. With --load-stage N it times, in a new
+process per run, what a build's load stage does after one new paper (related papers anew,
+the new paper placed in a cached layout of the N-paper corpus), wall and CPU time, this tree
+and --commit interleaved.
 """
 
 from __future__ import annotations
@@ -149,6 +153,48 @@ def new_paper_builds(count: int, work: Path, commit: str | None, runs: int) -> N
         )
 
 
+def load_stage(count: int, work: Path, commit: str | None, runs: int) -> None:
+    """Related papers and layout after one new paper, as Builder.load runs them, per source."""
+    site = work / f"site-{count}"
+    if not (site / "content").is_dir():
+        write_corpus_site(count, site)
+    sources = [None, snapshot(commit, work)] if commit else [None]
+    for _ in range(runs):
+        for source in sources:
+            env = {**os.environ, "PYTHONPATH": str(source or ROOT)}
+            command = [sys.executable, "-c", LOAD_STAGE, str(site / "content" / "papers")]
+            found = subprocess.run(command, env=env, cwd=work, capture_output=True, text=True)
+            print(
+                f"{count:>6} papers, {describe_source(source)}: {found.stdout.strip()}", flush=True
+            )
+
+
+LOAD_STAGE = """
+import json, random, sys, tempfile, time
+from pathlib import Path
+from sitegen.content.papers import load_papers
+from sitegen.site import related as R
+from sitegen.site.layout import LayoutCache, text_digest
+papers = sorted(load_papers(Path(sys.argv[1]))[0], key=lambda p: p.slug)
+extra = papers.pop(len(papers) // 2)
+folder, rng = Path(tempfile.mkdtemp()), random.Random(0)
+state = {"version": "layout-v1", "digests": {p.slug: text_digest(p) for p in papers},
+         "positions": {p.slug: (rng.random(), rng.random()) for p in papers}, "placed": 0}
+(folder / "layout.json").write_text(json.dumps(state))
+R.prepare()
+model = [R.TextModel()] if hasattr(R, "TextModel") else []  # before: no shared rows
+related, layout = R.RelatedCache(folder, *model), LayoutCache(folder, *model)
+times = [(time.perf_counter(), time.process_time())]
+related.get([*papers, extra])
+times.append((time.perf_counter(), time.process_time()))
+layout.get([*papers, extra])
+times.append((time.perf_counter(), time.process_time()))
+(w0, c0), (w1, c1), (w2, c2) = times
+print(f"related {w1 - w0:.2f} s ({c1 - c0:.2f} s CPU), layout {w2 - w1:.2f} s "
+      f"({c2 - c1:.2f} s CPU), both {w2 - w0:.2f} s ({c2 - c0:.2f} s CPU)")
+"""
+
+
 def _build(site: Path, source: Path | None) -> None:
     env = {**os.environ, "PYTHONPATH": str(source or ROOT)}
     command = [sys.executable, "-m", "sitegen", "build", "-q", "--site", str(site)]
@@ -220,6 +266,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="page loads per site (default 5)")
     parser.add_argument("--commit", help="also build with sitegen as committed at this revision")
     parser.add_argument("--new-paper", type=int, nargs="*", default=[], metavar="N")
+    parser.add_argument("--load-stage", type=int, nargs="*", default=[], metavar="N")
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench-map"))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -227,6 +274,8 @@ def main() -> None:
         quality()
     for count in args.papers:
         timed_layout(corpus_papers(count, topic_rules()))
+    for count in args.load_stage:
+        load_stage(count, args.work, args.commit, args.runs)
     for count in args.new_paper:
         new_paper_builds(count, args.work, args.commit, args.runs)
     for count in args.browser:
