@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 from conftest import paper_text, read_html, run_sitegen
 
+from sitegen.build.pipeline import Builder
 from sitegen.content.models import Paper
 from sitegen.site import layout as layout_module
+from sitegen.site import related as related_module
 from sitegen.site.layout import LayoutCache, compute_layout
+from sitegen.site.related import TextModel, compute_related
 
 TOPICS = {
     "vision": "image pixels convolution segmentation detection camera",
@@ -202,7 +205,9 @@ def test_big_lists_lay_out_landmarks_and_place_the_rest(monkeypatch):
 def test_many_changed_papers_lay_the_map_out_afresh(tmp_path, monkeypatch):
     calls = []
     real = layout_module.compute_layout
-    monkeypatch.setattr(layout_module, "compute_layout", lambda p: calls.append(1) or real(p))
+    monkeypatch.setattr(
+        layout_module, "compute_layout", lambda p, *a: calls.append(1) or real(p, *a)
+    )
     monkeypatch.setattr(layout_module, "RELAYOUT_MIN", 2)
     cache = LayoutCache(tmp_path)
     papers = synthetic(30)
@@ -213,3 +218,32 @@ def test_many_changed_papers_lay_the_map_out_afresh(tmp_path, monkeypatch):
     assert len(calls) == 2  # five: laid out afresh
     LayoutCache(tmp_path).get([*papers, *(paper(f"new{i}", "speech sound") for i in range(5))])
     assert len(calls) == 2  # read back from the cache folder
+
+
+def test_a_build_computes_tfidf_once_for_related_papers_and_the_map(make_site, monkeypatch):
+    site = make_site(topic_papers())
+    calls = []
+    real = related_module.tfidf
+    monkeypatch.setattr(related_module, "tfidf", lambda texts: calls.append(1) or real(texts))
+    Builder(site).build()
+    assert len(calls) == 1  # related papers and the first layout, from the same rows
+    (site / "content" / "papers" / "audio-9.md").write_text(
+        paper_text("Audio study 9", "2025-04-01", ("audio",), "speech sound waveform acoustic")
+    )
+    Builder(site).build()
+    assert len(calls) == 2  # related papers anew, the new paper placed from the same rows
+    Builder(site).build()
+    assert len(calls) == 2  # nothing changed: neither needs the rows
+
+
+def test_a_paper_placed_from_shared_rows_gets_the_point_of_rows_made_for_it(tmp_path):
+    papers = synthetic(30)
+    grown = [*papers, paper("new1", "speech sound waveform")]
+    for folder in ("shared", "alone"):
+        LayoutCache(tmp_path / folder).get(papers)
+    model = TextModel()
+    compute_related(grown, model=model)  # as a build does, before the layout
+    shared = LayoutCache(tmp_path / "shared", model).get(grown)
+    assert shared == LayoutCache(tmp_path / "alone").get(grown)
+    kept = LayoutCache(tmp_path / "kept").get(papers)
+    assert {slug: shared[slug] for slug in kept} == kept

@@ -80,7 +80,9 @@ def test_related_cache_is_reused_and_invalidated(tmp_path: Path, monkeypatch):
     cache = RelatedCache(tmp_path)
     first = cache.get(papers[:50])
     calls = []
-    monkeypatch.setattr("sitegen.site.related.compute_related", lambda p: calls.append(1) or {})
+    monkeypatch.setattr(
+        "sitegen.site.related.compute_related", lambda p, **_: calls.append(1) or {}
+    )
     assert RelatedCache(tmp_path).get(papers[:50]) == first  # read back from disk
     assert calls == []
     RelatedCache(tmp_path).get(papers[:49])
@@ -163,3 +165,20 @@ def test_strongest_keeps_each_rows_largest_entries_ties_to_the_lower_column(monk
                 best = sorted(entries, key=lambda entry: (-entry[1], entry[0]))[:keep]
                 kept = strongest.indices[strongest.indptr[row] : strongest.indptr[row + 1]]
                 assert sorted(kept) == sorted(column for column, _ in best)
+
+
+def test_text_model_serves_rows_only_for_the_same_titles_and_abstracts(seed_papers, monkeypatch):
+    calls = []
+    real = related_module.tfidf
+    monkeypatch.setattr(related_module, "tfidf", lambda texts: calls.append(1) or real(texts))
+    model = related_module.TextModel()
+    _, rows = model.rows(seed_papers)
+    assert model.rows(seed_papers[::-1])[1] is rows  # the same papers in another order
+    assert calls == [1]
+    edited = [dataclasses.replace(seed_papers[0], abstract="Entirely new words."), *seed_papers[1:]]
+    for changed in (edited, seed_papers[1:]):
+        found_slugs, found = model.rows(changed)
+        ordered = sorted(changed, key=lambda p: p.slug)
+        assert found_slugs == [p.slug for p in ordered]
+        assert (found != real(related_module.paper_texts(ordered))).nnz == 0
+    assert len(calls) == 3

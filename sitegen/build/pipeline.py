@@ -32,7 +32,7 @@ from sitegen.search.assets import build_search_assets, updated_search_assets
 from sitegen.site import related as related_module
 from sitegen.site.graph import SiteGraph, build_graph
 from sitegen.site.layout import LayoutCache, Positions
-from sitegen.site.related import Related, RelatedCache
+from sitegen.site.related import Related, RelatedCache, TextModel
 from sitegen.urls import NOT_FOUND
 from sitegen.workers.spawned import worker_pool
 
@@ -66,8 +66,10 @@ class Builder:
         self.cache_dir = cache_folder(site_root)
         self.texts = MarkdownTexts()
         self.papers = PaperCache(self.texts, site_root, self.cache_dir / PAPERS_CACHE)
-        self.related = RelatedCache(self.cache_dir)
-        self.layout = LayoutCache(self.cache_dir)
+        self.model = TextModel()
+        """The papers' tf-idf rows, computed at most once a build for related papers and map."""
+        self.related = RelatedCache(self.cache_dir, self.model)
+        self.layout = LayoutCache(self.cache_dir, self.model)
         self.relayout = relayout
         """Lay the paper map out afresh on the next build, not from the cached layout."""
         self._feeds = FeedCache()
@@ -149,8 +151,9 @@ class Builder:
             meanwhile=related_module.prepare,  # likely needed after many files changed
             progress=self.progress,
         )
-        related = self.related_of(papers)
-        return build_graph(papers, related, config.aliases, self.layout_of(papers)), warnings
+        related, positions = self.related_of(papers), self.layout_of(papers)
+        self.model.forget()  # both have what they need from it: free the memory
+        return build_graph(papers, related, config.aliases, positions), warnings
 
     def after_render(self, config: SiteConfig, graph: SiteGraph) -> None:
         """Called once every page of `graph` is rendered (serve builds on it)."""

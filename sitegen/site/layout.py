@@ -11,6 +11,8 @@ Positions are in [0, 1] x [0, 1]. The layout is cached by each paper's text: a b
 title or abstract changed reuses it; a few new or edited papers are placed among their
 nearest unchanged papers without moving any other point; a full layout runs again when more
 than RELAYOUT_SHARE of the papers have been placed that way since the last one, or when asked.
+The tf-idf rows come from a TextModel that a build shares with related papers, which need the
+rows anyway whenever a title or abstract changed: placing a new paper then costs no tf-idf.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import numpy.typing as npt
 
 from sitegen.content.models import Paper
 from sitegen.fsutil import atomic_write_bytes
-from sitegen.site.related import Matrix, paper_texts, tfidf
+from sitegen.site.related import Matrix, TextModel
 
 Positions = dict[str, tuple[float, float]]
 """Paper slug -> its point on the map, both coordinates in [0, 1]."""
@@ -50,11 +52,14 @@ _CACHE_VERSION = "layout-v1"
 _CHUNK = 2048
 
 
-def compute_layout(papers: Sequence[Paper]) -> Positions:
-    """Every paper's point, from its title and abstract; the same papers, the same points."""
-    ordered = sorted(papers, key=lambda p: p.slug)
-    slugs = [p.slug for p in ordered]
-    matrix = tfidf(paper_texts(ordered)) if len(ordered) >= 4 else None
+def compute_layout(papers: Sequence[Paper], model: TextModel | None = None) -> Positions:
+    """Every paper's point, from its title and abstract; the same papers, the same points.
+    The tf-idf rows come from `model` (which may know them already), else are computed."""
+    slugs, matrix = (
+        (model or TextModel()).rows(papers)
+        if len(papers) >= 4
+        else (sorted(p.slug for p in papers), None)
+    )
     if matrix is None:
         return _circle(slugs)
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
@@ -178,17 +183,19 @@ def text_digest(paper: Paper) -> str:
     return hashlib.blake2b(text, digest_size=8).hexdigest()
 
 
-def place_papers(papers: Sequence[Paper], kept: Positions) -> Positions:
+def place_papers(
+    papers: Sequence[Paper], kept: Positions, model: TextModel | None = None
+) -> Positions:
     """`kept` (points of papers whose text is unchanged) with every other paper of `papers`
-    placed among its nearest kept papers; no kept point moves."""
-    ordered = sorted(papers, key=lambda p: p.slug)
-    slugs = [p.slug for p in ordered]
+    placed among its nearest kept papers, by the tf-idf rows of all `papers` (from `model`,
+    which may know them already); no kept point moves."""
+    model = model or TextModel()
+    slugs, matrix = model.rows(papers)
     new = [i for i, slug in enumerate(slugs) if slug not in kept]
     old = [i for i, slug in enumerate(slugs) if slug in kept]
     positions = {slug: kept[slug] for slug in slugs if slug in kept}
-    matrix = tfidf(paper_texts(ordered))
     if matrix is None or not old:
-        return compute_layout(papers)
+        return compute_layout(papers, model)
     rows = matrix[new].toarray().astype(np.float64)
     known_xy = np.array([kept[slugs[i]] for i in old])
     points = _place(rows, matrix[old], known_xy, slugs, new)
@@ -199,8 +206,10 @@ def place_papers(papers: Sequence[Paper], kept: Positions) -> Positions:
 class LayoutCache:
     """The map layout, recomputed in full only when much changed (see the module's doc)."""
 
-    def __init__(self, cache_dir: Path | None) -> None:
+    def __init__(self, cache_dir: Path | None, model: TextModel | None = None) -> None:
         self.cache_dir = cache_dir
+        self.model = model or TextModel()
+        """Where the tf-idf rows come from (shared with related papers in a build)."""
         self._memory: dict[str, Any] | None = None
 
     def get(self, papers: Sequence[Paper], relayout: bool = False) -> Positions:
@@ -217,9 +226,9 @@ class LayoutCache:
             }
         placed = (state["placed"] if state else 0) + len(digests.keys() - kept.keys())
         if state is None or not kept or placed > max(RELAYOUT_MIN, RELAYOUT_SHARE * len(papers)):
-            positions, placed = compute_layout(papers), 0
+            positions, placed = compute_layout(papers, self.model), 0
         else:
-            positions = place_papers(papers, kept)
+            positions = place_papers(papers, kept, self.model)
         self._write({"digests": digests, "positions": positions, "placed": placed})
         return positions
 
