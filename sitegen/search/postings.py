@@ -59,6 +59,8 @@ def encode_builder(builder: Builder) -> tuple[Header, list[str], list[str]]:
 def _encode_entries(entries: npt.NDArray[np.int64], terms: int, fields: int) -> list[str]:
     """`encode_postings` of each term: `entries` holds (term rank, field, document, tf)
     columns, documents ascending within a field."""
+    if not entries.shape[1]:  # an empty list: no postings (np.r_[True, ...] would be one)
+        return [FIELD_SEP.join([""] * fields) for _ in range(terms)]
     order = np.argsort(entries[0] * fields + entries[1], kind="stable")
     rank, field, doc, tf = entries[:, order]
     group = rank * fields + field
