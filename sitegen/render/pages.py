@@ -205,6 +205,7 @@ class SitePages:
         self.theme = theme
         self._tag_table = digest(graph.tag_table)
         self._keys: dict[str, str] = {}
+        self._counts: dict[str, int] | None = None
         self.list_keys = (
             {p.slug: listing_key(p, graph, texts) for p in graph.papers}
             if theme.stock_listings
@@ -291,7 +292,7 @@ class SitePages:
         )
 
     def _home_pages(self) -> Iterator[Page]:
-        counts = self.graph.status_counts()
+        counts = self._status_counts()
         shared = (self._tag_fp(), tuple(counts.items()), len(self.graph.papers))
         for pagination, papers in list_pages(self.graph.papers):
             yield Page(
@@ -308,7 +309,7 @@ class SitePages:
             "papers": [self.view(p) for p in papers],
             "pagination": pagination,
             "tags": self._tag_links(),
-            "status_counts": self.graph.status_counts(),
+            "status_counts": self._status_counts(),
         }
 
     def _queue_page(self) -> Page:
@@ -322,7 +323,7 @@ class SitePages:
             (shown,),
             lambda: {
                 "parts": [(part, [self.view(p) for p in part.papers]) for part in parts],
-                "status_counts": self.graph.status_counts(),
+                "status_counts": self._status_counts(),
             },
         )
 
@@ -447,6 +448,12 @@ class SitePages:
         for author, link in zip(self.graph.authors, authors, strict=True):
             page = partial(urls.author_page, author.slug)
             yield from self._listed_pages("author", link, author.papers, page)
+
+    def _status_counts(self) -> dict[str, int]:
+        """Papers per status (the home pages and the queue show them: counted once)."""
+        if self._counts is None:
+            self._counts = self.graph.status_counts()
+        return self._counts
 
     def _tag_fp(self) -> tuple[object, ...]:
         return tuple((t.name, t.slug, len(t.papers)) for t in self.graph.tags)
