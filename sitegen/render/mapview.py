@@ -97,20 +97,35 @@ def _label(members: Sequence[Paper], graph: SiteGraph, overall: Counter[str], to
     return " · ".join(scored[:LABEL_TAGS]) or "Untagged"
 
 
-def nearby_maps(graph: SiteGraph) -> dict[str, tuple[MapPoint, ...]]:
-    """Paper slug -> its small map: it in the middle, its NEARBY nearest points around it."""
-    papers = [p for p in graph.papers if p.slug in graph.positions]
-    if len(papers) < 2:
-        return {}
-    from scipy.spatial import cKDTree  # type: ignore[import-untyped]
+class NearbyMaps:
+    """Paper slug -> its small map: it in the middle, its NEARBY nearest points around it.
+    The neighbours are found for every paper at once; each map is drawn when first asked
+    for (by the worker that renders its page, on a cold build)."""
 
-    points = np.array([graph.positions[p.slug] for p in papers])
-    k = min(NEARBY + 1, len(papers))
-    _, nearest = cKDTree(points).query(points, k=k)
-    return {
-        paper.slug: _small_map([papers[j] for j in row], points[row])
-        for paper, row in zip(papers, nearest, strict=True)
-    }
+    def __init__(self, graph: SiteGraph) -> None:
+        papers = [p for p in graph.papers if p.slug in graph.positions]
+        self._papers = papers if len(papers) >= 2 else []
+        self._rows: dict[str, int] = {p.slug: i for i, p in enumerate(self._papers)}
+        self._points = np.array([graph.positions[p.slug] for p in self._papers])
+        self._nearest = np.zeros((0, 0), dtype=np.int64)
+        if self._papers:
+            from scipy.spatial import cKDTree  # type: ignore[import-untyped]
+
+            k = min(NEARBY + 1, len(papers))
+            self._nearest = cKDTree(self._points).query(self._points, k=k)[1]
+        self._maps: dict[str, tuple[MapPoint, ...]] = {}
+
+    def get(self, slug: str) -> tuple[MapPoint, ...]:
+        """The small map of paper `slug` (empty when it is not on the map)."""
+        found = self._maps.get(slug)
+        if found is None:
+            row = self._rows.get(slug)
+            if row is None:
+                return ()
+            near = self._nearest[row]
+            found = _small_map([self._papers[j] for j in near], self._points[near])
+            self._maps[slug] = found
+        return found
 
 
 def _small_map(papers: Sequence[Paper], points: np.ndarray) -> tuple[MapPoint, ...]:

@@ -4,6 +4,7 @@ with the fingerprint of what it shows (equal fingerprints, equal bytes)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -29,14 +30,7 @@ from sitegen.render.listing import (
     queue_parts,
     summary_chunks,
 )
-from sitegen.render.mapview import (
-    MapPoint,
-    Region,
-    map_data,
-    map_data_key,
-    nearby_maps,
-    regions,
-)
+from sitegen.render.mapview import MapPoint, NearbyMaps, Region, map_data, map_data_key, regions
 from sitegen.render.meta import paper_meta
 from sitegen.site.graph import SiteGraph
 from sitegen.text import first_sentence
@@ -134,10 +128,15 @@ class Page:
     path: str
     """Output path relative to the site root."""
     template: str
-    fingerprint: tuple[object, ...]
-    """Everything the page shows (plus its templates' sources and the config)."""
+    shows: tuple[object, ...] | Callable[[], tuple[object, ...]]
+    """Everything the page shows (plus its templates' sources and the config), or what
+    gathers it (a paper page's: gathered by the worker that renders it on a cold build)."""
     context: Callable[[], dict[str, Any]]
     """Builds the template context; only called when the page must be rendered."""
+
+    @property
+    def fingerprint(self) -> tuple[object, ...]:
+        return self.shows() if callable(self.shows) else self.shows
 
 
 def view_key(paper: Paper, graph: SiteGraph, tag_table: str | None = None) -> str:
@@ -170,6 +169,16 @@ def listing_key(paper: Paper, graph: SiteGraph, texts: MarkdownTexts) -> str:
     return digest((paper.slug, paper.title, paper.date, paper.status, tags, summary, shown))
 
 
+_PaperShows = tuple[
+    tuple[tuple[str, str] | None, ...],
+    tuple[RelatedLink, ...],
+    tuple[RelatedLink, ...],
+    str,
+    tuple[MapPoint, ...],
+]
+"""What a paper page shows besides its paper: (newer and older), related, cited by, its
+BibTeX key, its small map."""
+
 ViewOf = Callable[[Paper, str], PaperView]
 """The view of a paper, given its view key (the renderer keeps views between builds)."""
 
@@ -200,27 +209,40 @@ class SitePages:
         self.config, self.graph, self.texts, self.views = config, graph, texts, views
         self.theme = theme
         self._tag_table = digest(graph.tag_table)
-        self.keys = {p.slug: view_key(p, graph, self._tag_table) for p in graph.papers}
+        self._keys: dict[str, str] = {}
+        self._counts: dict[str, int] | None = None
         self.list_keys = (
             {p.slug: listing_key(p, graph, texts) for p in graph.papers}
             if theme.stock_listings
-            else self.keys
+            else self._all_keys()
         )
         """What listings show of each paper (with the theme's own listing templates, only
         what the item shows: editing notes or the abstract's later sentences re-renders
         the paper's page, not every listing)."""
         self.bib_keys = entry_keys(graph.papers)
-        self.nearby: dict[str, tuple[MapPoint, ...]] = nearby_maps(graph)
+        self.nearby = NearbyMaps(graph)
         """Paper slug -> the small map of the papers near it on its page."""
         self.regions: tuple[Region, ...] = regions(graph) if theme.has_map else ()
 
+    def _all_keys(self) -> dict[str, str]:
+        for paper in self.graph.papers:
+            self.key(paper)
+        return self._keys
+
+    def key(self, paper: Paper) -> str:
+        """The paper's view key (see view_key), computed where first needed."""
+        key = self._keys.get(paper.slug)
+        if key is None:
+            key = self._keys[paper.slug] = view_key(paper, self.graph, self._tag_table)
+        return key
+
     def view(self, paper: Paper) -> PaperView:
-        return self.views(paper, self.keys[paper.slug])
+        return self.views(paper, self.key(paper))
 
     def edited_paper_page(self, paper: Paper) -> Page:
         """The page of `paper` as edited since this graph was made, when nothing else it
         shows has changed (serve's quick path)."""
-        self.keys[paper.slug] = view_key(paper, self.graph, self._tag_table)
+        self._keys[paper.slug] = view_key(paper, self.graph, self._tag_table)
         index = next(i for i, p in enumerate(self.graph.papers) if p.slug == paper.slug)
         return self.paper_page(index, paper)
 
@@ -277,7 +299,7 @@ class SitePages:
         )
 
     def _home_pages(self) -> Iterator[Page]:
-        counts = self.graph.status_counts()
+        counts = self._status_counts()
         shared = (self._tag_fp(), tuple(counts.items()), len(self.graph.papers))
         for pagination, papers in list_pages(self.graph.papers):
             yield Page(
@@ -294,7 +316,7 @@ class SitePages:
             "papers": [self.view(p) for p in papers],
             "pagination": pagination,
             "tags": self._tag_links(),
-            "status_counts": self.graph.status_counts(),
+            "status_counts": self._status_counts(),
         }
 
     def _summary_files(self) -> Iterator[Page]:
@@ -320,7 +342,7 @@ class SitePages:
             (shown,),
             lambda: {
                 "parts": [(part, [self.view(p) for p in part.papers]) for part in parts],
-                "status_counts": self.graph.status_counts(),
+                "status_counts": self._status_counts(),
             },
         )
 
@@ -341,40 +363,52 @@ class SitePages:
         )
 
     def paper_page(self, index: int, paper: Paper) -> Page:
-        """The page of the `index`th paper (newest first)."""
-        newer, older = self.graph.neighbours(index)
-        near = tuple((p.slug, p.title) if p else None for p in (newer, older))
-        related = self._related(paper)
-        nearby = self.nearby.get(paper.slug, ())
+        """The page of the `index`th paper (newest first). What it shows is gathered when
+        first needed: on a cold build, by the worker that renders it."""
+        shown = functools.cache(partial(self._paper_shows, index, paper))
+        return Page(
+            urls.paper_page(paper.slug),
+            "paper.html",
+            lambda: (self.key(paper), *shown()),
+            lambda: self._paper_context(index, paper, shown()),
+        )
+
+    def _paper_shows(self, index: int, paper: Paper) -> _PaperShows:
         cited_by = tuple(
             RelatedLink(p.title, urls.paper_page(p.slug), ())
             for p in self.graph.links.incoming.get(paper.slug, ())
         )
-        return Page(
-            urls.paper_page(paper.slug),
-            "paper.html",
-            (self.keys[paper.slug], near, related, cited_by, self.bib_keys[paper.slug], nearby),
-            lambda: {
-                "nearby": nearby,
-                "paper": self.view(paper),
-                "newer": self.view(newer) if newer else None,
-                "older": self.view(older) if older else None,
-                "related": related,
-                "cited_by": cited_by,
-                **paper_bibtex_both(paper, self.bib_keys[paper.slug]),
-                "meta": [
-                    m
-                    for m in paper_meta(
-                        self.config,
-                        paper,
-                        paper.authors,
-                        [t.name for t in self.graph.tags_of(paper)],
-                        self.texts,
-                    )
-                    if m[1] != "description"  # base.html writes the description
-                ],
-            },
+        return (
+            tuple((p.slug, p.title) if p else None for p in self.graph.neighbours(index)),
+            self._related(paper),
+            cited_by,
+            self.bib_keys[paper.slug],
+            self.nearby.get(paper.slug),
         )
+
+    def _paper_context(self, index: int, paper: Paper, shows: _PaperShows) -> dict[str, Any]:
+        _, related, cited_by, bib_key, nearby = shows
+        newer, older = self.graph.neighbours(index)
+        return {
+            "nearby": nearby,
+            "paper": self.view(paper),
+            "newer": self.view(newer) if newer else None,
+            "older": self.view(older) if older else None,
+            "related": related,
+            "cited_by": cited_by,
+            **paper_bibtex_both(paper, bib_key),
+            "meta": [
+                m
+                for m in paper_meta(
+                    self.config,
+                    paper,
+                    paper.authors,
+                    [t.name for t in self.graph.tags_of(paper)],
+                    self.texts,
+                )
+                if m[1] != "description"  # base.html writes the description
+            ],
+        }
 
     def _related(self, paper: Paper) -> tuple[RelatedLink, ...]:
         mine = {tag.slug for tag in self.graph.tags_of(paper)}
@@ -449,6 +483,12 @@ class SitePages:
         for author, link in zip(self.graph.authors, authors, strict=True):
             page = partial(urls.author_page, author.slug)
             yield from self._listed_pages("author", link, author.papers, page)
+
+    def _status_counts(self) -> dict[str, int]:
+        """Papers per status (the home pages and the queue show them: counted once)."""
+        if self._counts is None:
+            self._counts = self.graph.status_counts()
+        return self._counts
 
     def _tag_fp(self) -> tuple[object, ...]:
         return tuple((t.name, t.slug, len(t.papers)) for t in self.graph.tags)

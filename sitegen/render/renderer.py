@@ -148,17 +148,20 @@ class Renderer:
         for page in self._site_pages[1].pages():
             if page.template not in template_fps:
                 template_fps[page.template] = self._checked_fingerprint(page.template)
-            key = digest((template_fps[page.template], item_fp, page.fingerprint))
             cached = self._pages.get(page.path)
-            if cached is not None and cached[0] == key and writer.has(page.path, cached[1]):
+            if cached is None:  # rendered for sure: its key is made where it renders
+                todo.append((page, template_fps[page.template]))
+                continue
+            key = _page_key(template_fps[page.template], item_fp, page)
+            if cached[0] == key and writer.has(page.path, cached[1]):
                 writer.keep(page.path, cached[1])
                 fresh[page.path] = cached
             else:
-                todo.append((page, key))
+                todo.append((page, template_fps[page.template]))
         paths = (*fresh, *(page.path for page, _ in todo))
         progress.stage("render", len(paths))
         progress.advance(len(fresh))
-        job = _RenderJob(self, config, writer, todo, dict(side_jobs or {}), paths)
+        job = _RenderJob(self, config, writer, todo, item_fp, dict(side_jobs or {}), paths)
         self._compile({page.template for page, _ in todo})
         # The templates were checked (by fingerprint) just now: Jinja need not look at
         # their files' times again for every page and every `{% from ... import %}`.
@@ -171,8 +174,9 @@ class Renderer:
         problems = [r for r in results if isinstance(r, Problem)]
         if problems:
             raise ContentError(problems)
-        for (page, key), staged in zip(todo, results, strict=True):
-            assert not isinstance(staged, Problem)
+        for (page, _), done in zip(todo, results, strict=True):
+            assert not isinstance(done, Problem)
+            staged, key = done
             writer.record(staged)
             fresh[page.path] = (key, staged.digest)
         self._pages = fresh
@@ -181,7 +185,7 @@ class Renderer:
 
     def _run(
         self, job: _RenderJob[S], after_fork: Callable[[], object] | None, progress: Progress
-    ) -> tuple[list[S | Problem], dict[str, dict[str, bytes]]]:
+    ) -> tuple[list[tuple[S, str] | Problem], dict[str, dict[str, bytes]]]:
         """Render the job's pages and run its side jobs, in forked workers when worth it."""
         if len(job.todo) < PARALLEL_RENDER_FROM and not job.side_jobs:
             if after_fork is not None:
@@ -210,9 +214,7 @@ class Renderer:
         last = self._site_pages
         pages = last[1] if last is not None and last[0] is graph else self._pages_of(config, graph)
         page = pages.edited_paper_page(paper)
-        key = digest(
-            (self._template_fps[page.template], self._template_fps[ITEM_TEMPLATE], page.fingerprint)
-        )
+        key = _page_key(self._template_fps[page.template], self._template_fps[ITEM_TEMPLATE], page)
         return page.path, self._render(page, config), key
 
     def remember(self, path: str, key: str, output_digest: str) -> None:
@@ -374,6 +376,11 @@ class Renderer:
         return digest.hexdigest()
 
 
+def _page_key(template_fp: str, item_fp: str, page: Page) -> str:
+    """The key a page is cached by: equal keys, equal bytes."""
+    return digest((template_fp, item_fp, page.fingerprint))
+
+
 def _template_problem(err: jinja2.TemplateError, page: str) -> Problem:
     if isinstance(err, jinja2.TemplateSyntaxError):
         return Problem(Path(err.filename or err.name or "template"), err.lineno, err.message or "")
@@ -388,24 +395,28 @@ class _RenderJob(Generic[S]):
     config: SiteConfig
     writer: PageSink[S]
     todo: list[tuple[Page, str]]
+    """Each page to render, with its template's fingerprint."""
+    item_fp: str
     side_jobs: dict[str, SideJob]
     paths: tuple[str, ...]
     """Every page of the build."""
 
-    def render(self, indexes: Iterable[int]) -> list[S | Problem]:
-        results: list[S | Problem] = []
+    def render(self, indexes: Iterable[int]) -> list[tuple[S, str] | Problem]:
+        """Each page staged, with its key."""
+        results: list[tuple[S, str] | Problem] = []
         for index in indexes:
-            page = self.todo[index][0]
+            page, template_fp = self.todo[index]
             try:
                 html = self.renderer._render(page, self.config)
             except jinja2.TemplateError as err:
                 results.append(_template_problem(err, page.path))
                 continue
-            results.append(self.writer.stage(page.path, html))
+            key = _page_key(template_fp, self.item_fp, page)
+            results.append((self.writer.stage(page.path, html), key))
         return results
 
 
-def _render_chunk(job: _RenderJob[S], indexes: list[int]) -> list[S | Problem]:
+def _render_chunk(job: _RenderJob[S], indexes: list[int]) -> list[tuple[S, str] | Problem]:
     return job.render(indexes)
 
 
