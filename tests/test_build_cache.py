@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from sitegen.build import papercache
 from sitegen.build import pipeline as build_module
 from sitegen.build.pipeline import Builder
 from sitegen.build.result import BuildResult
-from sitegen.config import CACHE_DIR
+from sitegen.config import CACHE_DIR, load_config
 from sitegen.render import renderer as render
 
 
@@ -59,6 +60,15 @@ ALL_EDITS: dict[str, Callable[[Path], object]] = {
         s / "content/papers/p04.md",
         paper_text("Paper4 echo", "2025-01-05", ("nlp",), "Abstract4 echox.", "New notes."),
     ),
+    "abstract only": lambda s: touch_later(
+        s / "content/papers/p04.md",
+        paper_text("Paper4 echo", "2025-01-05", ("nlp",), "A new abstract, echox."),
+    ),
+    "status only": lambda s: touch_later(
+        s / "content/papers/p04.md",
+        paper_text("Paper4 echo", "2025-01-05", ("nlp",), "Abstract4 echox.", status="read"),
+    ),
+    "renamed file": lambda s: (s / "content/papers/p04.md").rename(s / "content/papers/p4.md"),
     "alias in config": lambda s: touch_later(
         s / "site.toml", 'title = "T"\n[aliases]\n"nlp" = "language"\n'
     ),
@@ -109,8 +119,12 @@ def test_damaged_caches_are_rebuilt_not_trusted(
 ) -> None:
     site = make_site(many_papers())
     fresh_build(site)
-    caches = [site / CACHE_DIR / "papers.pickle", *(site / CACHE_DIR).glob("pages-*.json")]
-    assert len(caches) == 2
+    caches = [
+        site / CACHE_DIR / "papers.pickle",
+        site / CACHE_DIR / "companions.pickle",
+        *(site / CACHE_DIR).glob("pages-*.json"),
+    ]
+    assert len(caches) == 3
     for path in caches:
         path.write_bytes(b"\x80\x05garbage{")
     ALL_EDITS["edit paper"](site)
@@ -193,3 +207,15 @@ def test_search_of_a_big_site_is_updated_or_built_in_a_spawned_process_the_same(
     fresh_build(site)
     assert spawned == [edit in ("add paper", "delete paper")]
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def test_caches_kept_between_runs_know_a_paper_by_its_file_only_as_parsed(
+    make_site: Callable[..., Path],
+) -> None:
+    site = make_site(many_papers())
+    builder = Builder(site)
+    graph, _ = builder.load(load_config(site), None)
+    paper = graph.papers[0]
+    assert builder.papers.key_of(paper) == (str(paper.path), paper.digest)
+    changed = replace(paper, title="Another title")
+    assert builder.papers.key_of(changed) is changed

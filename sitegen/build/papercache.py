@@ -107,6 +107,16 @@ class PaperCache:
         warnings = [p for e in fresh.values() if e.paper or e.skipped for p in e.problems]
         return papers, warnings
 
+    def key_of(self, paper: Paper) -> object:
+        """What stands for `paper` in caches kept between runs: its file and the digest of
+        its text when this cache parsed it so (a paper is made from these alone), else the
+        paper itself (one changed since, e.g. by `dataclasses.replace`)."""
+        path = paper.path
+        entry = self._entries.get(path) if path is not None else None
+        if path is not None and entry is not None and entry.paper is paper and paper.digest:
+            return (os.fspath(path), paper.digest)
+        return paper
+
     def save(self) -> None:
         """Keep the parsed papers for the next run (a cache: failing only costs time)."""
         if self._cache_file is None or not self._dirty:

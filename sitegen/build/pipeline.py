@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 
+from sitegen.build.companions import CompanionCache
 from sitegen.build.papercache import PaperCache
 from sitegen.build.result import BuildResult
 from sitegen.config import SiteConfig, cache_folder, load_config, output_folder
@@ -24,8 +25,7 @@ from sitegen.content.models import Paper
 from sitegen.errors import ContentError, Problem
 from sitegen.output.writer import OutputWriter, check_output_folder, output_lock
 from sitegen.progress import NO_PROGRESS, Progress
-from sitegen.render.bibtex import EntryCache, bib_files
-from sitegen.render.feeds import FeedCache, feed_files, feed_note, feed_warnings
+from sitegen.render.feeds import feed_note, feed_warnings
 from sitegen.render.renderer import Renderer, SideJob
 from sitegen.render.static import add_static_files
 from sitegen.search.assets import build_search_assets, updated_search_assets
@@ -33,10 +33,10 @@ from sitegen.site import related as related_module
 from sitegen.site.graph import SiteGraph, build_graph
 from sitegen.site.layout import LayoutCache, Positions
 from sitegen.site.related import Related, RelatedCache, TextModel
-from sitegen.urls import NOT_FOUND
 from sitegen.workers.spawned import worker_pool
 
 PAPERS_CACHE = "papers.pickle"
+COMPANIONS_CACHE = "companions.pickle"
 SPAWN_SEARCH_FROM = 2000
 """From this many papers the search index is built in a spawned process."""
 COMPANIONS, SEARCH = "companions", "search"
@@ -72,8 +72,9 @@ class Builder:
         self.layout = LayoutCache(self.cache_dir, self.model)
         self.relayout = relayout
         """Lay the paper map out afresh on the next build, not from the cached layout."""
-        self._feeds = FeedCache()
-        self._bib_entries = EntryCache()
+        self._companions_cache = CompanionCache(
+            self.cache_dir / COMPANIONS_CACHE, self.papers.key_of
+        )
         self.renderer: Renderer | None = None
         self._renderer_key: bool | None = None
         self.search_files: dict[str, bytes] = {}
@@ -183,9 +184,7 @@ class Builder:
         }
 
     def _companions(self, config: SiteConfig, graph: SiteGraph) -> SideJob:
-        return functools.partial(
-            _companion_files, config, graph, self.texts, self._feeds, self._bib_entries
-        )
+        return functools.partial(self._companions_cache.files, config, graph, self.texts)
 
     def _renderer_for(self, config: SiteConfig) -> Renderer:
         # A site that gains or loses its own templates/ folder needs a new loader chain.
@@ -201,21 +200,6 @@ def _pages_cache(out: Path) -> str:
     """One page cache per output folder (`build` and `serve --out` may use others)."""
     digest = hashlib.blake2b(str(out.resolve()).encode(), digest_size=6).hexdigest()
     return f"pages-{digest}.json"
-
-
-def _companion_files(
-    config: SiteConfig,
-    graph: SiteGraph,
-    texts: MarkdownTexts,
-    feeds: FeedCache,
-    bib_entries: EntryCache,
-    pages: Iterable[str],
-) -> dict[str, bytes]:
-    """Feeds, sitemap, robots.txt and BibTeX files that go with the pages."""
-    listed = sorted(p for p in pages if p.endswith(".html") and p != NOT_FOUND)
-    files = feed_files(config, graph, extra_pages=listed, texts=texts, cache=feeds)
-    files.update(bib_files(graph.papers, graph.tags, bib_entries))
-    return files
 
 
 def shown_papers(graph: SiteGraph) -> list[Paper]:

@@ -7,7 +7,7 @@ sitegen/tex.py), and each paper keeps one citation key across all the files of a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from bibtexparser import model
@@ -72,22 +72,40 @@ def bibliography(papers: Sequence[Paper], keys: dict[str, str] | None = None) ->
     return "\n".join(paper_bibtex(paper, keys[paper.slug]) for paper in papers)
 
 
+def _itself(paper: Paper) -> object:
+    return paper
+
+
 class EntryCache:
     """Each paper's BibTeX entry as the last build wrote it: kept between the builds of
     `serve`, so a rebuild writes entries only for the papers that changed."""
 
-    def __init__(self) -> None:
-        self._entries: dict[tuple[Paper, str], str] = {}
+    def __init__(self, key_of: Callable[[Paper], object] = _itself) -> None:
+        self.key_of = key_of
+        """What stands for a paper in the cache: the paper itself, or anything that is
+        equal only for equal papers (a build's papers: their file and its digest)."""
+        self._entries: dict[tuple[object, str], str] = {}
 
     def entries(self, papers: Sequence[Paper], keys: dict[str, str]) -> dict[str, str]:
         """The entry of each paper, by slug (in the order given)."""
-        kept = self._entries
-        fresh = {(p, keys[p.slug]): kept.get((p, keys[p.slug])) for p in papers}
-        self._entries = {
-            pair: entry if entry is not None else paper_bibtex(*pair)
-            for pair, entry in fresh.items()
-        }
-        return {paper.slug: entry for (paper, _), entry in self._entries.items()}
+        kept, key_of = self._entries, self.key_of
+        fresh = [(p, (key_of(p), keys[p.slug])) for p in papers]
+        self._entries = {}
+        made = {}
+        for paper, pair in fresh:
+            entry = kept.get(pair)
+            self._entries[pair] = made[paper.slug] = (
+                entry if entry is not None else paper_bibtex(paper, pair[1])
+            )
+        return made
+
+    def kept(self) -> dict[tuple[object, str], str]:
+        """The entries of the last build (to be kept between runs)."""
+        return self._entries
+
+    def keep(self, entries: dict[tuple[object, str], str]) -> None:
+        """Start from `entries`, as `kept` gave them (in a run with equal code)."""
+        self._entries = entries
 
 
 def bib_files(

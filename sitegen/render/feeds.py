@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -182,17 +182,25 @@ class _FeedMaker:
         return _serialise(feed)
 
 
+def _itself(paper: Paper) -> object:
+    return paper
+
+
 class FeedCache:
     """Each feed's bytes by everything it shows, as the last build made them: kept between
     the builds of `serve`, so a rebuild remakes only the feeds whose entries changed."""
 
-    def __init__(self) -> None:
+    def __init__(self, key_of: Callable[[Paper], object] = _itself) -> None:
+        self.key_of = key_of
+        """What stands for a paper in the cache: the paper itself, or anything that is
+        equal only for equal papers (a build's papers: their file and its digest)."""
         self._last: dict[object, bytes] = {}
         self._used: dict[object, bytes] = {}
 
     def feed(self, make: _FeedMaker, spec: FeedSpec, papers: Sequence[Paper]) -> bytes:
         entries = make.entries(papers)
-        key = (make.config, make.links, make.updated, spec, entries)
+        shown = tuple((self.key_of(paper), tags) for paper, tags in entries)
+        key = (make.config, make.links, make.updated, spec, shown)
         data = self._used.get(key) or self._last.get(key)
         if data is None:
             data = make.atom(spec, entries)
@@ -202,6 +210,14 @@ class FeedCache:
     def forget_unused(self) -> None:
         """Keep only the feeds of the build just made."""
         self._last, self._used = self._used, {}
+
+    def kept(self) -> dict[object, bytes]:
+        """The feeds of the last build (to be kept between runs)."""
+        return self._last
+
+    def keep(self, feeds: dict[object, bytes]) -> None:
+        """Start from `feeds`, as `kept` gave them (in a run with equal code)."""
+        self._last = feeds
 
 
 def _entry(
