@@ -1,17 +1,10 @@
 // Light/dark theme: follows the system until the reader picks one, which is remembered.
-// Loaded in <head> (not deferred) so the chosen theme applies before the first paint.
+// Deferred: a one-line script in templates/base.html's <head> applies the saved choice
+// before the first paint; this file adds the toggle button.
 (() => {
   "use strict";
-  const KEY = "sitegen-theme";
+  const KEY = "sitegen-theme"; // also in templates/base.html's inline script
   const root = document.documentElement;
-
-  const stored = () => {
-    try {
-      return localStorage.getItem(KEY);
-    } catch {
-      return null;
-    }
-  };
 
   const current = () => {
     const chosen = root.getAttribute("data-theme");
@@ -20,12 +13,8 @@
       ? "dark" : "light";
   };
 
-  const saved = stored();
-  if (saved === "light" || saved === "dark") root.setAttribute("data-theme", saved);
-
-  document.addEventListener("DOMContentLoaded", () => {
-    const button = document.querySelector(".theme-toggle");
-    if (!button) return;
+  const button = document.querySelector(".theme-toggle");
+  if (button) {
     const other = () => (current() === "dark" ? "light" : "dark");
     const label = () => {
       const next = other();
@@ -44,5 +33,5 @@
       }
       label();
     });
-  });
+  }
 })();
