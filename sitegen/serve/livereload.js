@@ -41,6 +41,18 @@
     return path === "" || path.endsWith("/") ? `${path}index.html` : path;
   };
 
+  // The site's files this page has loaded (its own tags, and what its scripts fetched).
+  const used = () => {
+    const urls = [...document.querySelectorAll("script[src], link[href]")]
+      .map((e) => e.src || e.href)
+      .concat(performance.getEntriesByType("resource").map((r) => r.name));
+    return new Set(urls.map((url) => {
+      const parsed = new URL(url, location.href);
+      return parsed.origin === location.origin
+        ? decodeURIComponent(parsed.pathname).replace(/^\/+/, "") : "";
+    }));
+  };
+
   const concerns = (paths) => {
     if (!paths.length || overlay) return true;
     const page = here();
@@ -48,7 +60,9 @@
       if (path === page) return true;
       if (path.startsWith("search/")) return page === "search.html";
       if (path.startsWith("map/")) return page === "map.html"; // the map's data script
-      return /\.(js|css)$/.test(path) || !/\.(html|xml|bib|txt)$/.test(path);
+      // A script or stylesheet (a listing's summaries, say) matters only where it is used.
+      if (/\.(js|css)$/.test(path)) return used().has(path);
+      return !/\.(html|xml|bib|txt)$/.test(path);
     });
   };
 
