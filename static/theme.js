@@ -1,10 +1,17 @@
 // Light/dark theme: follows the system until the reader picks one, which is remembered.
-// Deferred: a one-line script in templates/base.html's <head> applies the saved choice
-// before the first paint; this file adds the toggle button.
+// Loaded in <head> (not deferred) so the chosen theme applies before the first paint.
 (() => {
   "use strict";
-  const KEY = "sitegen-theme"; // also in templates/base.html's inline script
+  const KEY = "sitegen-theme";
   const root = document.documentElement;
+
+  const stored = () => {
+    try {
+      return localStorage.getItem(KEY);
+    } catch {
+      return null;
+    }
+  };
 
   const current = () => {
     const chosen = root.getAttribute("data-theme");
@@ -13,8 +20,12 @@
       ? "dark" : "light";
   };
 
-  const button = document.querySelector(".theme-toggle");
-  if (button) {
+  const saved = stored();
+  if (saved === "light" || saved === "dark") root.setAttribute("data-theme", saved);
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const button = document.querySelector(".theme-toggle");
+    if (!button) return;
     const other = () => (current() === "dark" ? "light" : "dark");
     const label = () => {
       const next = other();
@@ -33,5 +44,5 @@
       }
       label();
     });
-  }
+  });
 })();
