@@ -3,6 +3,7 @@
     python benchmarks/bench_serve.py                # the repo's own reading list
     python benchmarks/bench_serve.py --papers 10000 # a synthetic site
     python benchmarks/bench_serve.py --papers 10000 --code /tmp/base --code .  # A/B
+    python benchmarks/bench_serve.py --site /tmp/site-10k  # a copy of a prepared site
 
 The site is copied (or generated) into a temporary folder, `sitegen serve` runs in a
 subprocess, a Chromium tab shows one paper's page, and each run appends a unique word to
@@ -48,7 +49,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def prepare(papers: int, folder: Path) -> Path:
+def prepare(papers: int, folder: Path, prepared: Path | None) -> Path:
+    if prepared is not None:  # built once before: its caches make serve start quickly
+        return Path(shutil.copytree(prepared, folder / "site", symlinks=True))
     if papers:
         return make_site(papers, folder / "site")
     site = folder / "site"
@@ -187,13 +190,16 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=0, help="synthetic papers (0: repo site)")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument(
+        "--site", type=Path, help="copy this site folder (make_site.py, built once) instead"
+    )
+    parser.add_argument(
         "--code", type=Path, action="append", help="sitegen tree to serve with (repeatable)"
     )
     args = parser.parse_args()
     codes = [code.resolve() for code in args.code or [ROOT]]
     print(f"load average before: {os.getloadavg()}", flush=True)
     with tempfile.TemporaryDirectory() as folder:
-        site = prepare(args.papers, Path(folder) / "0")
+        site = prepare(args.papers, Path(folder) / "0", args.site)
         servers = [Server(codes[0], site)]
         for index, code in enumerate(codes[1:], 1):
             shutil.copytree(site, Path(folder) / str(index) / "site")
@@ -201,7 +207,8 @@ def main() -> None:
         measure(servers, args.runs)
         logs = [server.log.read_text() for server in servers]
     print(f"load average after: {os.getloadavg()}")
-    label = f"{args.papers} synthetic papers" if args.papers else "repo site"
+    label = str(args.site) if args.site else "repo site"
+    label = f"{args.papers} synthetic papers" if args.papers else label
     for server, log in zip(servers, logs, strict=True):
         ms = [t.loaded * 1000 for t in server.times]
         print(

@@ -41,11 +41,17 @@
     return path === "" || path.endsWith("/") ? `${path}index.html` : path;
   };
 
-  // The site paths of the scripts this page has loaded, those added since it opened included.
-  const loaded = () => new Set([...document.scripts].filter((s) => s.src).map((s) => {
-    const url = new URL(s.src);
-    return url.origin === location.origin ? decodeURIComponent(url.pathname).replace(/^\/+/, "") : "";
-  }));
+  // The site's files this page has loaded (its own tags, and what its scripts fetched).
+  const used = () => {
+    const urls = [...document.querySelectorAll("script[src], link[href]")]
+      .map((e) => e.src || e.href)
+      .concat(performance.getEntriesByType("resource").map((r) => r.name));
+    return new Set(urls.map((url) => {
+      const parsed = new URL(url, location.href);
+      return parsed.origin === location.origin
+        ? decodeURIComponent(parsed.pathname).replace(/^\/+/, "") : "";
+    }));
+  };
 
   const concerns = (paths) => {
     if (!paths.length || overlay) return true;
@@ -54,8 +60,9 @@
       if (path === page) return true;
       if (path.startsWith("search/")) return page === "search.html";
       if (path.startsWith("map/")) return page === "map.html"; // the map's data script
-      if (path.endsWith(".js")) return loaded().has(path); // list data, summaries: if it uses them
-      return path.endsWith(".css") || !/\.(html|xml|bib|txt)$/.test(path);
+      // A script or stylesheet (a listing's summaries, say) matters only where it is used.
+      if (/\.(js|css)$/.test(path)) return used().has(path);
+      return !/\.(html|xml|bib|txt)$/.test(path);
     });
   };
 

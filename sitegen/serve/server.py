@@ -10,13 +10,24 @@ import signal
 import stat
 import sys
 import threading
+import time
 import webbrowser
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import urlsplit
 
 from sitegen.config import output_folder
 from sitegen.errors import UsageError
+from sitegen.serve.assets import (
+    CACHE_FOREVER,
+    REVALIDATE,
+    VERSION_PARAM,
+    bytes_version,
+    file_version,
+    requested_version,
+    with_versions,
+)
 from sitegen.serve.live import BuildProcess
 from sitegen.serve.livereload import LIVERELOAD_JS, LIVERELOAD_WORKER_JS, ReloadHub
 from sitegen.serve.watcher import ChangeWatcher
@@ -24,17 +35,23 @@ from sitegen.serve.watcher import ChangeWatcher
 EVENTS_PATH = "/__sitegen/events"
 SCRIPT_PATH = "/__sitegen/livereload.js"
 WORKER_PATH = "/__sitegen/livereload-worker.js"
-SCRIPT_TAG = f'<script src="{SCRIPT_PATH}"></script>'.encode()
+SCRIPT_URL = f"{SCRIPT_PATH}?{VERSION_PARAM}={bytes_version(LIVERELOAD_JS.encode())}"
+SCRIPT_TAG = f'<script src="{SCRIPT_URL}" defer></script>'.encode()
 PORT_TRIES = 20
 LISTEN_BACKLOG = 1024
 """Connections the kernel queues until the server accepts them (the default 5 made a burst
 of requests wait seconds for SYN retries)."""
 IDLE_TIMEOUT = 60.0
 """Seconds a kept-alive connection may sit idle before the server closes it."""
+RUN = f"{time.time_ns():x}"
+"""In every ETag: a restarted server (perhaps a newer sitegen, injecting another script)
+never has a tab keep a page cached by the one before."""
 
 
 class PreviewHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the output folder; HTML gets the live-reload script, nothing is cached."""
+    """Serves the output folder; HTML gets the live-reload script and versioned asset URLs.
+    A URL with its file's current version is cached for good (a new version is a new URL);
+    anything else is revalidated on every use (a 304 when unchanged), never stale."""
 
     hub: ReloadHub
     # Keep-alive: a reloading tab fetches its stylesheets and scripts over the connections
@@ -46,21 +63,22 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         self.hub = hub
         self.root = Path(os.path.realpath(directory))
         """The output folder: only regular files inside it are served."""
+        self.cache_control = REVALIDATE
         super().__init__(*args, directory=directory, **kwargs)
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
+        self.cache_control = REVALIDATE  # per request: a kept-alive handler serves many
         if path == EVENTS_PATH:
             self._stream_events()
         elif path in (SCRIPT_PATH, WORKER_PATH):
-            script = LIVERELOAD_JS if path == SCRIPT_PATH else LIVERELOAD_WORKER_JS
-            self._send_bytes(script.encode(), "text/javascript; charset=utf-8")
+            script = (LIVERELOAD_JS if path == SCRIPT_PATH else LIVERELOAD_WORKER_JS).encode()
+            self._send_versioned(script, "text/javascript; charset=utf-8")
         else:
             super().do_GET()
 
     def end_headers(self) -> None:
-        # Revalidate every time (a 304 is cheap), so a reload never shows a stale file.
-        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Cache-Control", self.cache_control)
         super().end_headers()
 
     def send_head(self) -> Any:
@@ -73,9 +91,7 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
             if target is None:
                 target = self._regular_file("/404.html")
                 return self._send_html(target.read_bytes(), 404) if target else self._refuse(404)
-            if target.suffix == ".html":
-                return self._send_html(target.read_bytes(), 200)
-            return self._open_file(target)
+            return self._send_file(target)
         except OSError as err:  # e.g. a path segment longer than the file system allows
             too_long = err.errno == errno.ENAMETOOLONG
             return self._refuse(414 if too_long else 404, err.strerror or str(err))
@@ -111,24 +127,68 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
             print(f"{self.command} {shown}: {status} ({why})", file=sys.stderr, flush=True)
         self.send_error(status)
 
-    def _open_file(self, target: Path) -> BinaryIO:
+    def _send_file(self, target: Path) -> BinaryIO | None:
+        """A 304 when the tab's copy is current, else the file (HTML: see _send_page)."""
+        if target.suffix == ".html":
+            self._send_page(target)
+            return None
         file = target.open("rb")
+        info = os.fstat(file.fileno())
+        version = file_version(info)
+        if requested_version(self.path) == version:
+            self.cache_control = CACHE_FOREVER
+        if self._not_modified(f'"{RUN}-{version}"'):
+            file.close()
+            return None
         self.send_response(200)
         self.send_header("Content-Type", self.guess_type(str(target)))
-        self.send_header("Content-Length", str(os.fstat(file.fileno()).st_size))
+        self.send_header("Content-Length", str(info.st_size))
+        self.send_header("ETag", f'"{RUN}-{version}"')
         self.end_headers()
         return file
 
-    def _send_html(self, html: bytes, status: int) -> None:
-        at = html.rfind(b"</body>")
-        html = html[:at] + SCRIPT_TAG + html[at:] if at >= 0 else html + SCRIPT_TAG
-        self._send_bytes(html, "text/html; charset=utf-8", status)
-        return None
+    def _send_page(self, target: Path) -> None:
+        """The page as served (script injected, asset URLs versioned), tagged by its bytes:
+        a page whose stylesheet changed is a changed page."""
+        url_path = urlsplit(self.path).path
+        html = with_versions(self._injected(target.read_bytes()), url_path, self._regular_file)
+        self._send_versioned(html, "text/html; charset=utf-8")
 
-    def _send_bytes(self, data: bytes, content_type: str, status: int = 200) -> None:
+    def _send_versioned(self, data: bytes, content_type: str) -> None:
+        version = bytes_version(data)
+        if requested_version(self.path) == version:
+            self.cache_control = CACHE_FOREVER
+        tag = f'"{RUN}-{version}"'
+        if not self._not_modified(tag):
+            self._send_bytes(data, content_type, etag=tag)
+
+    def _not_modified(self, tag: str) -> bool:
+        """Answered 304 when the tab's copy has this ETag (no Last-Modified: whole seconds
+        could miss a second save within the same second)."""
+        match = self.headers.get("If-None-Match", "")
+        fresh = tag in (part.strip() for part in match.split(","))
+        if fresh:
+            self.send_response(304)
+            self.send_header("ETag", tag)
+            self.end_headers()
+        return fresh
+
+    def _send_html(self, html: bytes, status: int) -> None:
+        self._send_bytes(self._injected(html), "text/html; charset=utf-8", status)
+
+    @staticmethod
+    def _injected(html: bytes) -> bytes:
+        at = html.rfind(b"</body>")
+        return html[:at] + SCRIPT_TAG + html[at:] if at >= 0 else html + SCRIPT_TAG
+
+    def _send_bytes(
+        self, data: bytes, content_type: str, status: int = 200, etag: str | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        if etag is not None:
+            self.send_header("ETag", etag)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
