@@ -124,14 +124,20 @@ class Postings:
     """Per term, per field: (document, term frequency) pairs in document order."""
 
 
-def read_postings(builder: Builder) -> Postings:
-    """Extract postings from a builder that has built its index (refs "0".."N-1", in order)."""
-    fields = tuple(builder._fields)
+def encodable(builder: Builder) -> tuple[tuple[str, ...], int]:
+    """The builder's fields and document count, once checked that the encoding can hold it:
+    refs "0".."N-1" added in order, no document boosts."""
     n = builder.document_count
     if list(builder._documents) != [str(i) for i in range(n)]:
         raise ValueError("documents must be added with refs '0', '1', ... in order")
     if any(attrs.get("boost", 1) != 1 for attrs in builder._documents.values()):
         raise ValueError("document boosts are not encoded")
+    return tuple(builder._fields), n
+
+
+def read_postings(builder: Builder) -> Postings:
+    """Extract postings from a builder that has built its index (refs "0".."N-1", in order)."""
+    fields, n = encodable(builder)
     column = {field: f for f, field in enumerate(fields)}
     lengths = [[0] * n for _ in fields]
     pairs: dict[str, list[list[tuple[int, int]]]] = {}

@@ -12,18 +12,13 @@ import numpy as np
 import numpy.typing as npt
 from lunr.builder import Builder
 
-from sitegen.search.codec import FIELD_SEP, Header, utf16_key, varints
+from sitegen.search.codec import FIELD_SEP, Header, encodable, utf16_key, varints
 
 
 def encode_builder(builder: Builder) -> tuple[Header, list[str], list[str]]:
     """`read_postings` and `encode_postings` of every term at once, in numpy: the header, every
     term in UTF-16 order and each one's postings encoded."""
-    fields = tuple(builder._fields)
-    n = builder.document_count
-    if list(builder._documents) != [str(i) for i in range(n)]:
-        raise ValueError("documents must be added with refs '0', '1', ... in order")
-    if any(attrs.get("boost", 1) != 1 for attrs in builder._documents.values()):
-        raise ValueError("document boosts are not encoded")
+    fields, n = encodable(builder)
     column = {field: f for f, field in enumerate(fields)}
     lengths = [[0] * n for _ in fields]
     where = []
