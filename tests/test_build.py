@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import internal_links, paper_text, read_html, run_sitegen
 
 SITE_CONFIG_WITH_ALIASES = """\
@@ -133,6 +134,36 @@ def test_site_templates_and_static_override_the_theme_file_by_file(make_site):
     assert (out / "static" / "style.css").read_text() == "body { color: red; }"
     assert (out / "static" / "extra.txt").read_text() == "mine"
     assert (out / "static" / "favicon.svg").is_file()
+
+
+@pytest.mark.parametrize(
+    ("files", "loop"),
+    [
+        ({"templates/paper.html": '{% extends "paper.html" %}'}, "paper.html → paper.html"),
+        (
+            {
+                "templates/paper.html": '{% extends "mine.html" %}',
+                "templates/mine.html": '{% include "paper.html" %}',
+            },
+            "paper.html → mine.html → paper.html",
+        ),
+    ],
+    ids=["extends-itself", "two-in-a-loop"],
+)
+def test_templates_in_a_loop_are_an_error_naming_them_and_the_last_site_stays(
+    make_site, files, loop
+):
+    site = make_site(three_papers())
+    out = build_ok(site)
+    before = (out / "index.html").read_bytes()
+    (site / "templates").mkdir(exist_ok=True)
+    for name, text in files.items():
+        (site / name).write_text(text)
+    run = run_sitegen("build", "--site", site)
+    assert run.code == 1 and "Traceback" not in run.err
+    template = site / "templates" / "paper.html"
+    assert f"{template}: templates extend or include each other in a loop: {loop}" in run.err
+    assert (out / "index.html").read_bytes() == before
 
 
 def test_deleted_paper_and_its_tag_disappear_on_rebuild(make_site):

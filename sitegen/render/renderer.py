@@ -358,6 +358,33 @@ class Renderer:
             )
         return refs
 
+    def template_loop(self, name: str, page: str) -> Problem:
+        """What to say when rendering `page` with template `name` recursed without end: the
+        first loop of templates extending, including or importing each other."""
+        trail: list[str] = []
+
+        def loop_from(current: str) -> list[str] | None:
+            if current in trail:
+                return [*trail[trail.index(current) :], current]
+            trail.append(current)
+            try:
+                source, _, _ = self.env.loader.get_source(self.env, current)  # type: ignore[union-attr]
+            except jinja2.TemplateNotFound:
+                source = ""
+            for ref in self._references(source):
+                if found := loop_from(ref):
+                    return found
+            trail.pop()
+            return None
+
+        loop = loop_from(name)
+        if loop is None:
+            return Problem(None, None, f"rendering {page}: templates nest too deeply")
+        _, filename, _ = self.env.loader.get_source(self.env, loop[0])  # type: ignore[union-attr]
+        chain = " → ".join(loop)
+        message = f"templates extend or include each other in a loop: {chain}"
+        return Problem(Path(filename) if filename else None, None, message)
+
     def _template_fingerprint(self, name: str) -> str:
         """Hash of a template and every template it extends, includes or imports."""
         digest = hashlib.blake2b(digest_size=16)
@@ -410,6 +437,9 @@ class _RenderJob(Generic[S]):
                 html = self.renderer._render(page, self.config)
             except jinja2.TemplateError as err:
                 results.append(_template_problem(err, page.path))
+                continue
+            except RecursionError:  # a template that extends or includes itself, say
+                results.append(self.renderer.template_loop(page.template, page.path))
                 continue
             key = _page_key(template_fp, self.item_fp, page)
             results.append((self.writer.stage(page.path, html), key))
