@@ -277,16 +277,17 @@ def _serve(
     watcher = ChangeWatcher(site_root, out, builds.rebuild)
     builds.poke = watcher.poke
     watcher.start()
-    print(f"Serving {out} at {url} (live reload on; Ctrl-C to stop)", flush=True)
-    if open_browser:
-        webbrowser.open(url)
     thread = threading.Thread(target=server.serve_forever, name="sitegen-http", daemon=True)
-    thread.start()
     # Stop the same way on Ctrl-C and on SIGTERM, even when started with SIGINT ignored
-    # (as background jobs of a shell are).
+    # (as background jobs of a shell are); set before "Serving", which a caller may answer
+    # with Ctrl-C at once.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
     try:
+        thread.start()
+        print(f"Serving {out} at {url} (live reload on; Ctrl-C to stop)", flush=True)
+        if open_browser:
+            webbrowser.open(url)
         while thread.is_alive() and builds.alive:
             thread.join(timeout=0.5)
     except KeyboardInterrupt:
@@ -294,7 +295,8 @@ def _serve(
     finally:
         hub.close()
         watcher.stop()
-        server.shutdown()
+        if thread.is_alive():  # else shutdown() would wait for a loop that never ran
+            server.shutdown()
         server.server_close()
     if not builds.alive:
         print("The build process stopped unexpectedly; stopping.", file=sys.stderr)
