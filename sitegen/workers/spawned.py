@@ -7,7 +7,7 @@ import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import resource_tracker
+from multiprocessing import resource_tracker, util
 
 JOIN_GRACE_SECONDS = 2.0
 """How long a worker may take to exit by itself before it is terminated (at exit only)."""
@@ -58,6 +58,9 @@ def join_spawned() -> None:
     for pool in _pools:
         pool.shutdown(wait=True)  # its manager thread and queues too
     _pools.clear()
+    # multiprocessing's own exit steps, now rather than at exit: they unlink the semaphores
+    # still alive, which at exit would launch the resource tracker again after it is stopped.
+    util._exit_function()  # type: ignore[attr-defined]
     _stop_resource_tracker()
 
 
