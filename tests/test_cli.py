@@ -312,9 +312,29 @@ SPAWNED_SEARCH = (
     "from sitegen.cli import main; sys.exit(main())"
 )
 
+# The same, with a semaphore freed by a thread other than the main one taking its time
+# between unlinking and unregistering: the window in which CI once saw the resource
+# tracker launched again after sitegen had stopped it (a zombie reparented to init).
+SLOW_SEMAPHORE_CLEANUP = """
+import sys, threading, time
+import multiprocessing.synchronize as synchronize
+from _multiprocessing import sem_unlink
+from multiprocessing import resource_tracker
+
+def cleanup(name):
+    sem_unlink(name)
+    if threading.current_thread() is not threading.main_thread():
+        time.sleep(0.3)
+    resource_tracker.unregister(name, "semaphore")
+
+synchronize.SemLock._cleanup = staticmethod(cleanup)
+""" + SPAWNED_SEARCH.replace("; ", "\n")
+
 
 @pytest.mark.parametrize(
-    "launch", [["-m", "sitegen"], ["-c", SPAWNED_SEARCH]], ids=["forked-workers", "spawned-search"]
+    "launch",
+    [["-m", "sitegen"], ["-c", SPAWNED_SEARCH], ["-c", SLOW_SEMAPHORE_CLEANUP]],
+    ids=["forked-workers", "spawned-search", "slow-semaphore-cleanup"],
 )
 def test_build_leaves_no_process_of_its_group_behind_when_it_exits(make_site, launch):
     papers = {

@@ -15,11 +15,28 @@ JOIN_GRACE_SECONDS = 2.0
 _pools: list[ProcessPoolExecutor] = []
 """Every pool `worker_pool` made, until `join_spawned` joins it."""
 
+_managers: list[threading.Thread] = []
+"""The manager thread of every pool shut down, until `join_spawned` joins it."""
+
+
+class _WorkerPool(ProcessPoolExecutor):
+    """A pool whose manager thread is kept when it shuts down. `shutdown(wait=False)` (the
+    search pool's) forgets the thread, which then frees the pool's semaphores as it ends:
+    one ending while `join_spawned` stops the resource tracker launched a new tracker that
+    outlived sitegen (seen in CI; reproduced by slowing `SemLock._cleanup`). Kept here, the
+    thread is joined and its semaphores freed by this process's main thread, in order."""
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        manager = getattr(self, "_executor_manager_thread", None)  # no public API
+        if isinstance(manager, threading.Thread):
+            _managers.append(manager)
+        super().shutdown(wait, cancel_futures=cancel_futures)
+
 
 def worker_pool() -> ProcessPoolExecutor:
     """One spawned worker (spawn, not fork: the caller may have threads a fork would copy)
     that exits by itself if its parent dies, so a killed `sitegen` leaves no process behind."""
-    pool = ProcessPoolExecutor(
+    pool = _WorkerPool(
         1,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=exit_with_parent,
@@ -56,8 +73,11 @@ def join_spawned() -> None:
             child.terminate()
         child.join()
     for pool in _pools:
-        pool.shutdown(wait=True)  # its manager thread and queues too
+        pool.shutdown(wait=True)  # its queues
     _pools.clear()
+    for manager in _managers:
+        manager.join()
+    _managers.clear()  # the last references to the pools' queues and semaphores
     # multiprocessing's own exit steps, now rather than at exit: they unlink the semaphores
     # still alive, which at exit would launch the resource tracker again after it is stopped.
     util._exit_function()  # type: ignore[attr-defined]
