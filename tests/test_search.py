@@ -271,9 +271,9 @@ def count_full_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = search.build_state
 
-    def counting(documents: Any) -> Any:
+    def counting(documents: Any, *args: Any) -> Any:
         calls.append(len(documents))
-        return real(documents)
+        return real(documents, *args)
 
     monkeypatch.setattr(search, "build_state", counting)
     return calls
