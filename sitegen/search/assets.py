@@ -178,9 +178,9 @@ def _assets(
     tags = documents.tags
     store = _Store.made(documents, tags, cached)
     state, changed = _index_state(documents, cached)
+    payload = state.payload(shard_bytes)  # first: the vocabulary it makes is kept too
     if cache_dir is not None and changed:
         save_cache(cache_dir, state, store)
-    payload = state.payload(shard_bytes)
     meta, shards = dict(payload.meta), payload.shards
     meta["tags"] = [[name, tag_slug(name)] for name in tags]
     meta["storeChunk"] = STORE_CHUNK
