@@ -165,7 +165,9 @@ class _Documents:
         if ref < len(known.keys) and known.keys[ref] == key:
             return known.packed[ref]
         if self._by_key is None:  # papers added, removed or moved: look them up by key
-            self._by_key = {k: p for k, p in zip(known.keys, known.packed, strict=True) if k}
+            self._by_key = {
+                k: p for k, p in zip(known.keys, known.packed, strict=True) if k is not None
+            }
         return self._by_key.get(key)
 
 
