@@ -271,9 +271,9 @@ def count_full_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = search.build_state
 
-    def counting(documents: Any) -> Any:
+    def counting(documents: Any, *args: Any) -> Any:
         calls.append(len(documents))
-        return real(documents)
+        return real(documents, *args)
 
     monkeypatch.setattr(search, "build_state", counting)
     return calls
@@ -329,6 +329,31 @@ def test_a_run_of_edits_keeps_the_index_equal_to_a_cold_build(
         updated = build_search_assets(papers, cache_dir=tmp_path, shard_bytes=2048)
         assert len(calls) == k  # updated, not rebuilt (the calls are the cold builds)
         assert updated == build_search_assets(papers, shard_bytes=2048), edit
+
+
+def test_keys_spare_making_the_documents_of_papers_the_cache_knows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers = list(SEEDS[:30])
+    keys: list[Any] = [("file", i, p.tags) for i, p in enumerate(papers)]
+    build_search_assets(papers, cache_dir=tmp_path, keys=keys)
+    made: list[str] = []
+    real = search.to_document
+    monkeypatch.setattr(search, "to_document", lambda p, t: made.append(p.slug) or real(p, t))
+    papers[5] = replace(papers[5], notes="Edited: zymurgy.")
+    keys[5] = ("file", "edited", papers[5].tags)
+    keys[7] = None  # a paper known by no key: made again (and found unchanged)
+    updated = build_search_assets(papers, cache_dir=tmp_path, keys=keys)
+    assert made == [papers[5].slug, papers[7].slug]
+    assert updated == build_search_assets(papers, keys=keys)
+    # A paper added moves every later ref: the index is built afresh, but the documents of
+    # known papers are found by their keys, wherever they are now.
+    made.clear()
+    papers.insert(0, replace(SEEDS[40], slug="brand-new"))
+    keys.insert(0, ("file", "new", papers[0].tags))
+    rebuilt = build_search_assets(papers, cache_dir=tmp_path, keys=keys)
+    assert made == ["brand-new", papers[8].slug]
+    assert rebuilt == build_search_assets(papers)
 
 
 @pytest.mark.parametrize("change", ["new paper", "deleted paper", "many edited"])

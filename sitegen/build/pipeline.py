@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -29,6 +29,7 @@ from sitegen.render.feeds import feed_note, feed_warnings
 from sitegen.render.renderer import Renderer, SideJob
 from sitegen.render.static import add_static_files
 from sitegen.search.assets import build_search_assets, updated_search_assets
+from sitegen.search.documents import Key
 from sitegen.site import related as related_module
 from sitegen.site.graph import SiteGraph, build_graph
 from sitegen.site.layout import LayoutCache, Positions
@@ -171,7 +172,7 @@ class Builder:
 
     def search_of(self, graph: SiteGraph) -> SearchJob | dict[str, bytes]:
         """The search files to write: a job that makes them while the pages render."""
-        return SearchJob(graph, self.cache_dir, self.texts)
+        return SearchJob(graph, self.cache_dir, self.texts, self.papers.key_of)
 
     def site_paths(self, paths: Iterable[Path]) -> set[Path]:
         """Absolute watcher paths as the site's own paths (which may be relative)."""
@@ -204,10 +205,23 @@ def _pages_cache(out: Path) -> str:
 
 def shown_papers(graph: SiteGraph) -> list[Paper]:
     """Papers whose tags read as the site shows them (aliases resolved, one spelling)."""
-    return [
-        replace(paper, tags=tuple(tag.name for tag in graph.tags_of(paper)))
-        for paper in graph.papers
-    ]
+    shown = []
+    for paper in graph.papers:
+        tags = tuple(tag.name for tag in graph.tags_of(paper))
+        shown.append(paper if tags == paper.tags else replace(paper, tags=tags))
+    return shown
+
+
+def search_keys(
+    graph: SiteGraph, shown: Sequence[Paper], key_of: Callable[[Paper], object]
+) -> list[Key]:
+    """Each paper's search document key: its file as parsed and its tags as shown (None for a
+    paper `key_of` does not know by its file)."""
+    keys: list[Key] = []
+    for paper, shown_paper in zip(graph.papers, shown, strict=True):
+        key = key_of(paper)
+        keys.append(None if key is paper else (key, shown_paper.tags))
+    return keys
 
 
 class SearchJob:
@@ -216,19 +230,28 @@ class SearchJob:
     this process's whole memory; a spawned process holds only the papers and the index,
     keeping the build's peak memory down (50,000 papers: about 1 GB less)."""
 
-    def __init__(self, graph: SiteGraph, cache_dir: Path, texts: MarkdownTexts) -> None:
+    def __init__(
+        self,
+        graph: SiteGraph,
+        cache_dir: Path,
+        texts: MarkdownTexts,
+        key_of: Callable[[Paper], object] | None = None,
+    ) -> None:
         self.shown = shown_papers(graph)
+        self.keys = None if key_of is None else search_keys(graph, self.shown, key_of)
         self.cache_dir = cache_dir
         self.texts = texts
         self._updated: dict[str, bytes] | None = None
         if len(self.shown) >= SPAWN_SEARCH_FROM:
             # A few papers edited: the last index updated here is quicker than a new process.
-            self._updated = updated_search_assets(self.shown, cache_dir, texts=texts)
+            self._updated = updated_search_assets(
+                self.shown, cache_dir, texts=texts, keys=self.keys
+            )
         self.spawned = len(self.shown) >= SPAWN_SEARCH_FROM and self._updated is None
         self._future: Future[dict[str, bytes]] | None = None
 
     def __call__(self, _pages: Sequence[str]) -> dict[str, bytes]:
-        return build_search_assets(self.shown, self.cache_dir, texts=self.texts)
+        return build_search_assets(self.shown, self.cache_dir, texts=self.texts, keys=self.keys)
 
     @property
     def side_job(self) -> bool:
@@ -243,7 +266,9 @@ class SearchJob:
                 markdown for paper in self.shown for markdown in (paper.abstract, paper.notes)
             )
             pool = worker_pool()
-            self._future = pool.submit(search_in_worker, self.shown, self.cache_dir, texts)
+            self._future = pool.submit(
+                search_in_worker, self.shown, self.cache_dir, texts, self.keys
+            )
             pool.shutdown(wait=False)
 
     def files(self, side: Mapping[str, dict[str, bytes]]) -> dict[str, bytes]:
@@ -259,10 +284,13 @@ class SearchJob:
 
 
 def search_in_worker(
-    papers: list[Paper], cache_dir: Path, plain_texts: dict[str, str]
+    papers: list[Paper],
+    cache_dir: Path,
+    plain_texts: dict[str, str],
+    keys: list[Key] | None = None,
 ) -> dict[str, bytes]:
     """The search files, in another process that knows the plain texts already."""
     texts = MarkdownTexts()
     for markdown, plain in plain_texts.items():
         texts.remember(markdown, plain)
-    return build_search_assets(papers, cache_dir, texts=texts)
+    return build_search_assets(papers, cache_dir, texts=texts, keys=keys)

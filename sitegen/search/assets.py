@@ -40,7 +40,7 @@ from sitegen.content.models import Paper
 from sitegen.content.topics import tag_slug
 from sitegen.fingerprint import code_fingerprint
 from sitegen.fsutil import atomic_write_bytes
-from sitegen.search.documents import FIELDS, SearchDocument, to_document
+from sitegen.search.documents import FIELDS, Key, SearchDocument, pack, to_document, unpack
 from sitegen.search.fastlunr import REF, gc_paused, memo_stemmer
 from sitegen.search.state import IndexPayload, IndexState, build_state, vocabulary
 from sitegen.text import clip
@@ -69,7 +69,7 @@ SHARD_BYTES = 64 * 1024
 60%), however large the index: at 50,000 papers, 150 shards. Halving or doubling it changes what
 a first query downloads by a tenth at most (benchmarks/bench_search_shards.py)."""
 
-CACHE_VERSION = "5"
+CACHE_VERSION = "6"
 """Bump when the index payload changes for the same documents (invalidates caches)."""
 STATE_FILE = "search/state.pickle"
 """The index kept between builds (`state.IndexState`) and the store's scripts, under the
@@ -85,17 +85,19 @@ def build_search_assets(
     shard_bytes: int = SHARD_BYTES,
     *,
     texts: MarkdownTexts | None = None,
+    keys: Sequence[Key] | None = None,
 ) -> dict[str, bytes]:
     """Index, term shard and store files for `papers` (newest first), keyed by path under the
     output root.
 
     With `cache_dir`, the last build's index is updated when only a few papers changed (and
-    reused when none did). `texts` knows the plain text of abstracts and notes converted already.
+    reused when none did). `texts` knows the plain text of abstracts and notes converted already;
+    `keys` (one per paper, `documents.Key`) spare making the document of a paper the cache knows.
     """
-    texts = texts or MarkdownTexts()
-    documents = [to_document(paper, texts) for paper in papers]
     with gc_paused():  # a million small objects loaded and made, no cycles among them
-        return _assets(documents, load_cache(cache_dir), cache_dir, shard_bytes)
+        cached = load_cache(cache_dir)
+        documents = _Documents(papers, texts or MarkdownTexts(), keys, cached)
+        return _assets(documents, cached, cache_dir, shard_bytes)
 
 
 def updated_search_assets(
@@ -104,30 +106,83 @@ def updated_search_assets(
     shard_bytes: int = SHARD_BYTES,
     *,
     texts: MarkdownTexts | None = None,
+    keys: Sequence[Key] | None = None,
 ) -> dict[str, bytes] | None:
     """`build_search_assets`, if the last build's index can be updated to `papers` (a few
     papers changed, none added, removed or moved); else None, and nothing done."""
-    texts = texts or MarkdownTexts()
-    documents = [to_document(paper, texts) for paper in papers]
     with gc_paused():
         cached = load_cache(cache_dir)
-        if cached is None or cached[0].updatable(documents) is None:
+        if cached is None:
+            return None
+        documents = _Documents(papers, texts or MarkdownTexts(), keys, cached)
+        if cached[0].updatable(documents.packed) is None:
             return None
         return _assets(documents, cached, cache_dir, shard_bytes)
 
 
+class _Documents:
+    """The papers' documents, pickled (`documents.pack`): made only for papers whose key the
+    cache does not know (at 10,000 papers, half a second saved), unpickled only when read."""
+
+    def __init__(
+        self,
+        papers: Sequence[Paper],
+        texts: MarkdownTexts,
+        keys: Sequence[Key] | None,
+        cached: _Cache | None,
+    ) -> None:
+        self.keys: list[Key] = list(keys) if keys is not None else [None] * len(papers)
+        self.tags = _tag_table(papers)
+        """Every tag, in the order the store numbers them."""
+        self._made: dict[int, SearchDocument] = {}
+        self._known = cached[0] if cached is not None else None
+        self._by_key: dict[Key, bytes] | None = None
+        self.packed: list[bytes] = []
+        for ref, (paper, key) in enumerate(zip(papers, self.keys, strict=True)):
+            packed = self._cached(ref, key)
+            if packed is None:
+                document = self._made[ref] = to_document(paper, texts)
+                packed = pack(document)
+            self.packed.append(packed)
+
+    def __getitem__(self, ref: int) -> SearchDocument:
+        document = self._made.get(ref)
+        if document is None:
+            document = self._made[ref] = unpack(self.packed[ref])
+        return document
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+    def all(self) -> list[SearchDocument]:
+        return [self[ref] for ref in range(len(self.packed))]
+
+    def _cached(self, ref: int, key: Key) -> bytes | None:
+        """The cached document of the paper with this key, if the cache has one."""
+        known = self._known
+        if key is None or known is None:
+            return None
+        if ref < len(known.keys) and known.keys[ref] == key:
+            return known.packed[ref]
+        if self._by_key is None:  # papers added, removed or moved: look them up by key
+            self._by_key = {
+                k: p for k, p in zip(known.keys, known.packed, strict=True) if k is not None
+            }
+        return self._by_key.get(key)
+
+
 def _assets(
-    documents: Sequence[SearchDocument],
+    documents: _Documents,
     cached: _Cache | None,
     cache_dir: Path | None,
     shard_bytes: int,
 ) -> dict[str, bytes]:
-    tags = _tag_table(documents)
+    tags = documents.tags
     store = _Store.made(documents, tags, cached)
     state, changed = _index_state(documents, cached)
+    payload = state.payload(shard_bytes)  # first: the vocabulary it makes is kept too
     if cache_dir is not None and changed:
         save_cache(cache_dir, state, store)
-    payload = state.payload(shard_bytes)
     meta, shards = dict(payload.meta), payload.shards
     meta["tags"] = [[name, tag_slug(name)] for name in tags]
     meta["storeChunk"] = STORE_CHUNK
@@ -151,18 +206,17 @@ def _assets(
     return files
 
 
-def _index_state(
-    documents: Sequence[SearchDocument], cached: _Cache | None
-) -> tuple[IndexState, bool]:
+def _index_state(documents: _Documents, cached: _Cache | None) -> tuple[IndexState, bool]:
     """The index of `documents`: the cached one updated, if it can be, else built afresh; and
-    whether it differs from the cached one."""
+    whether it differs from the cached one (or its keys do)."""
     if cached is not None:
         state = cached[0]
-        changed = state.updatable(documents)
+        changed = state.updatable(documents.packed)
         if changed is not None:
-            state.update(documents, changed)
-            return state, bool(changed)
-    return build_state(documents), True
+            keys_before = state.keys
+            state.update({ref: documents[ref] for ref in changed}, documents.packed, documents.keys)
+            return state, bool(changed) or keys_before != state.keys
+    return build_state(documents.all(), documents.packed, documents.keys), True
 
 
 def build_payload(
@@ -213,8 +267,8 @@ def as_script(kind: str, chunk: int | None, payload: object) -> bytes:
     return f"SitegenSearch.receive({args},{text});\n".encode("ascii")
 
 
-def _tag_table(documents: Sequence[SearchDocument]) -> list[str]:
-    return sorted({tag for doc in documents for tag in doc.tags}, key=str.casefold)
+def _tag_table(papers: Sequence[Paper]) -> list[str]:
+    return sorted({tag for paper in papers for tag in paper.tags}, key=str.casefold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,8 +278,8 @@ class _Store:
 
     tags: tuple[str, ...]
     """The tag table the chunks number tags by."""
-    documents: tuple[SearchDocument, ...]
-    """The documents they show."""
+    packed: tuple[bytes, ...]
+    """The documents they show, pickled (the index state's very bytes)."""
     texts: tuple[str, ...]
     """Each chunk as sorted JSON: `version` is their digest."""
     scripts: tuple[bytes, ...]
@@ -237,27 +291,27 @@ class _Store:
         return hashlib.sha256(f"[{', '.join(self.texts)}]".encode()).hexdigest()[:12]
 
     @staticmethod
-    def made(
-        documents: Sequence[SearchDocument], tags: Sequence[str], cached: _Cache | None
-    ) -> _Store:
+    def made(documents: _Documents, tags: Sequence[str], cached: _Cache | None) -> _Store:
         """The store of `documents`, reusing the cached chunks whose papers are unchanged."""
         old = cached[1] if cached is not None and cached[1].tags == tuple(tags) else None
+        old_packed = old.packed if old is not None else ()
         tag_ids = {tag: i for i, tag in enumerate(tags)}
+        packed = tuple(documents.packed)
         texts, scripts = [], []
-        for k, start in enumerate(range(0, len(documents), STORE_CHUNK)):
-            part = documents[start : start + STORE_CHUNK]
+        for k, start in enumerate(range(0, len(packed), STORE_CHUNK)):
+            end = min(start + STORE_CHUNK, len(packed))
             if (
                 old is not None
-                and k < len(old.texts)
-                and old.documents[start : start + STORE_CHUNK] == tuple(part)
+                and end <= len(old_packed)
+                and old_packed[start:end] == packed[start:end]
             ):
                 texts.append(old.texts[k])
                 scripts.append(old.scripts[k])
                 continue
-            chunk = _store_chunk(part, tag_ids)
+            chunk = _store_chunk([documents[ref] for ref in range(start, end)], tag_ids)
             texts.append(json.dumps(chunk, sort_keys=True))
             scripts.append(as_script("store", k, chunk))
-        return _Store(tuple(tags), tuple(documents), tuple(texts), tuple(scripts))
+        return _Store(tuple(tags), packed, tuple(texts), tuple(scripts))
 
 
 def _store_chunk(part: Sequence[SearchDocument], tag_ids: Mapping[str, int]) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from sitegen.content.markdown import MarkdownTexts
@@ -25,6 +27,10 @@ FIELDS = (
 abstract and the notes. Boosts put title matches first."""
 
 _SPACES = re.compile(r"\s+")
+
+Key = Hashable | None
+"""What a paper's document was made from, equal only for equal documents (e.g. its file, the
+digest of its text and its tags as shown), or None when unknown: the document is made again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +108,16 @@ def to_document(paper: Paper, texts: MarkdownTexts | None = None) -> SearchDocum
         status=paper.status.replace("-", ""),
         ids=tuple(i for i in (paper.arxiv, paper.doi) if i),
     )
+
+
+def pack(document: SearchDocument) -> bytes:
+    """`document` pickled: kept so between builds, a cache loads bytes rather than objects."""
+    return pickle.dumps(document, pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(packed: bytes) -> SearchDocument:
+    """The document `pack` pickled (from sitegen's own cache file)."""
+    document = pickle.loads(packed)
+    if not isinstance(document, SearchDocument):
+        raise TypeError("not a search document")
+    return document

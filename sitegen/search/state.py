@@ -10,6 +10,9 @@ terms (a tenth of a second at 10,000 papers), so they are cut exactly as a cold 
 
 Refs are positions in the newest-first list: a paper added or deleted moves every later ref,
 and then `updatable` says no and the index is built afresh (`build_state`).
+
+The documents are kept pickled, one by one (`documents.pack`): loading the index then costs
+bytes, not ten objects a document, and an edit unpickles only the documents it changes.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from lunr.token import Token
 from lunr.trimmer import trimmer
 
 from sitegen.search import codec, positions, splice
-from sitegen.search.documents import FIELDS, SearchDocument
+from sitegen.search.documents import FIELDS, Key, SearchDocument, pack, unpack
 from sitegen.search.fastlunr import FastBuilder, fast_builder, gc_paused, split_words
 from sitegen.search.fold import fold
 from sitegen.search.postings import encode_builder
@@ -55,10 +58,12 @@ class IndexState:
     """The index of `documents`, term by term. Mutable: `update` changes it in place, which is
     the point (a copy would cost what a rebuild saves)."""
 
-    documents: list[SearchDocument]
-    """What was indexed, in ref order."""
+    packed: list[bytes]
+    """What was indexed, in ref order, each document pickled (`documents.pack`)."""
+    keys: list[Key]
+    """Each document's key (`documents.Key`): an equal key, an equal document."""
     header: codec.Header
-    """Fields, boosts, k1, b (the lengths and count in it are `lengths` and `documents`')."""
+    """Fields, boosts, k1, b (the lengths and count in it are `lengths`' and `packed`')."""
     pipeline: list[str]
     """The search pipeline, serialized."""
     lengths: list[list[int]]
@@ -80,21 +85,26 @@ class IndexState:
     payloads: dict[int, IndexPayload] = field(default_factory=dict)
     """The payload by shard size, once assembled."""
 
-    def updatable(self, documents: Sequence[SearchDocument]) -> list[int] | None:
-        """The refs of the documents that changed, if `update` can take them; else None."""
-        if len(documents) != len(self.documents):
+    def updatable(self, packed: Sequence[bytes]) -> list[int] | None:
+        """The refs of the documents (pickled) that changed, if `update` can take them; else
+        None."""
+        if len(packed) != len(self.packed):
             return None
-        pairs = enumerate(zip(self.documents, documents, strict=True))
-        changed = [i for i, (a, b) in pairs if a != b]
+        # Unchanged documents are mostly the very bytes objects kept: compared by identity.
+        changed = [i for i, (a, b) in enumerate(zip(self.packed, packed, strict=True)) if a != b]
         return changed if len(changed) <= MAX_CHANGED else None
 
-    def update(self, documents: Sequence[SearchDocument], changed: Sequence[int]) -> None:
-        """Index `documents` in place of the old ones; only those at `changed` differ."""
+    def update(
+        self, new_documents: Mapping[int, SearchDocument], packed: list[bytes], keys: list[Key]
+    ) -> None:
+        """Index the documents `packed` in place of the old ones; only those in
+        `new_documents` (by ref) differ."""
+        changed = sorted(new_documents)
+        old = _Analysis([(i, unpack(self.packed[i])) for i in changed])
+        new = _Analysis([(i, new_documents[i]) for i in changed])
+        self.packed, self.keys = packed, keys
         if not changed:
             return
-        old = _Analysis([(i, self.documents[i]) for i in changed])
-        new = _Analysis([(i, documents[i]) for i in changed])
-        self.documents = list(documents)
         for f, spec in enumerate(FIELDS):
             for ref in changed:
                 self.lengths[f][ref] = new.lengths[ref][spec.name]
@@ -196,7 +206,7 @@ class IndexState:
             h.boosts,
             h.k1,
             h.b,
-            len(self.documents),
+            len(self.packed),
             tuple(map(tuple, self.lengths)),
         )
         encoded = [self.postings[term] for term in self.terms]
@@ -217,8 +227,13 @@ class IndexState:
         return made
 
 
-def build_state(documents: Sequence[SearchDocument]) -> IndexState:
-    """The index of `documents`, from scratch."""
+def build_state(
+    documents: Sequence[SearchDocument],
+    packed: list[bytes] | None = None,
+    keys: list[Key] | None = None,
+) -> IndexState:
+    """The index of `documents` (`packed`, if pickled already; with their `keys`), from
+    scratch."""
     builder = fast_builder(FIELDS)
     builder.term_lists = {}
     builder.word_docs = Counter()
@@ -238,7 +253,8 @@ def build_state(documents: Sequence[SearchDocument]) -> IndexState:
             len(FIELDS),
         )
     return IndexState(
-        documents=list(documents),
+        packed=[pack(document) for document in documents] if packed is None else packed,
+        keys=[None] * len(documents) if keys is None else keys,
         header=header,
         pipeline=builder.search_pipeline.serialize(),
         lengths=[list(per_doc) for per_doc in header.lengths],
