@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,11 +13,13 @@ import pytest
 from conftest import paper_text, run_sitegen
 from test_incremental import EDITS, many_papers, snapshot, touch_later
 
+from sitegen import urls
 from sitegen.build import papercache
 from sitegen.build import pipeline as build_module
 from sitegen.build.pipeline import Builder
 from sitegen.build.result import BuildResult
 from sitegen.config import CACHE_DIR, load_config
+from sitegen.content.models import Paper
 from sitegen.render import renderer as render
 
 
@@ -219,3 +221,127 @@ def test_caches_kept_between_runs_know_a_paper_by_its_file_only_as_parsed(
     assert builder.papers.key_of(paper) == (str(paper.path), paper.digest)
     changed = replace(paper, title="Another title")
     assert builder.papers.key_of(changed) is changed
+
+
+def linked_papers() -> dict[str, str]:
+    """Papers that show each other on their pages: each topic's papers share words and tags
+    (related papers, with their shared tags), notes cite the paper before (cited by), and
+    the map puts each among its neighbours (small maps)."""
+    topics = {"vision": "image pixels convolution camera", "speech": "audio waveform acoustic"}
+    papers = {}
+    for t, (topic, words) in enumerate(topics.items()):
+        for n in range(5):
+            papers[f"{topic}{n}"] = paper_text(
+                f"{topic.title()} paper {n}",
+                f"2025-0{t + 1}-{n + 1:02d}",
+                (topic, f"{topic} {n % 2}"),
+                f"We study {words} in setting {n}.",
+                f"Builds on [[{topic}{n - 1}]]." if n else "",
+            )
+    return papers
+
+
+def retitled(slug: str, title: str) -> Callable[[Path], object]:
+    def edit(site: Path) -> None:
+        path = site / f"content/papers/{slug}.md"
+        text = path.read_text()
+        touch_later(path, re.sub(r"^title: .*$", f'title: "{title}"', text, count=1, flags=re.M))
+
+    return edit
+
+
+def replaced(slug: str, old: str, new: str) -> Callable[[Path], object]:
+    def edit(site: Path) -> None:
+        path = site / f"content/papers/{slug}.md"
+        touch_later(path, path.read_text().replace(old, new, 1))
+
+    return edit
+
+
+SHOWN_EDITS: dict[str, Callable[[Path], object]] = {
+    # vision2 is related to the other vision papers, cites vision1, is cited by vision3,
+    # sits next to vision1 and vision3 in the list and on their small maps.
+    "title of a paper others show": retitled("vision2", "Vision paper two, renamed"),
+    "tag count": replaced("speech1", '"speech 1"]', '"speech 1", "vision 0"]'),
+    "tag spelling": replaced("vision1", '"vision 1"]', '"Vision 1"]'),  # a tie: "V" first
+    "citation added": replaced("speech4", "Builds on", "See [[vision4]]. Builds on"),
+    "citation removed": replaced("vision3", "Builds on [[vision2]].", "Builds on nothing."),
+    "point moved": replaced("vision2", "We study", "Acoustic audio, we study"),
+}
+COUNTS_PAGE = """{% extends "base.html" %}{% block content %}<h1>{{ paper.title }}</h1>
+{% for t in paper.tags %}<i>{{ t.name }} {{ t.count }}</i>{% endfor %}
+{% for r in related %}<p>{{ r.title }}: {% for t in r.shared_tags %}{{ t.name }} {{ t.count }}
+{% endfor %}</p>{% endfor %}{% for c in cited_by %}<b>{{ c.title }}</b>{% endfor %}
+{% for p in nearby %}<a href="{{ p.href }}">{{ p.title }} {{ p.x }} {{ p.y }}</a>{% endfor %}
+{{ newer.summary if newer }} {{ older.summary if older }}{% endblock %}"""
+
+
+SCENARIOS = {
+    "theme's templates, new run": ({}, False, "by text"),
+    "theme's templates, fixed points": ({}, False, "fixed"),
+    "theme's templates, no map": ({}, False, "fixed, no map"),
+    "counts shown, kept builder": ({"templates/paper.html": COUNTS_PAGE}, True, "by text"),
+    "counts shown, no map": ({"templates/paper.html": COUNTS_PAGE}, True, "fixed, no map"),
+}
+"""(site's own templates, whether one Builder builds again, how papers are related and
+placed): on a site this small every paper is on every small map, and an edit moves points and
+reorders related papers by their text, which would hide an edit's other ways to a page."""
+
+
+def same_topic(_builder: Builder, papers: Sequence[Paper]) -> dict[str, tuple[str, ...]]:
+    """Related papers that no edit changes: the others of the topic, by slug."""
+    slugs = sorted(p.slug for p in papers)
+    return {s: tuple(o for o in slugs if o != s and o[:6] == s[:6]) for s in slugs}
+
+
+def fixed_points(_builder: Builder, papers: Sequence[Paper]) -> dict[str, tuple[float, float]]:
+    """Points that keep their order of distance from each other: a topic a row, a paper
+    whose abstract says "Acoustic" a little lower."""
+    return {
+        p.slug: (
+            0.1 * int(p.slug[-1]) ** 1.3,
+            (0.2 if p.slug[0] == "v" else 0.8) + 0.002 * ("Acoustic" in p.abstract),
+        )
+        for p in papers
+    }
+
+
+@pytest.mark.parametrize("edit", sorted(SHOWN_EDITS))
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_pages_showing_other_papers_follow_every_edit_of_them(
+    make_site: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    edit: str,
+    scenario: str,
+) -> None:
+    """Paper pages are keyed by the faces of the papers and tags they show (see
+    SitePages._paper_shows), and the map's neighbours are remembered between runs."""
+    files, kept, links = SCENARIOS[scenario]
+    if links != "by text":
+        monkeypatch.setattr(Builder, "related_of", same_topic)
+        monkeypatch.setattr(Builder, "layout_of", fixed_points)
+    if links.endswith("no map"):
+        monkeypatch.setattr(Builder, "layout_of", lambda self, papers: {})
+    site = make_site(linked_papers(), files)
+    builder = Builder(site)
+    builder.build()
+    page = (site / "_site/papers/vision2.html").read_text()
+    assert "Vision paper 1" in page and "Vision paper 3" in page  # it shows other papers
+    SHOWN_EDITS[edit](site)
+    (builder if kept else Builder(site)).build()
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+@pytest.mark.parametrize("edit", ["retag paper", "delete paper"])
+def test_every_page_of_a_long_list_follows_what_it_counts(
+    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
+    """Each page of the home list says how many tags there are, though it lists few papers."""
+    monkeypatch.setattr(urls, "LIST_PAGE_SIZE", 4)
+    site = make_site(many_papers())
+    fresh_build(site)
+    ALL_EDITS[edit](site)
+    fresh_build(site)
+    assert (site / "_site/page/3.html").is_file()
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))

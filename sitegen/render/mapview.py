@@ -3,16 +3,21 @@ small map of the papers near each paper (an SVG drawn at build time, no script n
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
 import json
 import math
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from sitegen import urls
 from sitegen.content.models import STATUSES, Paper
+from sitegen.fingerprint import digest
 from sitegen.site.graph import SiteGraph
 
 NEARBY = 8
@@ -22,6 +27,21 @@ NEARBY_SIZE = (320, 200)
 REGION_MAX = 24
 LABEL_TAGS = 2
 """Tags in a region's label."""
+
+Memo = dict[str, list[Any]]
+"""Results of the map's points, by the kind of result and a digest of the points."""
+
+
+@dataclass(frozen=True, slots=True)
+class MapMemo:
+    """What the map's points alone decide (each point's nearest points, the regions' groups),
+    as JSON-ready lists kept between builds (see Renderer): a build that moves no point needs
+    neither scipy nor its k-d tree or k-means."""
+
+    earlier: Memo = field(default_factory=dict)
+    """The last build's results (untrusted: each is checked before it is used)."""
+    now: Memo = field(default_factory=dict)
+    """This build's results: the next build's `earlier`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,15 +71,17 @@ class Region:
     """(title, href) of its papers, newest first."""
 
 
-def regions(graph: SiteGraph) -> tuple[Region, ...]:
+def regions(graph: SiteGraph, memo: MapMemo | None = None) -> tuple[Region, ...]:
     """The map cut into about sqrt(n / 4) regions (k-means on the points, fixed seed), each
-    labelled by the tags its papers carry more often than the whole list, biggest first."""
+    labelled by the tags its papers carry more often than the whole list, biggest first.
+    `memo` holds the groups of earlier builds' points (and is given this build's)."""
     papers = [p for p in graph.papers if p.slug in graph.positions]
     if not papers:
         return ()
     points = np.array([graph.positions[p.slug] for p in papers])
     count = max(1, min(REGION_MAX, round(math.sqrt(len(papers) / 4)), len(papers)))
-    groups = _clusters(points, count)
+    find = functools.partial(_clusters, points, count)
+    groups = _memoised(memo, f"groups {count}", points, (len(points),), count, find)
     overall = Counter(tag.name for p in papers for tag in graph.tags_of(p))
     found = []
     for group in range(count):
@@ -99,21 +121,34 @@ def _label(members: Sequence[Paper], graph: SiteGraph, overall: Counter[str], to
 
 class NearbyMaps:
     """Paper slug -> its small map: it in the middle, its NEARBY nearest points around it.
-    The neighbours are found for every paper at once; each map is drawn when first asked
-    for (by the worker that renders its page, on a cold build)."""
+    The neighbours are found for every paper at once (or known from the memo); each map is
+    drawn when first asked for (by the worker that renders its page, on a cold build)."""
 
-    def __init__(self, graph: SiteGraph) -> None:
+    def __init__(self, graph: SiteGraph, memo: MapMemo | None = None) -> None:
         papers = [p for p in graph.papers if p.slug in graph.positions]
         self._papers = papers if len(papers) >= 2 else []
         self._rows: dict[str, int] = {p.slug: i for i, p in enumerate(self._papers)}
-        self._points = np.array([graph.positions[p.slug] for p in self._papers])
-        self._nearest = np.zeros((0, 0), dtype=np.int64)
+        self._points = np.array([graph.positions[p.slug] for p in self._papers], dtype=float)
+        self._nearest: list[list[int]] = []
         if self._papers:
-            from scipy.spatial import cKDTree  # type: ignore[import-untyped]
-
             k = min(NEARBY + 1, len(papers))
-            self._nearest = cKDTree(self._points).query(self._points, k=k)[1]
+            shape = (len(papers), k)
+            find = functools.partial(_nearest, self._points, k)
+            self._nearest = _memoised(
+                memo, f"nearest {k}", self._points, shape, len(papers), find
+            ).tolist()
+        # What a map shows of each of its papers: its page, title and point.
+        self._faces = [digest((p.slug, p.title, graph.positions[p.slug])) for p in self._papers]
         self._maps: dict[str, tuple[MapPoint, ...]] = {}
+
+    def key(self, slug: str) -> str:
+        """What the small map of paper `slug` shows (see `get`), without drawing it: the faces
+        (fixed-length digests) of its papers, strung together."""
+        row = self._rows.get(slug)
+        if row is None:
+            return ""
+        faces = self._faces
+        return "".join([faces[j] for j in self._nearest[row]])
 
     def get(self, slug: str) -> tuple[MapPoint, ...]:
         """The small map of paper `slug` (empty when it is not on the map)."""
@@ -126,6 +161,13 @@ class NearbyMaps:
             found = _small_map([self._papers[j] for j in near], self._points[near])
             self._maps[slug] = found
         return found
+
+
+def _nearest(points: np.ndarray, k: int) -> np.ndarray:
+    """Each point's `k` nearest points (itself first, unless another shares its place)."""
+    from scipy.spatial import cKDTree  # type: ignore[import-untyped]
+
+    return np.asarray(cKDTree(points).query(points, k=k)[1])
 
 
 def _small_map(papers: Sequence[Paper], points: np.ndarray) -> tuple[MapPoint, ...]:
@@ -144,6 +186,33 @@ def _small_map(papers: Sequence[Paper], points: np.ndarray) -> tuple[MapPoint, .
         )
         for i, (paper, (dx, dy)) in enumerate(zip(papers, offsets, strict=True))
     )
+
+
+def _memoised(
+    memo: MapMemo | None,
+    kind: str,
+    points: np.ndarray,
+    shape: tuple[int, ...],
+    bound: int,
+    compute: Callable[[], np.ndarray],
+) -> np.ndarray:
+    """`compute()` (an array of `shape` of integers in [0, bound)), or what `memo` holds for
+    the same `kind` of result of the same points; a memo that does not fit is not trusted."""
+    if memo is None:
+        return compute()
+    key = f"{kind} {hashlib.blake2b(points.tobytes(), digest_size=16).hexdigest()}"
+    known = memo.earlier.get(key)
+    if known is not None:
+        with contextlib.suppress(TypeError, ValueError):  # not rows of integers
+            found = np.array(known, dtype=np.int64)
+            if found.shape == shape and (
+                found.size == 0 or 0 <= found.min() <= found.max() < bound
+            ):
+                memo.now[key] = known
+                return found
+    found = compute()
+    memo.now[key] = found.tolist()
+    return found
 
 
 def map_data_key(graph: SiteGraph, found: Sequence[Region]) -> tuple[object, ...]:

@@ -4,7 +4,6 @@ with the fingerprint of what it shows (equal fingerprints, equal bytes)."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -30,7 +29,7 @@ from sitegen.render.listing import (
     queue_parts,
     summary_chunks,
 )
-from sitegen.render.mapview import MapPoint, NearbyMaps, Region, map_data, map_data_key, regions
+from sitegen.render.mapview import MapMemo, NearbyMaps, Region, map_data, map_data_key, regions
 from sitegen.render.meta import paper_meta
 from sitegen.site.graph import SiteGraph
 from sitegen.text import first_sentence
@@ -139,13 +138,17 @@ class Page:
         return self.shows() if callable(self.shows) else self.shows
 
 
-def view_key(paper: Paper, graph: SiteGraph, tag_table: str | None = None) -> str:
+def view_key(
+    paper: Paper, graph: SiteGraph, tag_table: str | None = None, counts: bool = True
+) -> str:
     """Fingerprint of everything a PaperView is made from: equal keys, equal views.
-    `tag_table` is `digest(graph.tag_table)`, if already known."""
+    `tag_table` is `digest(graph.tag_table)`, if already known. Without `counts`, the
+    number of papers of each of its tags is left out (for templates that do not show it)."""
     # A view shows its tags' display names, which depend on every paper's spelling:
     # the graph's tag table stands in for them (it rarely changes).
     table = tag_table if tag_table is not None else digest(graph.tag_table)
-    return digest((paper.slug, paper.digest, table, graph.links.outgoing[paper.slug]))
+    tag_counts = tuple(len(tag.papers) for tag in graph.tags_of(paper)) if counts else ()
+    return digest((paper.slug, paper.digest, table, graph.links.outgoing[paper.slug], tag_counts))
 
 
 LISTING_TEMPLATES = (
@@ -159,25 +162,24 @@ LISTING_TEMPLATES = (
     "queue.html",
 )
 """The theme's templates that list papers; `listing_key` is what they show of one."""
+PAPER_TEMPLATES = ("paper.html",)
+"""The theme's templates of a paper page: they show the faces of other papers and tags only
+(see SitePages._paper_shows), and the count of no tag."""
 
 
-def listing_key(paper: Paper, graph: SiteGraph, texts: MarkdownTexts) -> str:
-    """Fingerprint of what the theme's listings show of a paper (see _paper_item.html)."""
+def listing_key(paper: Paper, graph: SiteGraph, summary: str) -> str:
+    """Fingerprint of what the theme's listings show of a paper (see _paper_item.html), given
+    its summary (the abstract's first sentence)."""
     tags = tuple((t.name, t.slug) for t in graph.tags_of(paper))
-    summary = first_sentence(texts.plain(paper.abstract))
     shown = (paper.authors, paper.year, paper.venue, paper.arxiv, paper.doi, paper.url)
     return digest((paper.slug, paper.title, paper.date, paper.status, tags, summary, shown))
 
 
-_PaperShows = tuple[
-    tuple[tuple[str, str] | None, ...],
-    tuple[RelatedLink, ...],
-    tuple[RelatedLink, ...],
-    str,
-    tuple[MapPoint, ...],
-]
-"""What a paper page shows besides its paper: (newer and older), related, cited by, its
-BibTeX key, its small map."""
+def face(paper: Paper) -> str:
+    """Fingerprint of what a link to the paper shows (its page and title), short and cheap
+    to fingerprint again: pages that link to many papers are keyed by their faces."""
+    return digest((paper.slug, paper.title))
+
 
 ViewOf = Callable[[Paper, str], PaperView]
 """The view of a paper, given its view key (the renderer keeps views between builds)."""
@@ -193,6 +195,8 @@ class Theme:
     """The templates include a search page."""
     has_map: bool = True
     """The templates include a paper map page."""
+    stock_paper: bool = False
+    """Every template of the paper page is the theme's own (see PAPER_TEMPLATES)."""
 
 
 class SitePages:
@@ -205,14 +209,21 @@ class SitePages:
         texts: MarkdownTexts,
         views: ViewOf,
         theme: Theme,
+        memo: MapMemo | None = None,
     ) -> None:
+        """`memo`: what earlier builds' map points decided (see MapMemo)."""
         self.config, self.graph, self.texts, self.views = config, graph, texts, views
         self.theme = theme
         self._tag_table = digest(graph.tag_table)
+        # Views show how many papers each of their tags has; the theme's pages never do,
+        # and a tag's count changes with any paper tagged or untagged.
+        self._view_counts = not (theme.stock_paper and theme.stock_listings)
         self._keys: dict[str, str] = {}
         self._counts: dict[str, int] | None = None
+        self._summaries = {p.slug: first_sentence(texts.plain(p.abstract)) for p in graph.papers}
+        """Paper slug -> the first sentence of its abstract (lists and the cards show it)."""
         self.list_keys = (
-            {p.slug: listing_key(p, graph, texts) for p in graph.papers}
+            {p.slug: listing_key(p, graph, self._summaries[p.slug]) for p in graph.papers}
             if theme.stock_listings
             else self._all_keys()
         )
@@ -220,9 +231,20 @@ class SitePages:
         what the item shows: editing notes or the abstract's later sentences re-renders
         the paper's page, not every listing)."""
         self.bib_keys = entry_keys(graph.papers)
-        self.nearby = NearbyMaps(graph)
+        self.nearby = NearbyMaps(graph, memo)
         """Paper slug -> the small map of the papers near it on its page."""
-        self.regions: tuple[Region, ...] = regions(graph) if theme.has_map else ()
+        self.regions: tuple[Region, ...] = regions(graph, memo) if theme.has_map else ()
+        self._faces = [face(paper) for paper in graph.papers]
+        """Each paper's face, in the order of graph.papers."""
+        self._face_of = {paper.slug: f for paper, f in zip(graph.papers, self._faces, strict=True)}
+        # A tag's count is left out: a paper page's shared tags are tags of its own paper,
+        # whose counts are part of its view key wherever a template may show them.
+        tag_faces = {tag.slug: digest((tag.name, tag.slug)) for tag in graph.tags}
+        self._tag_faces = {
+            slug: tuple([(tag.slug, tag_faces[tag.slug]) for tag in tags])
+            for slug, tags in graph.paper_tags.items()
+        }
+        """Paper slug -> (slug, face) of each of its tags (a face: what a link to it shows)."""
 
     def _all_keys(self) -> dict[str, str]:
         for paper in self.graph.papers:
@@ -233,8 +255,11 @@ class SitePages:
         """The paper's view key (see view_key), computed where first needed."""
         key = self._keys.get(paper.slug)
         if key is None:
-            key = self._keys[paper.slug] = view_key(paper, self.graph, self._tag_table)
+            key = self._keys[paper.slug] = self._view_key(paper)
         return key
+
+    def _view_key(self, paper: Paper) -> str:
+        return view_key(paper, self.graph, self._tag_table, self._view_counts)
 
     def view(self, paper: Paper) -> PaperView:
         return self.views(paper, self.key(paper))
@@ -242,7 +267,7 @@ class SitePages:
     def edited_paper_page(self, paper: Paper) -> Page:
         """The page of `paper` as edited since this graph was made, when nothing else it
         shows has changed (serve's quick path)."""
-        self._keys[paper.slug] = view_key(paper, self.graph, self._tag_table)
+        self._keys[paper.slug] = self._view_key(paper)
         index = next(i for i, p in enumerate(self.graph.papers) if p.slug == paper.slug)
         return self.paper_page(index, paper)
 
@@ -252,7 +277,8 @@ class SitePages:
         yield Page(
             urls.LIST_DATA,
             "list-data.js",
-            (tuple(data_key(p, graph) for p in graph.papers), self._tag_fp()),
+            # The file holds no tag's count (see list_data).
+            (tuple(data_key(p, graph) for p in graph.papers), graph.tag_table),
             lambda: {"data": Markup(_compact_json(list_data(graph)))},
         )
         yield from self._summary_files()
@@ -300,7 +326,9 @@ class SitePages:
 
     def _home_pages(self) -> Iterator[Page]:
         counts = self._status_counts()
-        shared = (self._tag_fp(), tuple(counts.items()), len(self.graph.papers))
+        # The theme's home pages show how many tags there are, not how many papers each has.
+        tags = len(self.graph.tags) if self.theme.stock_listings else self._tag_fp()
+        shared = (tags, tuple(counts.items()), len(self.graph.papers))
         for pagination, papers in list_pages(self.graph.papers):
             yield Page(
                 urls.home_page(pagination.number),
@@ -323,7 +351,7 @@ class SitePages:
         """The cards' summaries of every paper of the data file, loaded only for the cards
         the browser shows (static/list/summaries.js)."""
         for number, papers in enumerate(summary_chunks(self.graph.papers)):
-            summaries = tuple(first_sentence(self.texts.plain(p.abstract)) for p in papers)
+            summaries = tuple(self._summaries[p.slug] for p in papers)
             yield Page(
                 urls.list_summaries(number),
                 "list-summaries.js",
@@ -365,38 +393,65 @@ class SitePages:
     def paper_page(self, index: int, paper: Paper) -> Page:
         """The page of the `index`th paper (newest first). What it shows is gathered when
         first needed: on a cold build, by the worker that renders it."""
-        shown = functools.cache(partial(self._paper_shows, index, paper))
         return Page(
             urls.paper_page(paper.slug),
             "paper.html",
-            lambda: (self.key(paper), *shown()),
-            lambda: self._paper_context(index, paper, shown()),
+            partial(self._paper_shows, index, paper),
+            partial(self._paper_context, index, paper),
         )
 
-    def _paper_shows(self, index: int, paper: Paper) -> _PaperShows:
-        cited_by = tuple(
-            RelatedLink(p.title, urls.paper_page(p.slug), ())
-            for p in self.graph.links.incoming.get(paper.slug, ())
+    def _paper_shows(self, index: int, paper: Paper) -> tuple[str, ...]:
+        """Everything the page of the `index`th paper shows (see _paper_context), as faces of
+        the papers and tags it shows (fixed-length digests, strung together): cheap to make
+        and to fingerprint, for every paper of every build."""
+        slug, face_of, tag_faces = paper.slug, self._face_of, self._tag_faces
+        mine = {tag for tag, _ in tag_faces[slug]}
+        related = "".join(
+            [
+                face_of[other.slug]
+                + "".join([f for tag, f in tag_faces[other.slug] if tag in mine])
+                + ";"
+                for other in self.graph.related.get(slug, ())
+            ]
         )
         return (
-            tuple((p.slug, p.title) if p else None for p in self.graph.neighbours(index)),
-            self._related(paper),
-            cited_by,
-            self.bib_keys[paper.slug],
-            self.nearby.get(paper.slug),
+            self.key(paper),
+            *self._shown_neighbours(index),
+            related,
+            "".join([face_of[p.slug] for p in self.graph.links.incoming.get(slug, ())]),
+            self.bib_keys[slug],
+            self.nearby.key(slug),
         )
 
-    def _paper_context(self, index: int, paper: Paper, shows: _PaperShows) -> dict[str, Any]:
-        _, related, cited_by, bib_key, nearby = shows
-        newer, older = self.graph.neighbours(index)
+    def _shown_neighbours(self, index: int) -> tuple[str, str]:
+        """The newer and older papers as the `index`th paper's page shows them: the theme's
+        template links them (their faces), a site's own gets their views (their keys)."""
+        if self.theme.stock_paper:
+            faces = self._faces
+            newer = faces[index - 1] if index > 0 else ""
+            return newer, faces[index + 1] if index + 1 < len(faces) else ""
+        newer_paper, older_paper = self.graph.neighbours(index)
+        return (
+            self.key(newer_paper) if newer_paper else "",
+            self.key(older_paper) if older_paper else "",
+        )
+
+    def _paper_context(self, index: int, paper: Paper) -> dict[str, Any]:
+        """What the template of a paper page gets: what its paper's view, bib key and meta
+        tags show, and what `_paper_shows` fingerprints of other papers and tags."""
+        graph = self.graph
+        newer, older = graph.neighbours(index)
         return {
-            "nearby": nearby,
+            "nearby": self.nearby.get(paper.slug),
             "paper": self.view(paper),
             "newer": self.view(newer) if newer else None,
             "older": self.view(older) if older else None,
-            "related": related,
-            "cited_by": cited_by,
-            **paper_bibtex_both(paper, bib_key),
+            "related": self._related(paper),
+            "cited_by": tuple(
+                RelatedLink(p.title, urls.paper_page(p.slug), ())
+                for p in graph.links.incoming.get(paper.slug, ())
+            ),
+            **paper_bibtex_both(paper, self.bib_keys[paper.slug]),
             "meta": [
                 m
                 for m in paper_meta(

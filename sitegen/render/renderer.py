@@ -27,8 +27,10 @@ from sitegen.fingerprint import code_fingerprint, digest
 from sitegen.fsutil import atomic_write_bytes, site_tree
 from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.render.environment import make_environment
+from sitegen.render.mapview import MapMemo, Memo
 from sitegen.render.pages import (
     LISTING_TEMPLATES,
+    PAPER_TEMPLATES,
     Page,
     PaperView,
     SitePages,
@@ -76,7 +78,7 @@ SideJob = Callable[[Sequence[str]], dict[str, bytes]]
 """Makes more files of a build from its page paths, while the pages render."""
 PARALLEL_RENDER_FROM = 400
 """From this many pages to render, they are rendered on every core."""
-PAGE_CACHE_VERSION = "pages-v1"
+PAGE_CACHE_VERSION = "pages-v2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,8 @@ class Renderer:
         self._items: dict[tuple[int, str], tuple[PaperView, Markup]] = {}
         self._cache_file = cache_file
         self._site_pages: tuple[SiteGraph, SitePages] | None = None
+        self._map_memo: Memo = {}
+        """What the last build's map points decided (see MapMemo)."""
         self._site_templates = (
             site_root / "templates" if (site_root / "templates").is_dir() else None
         )
@@ -229,6 +233,7 @@ class Renderer:
             "version": PAGE_CACHE_VERSION,
             "context": self._cache_context(self._config, out),
             "pages": self._pages,
+            "map": self._map_memo,
         }
         with contextlib.suppress(OSError):
             atomic_write_bytes(self._cache_file, json.dumps(data).encode())
@@ -242,11 +247,13 @@ class Renderer:
                 config, out
             ):
                 return {}
-            return {
+            pages = {
                 str(path): (str(key), str(out_digest))
                 for path, (key, out_digest) in data["pages"].items()
             }
-        except (OSError, ValueError, TypeError, KeyError):
+            self._map_memo = {str(kind): list(found) for kind, found in data["map"].items()}
+            return pages
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return {}
 
     @staticmethod
@@ -295,9 +302,16 @@ class Renderer:
 
     def _pages_of(self, config: SiteConfig, graph: SiteGraph) -> SitePages:
         theme = Theme(
-            self.stock_listings(), self.has_template("search.html"), self.has_template("map.html")
+            self.stock(LISTING_TEMPLATES),
+            self.has_template("search.html"),
+            self.has_template("map.html"),
+            self.stock(PAPER_TEMPLATES),
         )
-        return SitePages(config, graph, self.texts, functools.partial(self.view, graph), theme)
+        memo = MapMemo(self._map_memo)
+        views = functools.partial(self.view, graph)
+        pages = SitePages(config, graph, self.texts, views, theme, memo)
+        self._map_memo = memo.now
+        return pages
 
     def view(self, graph: SiteGraph, paper: Paper, key: str | None = None) -> PaperView:
         """The paper as templates see it; Markdown is rendered once per paper version."""
@@ -308,14 +322,14 @@ class Renderer:
             view = self._views[key] = paper_view(paper, graph, self.texts, raw_html)
         return view
 
-    def stock_listings(self) -> bool:
-        """Whether every template a listing page uses is the theme's own (checked anew
-        each build: a site may add its own at any time)."""
+    def stock(self, templates: Sequence[str]) -> bool:
+        """Whether `templates` and every template they use are the theme's own (checked
+        anew each build: a site may add its own at any time)."""
         own = self._site_templates
         if own is None:
             return True
         seen: set[str] = set()
-        todo = list(LISTING_TEMPLATES)
+        todo = list(templates)
         while todo:
             name = todo.pop()
             if name in seen:
