@@ -122,7 +122,7 @@ def test_damaged_caches_are_rebuilt_not_trusted(
     site = make_site(many_papers())
     fresh_build(site)
     caches = [
-        site / CACHE_DIR / "papers.pickle",
+        site / CACHE_DIR / build_module.PAPERS_CACHE,
         site / CACHE_DIR / "companions.pickle",
         *(site / CACHE_DIR).glob("pages-*.json"),
     ]

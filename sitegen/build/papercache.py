@@ -1,31 +1,35 @@
 """Parsed papers kept between builds: a file is parsed again only when it changed.
 
-With a cache file (in `.sitegen-cache/`) they are kept across runs too, with the HTML and
-plain text of each abstract, so a rebuild after one edit parses one file. Many files to
-parse (a cold build) are parsed on every core.
+With a cache file (in `.sitegen-cache/`) they are kept across runs too, one row per file,
+with the plain text of each abstract and notes and each paper's citation key base, so a
+rebuild after one edit parses one file and writes one row. Many files to parse (a cold
+build) are parsed on every core.
 """
 
 from __future__ import annotations
 
-import contextlib
+import io
 import os
 import pickle
-from collections.abc import Callable, Set
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Set
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any, ClassVar
 
+from sitegen.build.rowstore import RowStore
 from sitegen.content.markdown import MarkdownTexts, markdown_to_text, render_markdown
 from sitegen.content.models import Paper
 from sitegen.content.papers import is_paper_name, load_paper, paper_files, slug_collisions
 from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import code_fingerprint
-from sitegen.fsutil import atomic_write_bytes, leaves_site, skipped_link
+from sitegen.fsutil import leaves_site, skipped_link
 from sitegen.progress import NO_PROGRESS, Progress
+from sitegen.render.bibtex import key_base, remember_key_base
 from sitegen.workers.forked import ForkPool
 
 PARALLEL_PARSE_FROM = 300
 """From this many files to parse, they are parsed on every core."""
-CACHE_VERSION = "papers-v1"
+CACHE_VERSION = "papers-v2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,14 @@ class _Entry:
     notes_text: str = ""
     skipped: bool = False
     """A symlink out of the site: not read, and `problems` holds the warning."""
+    key_base: str = ""
+    """The paper's citation key before clash letters (bibtex.key_base)."""
+
+
+_ENTRY_FIELDS = tuple(f.name for f in fields(_Entry))
+_PAPER_AT, _HTML_AT = _ENTRY_FIELDS.index("paper"), _ENTRY_FIELDS.index("abstract_html")
+_PAPER_FIELDS = tuple(f.name for f in fields(Paper))
+_PATH_AT = _PAPER_FIELDS.index("path")
 
 
 class PaperCache:
@@ -55,8 +67,12 @@ class PaperCache:
         """Given every paper's abstract HTML and plain texts, as parsed."""
         self._entries: dict[Path, _Entry] = {}
         self._scanned = False
-        self._cache_file = cache_file
-        self._dirty = False
+        self._store = RowStore(cache_file) if cache_file is not None else None
+        self._saved: dict[str, _Entry | bytes] = {}
+        """What the cache file holds, by path: the entry as this process wrote or read it,
+        or its row, not yet read (a file not listed since)."""
+        self._in_file = False
+        """Whether the cache file holds rows of this code, to be updated row by row."""
 
     def load(
         self,
@@ -72,7 +88,8 @@ class PaperCache:
         `meanwhile` runs while worker processes parse (when there are many files).
         """
         if not self._scanned:
-            self._entries = self._read_cache()
+            self._entries = {}
+            self._read_cache()
         outside = leaves_site(papers_dir, self.site_root)
         if outside is not None:
             self._entries, self._scanned = {}, False
@@ -81,7 +98,7 @@ class PaperCache:
         fresh: dict[Path, _Entry] = {}
         stale: list[Path] = []
         for path in paths:
-            entry = self._entries.get(path)
+            entry = self._entries.get(path) or self._from_file(path)
             if changed is None or entry is None or path in changed:
                 force = changed is not None and path in changed
                 entry = _current(path, entry, force)
@@ -91,11 +108,11 @@ class PaperCache:
             fresh[path] = entry
         progress.stage("load", len(paths))
         progress.advance(len(fresh))
-        for path, entry in _parse_all(stale, self.site_root, meanwhile, progress.advance):
+        parsed = _parse_all(stale, self.site_root, meanwhile, progress.advance)
+        for path, entry in parsed:
             if entry is not None:
                 self._prime(entry)
                 fresh[path] = entry
-        self._dirty = self._dirty or bool(stale) or len(fresh) != len(self._entries)
         self._entries, self._scanned = fresh, True
         problems = [
             p for e in fresh.values() if e.paper is None and not e.skipped for p in e.problems
@@ -118,36 +135,51 @@ class PaperCache:
         return paper
 
     def save(self) -> None:
-        """Keep the parsed papers for the next run (a cache: failing only costs time)."""
-        if self._cache_file is None or not self._dirty:
+        """Keep the parsed papers for the next run, writing only the rows of files parsed
+        or gone since the cache file was read (a cache: failing only costs time)."""
+        if self._store is None:
             return
-        # Without the abstracts' HTML: a third of the file, and a rebuild renders few pages.
-        entries = {path: replace(entry, abstract_html="") for path, entry in self._entries.items()}
-        data = (CACHE_VERSION, code_fingerprint(), entries)
-        with contextlib.suppress(OSError, pickle.PicklingError):
-            atomic_write_bytes(self._cache_file, pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
-            self._dirty = False
+        saved, entries = self._saved, self._entries
+        changed = {path: e for path, e in entries.items() if saved.get(os.fspath(path)) is not e}
+        removed = saved.keys() - map(os.fspath, entries)
+        if self._in_file and not changed and not removed:
+            return
+        stamp = _stamp()
+        written = self._in_file and self._store.update(stamp, _rows(changed), removed)
+        if not written:  # no file yet, one of other code, or damaged: every row afresh
+            written = self._store.replace(stamp, _rows(entries))
+        if written:
+            self._saved = {os.fspath(path): entry for path, entry in entries.items()}
+            self._in_file = True
 
-    def _read_cache(self) -> dict[Path, _Entry]:
+    def _read_cache(self) -> None:
+        rows = self._store.read(_stamp()) if self._store is not None else None
+        self._saved, self._in_file = dict(rows or {}), rows is not None
+
+    def _from_file(self, path: Path) -> _Entry | None:
+        """The entry the cache file holds for `path` (not yet known to be current)."""
+        key = os.fspath(path)
+        row = self._saved.get(key)
+        if not isinstance(row, bytes):
+            return None
         # The cache is sitegen's own file inside the site's folder, as trusted as the site.
-        if self._cache_file is None:
-            return {}
         try:
-            version, code, entries = pickle.loads(self._cache_file.read_bytes())
-        except Exception:
-            return {}
-        if version != CACHE_VERSION or code != code_fingerprint() or not isinstance(entries, dict):
-            return {}
-        for entry in entries.values():
-            self._prime(entry)
-        return entries
+            entry = _decode(path, row)
+        except Exception:  # a damaged row: the file is parsed again, the row rewritten
+            return None
+        self._prime(entry)
+        self._saved[key] = entry
+        return entry
 
     def _prime(self, entry: _Entry) -> None:
+        """Tell the texts and BibTeX keys derived from the entry's paper."""
         if entry.paper is None:
             return
         html = entry.abstract_html or None  # left out of the cache file
         self.texts.remember(entry.paper.abstract, entry.abstract_text, html)
         self.texts.remember(entry.paper.notes, entry.notes_text)
+        if entry.key_base:
+            remember_key_base(entry.paper, entry.key_base)
 
     def _paths(self, papers_dir: Path, changed: Set[Path] | None) -> list[Path]:
         content_changes = {p for p in changed or () if papers_dir.parent in p.parents}
@@ -159,6 +191,50 @@ class PaperCache:
         listed = {p for p in content_changes if is_paper_name(p.name) and p.is_file()}
         kept = [p for p in self._entries if p not in content_changes]
         return sorted({*kept, *listed}, key=os.fspath)  # str keys: Path.__lt__ is slow
+
+
+def _stamp() -> str:
+    """What the rows of the cache file must have been written by."""
+    return f"{CACHE_VERSION} {code_fingerprint()}"
+
+
+def _rows(entries: Mapping[Path, _Entry]) -> dict[str, bytes]:
+    return {os.fspath(path): _encode(path, entry) for path, entry in entries.items()}
+
+
+def _encode(path: Path, entry: _Entry) -> bytes:
+    """An entry as a plain tuple, its paper's too: unpickling slotted dataclasses sets
+    their fields one by one, four times slower. Without the abstract's HTML (a third of
+    the size, and a rebuild renders few pages); the paper's path is the row's key."""
+    values = [getattr(entry, name) for name in _ENTRY_FIELDS]
+    if entry.paper is not None:
+        paper = [getattr(entry.paper, name) for name in _PAPER_FIELDS]
+        paper[_PATH_AT] = None if entry.paper.path == path else entry.paper.path
+        values[_PAPER_AT] = tuple(paper)
+    values[_HTML_AT] = ""
+    return pickle.dumps(tuple(values), pickle.HIGHEST_PROTOCOL)
+
+
+def _decode(path: Path, row: bytes) -> _Entry:
+    values = list(_Unpickler(io.BytesIO(row)).load())
+    if values[_PAPER_AT] is not None:
+        paper = list(values[_PAPER_AT])
+        paper[_PATH_AT] = paper[_PATH_AT] or path
+        values[_PAPER_AT] = Paper(*paper)
+    return _Entry(*values)
+
+
+class _Unpickler(pickle.Unpickler):
+    """Finds each class once a process: pickle's own looks it up again for every row
+    (reading the date in 10,000 rows took as long as all the rest)."""
+
+    _found: ClassVar[dict[tuple[str, str], Any]] = {}
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = self._found.get((module, name))
+        if found is None:
+            found = self._found[module, name] = super().find_class(module, name)
+        return found
 
 
 def _current(path: Path, entry: _Entry | None, force: bool) -> _Entry | None:
@@ -207,4 +283,5 @@ def _parse(path: Path, site_root: Path) -> _Entry | None:
         render_markdown(paper.abstract),
         markdown_to_text(paper.abstract),
         markdown_to_text(paper.notes),
+        key_base=key_base(paper),
     )

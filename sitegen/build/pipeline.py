@@ -36,7 +36,7 @@ from sitegen.site.layout import LayoutCache, Positions
 from sitegen.site.related import Related, RelatedCache, TextModel
 from sitegen.workers.spawned import worker_pool
 
-PAPERS_CACHE = "papers.pickle"
+PAPERS_CACHE = "papers.sqlite"
 COMPANIONS_CACHE = "companions.pickle"
 SPAWN_SEARCH_FROM = 2000
 """From this many papers the search index is built in a spawned process."""

@@ -173,8 +173,10 @@ def slug_collisions(papers: Iterable[Paper]) -> list[Problem]:
     for paper in papers:
         for kind, key in _identities(paper):
             other = seen.setdefault((kind, key), paper)
+            if other is paper:
+                continue
             apart = kind == "title" and (_ids_differ(paper, other) or told_apart(paper, other))
-            if other is not paper and not apart:
+            if not apart:
                 problems.append(_collision(paper, other, kind, key))
     return problems
 

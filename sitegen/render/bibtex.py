@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
 
 from bibtexparser import model
 from bibtexparser.entrypoint import write_string
@@ -35,7 +34,7 @@ def entry_key(paper: Paper, used: set[str]) -> str:
     """A citation key such as `muller2020bert`, not in `used` (and then added to it): the
     first author's last name, the year, the title's first word (without authors: the word,
     then the year); `a`, `b`, ... on clashes."""
-    base = _key_base(paper)
+    base = key_base(paper)
     key, number = base, 0
     while key.casefold() in used:
         number += 1
@@ -125,12 +124,32 @@ def bib_files(
     return files
 
 
-def _key_base(paper: Paper) -> str:
+_KeyInputs = tuple[str, int, str]
+_KEY_BASES: dict[_KeyInputs, str] = {}
+"""Each key base made or remembered in this process, by what it is made of (the first
+author, the year and the title): slugify is slow, and every build asks for every paper."""
+
+
+def key_base(paper: Paper) -> str:
+    """The paper's citation key before any clash letter: `muller2020bert`."""
+    inputs = _key_inputs(paper)
+    base = _KEY_BASES.get(inputs)
+    if base is None:
+        base = _KEY_BASES[inputs] = _key_of(*inputs)
+    return base
+
+
+def remember_key_base(paper: Paper, base: str) -> None:
+    """Take `base` as `paper`'s key base, as `key_base` made it for an equal paper (in
+    another process or an earlier run of the same code)."""
+    _KEY_BASES[_key_inputs(paper)] = base
+
+
+def _key_inputs(paper: Paper) -> _KeyInputs:
     first_author = paper.authors[0] if paper.authors else ""
-    return _key_of(first_author, paper.year or paper.date.year, paper.title)
+    return first_author, paper.year or paper.date.year, paper.title
 
 
-@lru_cache(maxsize=1 << 16)  # slugify is slow; every build asks again for every paper
 def _key_of(first_author: str, year: int, title: str) -> str:
     author = _last_name(first_author) if first_author else ""
     # Lazily: slugify is slow, and the first word that is not a stop word ends the search.

@@ -1,0 +1,102 @@
+"""Rows of bytes by key in one SQLite file, stamped with the code that wrote them.
+
+A build reads every row and writes back only the rows that changed, in one transaction, so
+an edit of one paper costs one row, not the whole file (SQLite keeps the file whole through
+a crash, and two processes writing at once each see the other's rows). A cache: a file that
+is missing, damaged or stamped by other code reads as nothing, and failing to write only
+costs time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+_DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
+"""Errors of a file that is not a database, or a damaged one: it is started afresh."""
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS stamp (stamp TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS rows (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
+)
+
+
+class RowStore:
+    """One SQLite file of rows: read all of them, update a few or replace them all."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+
+    def read(self, stamp: str) -> dict[str, bytes] | None:
+        """Every row; None if the file is missing, damaged or written under another stamp."""
+        if not self.file.is_file():  # connecting would create it
+            return None
+        try:
+            with self._transaction("BEGIN") as db:
+                if _stamp(db) != stamp:
+                    return None
+                return dict(db.execute("SELECT key, value FROM rows"))
+        except sqlite3.Error:
+            return None
+
+    def update(self, stamp: str, rows: Mapping[str, bytes], removed: Iterable[str]) -> bool:
+        """Write `rows` and delete the `removed` keys; False (nothing written) unless the
+        file holds rows of this stamp."""
+        try:
+            with self._transaction("BEGIN IMMEDIATE") as db:
+                if _stamp(db) != stamp:
+                    return False
+                db.executemany("DELETE FROM rows WHERE key = ?", ((key,) for key in removed))
+                db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?)", rows.items())
+        except (sqlite3.Error, OSError):
+            return False
+        return True
+
+    def replace(self, stamp: str, rows: Mapping[str, bytes]) -> bool:
+        """Make `rows` the only rows of the file, stamped `stamp`; a damaged file is
+        started afresh."""
+        for attempt in range(2):
+            try:
+                self.file.parent.mkdir(parents=True, exist_ok=True)
+                with self._transaction("BEGIN IMMEDIATE") as db:
+                    for statement in _SCHEMA:
+                        db.execute(statement)
+                    db.execute("DELETE FROM stamp")
+                    db.execute("INSERT INTO stamp VALUES (?)", (stamp,))
+                    db.execute("DELETE FROM rows")
+                    db.executemany("INSERT INTO rows VALUES (?, ?)", rows.items())
+                return True
+            except sqlite3.Error as err:
+                if attempt or err.sqlite_errorcode not in _DAMAGED:  # e.g. locked: let be
+                    return False
+                with contextlib.suppress(OSError):
+                    self.file.unlink()
+            except OSError:
+                return False
+        return False
+
+    @contextlib.contextmanager
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        """A connection inside one transaction: committed if the block ends normally
+        (also by `return`), rolled back on an exception."""
+        db = sqlite3.connect(self.file, isolation_level=None)
+        try:
+            db.execute(begin)
+            try:
+                yield db
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back
+                    db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        finally:
+            db.close()
+
+
+def _stamp(db: sqlite3.Connection) -> str | None:
+    try:
+        row = db.execute("SELECT stamp FROM stamp").fetchone()
+    except sqlite3.OperationalError:  # no such table: a new file
+        return None
+    return str(row[0]) if row is not None else None
