@@ -64,7 +64,7 @@ LINKIFY = LinkifyIt()
 TEXTS = st.lists(st.one_of(PIECES, st.text(max_size=4)), max_size=12).map("".join)
 
 
-@settings(max_examples=1000)
+@settings(max_examples=1000, deadline=None)
 @given(TEXTS)
 def test_shortcut_covers_everything_linkify_it_might_link(text: str) -> None:
     if LINKIFY.pretest(text) or LINKIFY.test(text):
@@ -128,7 +128,7 @@ PROSE = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=1500)
+@settings(max_examples=1500, deadline=None)
 @given(PROSE)
 def test_plain_prose_renders_exactly_as_markdown_it_renders_it(text: str) -> None:
     # render_markdown writes one paragraph of plain prose itself, without markdown-it.
@@ -240,7 +240,7 @@ LINKY = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=1500)
+@settings(max_examples=1000, deadline=None)
 @given(LINKY)
 def test_paragraphs_with_bare_links_render_exactly_as_markdown_it_renders_them(text: str) -> None:
     assert render_markdown(text) == markdown_it_html(text)
@@ -260,7 +260,7 @@ def test_the_link_shortcut_is_taken_for_bare_links() -> None:
         assert paragraph_html(md, text, {"wikilinks": {}}) == markdown_it_html(text), text
 
 
-@settings(max_examples=1500)
+@settings(max_examples=1000, deadline=None)
 @given(st.one_of(PROSE, LINKY))
 def test_plain_text_shortcut_reads_as_markdown_it_reads(text: str) -> None:
     # markdown_to_text reads plain prose as itself, without markdown-it (_plain_text).

@@ -117,9 +117,11 @@ def paragraph_html(md: MarkdownIt, text: str, env: EnvType) -> str | None:
         Token("paragraph_close", "p", -1, block=True),
     ]
     state = StateCore(text, md, env, paragraph)
-    # Linkify's core rule links text that linkify-it's test() accepts; where none could, it
-    # is skipped (its pretest of the whole paragraph is a third of the time here).
-    maybe = any(t.type == "text" and MAYBE_LINK.search(t.content) for t in children)
+    # Linkify's core rule links text outside links (level 0) that linkify-it's test() accepts;
+    # where none could, it is skipped (its pretest of the paragraph is a third of the time).
+    maybe = any(
+        t.type == "text" and t.level == 0 and MAYBE_LINK.search(t.content) for t in children
+    )
     for name, rule in _core_rules_after_inline(md):
         if name != "linkify" or maybe:
             rule(state)
