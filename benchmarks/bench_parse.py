@@ -50,8 +50,10 @@ print(json.dumps({"papers": len(papers), "load_paper": parsed - started,
 
 def run(site: Path, source: Path) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(source)}
+    # cwd: `python -c` puts the working folder first on sys.path, before PYTHONPATH.
+    command = [sys.executable, "-c", RUN, str(site.resolve())]
     out = subprocess.run(
-        [sys.executable, "-c", RUN, str(site)], env=env, check=True, capture_output=True, text=True
+        command, env=env, cwd=source, check=True, capture_output=True, text=True
     ).stdout
     result: dict[str, float] = json.loads(out)
     return result
