@@ -133,6 +133,9 @@ def _load_mapping(
 def _too_deep(root: yaml.Node) -> bool:
     """Whether the node graph nests deeper than MAX_DEPTH, holds itself (`&a [*a]`), or
     expands (aliases followed) to more than MAX_VALUES values (`&a [*b, *b, ...]` nesting)."""
+    flat_size = _flat_size(root)
+    if flat_size is not None:
+        return flat_size > MAX_VALUES
     walked: dict[int, tuple[int, int]] = {}  # id(node) -> (height, size); (0, 0) while walked
 
     def walk(node: yaml.Node, depth: int) -> tuple[int, int]:
@@ -160,6 +163,27 @@ def _too_deep(root: yaml.Node) -> bool:
     except _TooDeepError:
         return True
     return False
+
+
+def _flat_size(root: yaml.Node) -> int | None:
+    """How many values a mapping of scalars and lists of scalars holds (most front matter:
+    three levels, no room for a loop), counted without _too_deep's walk; None for any other
+    shape."""
+    if type(root) is not yaml.MappingNode:
+        return None
+    size = 1
+    for key, value in root.value:
+        if type(key) is not yaml.ScalarNode:
+            return None
+        if type(value) is yaml.SequenceNode:
+            if any(type(item) is not yaml.ScalarNode for item in value.value):
+                return None
+            size += 2 + len(value.value)
+        elif type(value) is yaml.ScalarNode:
+            size += 2
+        else:
+            return None
+    return size
 
 
 class _TooDeepError(Exception):

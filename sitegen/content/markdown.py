@@ -7,7 +7,12 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_inline import StateInline
+from markdown_it.common.utils import escapeHtml
+from markdown_it.parser_core import RuleFuncCoreType
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline, linkify, newline
+from markdown_it.token import Token
+from markdown_it.utils import EnvType
 
 from sitegen.content.wikilinks import MISSING_LINK_TITLE, WIKILINK, LinkTarget, link_key
 
@@ -22,22 +27,28 @@ def markdown_renderer(raw_html: bool = False) -> MarkdownIt:
     md.enable(["linkify", "table", "strikethrough"])
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     if md.linkify is not None:
-        md.linkify.pretest = _quick_pretest(md.linkify.pretest)
+        md.linkify.pretest = _unless_no_link(md.linkify.pretest)
+        md.linkify.test = _unless_no_link(md.linkify.test)
     return md
 
 
-# Everything linkify-it's pretest can match holds one of these: a schema (`http:`, `//`, ...),
-# `localhost`, `www.`, an IP-like `.1.`, `@`, or a dot, a TLD (two or more letters, or
-# `xn--`) and then punctuation, a space or the end. Its own pretest is one huge regular
-# expression, most of Markdown's time on prose.
+# Everything linkify-it's pretest or test can match holds one of these: a schema (`http:`,
+# `//`, ...), `localhost`, `www.`, an IP-like `.1.`, `@`, or a dot, a TLD (two or more
+# letters, or `xn--`) and then punctuation, a space or the end. Its own are huge regular
+# expressions, most of Markdown's time on prose. Each is looked for from its `:`, `/`, `@`,
+# `.` or `l` backwards, so that the search skips straight to those characters.
 MAYBE_LINK = re.compile(
-    r"https?:|ftp:|mailto:|//|localhost|www\.|\.\d{1,3}\.|@|\.[^\W\d_]{2,}(?=[\W_]|$)", re.I
+    r"[:/@.lL](?:"
+    r"(?<=@)|(?<=//)"
+    r"|(?<=:)(?:(?<=(?i:http):)|(?<=(?i:https):)|(?<=(?i:ftp):)|(?<=(?i:mailto):))"
+    r"|(?<=\.)(?:(?<=(?i:www)\.)|\d{1,3}\.|[^\W\d_]{2,}(?=[\W_]|$))"
+    r"|(?<=(?i:l))(?=(?i:ocalhost)))"
 )
 
 
-def _quick_pretest(pretest: Callable[[str], bool]) -> Callable[[str], bool]:
-    """linkify-it's pretest, skipped for text that holds nothing it could match."""
-    return lambda text: MAYBE_LINK.search(text) is not None and bool(pretest(text))
+def _unless_no_link(check: Callable[[str], bool]) -> Callable[[str], bool]:
+    """linkify-it's `check`, skipped for text that holds nothing it could match."""
+    return lambda text: MAYBE_LINK.search(text) is not None and bool(check(text))
 
 
 def render_markdown(
@@ -48,26 +59,104 @@ def render_markdown(
 
     `links` resolves `[[slug]]` / `[[Title]]` to sibling paper pages (`<slug>.html`).
     """
-    if _is_plain_paragraph(text):
-        return "<p>" + text.replace('"', "&quot;") + "</p>\n"
-    html: str = markdown_renderer(raw_html).render(text, {"wikilinks": links or {}})
+    md = markdown_renderer(raw_html)
+    env = {"wikilinks": links or {}}
+    html = paragraph_html(md, text, env)
+    if html is None:
+        html = md.render(text, env)
     return html
 
 
-# Spacing markdown-it would change: a line's leading or trailing spaces (two make a line
-# break), and any whitespace but a space or a newline (tabs, carriage returns, ...).
-_SPACING = re.compile(r"^ | $|[^\S \n]", re.MULTILINE)
+# Whitespace but a space or a newline (tabs, carriage returns, no-break spaces ...:
+# str.isspace's, written out, which is several times faster than `[^\S \n]`), and NUL.
+ODD_SPACE = re.compile(
+    "[\t\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\0]"
+)
+
+# A line not starting with a letter might start something else than a paragraph's text (a
+# list, heading, quote, code, table row, blank line ...).
+_NOT_TEXT_LINE = re.compile(r"^(?! {0,3}[^\W\d_])", re.MULTILINE)
+
+# What an inline rule acts on: escapes, emphasis, code, links and images, autolinks, wikilinks,
+# NUL, strikethrough (`~~`) and entities (a lone `~` or `&` is text). `#`, `+`, `=`, `>`, `|`
+# and `-` mean something only at the start of a line, which is a letter's here; `:` (linkify)
+# and the line break are the two rules `paragraph_html` runs itself.
+ACTIVE = re.compile(r"[\\*_`\[\]<\0~&](?:(?<=[^~&])|(?<=~)~|(?<=&)(?:#|\w+;))")
+
+_LINE_OR_LINK = re.compile(r"\n|:(?=//)")
 
 
-def _is_plain_paragraph(text: str) -> bool:
-    """Whether `text` is one paragraph of prose markdown-it renders as itself: no mark, no
-    link, every line starting with a letter (most abstracts; tests/test_markdown.py checks
-    the shortcut against markdown-it)."""
+def is_one_paragraph(text: str) -> bool:
+    """Whether markdown-it reads `text` as one paragraph holding `text` itself: lines of
+    text, nothing its block rules (or the paragraph's trimming) would take."""
+    # (No line may start or end with a space: two make a line break.)
     return (
-        _MARKS.search(text) is None
-        and _SPACING.search(text) is None
-        and MAYBE_LINK.search(text) is None
+        " \n" not in text
+        and "\n " not in text
+        and not text.startswith(" ")
+        and not text.endswith(" ")
+        and ODD_SPACE.search(text) is None
+        and _NOT_TEXT_LINE.search(text) is None
     )
+
+
+def paragraph_html(md: MarkdownIt, text: str, env: EnvType) -> str | None:
+    """What `md.render(text, env)` returns, when `text` is one paragraph whose only markup
+    is links linkify finds (bare URLs, `www.` hosts, emails); None for any other Markdown."""
+    if not is_one_paragraph(text):
+        return None
+    if MAYBE_LINK.search(text) is None:  # no link: the text itself (most abstracts)
+        return None if ACTIVE.search(text) else "<p>" + escapeHtml(text) + "</p>\n"
+    children = _inline_tokens(md, text, env)
+    if children is None:
+        return None
+    inline = Token("inline", "", 0, content=text, children=children, level=1, block=True)
+    paragraph = [
+        Token("paragraph_open", "p", 1, block=True),
+        inline,
+        Token("paragraph_close", "p", -1, block=True),
+    ]
+    state = StateCore(text, md, env, paragraph)
+    # Linkify's core rule links text outside links (level 0) that linkify-it's test() accepts;
+    # where none could, it is skipped (its pretest of the paragraph is a third of the time).
+    maybe = any(
+        t.type == "text" and t.level == 0 and MAYBE_LINK.search(t.content) for t in children
+    )
+    for name, rule in _core_rules_after_inline(md):
+        if name != "linkify" or maybe:
+            rule(state)
+    html: str = md.renderer.render(state.tokens, md.options, env)
+    return html
+
+
+def _inline_tokens(md: MarkdownIt, text: str, env: EnvType) -> list[Token] | None:
+    """The inline tokens of one paragraph whose text has no character an inline rule acts on,
+    but for the line breaks and the links linkify's inline rule takes (at `://`)."""
+    state = StateInline(text, md, env, [])
+    while state.pos < state.posMax:
+        stop = _LINE_OR_LINK.search(text, state.pos)
+        end = stop.start() if stop else state.posMax
+        if ACTIVE.search(text, state.pos, end):
+            return None
+        state.append_pending(text[state.pos : end])
+        state.pos = end
+        if stop is None:
+            break
+        rule = newline if stop.group() == "\n" else linkify
+        if not rule(state, False):  # a `://` that starts no link is text
+            state.append_pending(":")
+            state.pos += 1
+    if state.pending:
+        state.pushPending()
+    for rule2 in md.inline.ruler2.getRules(""):  # (balancing delimiters: none here)
+        rule2(state)
+    return state.tokens
+
+
+@lru_cache(maxsize=4)
+def _core_rules_after_inline(md: MarkdownIt) -> list[tuple[str, RuleFuncCoreType]]:
+    rules = list(zip(md.core.ruler.get_active_rules(), md.core.ruler.getRules(""), strict=True))
+    return rules[[name for name, _ in rules].index("inline") + 1 :]
 
 
 class MarkdownTexts:
@@ -143,15 +232,11 @@ def _text_parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
-# Text with none of Markdown's marks, each line starting with a letter (no list, heading, quote,
-# code block or blank line), reads as itself: most abstracts, and a third of an index build.
-_MARKS = re.compile(r"[\\&*_`\[\]<>!~|#=+\0]|^(?! {0,3}[^\W\d_])", re.MULTILINE)
-
-
 def markdown_to_text(text: str) -> str:
     """The plain text a reader sees of some Markdown (no markup, no link targets); see
     MarkdownTexts for the cached way."""
-    if _MARKS.search(text) is None:
+    # Text lines with no character an inline rule acts on read as themselves: most abstracts.
+    if ACTIVE.search(text) is None and _NOT_TEXT_LINE.search(text) is None:
         return " ".join(text.split())
     return _plain_text(text)
 
