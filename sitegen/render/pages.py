@@ -234,9 +234,8 @@ class SitePages:
         self.nearby = NearbyMaps(graph, memo)
         """Paper slug -> the small map of the papers near it on its page."""
         self.regions: tuple[Region, ...] = regions(graph, memo) if theme.has_map else ()
-        self._faces = [face(paper) for paper in graph.papers]
-        """Each paper's face, in the order of graph.papers."""
-        self._face_of = {paper.slug: f for paper, f in zip(graph.papers, self._faces, strict=True)}
+        self._face_of = {paper.slug: face(paper) for paper in graph.papers}
+        """Paper slug -> its face (what a link to it shows)."""
         # A tag's count is left out: a paper page's shared tags are tags of its own paper,
         # whose counts are part of its view key wherever a template may show them.
         tag_faces = {tag.slug: digest((tag.name, tag.slug)) for tag in graph.tags}
@@ -426,15 +425,14 @@ class SitePages:
     def _shown_neighbours(self, index: int) -> tuple[str, str]:
         """The newer and older papers as the `index`th paper's page shows them: the theme's
         template links them (their faces), a site's own gets their views (their keys)."""
-        if self.theme.stock_paper:
-            faces = self._faces
-            newer = faces[index - 1] if index > 0 else ""
-            return newer, faces[index + 1] if index + 1 < len(faces) else ""
-        newer_paper, older_paper = self.graph.neighbours(index)
-        return (
-            self.key(newer_paper) if newer_paper else "",
-            self.key(older_paper) if older_paper else "",
-        )
+        newer, older = self.graph.neighbours(index)
+
+        def shown(other: Paper | None) -> str:
+            if other is None:
+                return ""
+            return self._face_of[other.slug] if self.theme.stock_paper else self.key(other)
+
+        return shown(newer), shown(older)
 
     def _paper_context(self, index: int, paper: Paper) -> dict[str, Any]:
         """What the template of a paper page gets: what its paper's view, bib key and meta
