@@ -100,7 +100,9 @@ ALONG: dict[str, tuple[dict[str, str], Callable[[Path, Moving], object]]] = {
     "related papers reordered": ({}, lambda site, state: setattr(state, "reverse", True)),
     "a site template changed": (
         {"templates/tags.html": TAGS_PAGE},
-        lambda site, state: touch_later(site / "templates/tags.html", TAGS_PAGE + " v2"),
+        lambda site, state: touch_later(
+            site / "templates/tags.html", TAGS_PAGE.replace("Tags,", "All tags,")
+        ),
     ),
     "a page removed from the output": (
         {},
