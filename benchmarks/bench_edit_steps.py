@@ -31,6 +31,9 @@ STEPS = {
     "entry_keys": "render/bibtex.py:entry_keys",
     "slug_collisions": "content/papers.py:slug_collisions",
     "build_graph": "site/graph.py:build_graph",
+    "render_site": "render/renderer.py:render_site",
+    "SitePages.pages": "render/pages.py:pages",
+    "_page_key": "render/renderer.py:_page_key",
 }
 
 

@@ -383,8 +383,8 @@ def _run_mark(args: argparse.Namespace) -> int:
 def _run_build(args: argparse.Namespace) -> int:
     from sitegen.build import build
 
-    console = terminal.stderr_console()
-    if args.quiet or not console.is_terminal:
+    console = None if args.quiet else terminal.stderr_console()
+    if console is None or not console.is_terminal:
         result = build(args.site, args.out, args.strict, relayout=args.relayout)
     else:
         with terminal.StageBars(console) as bars:

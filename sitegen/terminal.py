@@ -6,16 +6,11 @@ from __future__ import annotations
 import sys
 import time
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+if TYPE_CHECKING:  # rich is imported when first used: `build -q` may not need it at all
+    from rich.console import Console
+    from rich.progress import TaskID
 
 REFRESH_EVERY = 0.1
 """Seconds between redraws of the progress bars (a redraw per file would cost more)."""
@@ -24,6 +19,8 @@ REFRESH_EVERY = 0.1
 def stderr_console() -> Console:
     """The console errors, warnings and progress go to (rich honours NO_COLOR, FORCE_COLOR
     and TERM=dumb, and colours only a terminal)."""
+    from rich.console import Console
+
     return Console(file=sys.stderr, highlight=False, soft_wrap=True)
 
 
@@ -51,6 +48,14 @@ class StageBars:
     from forking its workers (see workers/forked.py)."""
 
     def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self._bars = Progress(
             TextColumn("{task.description:<7}"),
             BarColumn(),

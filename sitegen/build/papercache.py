@@ -73,6 +73,8 @@ class PaperCache:
         or its row, not yet read (a file not listed since)."""
         self._in_file = False
         """Whether the cache file holds rows of this code, to be updated row by row."""
+        self.before: dict[str, Paper] = {}
+        """The papers the last `load` read again, as they were before, by slug."""
 
     def load(
         self,
@@ -97,14 +99,18 @@ class PaperCache:
         paths = self._paths(papers_dir, changed)
         fresh: dict[Path, _Entry] = {}
         stale: list[Path] = []
+        self.before = {}
         for path in paths:
             entry = self._entries.get(path) or self._from_file(path)
             if changed is None or entry is None or path in changed:
                 force = changed is not None and path in changed
-                entry = _current(path, entry, force)
-                if entry is None:
+                current = _current(path, entry, force)
+                if current is None:
+                    if entry is not None and entry.paper is not None:
+                        self.before[entry.paper.slug] = entry.paper
                     stale.append(path)
                     continue
+                entry = current
             fresh[path] = entry
         progress.stage("load", len(paths))
         progress.advance(len(fresh))

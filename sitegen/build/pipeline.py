@@ -98,7 +98,7 @@ class Builder:
                     jobs[SEARCH] = search
                 start = search.start if isinstance(search, SearchJob) else None
                 result = renderer.render_site(
-                    config, graph, writer, jobs, start, progress=self.progress
+                    config, graph, writer, jobs, start, self.progress, self.papers.before
                 )
                 self.after_render(config, graph)
                 self.progress.stage("search")

@@ -44,6 +44,8 @@ def link_key(text: str) -> str:
 
 def find_wikilinks(notes: str) -> list[tuple[str, int]]:
     """(target text, 0-based line within the notes) of every `[[...]]` outside code."""
+    if "[[" not in notes:  # most notes: no line to look at
+        return []
     found = []
     in_fence = False
     for number, line in enumerate(notes.split("\n")):

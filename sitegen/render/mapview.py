@@ -137,8 +137,10 @@ class NearbyMaps:
             self._nearest = _memoised(
                 memo, f"nearest {k}", self._points, shape, len(papers), find
             ).tolist()
-        # What a map shows of each of its papers: its page, title and point.
-        self._faces = [digest((p.slug, p.title, graph.positions[p.slug])) for p in self._papers]
+        self._positions = graph.positions
+        self._faces: dict[int, str] = {}
+        """Row -> what a map shows of its paper (its page, title and point), made where first
+        needed (an edit build asks for a few)."""
         self._maps: dict[str, tuple[MapPoint, ...]] = {}
 
     def key(self, slug: str) -> str:
@@ -147,8 +149,15 @@ class NearbyMaps:
         row = self._rows.get(slug)
         if row is None:
             return ""
-        faces = self._faces
-        return "".join([faces[j] for j in self._nearest[row]])
+        return "".join([self._face(j) for j in self._nearest[row]])
+
+    def _face(self, row: int) -> str:
+        found = self._faces.get(row)
+        if found is None:
+            paper = self._papers[row]
+            point = self._positions[paper.slug]
+            found = self._faces[row] = digest((paper.slug, paper.title, point))
+        return found
 
     def get(self, slug: str) -> tuple[MapPoint, ...]:
         """The small map of paper `slug` (empty when it is not on the map)."""

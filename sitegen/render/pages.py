@@ -4,6 +4,7 @@ with the fingerprint of what it shows (equal fingerprints, equal bytes)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -220,30 +221,63 @@ class SitePages:
         self._view_counts = not (theme.stock_paper and theme.stock_listings)
         self._keys: dict[str, str] = {}
         self._counts: dict[str, int] | None = None
-        self._summaries = {p.slug: first_sentence(texts.plain(p.abstract)) for p in graph.papers}
+        self._faces: dict[str, str] = {}
+        """Paper slug -> its face (what a link to it shows), made where first needed."""
+        # A tag's count is left out: a paper page's shared tags are tags of its own paper,
+        # whose counts are part of its view key wherever a template may show them.
+        self._tag_face = {tag.slug: digest((tag.name, tag.slug)) for tag in graph.tags}
+        self._tag_faces_of: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._memo = memo
+
+    def prepare(self) -> None:
+        """Gather, here and now, what the pages of many papers share (before workers fork,
+        which would each gather it again; and the map's points decide it once)."""
+        _ = (self.summaries, self.list_keys, self.bib_keys, self.nearby, self.regions)
+
+    @functools.cached_property
+    def summaries(self) -> dict[str, str]:
         """Paper slug -> the first sentence of its abstract (lists and the cards show it)."""
-        self.list_keys = (
-            {p.slug: listing_key(p, graph, self._summaries[p.slug]) for p in graph.papers}
-            if theme.stock_listings
-            else self._all_keys()
-        )
+        plain = self.texts.plain
+        return {p.slug: first_sentence(plain(p.abstract)) for p in self.graph.papers}
+
+    @functools.cached_property
+    def list_keys(self) -> dict[str, str]:
         """What listings show of each paper (with the theme's own listing templates, only
         what the item shows: editing notes or the abstract's later sentences re-renders
         the paper's page, not every listing)."""
-        self.bib_keys = entry_keys(graph.papers)
-        self.nearby = NearbyMaps(graph, memo)
+        if not self.theme.stock_listings:
+            return self._all_keys()
+        graph, summaries = self.graph, self.summaries
+        return {p.slug: listing_key(p, graph, summaries[p.slug]) for p in graph.papers}
+
+    @functools.cached_property
+    def bib_keys(self) -> dict[str, str]:
+        return entry_keys(self.graph.papers)
+
+    @functools.cached_property
+    def nearby(self) -> NearbyMaps:
         """Paper slug -> the small map of the papers near it on its page."""
-        self.regions: tuple[Region, ...] = regions(graph, memo) if theme.has_map else ()
-        self._face_of = {paper.slug: face(paper) for paper in graph.papers}
-        """Paper slug -> its face (what a link to it shows)."""
-        # A tag's count is left out: a paper page's shared tags are tags of its own paper,
-        # whose counts are part of its view key wherever a template may show them.
-        tag_faces = {tag.slug: digest((tag.name, tag.slug)) for tag in graph.tags}
-        self._tag_faces = {
-            slug: tuple([(tag.slug, tag_faces[tag.slug]) for tag in tags])
-            for slug, tags in graph.paper_tags.items()
-        }
-        """Paper slug -> (slug, face) of each of its tags (a face: what a link to it shows)."""
+        return NearbyMaps(self.graph, self._memo)
+
+    @functools.cached_property
+    def regions(self) -> tuple[Region, ...]:
+        return regions(self.graph, self._memo) if self.theme.has_map else ()
+
+    def _face(self, paper: Paper) -> str:
+        found = self._faces.get(paper.slug)
+        if found is None:
+            found = self._faces[paper.slug] = face(paper)
+        return found
+
+    def _tag_faces(self, slug: str) -> tuple[tuple[str, str], ...]:
+        """(slug, face) of each tag of paper `slug` (a face: what a link to it shows)."""
+        found = self._tag_faces_of.get(slug)
+        if found is None:
+            tags = self.graph.paper_tags[slug]
+            found = self._tag_faces_of[slug] = tuple(
+                [(t.slug, self._tag_face[t.slug]) for t in tags]
+            )
+        return found
 
     def _all_keys(self) -> dict[str, str]:
         for paper in self.graph.papers:
@@ -350,7 +384,7 @@ class SitePages:
         """The cards' summaries of every paper of the data file, loaded only for the cards
         the browser shows (static/list/summaries.js)."""
         for number, papers in enumerate(summary_chunks(self.graph.papers)):
-            summaries = tuple(self._summaries[p.slug] for p in papers)
+            summaries = tuple(self.summaries[p.slug] for p in papers)
             yield Page(
                 urls.list_summaries(number),
                 "list-summaries.js",
@@ -403,12 +437,12 @@ class SitePages:
         """Everything the page of the `index`th paper shows (see _paper_context), as faces of
         the papers and tags it shows (fixed-length digests, strung together): cheap to make
         and to fingerprint, for every paper of every build."""
-        slug, face_of, tag_faces = paper.slug, self._face_of, self._tag_faces
-        mine = {tag for tag, _ in tag_faces[slug]}
+        slug, face_of, tag_faces = paper.slug, self._face, self._tag_faces
+        mine = {tag for tag, _ in tag_faces(slug)}
         related = "".join(
             [
-                face_of[other.slug]
-                + "".join([f for tag, f in tag_faces[other.slug] if tag in mine])
+                face_of(other)
+                + "".join([f for tag, f in tag_faces(other.slug) if tag in mine])
                 + ";"
                 for other in self.graph.related.get(slug, ())
             ]
@@ -417,7 +451,7 @@ class SitePages:
             self.key(paper),
             *self._shown_neighbours(index),
             related,
-            "".join([face_of[p.slug] for p in self.graph.links.incoming.get(slug, ())]),
+            "".join([face_of(p) for p in self.graph.links.incoming.get(slug, ())]),
             self.bib_keys[slug],
             self.nearby.key(slug),
         )
@@ -430,7 +464,7 @@ class SitePages:
         def shown(other: Paper | None) -> str:
             if other is None:
                 return ""
-            return self._face_of[other.slug] if self.theme.stock_paper else self.key(other)
+            return self._face(other) if self.theme.stock_paper else self.key(other)
 
         return shown(newer), shown(older)
 

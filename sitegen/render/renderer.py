@@ -26,6 +26,7 @@ from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import code_fingerprint, digest
 from sitegen.fsutil import atomic_write_bytes, site_tree
 from sitegen.progress import NO_PROGRESS, Progress
+from sitegen.render.edits import RenderInputs, notes_edited, render_inputs
 from sitegen.render.environment import make_environment
 from sitegen.render.mapview import MapMemo, Memo
 from sitegen.render.pages import (
@@ -78,7 +79,7 @@ SideJob = Callable[[Sequence[str]], dict[str, bytes]]
 """Makes more files of a build from its page paths, while the pages render."""
 PARALLEL_RENDER_FROM = 400
 """From this many pages to render, they are rendered on every core."""
-PAGE_CACHE_VERSION = "pages-v2"
+PAGE_CACHE_VERSION = "pages-v3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,9 @@ class Renderer:
         """Output path -> (page fingerprint, digest of the bytes it rendered to)."""
         self._views: dict[str, PaperView] = {}
         self._template_fps: dict[str, str] = {}
+        """Template name -> its fingerprint, as the last render's pages were made with."""
+        self._inputs: RenderInputs | None = None
+        """What the last render's pages were made from (see render/edits.py)."""
         self._config: SiteConfig | None = None
         self._refs: dict[str, tuple[str, ...]] = {}
         self._items: dict[tuple[int, str], tuple[PaperView, Markup]] = {}
@@ -132,12 +136,15 @@ class Renderer:
         side_jobs: Mapping[str, SideJob] | None = None,
         after_fork: Callable[[], object] | None = None,
         progress: Progress = NO_PROGRESS,
+        before: Mapping[str, Paper] | None = None,
     ) -> RenderResult:
         """Stage every page in `writer`: pages whose fingerprint is unchanged (and whose file
         the output holds) are kept, the others rendered, on every core when there are many.
         Each side job (search index, feeds, for a full build) gets every page's path and
         runs meanwhile in a worker process. `after_fork` is called once the workers exist
-        (a process that starts threads must fork first)."""
+        (a process that starts threads must fork first). `before`: the papers as they were
+        before this build read their files again, by slug (an edit of notes alone then
+        costs its own pages: see render/edits.py)."""
         if config != self._config:
             # Every page shows the site's title and settings (raw_html changes views too).
             self._pages = self._load_cache(config, writer.out)
@@ -145,23 +152,18 @@ class Renderer:
             self._items.clear()
             self._config = config
         item_fp = self._item_fingerprint()
-        template_fps: dict[str, str] = {}
-        fresh: dict[str, tuple[str, str]] = {}
-        todo: list[tuple[Page, str]] = []
-        self._site_pages = (graph, self._pages_of(config, graph))
-        for page in self._site_pages[1].pages():
-            if page.template not in template_fps:
-                template_fps[page.template] = self._checked_fingerprint(page.template)
-            cached = self._pages.get(page.path)
-            if cached is None:  # rendered for sure: its key is made where it renders
-                todo.append((page, template_fps[page.template]))
-                continue
-            key = _page_key(template_fps[page.template], item_fp, page)
-            if cached[0] == key and writer.has(page.path, cached[1]):
-                writer.keep(page.path, cached[1])
-                fresh[page.path] = cached
-            else:
-                todo.append((page, template_fps[page.template]))
+        pages, memo = self._pages_of(config, graph)
+        self._site_pages = (graph, pages)
+        inputs = render_inputs(graph, pages.theme)
+        edited = notes_edited(self._inputs, inputs, graph, pages.theme, before or {})
+        found = None if edited is None else self._own_pages_only(pages, edited, writer, item_fp)
+        if found is None:
+            pages.prepare()  # here, before the workers fork
+            fresh, todo, template_fps = self._checked_pages(pages, writer, item_fp)
+            self._map_memo = memo.now
+        else:  # the map's points are as they were: what they decided still holds
+            fresh, todo, template_fps = found
+            self._map_memo = {**memo.earlier, **memo.now}
         paths = (*fresh, *(page.path for page, _ in todo))
         progress.stage("render", len(paths))
         progress.advance(len(fresh))
@@ -185,7 +187,65 @@ class Renderer:
             fresh[page.path] = (key, staged.digest)
         self._pages = fresh
         self._template_fps = {**template_fps, ITEM_TEMPLATE: item_fp}
+        self._inputs = inputs
         return RenderResult(paths, tuple(page.path for page, _ in todo), side_values)
+
+    def _checked_pages(
+        self, pages: SitePages, writer: PageSink[S], item_fp: str
+    ) -> tuple[dict[str, tuple[str, str]], list[tuple[Page, str]], dict[str, str]]:
+        """Every page's fingerprint checked: (pages kept, pages to render with their
+        template's fingerprint, the fingerprint of each template)."""
+        template_fps: dict[str, str] = {}
+        fresh: dict[str, tuple[str, str]] = {}
+        todo: list[tuple[Page, str]] = []
+        for page in pages.pages():
+            if page.template not in template_fps:
+                template_fps[page.template] = self._checked_fingerprint(page.template)
+            cached = self._pages.get(page.path)
+            if cached is None:  # rendered for sure: its key is made where it renders
+                todo.append((page, template_fps[page.template]))
+                continue
+            key = _page_key(template_fps[page.template], item_fp, page)
+            if cached[0] == key and writer.has(page.path, cached[1]):
+                writer.keep(page.path, cached[1])
+                fresh[page.path] = cached
+            else:
+                todo.append((page, template_fps[page.template]))
+        return fresh, todo, template_fps
+
+    def _own_pages_only(
+        self, pages: SitePages, edited: list[int], writer: PageSink[S], item_fp: str
+    ) -> tuple[dict[str, tuple[str, str]], list[tuple[Page, str]], dict[str, str]] | None:
+        """As `_checked_pages`, when only the `edited` papers' own pages can have changed
+        since the last render (see render/edits.py): the other pages are kept as it left
+        them. None if a template changed or the output lacks a page it kept."""
+        last = self._template_fps
+        if last.get(ITEM_TEMPLATE) != item_fp:
+            return None
+        template_fps = {name: self._checked_fingerprint(name) for name in last}
+        del template_fps[ITEM_TEMPLATE]
+        if any(fp != last[name] for name, fp in template_fps.items()):
+            return None
+        own = [pages.paper_page(index, pages.graph.papers[index]) for index in edited]
+        if any(page.path not in self._pages or page.template not in last for page in own):
+            return None
+        mine = {page.path for page in own}
+        fresh = {path: cached for path, cached in self._pages.items() if path not in mine}
+        if not all(writer.has(path, output) for path, (_, output) in fresh.items()):
+            return None
+        for path, (_, output) in fresh.items():
+            writer.keep(path, output)
+        todo: list[tuple[Page, str]] = []
+        for page in own:
+            cached, fp = self._pages[page.path], template_fps[page.template]
+            # The key made here gathers what the page shows in this process (the map's
+            # neighbours, found once), not in the worker that renders it.
+            if cached[0] == _page_key(fp, item_fp, page) and writer.has(page.path, cached[1]):
+                writer.keep(page.path, cached[1])
+                fresh[page.path] = cached
+            else:
+                todo.append((page, fp))
+        return fresh, todo, template_fps
 
     def _run(
         self, job: _RenderJob[S], after_fork: Callable[[], object] | None, progress: Progress
@@ -216,7 +276,9 @@ class Renderer:
             raise LookupError("no earlier full render to build on")
         # The last build's pages know every other paper's keys already.
         last = self._site_pages
-        pages = last[1] if last is not None and last[0] is graph else self._pages_of(config, graph)
+        pages = (
+            last[1] if last is not None and last[0] is graph else self._pages_of(config, graph)[0]
+        )
         page = pages.edited_paper_page(paper)
         key = _page_key(self._template_fps[page.template], self._template_fps[ITEM_TEMPLATE], page)
         return page.path, self._render(page, config), key
@@ -234,11 +296,16 @@ class Renderer:
             "context": self._cache_context(self._config, out),
             "pages": self._pages,
             "map": self._map_memo,
+            "templates": self._template_fps,
+            "inputs": self._inputs.as_json() if self._inputs is not None else None,
         }
         with contextlib.suppress(OSError):
             atomic_write_bytes(self._cache_file, json.dumps(data).encode())
 
     def _load_cache(self, config: SiteConfig, out: Path) -> dict[str, tuple[str, str]]:
+        """The pages of the last render into `out` under `config` (with its map memo, template
+        fingerprints and inputs); none when unknown."""
+        self._template_fps, self._inputs = {}, None
         if self._cache_file is None:
             return {}
         try:
@@ -252,9 +319,12 @@ class Renderer:
                 for path, (key, out_digest) in data["pages"].items()
             }
             self._map_memo = {str(kind): list(found) for kind, found in data["map"].items()}
-            return pages
+            templates = {str(name): str(fp) for name, fp in data["templates"].items()}
+            inputs = RenderInputs.from_json(data["inputs"]) if data["inputs"] else None
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return {}
+        self._template_fps, self._inputs = templates, inputs
+        return pages
 
     @staticmethod
     def _cache_context(config: SiteConfig, out: Path) -> str:
@@ -300,7 +370,8 @@ class Renderer:
             cached = self._items[(id(view), root)] = (view, html)
         return cached[1]
 
-    def _pages_of(self, config: SiteConfig, graph: SiteGraph) -> SitePages:
+    def _pages_of(self, config: SiteConfig, graph: SiteGraph) -> tuple[SitePages, MapMemo]:
+        """The pages of `graph`, and the memo their map's points fill (the next build's)."""
         theme = Theme(
             self.stock(LISTING_TEMPLATES),
             self.has_template("search.html"),
@@ -309,9 +380,7 @@ class Renderer:
         )
         memo = MapMemo(self._map_memo)
         views = functools.partial(self.view, graph)
-        pages = SitePages(config, graph, self.texts, views, theme, memo)
-        self._map_memo = memo.now
-        return pages
+        return SitePages(config, graph, self.texts, views, theme, memo), memo
 
     def view(self, graph: SiteGraph, paper: Paper, key: str | None = None) -> PaperView:
         """The paper as templates see it; Markdown is rendered once per paper version."""

@@ -68,26 +68,22 @@ def build_graph(
     """Order papers, gather tags; every collision is reported at once."""
     synonyms = {normalise_tag(a): normalise_tag(t) for a, t in aliases}
     preferred = {normalise_tag(t): t for _, t in aliases}
-
-    def alias_key(name: str) -> str:
-        key = normalise_tag(name)
-        return synonyms.get(key, key)
-
     ordered = tuple(sorted(papers, key=lambda p: (-p.date.toordinal(), p.title.casefold(), p.slug)))
-    one_page, warnings, problems = _one_tag_per_page(ordered, alias_key)
-
-    def tag_key(name: str) -> str:
-        key = alias_key(name)
-        return one_page.get(key, key)
-
-    tag_names, tag_slugs = _canonical_tags(ordered, tag_key, preferred)
+    # Each spelling's key, worked out once: a site has far fewer spellings than tagged papers.
+    aliased = {}
+    for name in {name for paper in ordered for name in paper.tags}:
+        key = normalise_tag(name)
+        aliased[name] = synonyms.get(key, key)
+    one_page, warnings, problems = _one_tag_per_page(ordered, aliased.__getitem__)
+    keys = {name: one_page.get(key, key) for name, key in aliased.items()}
+    tag_names, tag_slugs = _canonical_tags(ordered, keys.__getitem__, preferred)
     links, link_warnings = resolve_links(ordered)
     warnings += link_warnings
     if problems:
         raise ContentError(problems)
     members: dict[str, list[Paper]] = defaultdict(list)
     for paper in ordered:
-        for key in dict.fromkeys(tag_key(name) for name in paper.tags):
+        for key in dict.fromkeys([keys[name] for name in paper.tags]):
             members[key].append(paper)
     tags = tuple(
         sorted(
@@ -95,19 +91,14 @@ def build_graph(
             key=lambda tag: tag.name.casefold(),
         )
     )
-    by_slug = {tag.slug: tag for tag in tags}
-    paper_tags = {
-        paper.slug: tuple(
-            by_slug[slug] for slug in dict.fromkeys(tag_slugs[tag_key(name)] for name in paper.tags)
-        )
-        for paper in ordered
-    }
+    paper_tags = _paper_tags(ordered, tags, {name: tag_slugs[key] for name, key in keys.items()})
     table = tuple(sorted((key, tag_names[key], tag_slugs[key]) for key in tag_names))
     positions = positions or {}
     by_paper_slug = {paper.slug: paper for paper in ordered}
+    related = related or {}
     related_papers = {
         paper.slug: tuple(
-            by_paper_slug[s] for s in (related or {}).get(paper.slug, ()) if s in by_paper_slug
+            [by_paper_slug[s] for s in related.get(paper.slug, ()) if s in by_paper_slug]
         )
         for paper in ordered
     }
@@ -126,6 +117,23 @@ def build_graph(
         tuple(warnings),
         {paper.slug: positions[paper.slug] for paper in ordered if paper.slug in positions},
     )
+
+
+def _paper_tags(
+    papers: Sequence[Paper], tags: Sequence[Tag], slug_of: Mapping[str, str]
+) -> dict[str, tuple[Tag, ...]]:
+    """Paper slug -> its tags, in the order its file lists them, without repeats (`slug_of`:
+    each spelling's tag page slug). Papers listing the same tags share one tuple."""
+    by_slug = {tag.slug: tag for tag in tags}
+    shared: dict[tuple[str, ...], tuple[Tag, ...]] = {}
+    found = {}
+    for paper in papers:
+        mine = shared.get(paper.tags)
+        if mine is None:
+            slugs = dict.fromkeys([slug_of[name] for name in paper.tags])
+            mine = shared[paper.tags] = tuple([by_slug[slug] for slug in slugs])
+        found[paper.slug] = mine
+    return found
 
 
 def _gather_authors(papers: Sequence[Paper]) -> tuple[tuple[Author, ...], dict[str, str]]:
@@ -156,8 +164,12 @@ def _one_tag_per_page(
     merged: dict[str, str] = {}
     warnings: list[Problem] = []
     problems: list[Problem] = []
+    seen: set[str] = set()  # a spelling seen again finds what its first time decided
     for paper in sorted(papers, key=lambda p: str(p.path or "")):
         for name in paper.tags:
+            if name in seen:
+                continue
+            seen.add(name)
             key = tag_key(name)
             slug = tag_slug(key)
             owner_key, owner_name, owner = first.setdefault(slug, (key, name, paper))
@@ -197,9 +209,8 @@ def _canonical_tags(
     papers: Sequence[Paper], tag_key: Callable[[str], str], preferred: Mapping[str, str]
 ) -> tuple[dict[str, str], dict[str, str]]:
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for paper in papers:
-        for name in paper.tags:
-            spellings[tag_key(name)][name.strip()] += 1
+    for name, count in Counter(name for paper in papers for name in paper.tags).items():
+        spellings[tag_key(name)][name.strip()] += count
     # An alias target is shown as site.toml spells it; otherwise the most common
     # spelling wins, ties going to the alphabetically first.
     names = {

@@ -1,0 +1,167 @@
+"""An edit of a paper's notes alone re-renders that paper's page without checking every
+other page (render/edits.py); whatever changed along with it, the output equals a cold build."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from test_build_cache import (
+    cold_copy_build,
+    fixed_points,
+    linked_papers,
+    replaced,
+    retitled,
+    same_topic,
+)
+from test_incremental import snapshot, touch_later
+
+from sitegen.build.pipeline import Builder
+from sitegen.content.models import Paper
+from sitegen.render.pages import SitePages
+
+NOTES_EDIT = replaced("vision2", "Builds on", "Read again: builds on")
+"""vision2's notes reworded (its link to vision1 kept): other pages show none of it."""
+TAGS_PAGE = '{% extends "base.html" %}{% block content %}Tags, {{ paper_count }}{% endblock %}'
+NEIGHBOUR_NOTES = """{% extends "base.html" %}{% block content %}{{ paper.notes_html }}
+{{ newer.notes_html if newer }} {{ older.notes_html if older }}{% endblock %}"""
+ITEM_NOTES = "<li>{{ paper.title }}: {{ paper.notes_html }}</li>\n"
+
+
+class Moving:
+    """Related papers and map points that an edit may change along with the notes."""
+
+    def __init__(self) -> None:
+        self.shift = 0.0
+        self.reverse = False
+
+    def related(self, builder: Builder, papers: Sequence[Paper]) -> dict[str, tuple[str, ...]]:
+        found = same_topic(builder, papers)
+        return {s: tuple(reversed(r)) if self.reverse else r for s, r in found.items()}
+
+    def points(self, builder: Builder, papers: Sequence[Paper]) -> dict[str, tuple[float, float]]:
+        found = fixed_points(builder, papers)
+        return {s: (x, y + self.shift) for s, (x, y) in found.items()}
+
+
+@pytest.fixture
+def moving(monkeypatch: pytest.MonkeyPatch) -> Iterator[Moving]:
+    state = Moving()
+    monkeypatch.setattr(
+        Builder, "related_of", lambda builder, papers: state.related(builder, papers)
+    )
+    monkeypatch.setattr(Builder, "layout_of", lambda builder, papers: state.points(builder, papers))
+    yield state
+
+
+def test_a_notes_edit_renders_its_page_without_checking_every_other(
+    make_site: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    moving: Moving,
+) -> None:
+    site = make_site(linked_papers())
+    Builder(site).build()
+    NOTES_EDIT(site)
+
+    def every_page(_pages: SitePages) -> None:
+        raise AssertionError("every page was checked")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SitePages, "pages", every_page)
+        again = Builder(site).build()
+    assert again.rendered == ("papers/vision2.html",)
+    assert "Read again: builds on" in (site / "_site/papers/vision2.html").read_text()
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def _other_out(site: Path) -> None:
+    """The edit built into another output folder first (the paper cache has seen it)."""
+    Builder(site, out=site.parent / "elsewhere").build()
+
+
+def _retitled_elsewhere(site: Path, state: Moving) -> None:
+    """A title edit seen by a build into another folder, then the notes edited again: the
+    papers read before this build are not those the last build here saw."""
+    retitled("vision2", "Vision paper two, renamed")(site)
+    _other_out(site)
+    replaced("vision2", "Read again", "Read anew")(site)
+
+
+ALONG: dict[str, tuple[dict[str, str], Callable[[Path, Moving], object]]] = {
+    "nothing": ({}, lambda site, state: None),
+    "a link added to the notes": (
+        {},
+        lambda site, state: replaced("vision2", "Read again", "See [[speech1]]. Read")(site),
+    ),
+    "map points moved": ({}, lambda site, state: setattr(state, "shift", 0.05)),
+    "related papers reordered": ({}, lambda site, state: setattr(state, "reverse", True)),
+    "a site template changed": (
+        {"templates/tags.html": TAGS_PAGE},
+        lambda site, state: touch_later(
+            site / "templates/tags.html", TAGS_PAGE.replace("Tags,", "All tags,")
+        ),
+    ),
+    "a page removed from the output": (
+        {},
+        lambda site, state: (site / "_site/papers/vision1.html").unlink(),
+    ),
+    "built into another folder first": ({}, lambda site, state: _other_out(site)),
+    "retitled and built elsewhere first": ({}, _retitled_elsewhere),
+    "the abstract edited too": (
+        {},
+        lambda site, state: replaced("vision2", "We study", "Lately we study")(site),
+    ),
+    "a front matter key added": (
+        {},
+        lambda site, state: replaced("vision2", "title:", "mood: happy\ntitle:")(site),
+    ),
+    "another paper deleted": (
+        {},
+        lambda site, state: (site / "content/papers/speech4.md").unlink(),
+    ),
+    "neighbours' notes shown by the site's paper page": (
+        {"templates/paper.html": NEIGHBOUR_NOTES},
+        lambda site, state: None,
+    ),
+    "notes shown by the site's listings": (
+        {"templates/_paper_item.html": ITEM_NOTES},
+        lambda site, state: None,
+    ),
+}
+"""What changes along with vision2's notes: (the site's own templates, the other change)."""
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["new run", "kept builder"])
+@pytest.mark.parametrize("along", sorted(ALONG))
+def test_a_notes_edit_with_anything_else_equals_a_cold_build(
+    make_site: Callable[..., Path], tmp_path: Path, moving: Moving, along: str, kept: bool
+) -> None:
+    files, other = ALONG[along]
+    site = make_site(linked_papers(), files)
+    builder = Builder(site)
+    builder.build()
+    NOTES_EDIT(site)
+    other(site, moving)
+    (builder if kept else Builder(site)).build()
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+    NOTES_EDIT(site)  # nothing to replace: the same text again, a newer file
+    replaced("vision2", "Read again", "Read twice")(site)
+    (builder if kept else Builder(site)).build()
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def test_a_record_of_the_last_render_of_another_shape_is_not_trusted(
+    make_site: Callable[..., Path], tmp_path: Path, moving: Moving
+) -> None:
+    site = make_site(linked_papers())
+    Builder(site).build()
+    for cache in (site / ".sitegen-cache").glob("pages-*.json"):
+        data = json.loads(cache.read_text())
+        data["inputs"]["papers"] = sorted(data["inputs"]["papers"])
+        cache.write_text(json.dumps(data))
+    NOTES_EDIT(site)
+    Builder(site).build()
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
