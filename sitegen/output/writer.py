@@ -1,4 +1,4 @@
-"""Write a rendered site so the output folder is always one whole build.
+"""Write a rendered site so the output folder is one whole build: the last one or the new one.
 
 The files whose bytes changed are staged in a sibling staging folder, and committed in one
 go: into a missing output folder by one rename of the staging folder, into an existing one
