@@ -25,7 +25,7 @@ from sitegen import cli, fsutil
 from sitegen.config import load_config
 from sitegen.importers import plan as plan_module
 from sitegen.importers.merge import run_import
-from sitegen.output import writer
+from sitegen.output import journal, writer
 from sitegen.output.writer import MANIFEST, output_lock
 
 Snapshot = dict[str, bytes]
@@ -129,6 +129,7 @@ def test_build_killed_at_random_moments_leaves_old_or_new_site(tmp_path: Path) -
             time.sleep(rng.uniform(0, 0.4))
         process.send_signal(signal.SIGKILL)
         process.wait()
+        writer._recover(out)  # what the next build does first
         now = snapshot(out)
         assert same(now, old) or same(now, new), f"trial {trial}: a mix"
         outcomes["old" if same(now, old) else "new"] += 1
@@ -150,7 +151,6 @@ _PATCHED: list[tuple[Any, str]] = [
     (os, "mkdir"),
     (os, "open"),
     (shutil, "rmtree"),
-    (writer, "_exchange"),
 ]
 
 
@@ -201,43 +201,126 @@ def _site_files(version: int) -> dict[str, bytes]:
     return files
 
 
-@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
-def test_writer_killed_at_every_operation_leaves_old_or_new(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exchange: bool
-) -> None:
-    if not exchange:
-        monkeypatch.setattr(writer, "_exchange", lambda a, b: False)
+def _journal_of(out: Path) -> Path:
+    return out.parent / f".{out.name}.sitegen-staging" / journal.JOURNAL
+
+
+@pytest.mark.parametrize("first", [False, True], ids=["edit", "first build"])
+def test_writer_killed_at_every_operation_leaves_old_or_new(tmp_path: Path, first: bool) -> None:
+    out = tmp_path / "out"
+    if not first:
+        write_site(out, _site_files(1))
+        (out / "user-notes.txt").write_text("mine")
+    old = snapshot(out)
+    write_site(out, _site_files(2))
+    new = snapshot(out)
+    assert first or new["user-notes.txt"] == b"mine"
+    outcomes = {"old": 0, "new": 0, "new after recovery": 0}
+    limit = 0
+    while True:
+        restore(out, old)  # for a first build: no output folder
+        for leftover in tmp_path.glob(".out.*"):
+            shutil.rmtree(leftover)
+        result = _in_child(lambda: write_site(out, _site_files(2)), limit)
+        # Until the commit's journal is written the output is not touched at all.
+        committing = _journal_of(out).exists()
+        assert committing or same(snapshot(out), old) or same(snapshot(out), new), limit
+        writer._recover(out)  # what the next build does first
+        now = snapshot(out)
+        assert same(now, old) or same(now, new), f"kill at operation {limit}: a mix"
+        outcomes["new after recovery" if committing else "old" if same(now, old) else "new"] += 1
+        write_site(out, _site_files(2))  # the next build finishes the job, losing nothing
+        assert same(snapshot(out), new), f"kill at operation {limit}: not recovered"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+        count(f"writer SIGKILL ({'first build' if first else 'edit'})")
+        if result != -1:
+            break
+        limit += 1
+    print(f"\nwriter killed at each of {limit} operations: {outcomes}")
+    assert limit > 5 if first else limit > 20 and outcomes["new after recovery"] > 10
+
+
+def _killed_while_committing(out: Path, limit: int) -> bool:
+    """Restore the old output, then kill a write of the new at operation `limit`: whether
+    that left a commit under way."""
+    _in_child(lambda: write_site(out, _site_files(2)), limit)
+    return _journal_of(out).exists()
+
+
+def test_recovery_killed_at_every_operation_still_ends_whole_new(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_site(out, _site_files(1))
     (out / "user-notes.txt").write_text("mine")
     old = snapshot(out)
     write_site(out, _site_files(2))
     new = snapshot(out)
-    assert new["user-notes.txt"] == b"mine"
-    outcomes = {"old": 0, "new": 0, "old after recovery": 0}
-    limit = 0
-    while True:
+    commit_points = 0
+    for limit in range(200):
         restore(out, old)
         for leftover in tmp_path.glob(".out.*"):
             shutil.rmtree(leftover)
-        result = _in_child(lambda: write_site(out, _site_files(2)), limit)
-        now = snapshot(out)
-        if not exchange and not out.exists():
-            # Between the two renames: the next build puts the old output back first.
-            outcomes["old after recovery"] += 1
-            writer._recover(out)
-            now = snapshot(out)
-        assert same(now, old) or same(now, new), f"kill at operation {limit}: a mix"
-        outcomes["old" if same(now, old) and out.exists() else "new"] += 1
-        write_site(out, _site_files(2))  # the next build finishes the job, losing nothing
-        assert same(snapshot(out), new), f"kill at operation {limit}: not recovered"
+        if not _killed_while_committing(out, limit):
+            continue
+        commit_points += 1
+        recovery_kill = 0
+        while _in_child(lambda: writer._recover(out), recovery_kill) == -1:
+            recovery_kill += 1  # killed again: the next run resumes once more
+            count("recovery SIGKILL")
+        writer._recover(out)
+        assert same(snapshot(out), new), f"commit killed at {limit}, recovery at {recovery_kill}"
+        write_site(out, _site_files(2))
+        assert same(snapshot(out), new)
         assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
-        count(f"writer SIGKILL ({'renameat2' if exchange else 'two renames'})")
-        if result != -1:
-            break
-        limit += 1
-    print(f"\nwriter killed at each of {limit} operations: {outcomes}")
-    assert limit > 20
+    assert commit_points > 10
+
+
+def _fail_once_at(patch: pytest.MonkeyPatch, limit: int) -> list[int]:
+    """Make file operation number `limit` fail with an OSError (a full disk, say); the
+    number of operations so far."""
+    done = [0]
+    for owner, name in _PATCHED:
+        original = getattr(owner, name)
+
+        def wrapped(*args: Any, _original: Callable[..., Any] = original, **kw: Any) -> Any:
+            done[0] += 1
+            if done[0] - 1 == limit:
+                raise OSError(28, "No space left on device (test)")
+            return _original(*args, **kw)
+
+        patch.setattr(owner, name, wrapped)
+    return done
+
+
+def test_writer_failing_at_any_operation_leaves_old_or_new_and_the_next_build_is_whole(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    write_site(out, _site_files(1))
+    (out / "user-notes.txt").write_text("mine")
+    old = snapshot(out)
+    write_site(out, _site_files(2))
+    new = snapshot(out)
+    failed = {"old": 0, "new": 0}
+    for limit in range(200):
+        restore(out, old)
+        for leftover in tmp_path.glob(".out.*"):
+            shutil.rmtree(leftover)
+        with pytest.MonkeyPatch.context() as patch:
+            done = _fail_once_at(patch, limit)
+            try:
+                write_site(out, _site_files(2))
+            except OSError:
+                failed["old" if same(snapshot(out), old) else "new"] += 1
+        if done[0] <= limit:
+            break  # the write has no operation `limit`
+        now = snapshot(out)  # no recovery: the failed build cleaned up after itself
+        assert same(now, old) or same(now, new), f"failure at operation {limit}: a mix"
+        write_site(out, _site_files(2))
+        assert same(snapshot(out), new)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+        count("writer OSError")
+    print(f"\nwriter failing at each of {limit} operations: {failed}")
+    assert failed["old"] >= 3 and failed["new"] > 10, failed
 
 
 # -- SIGKILL during `import` -------------------------------------------------------------------

@@ -1,28 +1,28 @@
-"""Write a rendered site so the output folder is always one whole build.
+"""Write a rendered site so the output folder is one whole build: the last one or the new one.
 
-The new site is assembled in a sibling staging folder (unchanged files are hard-linked
-from the current output, so this is cheap) and swapped in with one atomic rename.
-A killed build leaves the previous complete output (no fsync: the page cache outlives
-a killed process, and an output folder is rebuilt, not restored, after a power cut);
-files sitegen did not write survive; a build that changes nothing touches nothing.
+The files whose bytes changed are staged in a sibling staging folder, and committed in one
+go: into a missing output folder by one rename of the staging folder, into an existing one
+file by file through a journal (see `journal`), so a build that changes a few files of a big
+site touches only those. A failed build leaves the last good output untouched; a killed one
+leaves it untouched or, if it was killed while committing, a mix that the next build first
+finishes into the whole new output (no fsync: the page cache outlives a killed process, and
+an output folder is rebuilt, not restored, after a power cut). Files sitegen did not write
+survive; a build that changes nothing touches nothing.
 
-Outside the output folder sitegen only ever makes (and removes) its two hidden siblings,
-`.<out>.sitegen-staging` and, where the system cannot swap folders atomically,
-`.<out>.sitegen-old`. It removes one only if it holds sitegen's manifest (or nothing), and
-first moves any file it does not list into the output, so a file the user dropped into the
-output while a build ran is kept too.
+Outside the output folder sitegen only ever makes (and removes) its hidden sibling
+`.<out>.sitegen-staging`, and removes a `.<out>.sitegen-old` that an older sitegen left. It
+removes one only if it holds sitegen's manifest (or nothing), and first moves any file it
+does not list into the output, so a file the user dropped there is kept too.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import errno
+import dataclasses
 import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import time
 from collections.abc import Iterator, Mapping
@@ -31,17 +31,17 @@ from pathlib import Path
 
 from sitegen.errors import BuildLockedError, SiteError, UsageError
 from sitegen.fsutil import atomic_write_bytes
+from sitegen.output import journal
+from sitegen.output.journal import MANIFEST as MANIFEST
+from sitegen.output.journal import is_safe_relative as is_safe_relative
+from sitegen.output.journal import remove_empty_parents
 
-MANIFEST = ".sitegen-manifest.json"
 PARTIAL = ".sitegen-partial"
 """In a staging folder still being filled: every file in it is the build's own."""
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
 LOCK_WAIT_SECONDS = 30.0
 """How long a build waits for another build of the same output before giving up."""
 INPUT_FOLDERS = ("content", "templates", "static")
 """The site's folders a build reads; no output folder may be inside one."""
-_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,17 +118,17 @@ class Staged:
     changed: bool
     """Its bytes differ from what the output holds."""
     data: bytes | None = None
-    """The bytes, still to be written (in place only; a swap writes them at once)."""
+    """The bytes, still to be written (in place only; otherwise they are staged at once)."""
 
 
 class OutputWriter:
     """One build's output, file by file, so a build never holds every page in memory.
 
-    By default files go into a sibling staging folder (unchanged ones hard-linked from the
-    current output) that `finish` swaps in whole; `abort` throws it away, leaving the last
-    good output. `in_place` (for `serve`, where a rebuild must be quick) keeps changed bytes
-    until `finish` replaces just those files, each atomically. `stage` may run in a forked
-    worker process: it only touches the staging folder, and its result is `record`ed here.
+    By default changed files go into a sibling staging folder that `finish` commits (unchanged
+    ones stay where they are); `abort` throws it away, leaving the last good output.
+    `in_place` (for `serve`, where a rebuild must be quick) keeps changed bytes until `finish`
+    replaces just those files, each atomically. `stage` may run in a forked worker process:
+    it only touches the staging folder, and its result is `record`ed here.
     """
 
     def __init__(self, out: Path, *, in_place: bool = False) -> None:
@@ -136,10 +136,17 @@ class OutputWriter:
         self.out = out
         self.in_place = in_place and out.is_dir()
         self.old = _read_manifest(out)
+        self._present: set[str] | None = None
+        """The output's files as the build began (None in place: the manifest is trusted)."""
         # In place, the manifest is trusted and other files are simply left alone: a
-        # rebuild of `serve` must not stat the whole output folder.
-        self.foreign = [] if self.in_place else _foreign_files(out, self.old)
+        # rebuild of `serve` must not look at the whole output folder.
+        self.foreign: list[str] = []
+        if not self.in_place:
+            self._present, self.foreign = _survey(out, self.old)
         self._foreign = set(self.foreign)
+        self._foreign_folders = {
+            f.rsplit("/", n)[0] for f in self.foreign for n in range(1, f.count("/") + 1)
+        }
         self.hashes: dict[str, str] = {}
         self._changed: list[str] = []
         self._pending: dict[str, bytes] = {}
@@ -156,48 +163,65 @@ class OutputWriter:
             (self._staging / PARTIAL).write_text("")
 
     def has(self, path: str, digest: str) -> bool:
-        """Whether the output already holds `path` with bytes of this digest."""
-        return self.old.get(path) == digest and (self.in_place or (self.out / path).is_file())
+        """Whether the output already holds `path` with bytes of this digest (the manifest
+        says so, and the file was there when the build began: one deleted by hand is
+        written again)."""
+        return self.old.get(path) == digest and (self._present is None or path in self._present)
 
     def stage(self, path: str, data: bytes) -> Staged:
-        """Write (or link, when unchanged) one file into the staging folder."""
+        """Write one changed file into the staging folder (or keep it, when unchanged)."""
         if not is_safe_relative(path):  # slugs are made safe upstream; the last defence
             raise SiteError(f"refusing to write {path!r}: it would not be inside {self.out}")
         digest = hashlib.sha1(data).hexdigest()
         changed = not self.has(path, digest)
         if self.in_place:
             return Staged(path, digest, changed, data if changed else None)
-        target = self._staged_path(path)
         if changed:
-            with open(target, "wb") as file:
+            with open(self._staged_path(path), "wb") as file:
                 file.write(data)
-        else:
-            _link(f"{self.out}/{path}", target)
         return Staged(path, digest, changed)
 
     def record(self, staged: Staged) -> None:
         """Count a staged file as part of this build."""
-        if staged.path in self._foreign:
+        blocker = self._foreign_in_way(staged.path, staged.changed)
+        if blocker is not None:
+            there = "there" if blocker == staged.path else f"at {self.out / staged.path}"
             raise UsageError(
-                f"{self.out / staged.path} was not written by sitegen, and the build writes a "
-                "page there: move it away (sitegen never replaces files it did not write)"
+                f"{self.out / blocker} was not written by sitegen, and the build writes a "
+                f"page {there}: move it away (sitegen never replaces files it did not write)"
             )
-        if staged.path in self.hashes:
-            raise SiteError(f"two files of one build write {staged.path}")
-        self.hashes[staged.path] = staged.digest
+        self._add(staged.path, staged.digest)
         if staged.changed:
             self._changed.append(staged.path)
             if staged.data is not None:
                 self._pending[staged.path] = staged.data
 
+    def _add(self, path: str, digest: str) -> None:
+        if path in self.hashes:
+            raise SiteError(f"two files of one build write {path}")
+        self.hashes[path] = digest
+
+    def _foreign_in_way(self, path: str, changed: bool) -> str | None:
+        """A file sitegen did not write that is at `path`, or (when `path` gets new bytes)
+        is a folder of it or inside the folder `path` would be: any stops `path` from
+        being written."""
+        if path in self._foreign:
+            return path
+        if not changed or not self.foreign:
+            return None
+        parts = path.split("/")
+        folders = ("/".join(parts[:n]) for n in range(1, len(parts)))
+        blocker = next((f for f in folders if f in self._foreign), None)
+        if blocker is None and path in self._foreign_folders:
+            blocker = next(f for f in self.foreign if f.startswith(f"{path}/"))
+        return blocker
+
     def put(self, path: str, data: bytes) -> None:
         self.record(self.stage(path, data))
 
     def keep(self, path: str, digest: str) -> None:
-        """`path` is unchanged (see `has`): keep the output's file."""
-        if not self.in_place:
-            _link(f"{self.out}/{path}", self._staged_path(path))
-        self.record(Staged(path, digest, False))
+        """`path` is unchanged (see `has`, so it is sitegen's): keep the output's file."""
+        self._add(path, digest)
 
     def _staged_path(self, path: str) -> str:
         """Where `path` goes in the staging folder, whose parent folders now exist."""
@@ -209,11 +233,8 @@ class OutputWriter:
 
     def finish(self) -> WriteReport:
         """Make the output hold exactly the recorded files (plus any foreign files)."""
-        removed = [
-            p
-            for p in self.old
-            if p not in self.hashes and (self.in_place or (self.out / p).exists())
-        ]
+        present = self.old.keys() if self._present is None else self._present
+        removed = [p for p in self.old if p not in self.hashes and p in present]
         changed = self._changed
         report = WriteReport(
             len(changed),
@@ -222,32 +243,38 @@ class OutputWriter:
             self.foreign,
             (*changed, *removed),
         )
-        if not changed and not removed and self.out.is_dir():
+        # A file deleted by hand that is no longer built only changes the manifest.
+        if not changed and not removed and self.hashes == self.old and self.out.is_dir():
             self.abort()
             return report
         if self.in_place:
             _update_in_place(self.out, self._pending, changed, removed, self.hashes)
             return report
-        for path in self.foreign:
-            (self._staging / path).parent.mkdir(parents=True, exist_ok=True)
-            os.link(self.out / path, self._staging / path, follow_symlinks=False)
-        _write_manifest(self._staging, self.hashes)
-        (self._staging / PARTIAL).unlink()
-        _swap_in(self._staging, self.out)
-        return report
+        if not self.out.exists():  # the first build: its staging folder is all of it
+            (self._staging / MANIFEST).write_bytes(journal.manifest_bytes(self.hashes))
+            (self._staging / PARTIAL).unlink()
+            os.rename(self._staging, self.out)
+            return report
+        replace = [p for p in changed if p in self.old]
+        create = [p for p in changed if p not in self.old]
+        plan = journal.Plan(tuple(replace), tuple(create), tuple(removed))
+        blocked = journal.commit(self._staging, self.out, plan, self.hashes)
+        _clear_staging(self._staging, self.out)
+        return _with_blocked(report, blocked)
 
     def abort(self) -> None:
-        """Discard what was staged: the output stays as the last build left it."""
+        """Discard what was staged: the output stays as the last build left it (or, if the
+        commit had begun, becomes the whole new one)."""
         if not self.in_place:
+            journal.resume(self._staging, self.out)
             _clear_staging(self._staging, self.out)
 
 
-def _link(source: str, target: str) -> None:
-    try:
-        os.link(source, target)
-    except FileExistsError:  # staged again after a worker died
-        os.unlink(target)
-        os.link(source, target)
+def _with_blocked(report: WriteReport, blocked: list[str]) -> WriteReport:
+    """`report` with the paths a user's file kept sitegen from writing as foreign files."""
+    if not blocked:
+        return report
+    return dataclasses.replace(report, foreign=sorted({*report.foreign, *blocked}))
 
 
 def write_one(out: Path, path: str, data: bytes) -> str:
@@ -275,21 +302,12 @@ def _update_in_place(
         atomic_write_bytes(out / path, files[path])
     for path in removed:
         (out / path).unlink(missing_ok=True)
-        _remove_empty_parents(out, (out / path).parent)
+        remove_empty_parents(out, (out / path).parent)
     _write_manifest(out, hashes)
 
 
 def _write_manifest(folder: Path, hashes: Mapping[str, str]) -> None:
-    atomic_write_bytes(folder / MANIFEST, json.dumps(hashes, sort_keys=True, indent=0).encode())
-
-
-def _remove_empty_parents(out: Path, folder: Path) -> None:
-    while folder != out and out in folder.parents:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
+    atomic_write_bytes(folder / MANIFEST, journal.manifest_bytes(hashes))
 
 
 def _staging_of(out: Path) -> Path:
@@ -300,18 +318,6 @@ def _backup_of(out: Path) -> Path:
     return out.parent / f".{out.name}.sitegen-old"
 
 
-def is_safe_relative(path: str) -> bool:
-    """A `/`-separated path that stays inside the folder it is joined to, on any system."""
-    parts = path.split("/")
-    return (
-        bool(path)
-        and "\\" not in path
-        and "\x00" not in path
-        and not _DRIVE.match(path)
-        and all(part not in ("", ".", "..") for part in parts)
-    )
-
-
 def _read_manifest(out: Path) -> dict[str, str]:
     """The files a build wrote into `out`; entries that would lead outside it are ignored."""
     try:
@@ -320,30 +326,45 @@ def _read_manifest(out: Path) -> dict[str, str]:
         return {}
     if not isinstance(data, dict):
         return {}
-    return {str(k): str(v) for k, v in data.items() if is_safe_relative(str(k))}
+    return {k: str(v) for k, v in data.items() if is_safe_relative(k)}  # json keys are str
 
 
-def _foreign_files(out: Path, owned: Mapping[str, str]) -> list[str]:
+def _survey(out: Path, owned: Mapping[str, str]) -> tuple[set[str], list[str]]:
+    """The files in `out` (a link to a folder is not one), and those sitegen did not write:
+    any file, symlink or link to a folder it does not list."""
+    present: set[str] = set()
+    foreign: list[str] = []
     if not out.is_dir():
-        return []
-    return sorted(
-        rel for rel, kind in _walk(out) if kind != "empty" and rel != MANIFEST and rel not in owned
-    )
+        return present, foreign
+    for rel, kind in _walk(out):
+        if kind == "file":
+            present.add(rel)
+        if kind != "empty" and rel not in owned and rel != MANIFEST:
+            foreign.append(rel)
+    return present, sorted(foreign)
 
 
 def _walk(folder: Path) -> Iterator[tuple[str, str]]:
-    """(path relative to `folder`, kind) of each file ("file"), symlink ("link", also to a
-    folder, which is not followed) and empty folder ("empty") under `folder`."""
-    root = os.fspath(folder)
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel = os.path.relpath(dirpath, root)
-        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        for name in dirnames:
-            if os.path.islink(os.path.join(dirpath, name)):
-                yield prefix + name, "link"
-        for name in filenames:
-            yield prefix + name, "file"
-        if prefix and not dirnames and not filenames:
+    """(path relative to `folder`, kind) of each file ("file", also a symlink to one),
+    symlink to a folder ("link", not followed) and empty folder ("empty") under `folder`."""
+    todo = [(os.fspath(folder), "")]
+    while todo:
+        path, prefix = todo.pop()
+        empty = True
+        try:
+            entries = os.scandir(path)
+        except OSError:
+            continue  # unreadable: skipped, as os.walk does
+        with entries:
+            for entry in entries:
+                empty = False
+                if not entry.is_dir():
+                    yield prefix + entry.name, "file"
+                elif entry.is_symlink():
+                    yield prefix + entry.name, "link"
+                else:
+                    todo.append((entry.path, f"{prefix}{entry.name}/"))
+        if empty and prefix:
             yield prefix[:-1], "empty"
 
 
@@ -384,38 +405,11 @@ def _rescue_foreign(folder: Path, out: Path) -> None:
 
 
 def _recover(out: Path) -> None:
-    """Put back the output a build killed between two renames took away (no renameat2)."""
+    """Finish the commit of a build killed while committing, and put back an output that an
+    older sitegen, killed between the two renames of its folder swap, took away."""
+    staging = _staging_of(out)
+    if staging.is_dir() and not staging.is_symlink() and (staging / MANIFEST).is_file():
+        journal.resume(staging, out)
     backup = _backup_of(out)
     if not out.exists() and backup.is_dir() and (backup / MANIFEST).is_file():
         os.rename(backup, out)
-
-
-def _swap_in(staging: Path, out: Path) -> None:
-    if not out.exists():
-        os.rename(staging, out)
-        return
-    if not _exchange(staging, out):
-        # No atomic exchange on this system: two renames, with a tiny window that
-        # _recover closes on the next build.
-        backup = _backup_of(out)
-        _clear_staging(backup, out)
-        os.rename(out, backup)
-        os.rename(staging, out)
-        staging = backup
-    _clear_staging(staging, out)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2); False where unsupported."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    if result == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
