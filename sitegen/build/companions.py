@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,8 @@ _SEP = "\0"
 
 _HEX = re.compile("[0-9a-f]{40}")
 _DIGEST_CHARS = 40
+_READ_ALL_FROM = 1000
+"""From this many entry texts to read, all are read (a .bib file of most papers)."""
 
 Holds = Callable[[str, str], bool]
 """Whether the output holds a path with bytes of a digest (`OutputWriter.has`)."""
@@ -138,13 +140,16 @@ class CompanionCache:
         decoded = {path[len(FILE) :]: _FileRow.decode(value) for path, value in files.items()}
         return entry_rows, {path: row for path, row in decoded.items() if row is not None}
 
-    def _texts_of(self, stamp: str) -> Callable[[Iterable[str]], dict[str, bytes]]:
+    def _texts_of(self, stamp: str) -> Callable[[Collection[str]], dict[str, bytes]]:
         """Reads entry texts by digest (those the file holds)."""
 
-        def read(digests: Iterable[str]) -> dict[str, bytes]:
+        def read(digests: Collection[str]) -> dict[str, bytes]:
             if self._store is None:
                 return {}
-            rows = self._store.read_keys(stamp, [TEXT + digest for digest in digests])
+            if len(digests) >= _READ_ALL_FROM:  # a range of the index: quicker for many
+                rows = self._store.read(stamp, TEXT)
+            else:
+                rows = self._store.read_keys(stamp, [TEXT + digest for digest in digests])
             return {key[len(TEXT) :]: value for key, value in (rows or {}).items()}
 
         return read
@@ -201,7 +206,7 @@ class _Entries:
         papers: Sequence[Paper],
         key_of: Callable[[Paper], object],
         known: Mapping[str, _EntryRow],
-        read: Callable[[Iterable[str]], dict[str, bytes]],
+        read: Callable[[Collection[str]], dict[str, bytes]],
     ) -> None:
         self.rows: dict[str, _EntryRow] = {}
         """Each paper's row, by slug."""
@@ -249,7 +254,7 @@ class _Entries:
             else:  # the paper's row named another text: this build's bytes are right
                 self._wrong[digest] = text
         wrong = self._wrong
-        return bib_file((texts.get(d) or wrong[d]).decode("utf-8") for d in digests)
+        return bib_file([texts.get(d) or wrong[d] for d in digests])
 
     def _make(self, paper: Paper, citation: str) -> str:
         text = paper_bibtex(paper, citation).encode("utf-8")

@@ -88,7 +88,7 @@ def bib_files(papers_newest_first: Sequence[Paper], tags: Iterable[Tag]) -> dict
     Keys are computed over all papers, so a paper has the same key in every file."""
     keys = entry_keys(papers_newest_first)
     # Each entry is made once: a paper is in papers.bib and in the file of each of its tags.
-    entries = {p.slug: paper_bibtex(p, keys[p.slug]) for p in papers_newest_first}
+    entries = {p.slug: paper_bibtex(p, keys[p.slug]).encode("utf-8") for p in papers_newest_first}
     return {
         path: bib_file([entries[p.slug] for p in papers])
         for path, papers in bib_contents(papers_newest_first, tags).items()
@@ -105,9 +105,9 @@ def bib_contents(
     return files
 
 
-def bib_file(entries: Iterable[str]) -> bytes:
-    """A .bib file of these entries (`paper_bibtex`), in order."""
-    return "\n".join(entries).encode("utf-8")
+def bib_file(entries: Iterable[bytes]) -> bytes:
+    """A .bib file of these entries (`paper_bibtex`, UTF-8), in order."""
+    return b"\n".join(entries)
 
 
 _KeyInputs = tuple[str, int, str]
