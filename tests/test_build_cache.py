@@ -70,6 +70,20 @@ ALL_EDITS: dict[str, Callable[[Path], object]] = {
         s / "content/papers/p04.md",
         paper_text("Paper4 echo", "2025-01-05", ("nlp",), "Abstract4 echox.", status="read"),
     ),
+    "title only": lambda s: touch_later(
+        s / "content/papers/p04.md",
+        paper_text("Paper4 renamed", "2025-01-05", ("nlp",), "Abstract4 echox."),
+    ),
+    "date only": lambda s: touch_later(
+        s / "content/papers/p04.md",
+        paper_text("Paper4 echo", "2026-01-05", ("nlp",), "Abstract4 echox."),
+    ),
+    "authors only": lambda s: touch_later(
+        s / "content/papers/p04.md",
+        paper_text("Paper4 echo", "2025-01-05", ("nlp",), "Abstract4 echox.").replace(
+            "tags:", "authors: [Ann Lee, Bo Chen]\ntags:"
+        ),
+    ),
     "renamed file": lambda s: (s / "content/papers/p04.md").rename(s / "content/papers/p4.md"),
     "alias in config": lambda s: touch_later(
         s / "site.toml", 'title = "T"\n[aliases]\n"nlp" = "language"\n'
@@ -123,7 +137,7 @@ def test_damaged_caches_are_rebuilt_not_trusted(
     fresh_build(site)
     caches = [
         site / CACHE_DIR / build_module.PAPERS_CACHE,
-        site / CACHE_DIR / "companions.pickle",
+        site / CACHE_DIR / build_module.COMPANIONS_CACHE,
         *(site / CACHE_DIR).glob("pages-*.json"),
     ]
     assert len(caches) == 3

@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 from sitegen.build.companions import CompanionCache
 from sitegen.build.papercache import PaperCache
@@ -26,7 +27,7 @@ from sitegen.errors import ContentError, Problem
 from sitegen.output.writer import OutputWriter, check_output_folder, output_lock
 from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.render.feeds import feed_note, feed_warnings
-from sitegen.render.renderer import Renderer, SideJob
+from sitegen.render.renderer import Renderer, SideFiles, SideJob, Unchanged
 from sitegen.render.static import add_static_files
 from sitegen.search.assets import build_search_assets, updated_search_assets
 from sitegen.search.documents import Key
@@ -37,7 +38,7 @@ from sitegen.site.related import Related, RelatedCache, TextModel
 from sitegen.workers.spawned import worker_pool
 
 PAPERS_CACHE = "papers.sqlite"
-COMPANIONS_CACHE = "companions.pickle"
+COMPANIONS_CACHE = "companions.sqlite"
 SPAWN_SEARCH_FROM = 2000
 """From this many papers the search index is built in a spawned process."""
 COMPANIONS, SEARCH = "companions", "search"
@@ -93,7 +94,7 @@ class Builder:
         with output_lock(self.out):
             writer = OutputWriter(self.out, in_place=self.in_place)
             try:
-                jobs: dict[str, SideJob] = {COMPANIONS: self._companions(config, graph)}
+                jobs: dict[str, SideJob] = {COMPANIONS: self._companions(config, graph, writer)}
                 if isinstance(search, SearchJob) and search.side_job:
                     jobs[SEARCH] = search
                 start = search.start if isinstance(search, SearchJob) else None
@@ -105,14 +106,18 @@ class Builder:
                 self.search_files = (
                     search.files(result.side) if isinstance(search, SearchJob) else search
                 )
-                files = {**result.side[COMPANIONS], **self.search_files}
-                skipped = add_static_files(files, config, result.paths) + renderer.skipped_templates
+                files, kept = _made_and_kept(result.side[COMPANIONS])
+                files.update(self.search_files)
+                taken = (*result.paths, *kept)
+                skipped = add_static_files(files, config, taken) + renderer.skipped_templates
                 if self.strict and skipped:
                     raise ContentError(skipped)
                 self.progress.stage("write", len(files))
                 for path, data in files.items():
                     writer.put(path, data)
                     self.progress.advance()
+                for path, digest in kept.items():
+                    writer.keep(path, digest)
                 report = writer.finish()
             except BaseException:
                 writer.abort()
@@ -184,8 +189,9 @@ class Builder:
             for p in paths
         }
 
-    def _companions(self, config: SiteConfig, graph: SiteGraph) -> SideJob:
-        return functools.partial(self._companions_cache.files, config, graph, self.texts)
+    def _companions(self, config: SiteConfig, graph: SiteGraph, writer: OutputWriter) -> SideJob:
+        cache = self._companions_cache
+        return functools.partial(cache.files, config, graph, self.texts, holds=writer.has)
 
     def _renderer_for(self, config: SiteConfig) -> Renderer:
         # A site that gains or loses its own templates/ folder needs a new loader chain.
@@ -195,6 +201,13 @@ class Builder:
             self.renderer = Renderer(config.root, self.texts, cache_file)
             self._renderer_key = has_templates
         return self.renderer
+
+
+def _made_and_kept(files: SideFiles) -> tuple[dict[str, bytes], dict[str, str]]:
+    """A side job's files: those to write, and the digests of those the output holds."""
+    made = {path: data for path, data in files.items() if isinstance(data, bytes)}
+    kept = {path: data.digest for path, data in files.items() if isinstance(data, Unchanged)}
+    return made, kept
 
 
 def _pages_cache(out: Path) -> str:
@@ -271,12 +284,13 @@ class SearchJob:
             )
             pool.shutdown(wait=False)
 
-    def files(self, side: Mapping[str, dict[str, bytes]]) -> dict[str, bytes]:
+    def files(self, side: Mapping[str, SideFiles]) -> dict[str, bytes]:
         """The search files, from the side job or the spawned process that made them."""
         if self._updated is not None:
             return self._updated
         if self._future is None:
-            return side[SEARCH] if SEARCH in side else self(())
+            # What __call__ returned, in a forked worker: bytes only.
+            return cast(dict[str, bytes], side[SEARCH]) if SEARCH in side else self(())
         try:
             return self._future.result()
         except BrokenProcessPool:  # the worker was killed: do the work here instead

@@ -10,6 +10,7 @@ costs time.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -28,15 +29,33 @@ class RowStore:
     def __init__(self, file: Path) -> None:
         self.file = file
 
-    def read(self, stamp: str) -> dict[str, bytes] | None:
-        """Every row; None if the file is missing, damaged or written under another stamp."""
+    def read(self, stamp: str, prefix: str = "") -> dict[str, bytes] | None:
+        """Every row (whose key starts with `prefix`); None if the file is missing, damaged
+        or written under another stamp."""
+        if not prefix:
+            return self._select(stamp, "SELECT key, value FROM rows", ())
+        # Keys from the prefix up to the next prefix: a range of the primary key's index.
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        query = "SELECT key, value FROM rows WHERE key >= ? AND key < ?"
+        return self._select(stamp, query, (prefix, end))
+
+    def read_keys(self, stamp: str, keys: Iterable[str]) -> dict[str, bytes] | None:
+        """The rows of `keys` that the file holds; None as for `read`."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        # One query: the keys as a JSON array, read by SQLite's json_each.
+        query = "SELECT key, value FROM rows WHERE key IN (SELECT value FROM json_each(?))"
+        return self._select(stamp, query, (json.dumps(wanted),))
+
+    def _select(self, stamp: str, query: str, args: tuple[str, ...]) -> dict[str, bytes] | None:
         if not self.file.is_file():  # connecting would create it
             return None
         try:
             with self._transaction("BEGIN") as db:
                 if _stamp(db) != stamp:
                     return None
-                return dict(db.execute("SELECT key, value FROM rows"))
+                return dict(db.execute(query, args))
         except sqlite3.Error:
             return None
 

@@ -12,9 +12,11 @@ written; `feed_warnings` says so (feed readers and crawlers need absolute URLs).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import posixpath
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -22,6 +24,7 @@ from sitegen import urls
 from sitegen.config import SiteConfig
 from sitegen.content.markdown import MarkdownTexts
 from sitegen.content.models import Paper
+from sitegen.fingerprint import digest
 from sitegen.render.meta import (
     absolute_url,
     clean_text,
@@ -80,32 +83,78 @@ def feed_files(
     extra_pages: Sequence[str] = DEFAULT_EXTRA_PAGES,
     *,
     texts: MarkdownTexts | None = None,
-    cache: FeedCache | None = None,
 ) -> dict[str, bytes]:
     """feed.xml, tags/<slug>.xml per tag, sitemap.xml (only with a base URL) and robots.txt.
 
     `updated` overrides every feed's <updated> (default: its newest paper's date).
     `extra_pages` are further pages for the sitemap, relative to the site root (the
     default theme's search page; pass authors pages etc. here, with "search.html").
-    `texts` converts the abstracts; `cache` keeps feeds between builds.
+    `texts` converts the abstracts.
     """
+    recipes = feed_recipes(config, graph, updated, extra_pages, texts=texts)
+    return {path: recipe.make() for path, recipe in recipes.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecipe:
+    """A file, to be made only if the last build's was made from something else."""
+
+    key: str
+    """A digest of everything its bytes are made from (with equal code)."""
+    make: Callable[[], bytes]
+    """Makes its bytes."""
+
+
+def feed_recipes(
+    config: SiteConfig,
+    graph: SiteGraph,
+    updated: dt.datetime | None = None,
+    extra_pages: Sequence[str] = DEFAULT_EXTRA_PAGES,
+    *,
+    texts: MarkdownTexts | None = None,
+) -> dict[str, FileRecipe]:
+    """`feed_files`, each file as a recipe keyed by what it shows (a feed: the site's
+    settings and its newest papers' fields), so a build can keep the files that
+    were made from the same things last time."""
     links = Links(site_base(config), _site_key(config))
     make = _FeedMaker(config, graph, links, updated, texts or MarkdownTexts())
-    cache = cache or FeedCache()
     home = FeedSpec(urls.FEED, config.title, urls.HOME)
-    files = {urls.FEED: cache.feed(make, home, graph.papers)}
+    specs = [(home, graph.papers)]
     for tag in graph.tags:
         feed = FeedSpec(
             path=urls.tag_feed(tag.slug),
             title=f"{config.title}: {tag.name}",
             alternate=urls.tag_page(tag.slug),
         )
-        files[feed.path] = cache.feed(make, feed, tag.papers)
-    cache.forget_unused()
+        specs.append((feed, tag.papers))
+    context = repr((config, links, updated))
+    files = {}
+    for spec, papers in specs:
+        entries = make.entries(papers)
+        shown = "".join([_shown(paper, tags) for paper, tags in entries])
+        key = _text_digest(f"{context}{spec!r}{shown}")
+        files[spec.path] = FileRecipe(key, functools.partial(make.atom, spec, entries))
     if links.base is not None:
-        files[urls.SITEMAP] = sitemap(graph, links.base, extra_pages)
-    files[urls.ROBOTS] = robots_txt(links.base)
+        pages = _site_pages(graph, extra_pages)
+        key = digest((links.base, pages))
+        files[urls.SITEMAP] = FileRecipe(key, functools.partial(_sitemap, pages, links.base))
+    files[urls.ROBOTS] = FileRecipe(digest(links.base), functools.partial(robots_txt, links.base))
     return files
+
+
+def _text_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _shown(paper: Paper, tag_names: Sequence[str]) -> str:
+    """What a feed entry shows of a paper (`_entry`), as one string: each part after its
+    length, so that no two entries differ only in where their parts end (a repr takes
+    three times as long)."""
+    parts = [paper.slug, paper.title, paper.date.isoformat(), str(len(paper.authors))]
+    parts += paper.authors
+    parts.append(paper.abstract)
+    parts += tag_names
+    return "".join([f"{len(part)}:{part}" for part in parts]) + "|"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,44 +231,6 @@ class _FeedMaker:
         return _serialise(feed)
 
 
-def _itself(paper: Paper) -> object:
-    return paper
-
-
-class FeedCache:
-    """Each feed's bytes by everything it shows, as the last build made them: kept between
-    the builds of `serve`, so a rebuild remakes only the feeds whose entries changed."""
-
-    def __init__(self, key_of: Callable[[Paper], object] = _itself) -> None:
-        self.key_of = key_of
-        """What stands for a paper in the cache: the paper itself, or anything that is
-        equal only for equal papers (a build's papers: their file and its digest)."""
-        self._last: dict[object, bytes] = {}
-        self._used: dict[object, bytes] = {}
-
-    def feed(self, make: _FeedMaker, spec: FeedSpec, papers: Sequence[Paper]) -> bytes:
-        entries = make.entries(papers)
-        shown = tuple((self.key_of(paper), tags) for paper, tags in entries)
-        key = (make.config, make.links, make.updated, spec, shown)
-        data = self._used.get(key) or self._last.get(key)
-        if data is None:
-            data = make.atom(spec, entries)
-        self._used[key] = data
-        return data
-
-    def forget_unused(self) -> None:
-        """Keep only the feeds of the build just made."""
-        self._last, self._used = self._used, {}
-
-    def kept(self) -> dict[object, bytes]:
-        """The feeds of the last build (to be kept between runs)."""
-        return self._last
-
-    def keep(self, feeds: dict[object, bytes]) -> None:
-        """Start from `feeds`, as `kept` gave them (in a run with equal code)."""
-        self._last = feeds
-
-
 def _entry(
     paper: Paper, tag_names: Sequence[str], links: Links, feed_path: str, texts: MarkdownTexts
 ) -> ET.Element:
@@ -250,8 +261,12 @@ def _entry(
 def sitemap(graph: SiteGraph, base: str, extra_pages: Iterable[str] = ()) -> bytes:
     """sitemap.xml (sitemaps.org 0.9): every page the build writes, absolute, paper pages
     with the paper's date as <lastmod>. 404.html is left out: it is not a page to index."""
+    return _sitemap(_site_pages(graph, extra_pages), base)
+
+
+def _sitemap(pages: Mapping[str, dt.date | None], base: str) -> bytes:
     urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
-    for path, lastmod in _site_pages(graph, extra_pages).items():
+    for path, lastmod in pages.items():
         url = ET.SubElement(urlset, "url")
         _text(url, "loc", absolute_url(base, path))
         if lastmod is not None:

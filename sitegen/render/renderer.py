@@ -75,7 +75,17 @@ class PageSink(Protocol, Generic[S]):
     def record(self, staged: S) -> None: ...
 
 
-SideJob = Callable[[Sequence[str]], dict[str, bytes]]
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """A side job's file that the output holds already: kept, its bytes not sent back."""
+
+    digest: str
+    """The digest of its bytes (see `PageSink.has`)."""
+
+
+SideFiles = Mapping[str, bytes | Unchanged]
+"""A side job's files, by path: their bytes, or Unchanged."""
+SideJob = Callable[[Sequence[str]], SideFiles]
 """Makes more files of a build from its page paths, while the pages render."""
 PARALLEL_RENDER_FROM = 400
 """From this many pages to render, they are rendered on every core."""
@@ -88,7 +98,7 @@ class RenderResult:
     """Every page, by output path (each one staged in the writer)."""
     rendered: tuple[str, ...]
     """The pages actually rendered this time (the rest were unchanged and kept)."""
-    side: Mapping[str, dict[str, bytes]]
+    side: Mapping[str, SideFiles]
     """What each side job returned, by the job's name."""
 
 
@@ -249,7 +259,7 @@ class Renderer:
 
     def _run(
         self, job: _RenderJob[S], after_fork: Callable[[], object] | None, progress: Progress
-    ) -> tuple[list[tuple[S, str] | Problem], dict[str, dict[str, bytes]]]:
+    ) -> tuple[list[tuple[S, str] | Problem], dict[str, SideFiles]]:
         """Render the job's pages and run its side jobs, in forked workers when worth it."""
         if len(job.todo) < PARALLEL_RENDER_FROM and not job.side_jobs:
             if after_fork is not None:
@@ -533,5 +543,5 @@ def _render_chunk(job: _RenderJob[S], indexes: list[int]) -> list[tuple[S, str] 
     return job.render(indexes)
 
 
-def _run_side(name: str, job: _RenderJob[S]) -> dict[str, bytes]:
+def _run_side(name: str, job: _RenderJob[S]) -> SideFiles:
     return job.side_jobs[name](job.paths)

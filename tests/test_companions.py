@@ -1,0 +1,126 @@
+"""Feeds, sitemap and .bib files made from the cache in `.sitegen-cache/` equal a cold
+build's, whatever changed and whatever state the cache is in."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from test_build_cache import ALL_EDITS, cold_copy_build, fresh_build
+from test_incremental import many_papers, snapshot
+
+from sitegen.build import pipeline as build_module
+from sitegen.build.companions import CompanionCache
+from sitegen.build.pipeline import Builder
+from sitegen.config import CACHE_DIR, load_config
+from sitegen.render import feeds
+from sitegen.render.renderer import Unchanged
+
+BASE_URL = 'title = "T"\nbase_url = "https://example.org/list/"\n'
+
+
+def cache_rows(site: Path) -> sqlite3.Connection:
+    return sqlite3.connect(site / CACHE_DIR / build_module.COMPANIONS_CACHE)
+
+
+@pytest.mark.parametrize("edit", ["notes only", "date only", "add paper", "delete paper"])
+def test_feeds_of_the_newest_papers_follow_every_edit(
+    make_site: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    edit: str,
+) -> None:
+    """Feeds list the newest few papers: an edit can move a paper in or out of them."""
+    monkeypatch.setattr(feeds, "FEED_SIZE", 3)
+    site = make_site(many_papers(), config=BASE_URL)
+    fresh_build(site)
+    ALL_EDITS[edit](site)
+    fresh_build(site)
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+    assert (site / "_site/feed.xml").read_text().count("<entry>") == 3
+    assert (site / "_site/sitemap.xml").is_file()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE rows SET value = x'00ff' WHERE key = 'entries'",
+        "UPDATE rows SET value = x'00ff' WHERE key LIKE 't:%'",
+        "UPDATE rows SET value = 'not a text' WHERE key LIKE 't:%'",
+        "UPDATE rows SET value = 'garbage' WHERE key LIKE 'f:%'",
+        "DELETE FROM rows WHERE key LIKE 't:%'",
+        "UPDATE rows SET value = CAST(replace(CAST(value AS TEXT), 'p0', 'q0') AS BLOB) "
+        "WHERE key = 'entries'",
+        "DROP TABLE rows",
+    ],
+)
+def test_damaged_rows_are_made_again_not_trusted(
+    make_site: Callable[..., Path], tmp_path: Path, damage: str
+) -> None:
+    site = make_site(many_papers(), config=BASE_URL)
+    fresh_build(site)
+    with cache_rows(site) as db:
+        db.execute(damage)
+    db.close()
+    ALL_EDITS["abstract only"](site)  # papers.bib and a feed must be made again
+    fresh_build(site)
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+    fresh_build(site)  # and the rows made again are right
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def test_a_cache_file_that_is_not_a_database_is_started_afresh(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    site = make_site(many_papers())
+    fresh_build(site)
+    (site / CACHE_DIR / build_module.COMPANIONS_CACHE).write_bytes(b"garbage" * 100)
+    ALL_EDITS["retag paper"](site)
+    fresh_build(site)
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+    with cache_rows(site) as db:  # a database again, with every entry
+        assert db.execute("SELECT count(*) FROM rows WHERE key LIKE 't:%'").fetchone()[0] == 12
+
+
+def test_a_companion_file_removed_from_the_output_is_made_again(
+    make_site: Callable[..., Path],
+) -> None:
+    site = make_site(many_papers())
+    fresh_build(site)
+    feed, bib = (site / "_site/feed.xml").read_bytes(), (site / "_site/papers.bib").read_bytes()
+    (site / "_site/feed.xml").unlink()
+    (site / "_site/papers.bib").unlink()
+    fresh_build(site)
+    assert (site / "_site/feed.xml").read_bytes() == feed
+    assert (site / "_site/papers.bib").read_bytes() == bib
+
+
+def test_only_the_files_an_edit_changes_are_made_and_sent_back(
+    make_site: Callable[..., Path],
+) -> None:
+    """Files made from the same things as the output's are Unchanged: not made, not sent
+    from the worker, not written."""
+    site = make_site(many_papers())
+    fresh_build(site)
+    config = load_config(site)
+    out = site / "_site"
+    held = json.loads((out / ".sitegen-manifest.json").read_text())
+
+    def run() -> dict[str, bytes | Unchanged]:
+        builder = Builder(site)
+        graph, _ = builder.load(config, None)
+        cache = CompanionCache(
+            site / CACHE_DIR / build_module.COMPANIONS_CACHE, builder.papers.key_of
+        )
+        return cache.files(config, graph, builder.texts, list(held), lambda p, d: held.get(p) == d)
+
+    assert [p for p, data in run().items() if not isinstance(data, Unchanged)] == []
+    ALL_EDITS["retag paper"](site)  # p03: from vision to robots, a new tag page
+    sent = {path for path, data in run().items() if isinstance(data, bytes)}
+    feeds_and_bibs = {
+        f"tags/{tag}.{kind}" for tag in ("vision", "robots") for kind in ("xml", "bib")
+    }
+    assert sent == {"feed.xml", "papers.bib", "sitemap.xml", *feeds_and_bibs}
