@@ -93,9 +93,9 @@ class Builder:
         with output_lock(self.out):
             writer = OutputWriter(self.out, in_place=self.in_place)
             try:
-                jobs: dict[str, SideJob] = {COMPANIONS: self._companions(config, graph)}
+                jobs = {COMPANIONS: SideJob(self._companions(config, graph))}
                 if isinstance(search, SearchJob) and search.side_job:
-                    jobs[SEARCH] = search
+                    jobs[SEARCH] = SideJob(search, staged=False)  # serve keeps its bytes
                 start = search.start if isinstance(search, SearchJob) else None
                 result = renderer.render_site(
                     config, graph, writer, jobs, start, progress=self.progress
@@ -105,8 +105,9 @@ class Builder:
                 self.search_files = (
                     search.files(result.side) if isinstance(search, SearchJob) else search
                 )
-                files = {**result.side[COMPANIONS], **self.search_files}
-                skipped = add_static_files(files, config, result.paths) + renderer.skipped_templates
+                files = dict(self.search_files)
+                generated = (*result.paths, *result.side_paths)
+                skipped = add_static_files(files, config, generated) + renderer.skipped_templates
                 if self.strict and skipped:
                     raise ContentError(skipped)
                 self.progress.stage("write", len(files))
@@ -184,7 +185,9 @@ class Builder:
             for p in paths
         }
 
-    def _companions(self, config: SiteConfig, graph: SiteGraph) -> SideJob:
+    def _companions(
+        self, config: SiteConfig, graph: SiteGraph
+    ) -> Callable[[Sequence[str]], dict[str, bytes]]:
         return functools.partial(self._companions_cache.files, config, graph, self.texts)
 
     def _renderer_for(self, config: SiteConfig) -> Renderer:

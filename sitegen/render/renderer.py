@@ -48,6 +48,9 @@ class StagedPage(Protocol):
     """A page handed to a sink (possibly by a worker process), to be recorded by the sink."""
 
     @property
+    def path(self) -> str: ...
+
+    @property
     def digest(self) -> str:
         """Digest of its bytes."""
         ...
@@ -74,8 +77,19 @@ class PageSink(Protocol, Generic[S]):
     def record(self, staged: S) -> None: ...
 
 
-SideJob = Callable[[Sequence[str]], dict[str, bytes]]
-"""Makes more files of a build from its page paths, while the pages render."""
+@dataclass(frozen=True, slots=True)
+class SideJob:
+    """More files of a build, made from its page paths in a worker while the pages render."""
+
+    make: Callable[[Sequence[str]], dict[str, bytes]]
+    staged: bool = True
+    """The worker stages the files in the writer itself and sends back only what `record`
+    needs (a big site's feeds and .bib files, sent whole, would be held twice here: pickled
+    and unpickled); else they come back whole, in `RenderResult.side`."""
+
+
+_SideResult = tuple[dict[str, bytes] | None, list[S]]
+"""A side job's files, returned whole (not `staged`) or staged in the writer."""
 PARALLEL_RENDER_FROM = 400
 """From this many pages to render, they are rendered on every core."""
 PAGE_CACHE_VERSION = "pages-v2"
@@ -88,7 +102,9 @@ class RenderResult:
     rendered: tuple[str, ...]
     """The pages actually rendered this time (the rest were unchanged and kept)."""
     side: Mapping[str, dict[str, bytes]]
-    """What each side job returned, by the job's name."""
+    """The files of each side job not `staged`, by the job's name."""
+    side_paths: tuple[str, ...]
+    """The files of the staged side jobs (each one recorded in the writer)."""
 
 
 class Renderer:
@@ -171,7 +187,7 @@ class Renderer:
         # their files' times again for every page and every `{% from ... import %}`.
         auto_reload, self.env.auto_reload = self.env.auto_reload, False
         try:
-            results, side_values = self._run(job, after_fork, progress)
+            results, sides = self._run(job, after_fork, progress)
         finally:
             self._templates = {}  # serve's quick path checks the files again
             self.env.auto_reload = auto_reload
@@ -185,11 +201,14 @@ class Renderer:
             fresh[page.path] = (key, staged.digest)
         self._pages = fresh
         self._template_fps = {**template_fps, ITEM_TEMPLATE: item_fp}
-        return RenderResult(paths, tuple(page.path for page, _ in todo), side_values)
+        side_paths = [_record(writer, staged) for side in sides.values() for staged in side[1]]
+        side_values = {name: side[0] for name, side in sides.items() if side[0] is not None}
+        rendered = tuple(page.path for page, _ in todo)
+        return RenderResult(paths, rendered, side_values, tuple(side_paths))
 
     def _run(
         self, job: _RenderJob[S], after_fork: Callable[[], object] | None, progress: Progress
-    ) -> tuple[list[tuple[S, str] | Problem], dict[str, dict[str, bytes]]]:
+    ) -> tuple[list[tuple[S, str] | Problem], dict[str, _SideResult[S]]]:
         """Render the job's pages and run its side jobs, in forked workers when worth it."""
         if len(job.todo) < PARALLEL_RENDER_FROM and not job.side_jobs:
             if after_fork is not None:
@@ -464,5 +483,14 @@ def _render_chunk(job: _RenderJob[S], indexes: list[int]) -> list[tuple[S, str] 
     return job.render(indexes)
 
 
-def _run_side(name: str, job: _RenderJob[S]) -> dict[str, bytes]:
-    return job.side_jobs[name](job.paths)
+def _run_side(name: str, job: _RenderJob[S]) -> _SideResult[S]:
+    side = job.side_jobs[name]
+    files = side.make(job.paths)
+    if not side.staged:
+        return files, []
+    return None, [job.writer.stage(path, data) for path, data in files.items()]
+
+
+def _record(writer: PageSink[S], staged: S) -> str:
+    writer.record(staged)
+    return staged.path
