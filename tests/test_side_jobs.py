@@ -5,12 +5,14 @@ job that fails leaves the last good output, and one whose worker dies is done ag
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import paper_text
 
+from sitegen.build import pipeline
 from sitegen.build.pipeline import Builder
 from sitegen.errors import SiteError
 from sitegen.output.writer import MANIFEST, OutputWriter, Staged
@@ -113,4 +115,25 @@ def test_a_side_job_whose_worker_dies_is_done_again_here(make_site, tmp_path, mo
     patch_stage(monkeypatch, die_in_worker)
     (site / "_site" / "feed.xml").unlink()  # rebuilt below, as the cold build made it
     Builder(site).build()
+    assert files_of(site / "_site") == expected
+
+
+def test_the_spawned_search_reads_its_input_from_a_file_it_then_removes(make_site, monkeypatch):
+    site = make_site(papers(), config=SITE_TOML)
+    Builder(site).build()
+    expected = files_of(site / "_site")
+    monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
+    handed: list[Path] = []
+    hand_over = pipeline.hand_over
+
+    def noted(*args: object) -> Path:
+        handed.append(hand_over(*args))  # type: ignore[arg-type]
+        return handed[-1]
+
+    monkeypatch.setattr(pipeline, "hand_over", noted)
+    shutil.rmtree(site / ".sitegen-cache")
+    shutil.rmtree(site / "_site")
+    Builder(site).build()
+    assert len(handed) == 1 and handed[0].parent == site / ".sitegen-cache"
+    assert not handed[0].exists()
     assert files_of(site / "_site") == expected

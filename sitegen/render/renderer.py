@@ -217,12 +217,17 @@ class Renderer:
             progress.advance(len(job.todo))
             return results, {}
         with ForkPool(job, min_items=PARALLEL_RENDER_FROM) as pool:
-            if after_fork is not None:
-                after_fork()
             sides = {
                 name: pool.submit(functools.partial(_run_side, name)) for name in job.side_jobs
             }
-            results = pool.map_chunks(_render_chunk, range(len(job.todo)), done=progress.advance)
+            # Once the workers have their pages, if they render them (a slow after_fork,
+            # such as the search job handing its input over, then costs no time).
+            meanwhile = after_fork if pool.works_on(len(job.todo)) else None
+            if after_fork is not None and meanwhile is None:
+                after_fork()
+            results = pool.map_chunks(
+                _render_chunk, range(len(job.todo)), meanwhile, done=progress.advance
+            )
             return results, {name: side() for name, side in sides.items()}
 
     def render_paper(
