@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import pickle
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
-from typing import cast
+from typing import BinaryIO, cast
 
 from sitegen.build.companions import CompanionCache
 from sitegen.build.papercache import PaperCache
@@ -27,7 +29,7 @@ from sitegen.errors import ContentError, Problem
 from sitegen.output.writer import OutputWriter, check_output_folder, output_lock
 from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.render.feeds import feed_note, feed_warnings
-from sitegen.render.renderer import Renderer, SideFiles, SideJob, Unchanged
+from sitegen.render.renderer import Renderer, SideFiles, SideJob
 from sitegen.render.static import add_static_files
 from sitegen.search.assets import build_search_assets, updated_search_assets
 from sitegen.search.documents import Key
@@ -41,6 +43,8 @@ PAPERS_CACHE = "papers.sqlite"
 COMPANIONS_CACHE = "companions.sqlite"
 SPAWN_SEARCH_FROM = 2000
 """From this many papers the search index is built in a spawned process."""
+HANDOFF_SLICE = 1000
+"""Papers pickled at a time for the spawned search (the pickler's memo stays small)."""
 COMPANIONS, SEARCH = "companions", "search"
 """The side jobs of a build, by name."""
 
@@ -94,9 +98,9 @@ class Builder:
         with output_lock(self.out):
             writer = OutputWriter(self.out, in_place=self.in_place)
             try:
-                jobs: dict[str, SideJob] = {COMPANIONS: self._companions(config, graph, writer)}
+                jobs = {COMPANIONS: SideJob(self._companions(config, graph, writer))}
                 if isinstance(search, SearchJob) and search.side_job:
-                    jobs[SEARCH] = search
+                    jobs[SEARCH] = SideJob(search, staged=False)  # serve keeps its bytes
                 start = search.start if isinstance(search, SearchJob) else None
                 result = renderer.render_site(
                     config, graph, writer, jobs, start, self.progress, self.papers.before
@@ -106,18 +110,15 @@ class Builder:
                 self.search_files = (
                     search.files(result.side) if isinstance(search, SearchJob) else search
                 )
-                files, kept = _made_and_kept(result.side[COMPANIONS])
-                files.update(self.search_files)
-                taken = (*result.paths, *kept)
-                skipped = add_static_files(files, config, taken) + renderer.skipped_templates
+                files = dict(self.search_files)
+                generated = (*result.paths, *result.side_paths)
+                skipped = add_static_files(files, config, generated) + renderer.skipped_templates
                 if self.strict and skipped:
                     raise ContentError(skipped)
                 self.progress.stage("write", len(files))
                 for path, data in files.items():
                     writer.put(path, data)
                     self.progress.advance()
-                for path, digest in kept.items():
-                    writer.keep(path, digest)
                 report = writer.finish()
             except BaseException:
                 writer.abort()
@@ -189,7 +190,9 @@ class Builder:
             for p in paths
         }
 
-    def _companions(self, config: SiteConfig, graph: SiteGraph, writer: OutputWriter) -> SideJob:
+    def _companions(
+        self, config: SiteConfig, graph: SiteGraph, writer: OutputWriter
+    ) -> Callable[[Sequence[str]], SideFiles]:
         cache = self._companions_cache
         return functools.partial(cache.files, config, graph, self.texts, holds=writer.has)
 
@@ -201,13 +204,6 @@ class Builder:
             self.renderer = Renderer(config.root, self.texts, cache_file)
             self._renderer_key = has_templates
         return self.renderer
-
-
-def _made_and_kept(files: SideFiles) -> tuple[dict[str, bytes], dict[str, str]]:
-    """A side job's files: those to write, and the digests of those the output holds."""
-    made = {path: data for path, data in files.items() if isinstance(data, bytes)}
-    kept = {path: data.digest for path, data in files.items() if isinstance(data, Unchanged)}
-    return made, kept
 
 
 def _pages_cache(out: Path) -> str:
@@ -262,6 +258,7 @@ class SearchJob:
             )
         self.spawned = len(self.shown) >= SPAWN_SEARCH_FROM and self._updated is None
         self._future: Future[dict[str, bytes]] | None = None
+        self._handoff: Path | None = None
 
     def __call__(self, _pages: Sequence[str]) -> dict[str, bytes]:
         return build_search_assets(self.shown, self.cache_dir, texts=self.texts, keys=self.keys)
@@ -273,15 +270,9 @@ class SearchJob:
 
     def start(self) -> None:
         if self.spawned:
-            # The plain text of every abstract and note, known here, spares the new
-            # process parsing them all again.
-            texts = self.texts.known_plain(
-                markdown for paper in self.shown for markdown in (paper.abstract, paper.notes)
-            )
+            self._handoff = hand_over(self.shown, self.texts, self.keys, self.cache_dir)
             pool = worker_pool()
-            self._future = pool.submit(
-                search_in_worker, self.shown, self.cache_dir, texts, self.keys
-            )
+            self._future = pool.submit(search_in_worker, self._handoff, self.cache_dir)
             pool.shutdown(wait=False)
 
     def files(self, side: Mapping[str, SideFiles]) -> dict[str, bytes]:
@@ -295,16 +286,57 @@ class SearchJob:
             return self._future.result()
         except BrokenProcessPool:  # the worker was killed: do the work here instead
             return self(())
+        finally:
+            if self._handoff is not None:  # read and removed by the worker, unless it died
+                self._handoff.unlink(missing_ok=True)
 
 
-def search_in_worker(
-    papers: list[Paper],
-    cache_dir: Path,
-    plain_texts: dict[str, str],
-    keys: list[Key] | None = None,
-) -> dict[str, bytes]:
-    """The search files, in another process that knows the plain texts already."""
+def hand_over(
+    papers: Sequence[Paper], texts: MarkdownTexts, keys: Sequence[Key] | None, cache_dir: Path
+) -> Path:
+    """A file holding what `search_in_worker` needs: the papers, the plain text of their
+    abstracts and notes (known here: the new process need not parse them again) and their
+    keys. Sent as an argument instead, they were pickled whole here (100,000 papers: about
+    280 MiB, and as much again while pickling) and that copy was kept until the search
+    was done (multiprocessing's feeder thread holds the last item it sent); pickled a slice
+    at a time into a file, they cost this process almost nothing."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="search-input-", suffix=".pickle", dir=cache_dir)
+    every_key: Sequence[Key] = [None] * len(papers) if keys is None else keys
+    with open(fd, "wb") as file:
+        pickle.dump(keys is not None, file, pickle.HIGHEST_PROTOCOL)
+        for start in range(0, len(papers), HANDOFF_SLICE):
+            end = start + HANDOFF_SLICE
+            rows = [
+                (paper, texts.plain(paper.abstract), texts.plain(paper.notes), key)
+                for paper, key in zip(papers[start:end], every_key[start:end], strict=True)
+            ]
+            pickle.dump(rows, file, pickle.HIGHEST_PROTOCOL)
+    return Path(name)
+
+
+def search_in_worker(handoff: Path, cache_dir: Path) -> dict[str, bytes]:
+    """The search files, in another process, from what `hand_over` wrote (then removed)."""
     texts = MarkdownTexts()
-    for markdown, plain in plain_texts.items():
-        texts.remember(markdown, plain)
-    return build_search_assets(papers, cache_dir, texts=texts, keys=keys)
+    papers: list[Paper] = []
+    keys: list[Key] = []
+    try:
+        with open(handoff, "rb") as file:
+            has_keys = pickle.load(file)
+            while rows := _next_slice(file):
+                for paper, abstract, notes, key in rows:
+                    texts.remember(paper.abstract, abstract)
+                    texts.remember(paper.notes, notes)
+                    papers.append(paper)
+                    keys.append(key)
+    finally:
+        handoff.unlink(missing_ok=True)
+    return build_search_assets(papers, cache_dir, texts=texts, keys=keys if has_keys else None)
+
+
+def _next_slice(file: BinaryIO) -> list[tuple[Paper, str, str, Key]]:
+    try:
+        rows: list[tuple[Paper, str, str, Key]] = pickle.load(file)
+    except EOFError:
+        return []
+    return rows

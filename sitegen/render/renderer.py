@@ -49,6 +49,9 @@ class StagedPage(Protocol):
     """A page handed to a sink (possibly by a worker process), to be recorded by the sink."""
 
     @property
+    def path(self) -> str: ...
+
+    @property
     def digest(self) -> str:
         """Digest of its bytes."""
         ...
@@ -85,8 +88,22 @@ class Unchanged:
 
 SideFiles = Mapping[str, bytes | Unchanged]
 """A side job's files, by path: their bytes, or Unchanged."""
-SideJob = Callable[[Sequence[str]], SideFiles]
-"""Makes more files of a build from its page paths, while the pages render."""
+
+
+@dataclass(frozen=True, slots=True)
+class SideJob:
+    """More files of a build, made from its page paths in a worker while the pages render."""
+
+    make: Callable[[Sequence[str]], SideFiles]
+    staged: bool = True
+    """The worker stages the files in the writer itself and sends back only what `record`
+    needs (a big site's feeds and .bib files, sent whole, would be held twice here: pickled
+    and unpickled); else they come back whole, in `RenderResult.side`."""
+
+
+_SideResult = tuple[SideFiles | None, list[S | tuple[str, str]]]
+"""A side job's files, returned whole (not `staged`), or staged in the writer (a file the
+output holds already as (path, digest), for `keep`)."""
 PARALLEL_RENDER_FROM = 400
 """From this many pages to render, they are rendered on every core."""
 PAGE_CACHE_VERSION = "pages-v3"
@@ -99,7 +116,9 @@ class RenderResult:
     rendered: tuple[str, ...]
     """The pages actually rendered this time (the rest were unchanged and kept)."""
     side: Mapping[str, SideFiles]
-    """What each side job returned, by the job's name."""
+    """The files of each side job not `staged`, by the job's name."""
+    side_paths: tuple[str, ...]
+    """The files of the staged side jobs (each one recorded in the writer)."""
 
 
 class Renderer:
@@ -183,7 +202,7 @@ class Renderer:
         # their files' times again for every page and every `{% from ... import %}`.
         auto_reload, self.env.auto_reload = self.env.auto_reload, False
         try:
-            results, side_values = self._run(job, after_fork, progress)
+            results, sides = self._run(job, after_fork, progress)
         finally:
             self._templates = {}  # serve's quick path checks the files again
             self.env.auto_reload = auto_reload
@@ -198,7 +217,10 @@ class Renderer:
         self._pages = fresh
         self._template_fps = {**template_fps, ITEM_TEMPLATE: item_fp}
         self._inputs = inputs
-        return RenderResult(paths, tuple(page.path for page, _ in todo), side_values)
+        side_paths = [_record(writer, staged) for side in sides.values() for staged in side[1]]
+        side_values = {name: side[0] for name, side in sides.items() if side[0] is not None}
+        rendered = tuple(page.path for page, _ in todo)
+        return RenderResult(paths, rendered, side_values, tuple(side_paths))
 
     def _checked_pages(
         self, pages: SitePages, writer: PageSink[S], item_fp: str
@@ -259,7 +281,7 @@ class Renderer:
 
     def _run(
         self, job: _RenderJob[S], after_fork: Callable[[], object] | None, progress: Progress
-    ) -> tuple[list[tuple[S, str] | Problem], dict[str, SideFiles]]:
+    ) -> tuple[list[tuple[S, str] | Problem], dict[str, _SideResult[S]]]:
         """Render the job's pages and run its side jobs, in forked workers when worth it."""
         if len(job.todo) < PARALLEL_RENDER_FROM and not job.side_jobs:
             if after_fork is not None:
@@ -268,12 +290,17 @@ class Renderer:
             progress.advance(len(job.todo))
             return results, {}
         with ForkPool(job, min_items=PARALLEL_RENDER_FROM) as pool:
-            if after_fork is not None:
-                after_fork()
             sides = {
                 name: pool.submit(functools.partial(_run_side, name)) for name in job.side_jobs
             }
-            results = pool.map_chunks(_render_chunk, range(len(job.todo)), done=progress.advance)
+            # Once the workers have their pages, if they render them (a slow after_fork,
+            # such as the search job handing its input over, then costs no time).
+            meanwhile = after_fork if pool.works_on(len(job.todo)) else None
+            if after_fork is not None and meanwhile is None:
+                after_fork()
+            results = pool.map_chunks(
+                _render_chunk, range(len(job.todo)), meanwhile, done=progress.advance
+            )
             return results, {name: side() for name, side in sides.items()}
 
     def render_paper(
@@ -543,5 +570,21 @@ def _render_chunk(job: _RenderJob[S], indexes: list[int]) -> list[tuple[S, str] 
     return job.render(indexes)
 
 
-def _run_side(name: str, job: _RenderJob[S]) -> SideFiles:
-    return job.side_jobs[name](job.paths)
+def _run_side(name: str, job: _RenderJob[S]) -> _SideResult[S]:
+    side = job.side_jobs[name]
+    files = side.make(job.paths)
+    if not side.staged:
+        return files, []
+    return None, [
+        (path, data.digest) if isinstance(data, Unchanged) else job.writer.stage(path, data)
+        for path, data in files.items()
+    ]
+
+
+def _record(writer: PageSink[S], staged: S | tuple[str, str]) -> str:
+    """Record a side job's staged file, or keep the output's file it found unchanged."""
+    if isinstance(staged, tuple):
+        writer.keep(*staged)
+        return staged[0]
+    writer.record(staged)
+    return staged.path

@@ -82,6 +82,10 @@ class ForkPool(Generic[J]):
 
         return result
 
+    def works_on(self, count: int) -> bool:
+        """Whether `map_chunks` of `count` items runs in the workers (else here)."""
+        return self._pool is not None and count >= self.min_items
+
     def map_chunks(
         self,
         func: Callable[[J, list[T]], list[R]],
@@ -94,7 +98,7 @@ class ForkPool(Generic[J]):
         `meanwhile` runs here while the workers work (only if they do); `done` is told how
         many items each finished chunk held (for a progress bar)."""
         items = list(items)
-        if self._pool is None or len(items) < self.min_items:
+        if self._pool is None or not self.works_on(len(items)):
             here = func(self.job, items)
             done(len(items))
             return here

@@ -1,0 +1,139 @@
+"""The files a build makes beside its pages (feeds, sitemap, .bib) are written by the worker
+process that makes them, not sent back whole: each one is still written exactly once, a side
+job that fails leaves the last good output, and one whose worker dies is done again here."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import paper_text
+
+from sitegen.build import pipeline
+from sitegen.build.pipeline import Builder
+from sitegen.errors import SiteError
+from sitegen.output.writer import MANIFEST, OutputWriter, Staged
+from sitegen.workers.forked import can_fork
+
+SITE_TOML = 'title = "Side jobs"\nbase_url = "https://example.org/"\n'
+
+
+def papers() -> dict[str, str]:
+    return {
+        f"paper-{n}": paper_text(
+            f"Paper {n}", f"2025-0{1 + n % 9}-1{n % 10}", ("vision", f"topic {n % 3}"), "Text."
+        )
+        for n in range(6)
+    }
+
+
+def files_of(out: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def companion(path: str) -> bool:
+    """A file the companions side job makes (not a page, search or static file)."""
+    return path.endswith((".bib", ".xml", ".txt"))
+
+
+def patch_stage(
+    monkeypatch: pytest.MonkeyPatch, after: Callable[[str], None]
+) -> Callable[..., Staged]:
+    """OutputWriter.stage calls `after(path)` once a file is staged (in whatever process)."""
+    stage = OutputWriter.stage
+
+    def staged_then(self: OutputWriter, path: str, data: bytes) -> Staged:
+        result = stage(self, path, data)
+        after(path)
+        return result
+
+    monkeypatch.setattr(OutputWriter, "stage", staged_then)
+    return stage
+
+
+def test_side_job_files_are_written_by_a_worker_once_each(make_site, tmp_path, monkeypatch):
+    site = make_site(papers(), config=SITE_TOML)
+    log = tmp_path / "staged.log"
+    main = os.getpid()
+
+    def note(path: str) -> None:
+        with open(log, "a", encoding="utf-8") as file:  # appends from every process
+            file.write(f"{os.getpid()} {path}\n")
+
+    patch_stage(monkeypatch, note)
+    result = Builder(site).build()
+    out = files_of(site / "_site")
+    staged = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    side = [(pid, path) for pid, path in staged if companion(path)]
+    assert {path for _, path in side} >= {"sitemap.xml", "robots.txt", "feed.xml"}
+    assert any(path.endswith(".bib") for _, path in side)
+    assert sorted(path for _, path in side) == sorted({path for _, path in side})  # once each
+    if can_fork():
+        assert all(int(pid) != main for pid, _ in side)  # not sent back to be written here
+    for _, path in side:
+        assert out[path]  # in the output, not empty
+    changed = result.write.changed_paths
+    assert len(changed) == len(set(changed)) == len(out)
+
+
+def test_a_failing_side_job_leaves_the_last_good_output(make_site, monkeypatch):
+    site = make_site(papers(), config=SITE_TOML)
+    Builder(site).build()
+    before = files_of(site / "_site")
+    (site / "content" / "papers" / "paper-9.md").write_text(
+        paper_text("A new paper", "2025-09-09", ("vision",), "New.")
+    )
+
+    def fail_at_bib(path: str) -> None:
+        if path.endswith(".bib"):  # after the feeds are staged
+            raise SiteError(f"cannot write {path}")
+
+    patch_stage(monkeypatch, fail_at_bib)
+    with pytest.raises(SiteError, match=r"cannot write .*\.bib"):
+        Builder(site).build()
+    assert files_of(site / "_site") == before
+    assert [p.name for p in site.iterdir() if "staging" in p.name] == []
+
+
+def test_a_side_job_whose_worker_dies_is_done_again_here(make_site, tmp_path, monkeypatch):
+    site = make_site(papers(), config=SITE_TOML)
+    Builder(site).build()
+    expected = files_of(site / "_site")
+    main = os.getpid()
+
+    def die_in_worker(path: str) -> None:
+        if path.endswith(".bib") and os.getpid() != main:
+            os._exit(1)  # a worker killed after staging some of the job's files
+
+    patch_stage(monkeypatch, die_in_worker)
+    (site / "_site" / "feed.xml").unlink()  # rebuilt below, as the cold build made it
+    Builder(site).build()
+    assert files_of(site / "_site") == expected
+
+
+def test_the_spawned_search_reads_its_input_from_a_file_it_then_removes(make_site, monkeypatch):
+    site = make_site(papers(), config=SITE_TOML)
+    Builder(site).build()
+    expected = files_of(site / "_site")
+    monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
+    handed: list[Path] = []
+    hand_over = pipeline.hand_over
+
+    def noted(*args: object) -> Path:
+        handed.append(hand_over(*args))  # type: ignore[arg-type]
+        return handed[-1]
+
+    monkeypatch.setattr(pipeline, "hand_over", noted)
+    shutil.rmtree(site / ".sitegen-cache")
+    shutil.rmtree(site / "_site")
+    Builder(site).build()
+    assert len(handed) == 1 and handed[0].parent == site / ".sitegen-cache"
+    assert not handed[0].exists()
+    assert files_of(site / "_site") == expected
