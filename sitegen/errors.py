@@ -35,6 +35,10 @@ class ContentError(SiteError):
         self.problems = sorted(problems, key=lambda p: (str(p.path or ""), p.line or 0, p.message))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[ContentError], tuple[list[Problem]]]:
+        # Rebuilt from its problems, not its message, when it crosses from a worker process.
+        return type(self), (self.problems,)
+
     @classmethod
     def single(cls, path: Path | None, line: int | None, message: str) -> ContentError:
         return cls([Problem(path, line, message)])

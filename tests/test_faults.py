@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import random
 import shutil
@@ -14,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from support import write_site
 
 from sitegen import cli, fsutil
 from sitegen.config import load_config
+from sitegen.errors import ConfigError, Problem
 from sitegen.importers import plan as plan_module
 from sitegen.importers.merge import run_import
 from sitegen.output import journal, writer
@@ -537,3 +540,23 @@ def test_foreign_file_added_while_a_staging_folder_is_discarded_is_kept(tmp_path
     with pytest.raises(writer.UsageError):
         write_site(out, _site_files(1))
     assert (staging / "thesis.tex").read_text() == "not sitegen's"
+
+
+def _fail_with_content_error(path: str) -> None:
+    raise ConfigError(
+        [Problem(Path(path), 7, "`base_url` must be a URL"), Problem(None, None, "x")]
+    )
+
+
+def test_an_input_error_raised_in_a_worker_process_reaches_the_build_whole() -> None:
+    """Feeds, .bib files and the search index are made in worker processes: a problem found
+    there must reach the user as the same file:line message, not a pickling traceback."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        future = pool.submit(_fail_with_content_error, "site.toml")
+        with pytest.raises(ConfigError) as caught:
+            future.result()
+    assert str(caught.value) == "x\nsite.toml:7: `base_url` must be a URL"
+    assert [(p.path, p.line) for p in caught.value.problems] == [
+        (None, None),
+        (Path("site.toml"), 7),
+    ]
