@@ -204,6 +204,16 @@ def _site_files(version: int) -> dict[str, bytes]:
     return files
 
 
+def _built_twice(out: Path) -> tuple[Path, Snapshot, Snapshot]:
+    """`out` written by two builds, with a file of the user's in it: (out, after the first
+    build, after the second)."""
+    write_site(out, _site_files(1))
+    (out / "user-notes.txt").write_text("mine")
+    old = snapshot(out)
+    write_site(out, _site_files(2))
+    return out, old, snapshot(out)
+
+
 def _journal_of(out: Path) -> Path:
     return out.parent / f".{out.name}.sitegen-staging" / journal.JOURNAL
 
@@ -251,12 +261,7 @@ def _killed_while_committing(out: Path, limit: int) -> bool:
 
 
 def test_recovery_killed_at_every_operation_still_ends_whole_new(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    write_site(out, _site_files(1))
-    (out / "user-notes.txt").write_text("mine")
-    old = snapshot(out)
-    write_site(out, _site_files(2))
-    new = snapshot(out)
+    out, old, new = _built_twice(tmp_path / "out")
     commit_points = 0
     for limit in range(200):
         restore(out, old)
@@ -297,12 +302,7 @@ def _fail_once_at(patch: pytest.MonkeyPatch, limit: int) -> list[int]:
 def test_writer_failing_at_any_operation_leaves_old_or_new_and_the_next_build_is_whole(
     tmp_path: Path,
 ) -> None:
-    out = tmp_path / "out"
-    write_site(out, _site_files(1))
-    (out / "user-notes.txt").write_text("mine")
-    old = snapshot(out)
-    write_site(out, _site_files(2))
-    new = snapshot(out)
+    out, old, new = _built_twice(tmp_path / "out")
     failed = {"old": 0, "new": 0}
     for limit in range(200):
         restore(out, old)
