@@ -233,17 +233,30 @@ class Renderer:
         for page in pages.pages():
             if page.template not in template_fps:
                 template_fps[page.template] = self._checked_fingerprint(page.template)
-            cached = self._pages.get(page.path)
-            if cached is None:  # rendered for sure: its key is made where it renders
-                todo.append((page, template_fps[page.template]))
-                continue
-            key = _page_key(template_fps[page.template], item_fp, page)
-            if cached[0] == key and writer.has(page.path, cached[1]):
-                writer.keep(page.path, cached[1])
-                fresh[page.path] = cached
-            else:
-                todo.append((page, template_fps[page.template]))
+            self._keep_or_render(page, template_fps[page.template], item_fp, writer, fresh, todo)
         return fresh, todo, template_fps
+
+    def _keep_or_render(
+        self,
+        page: Page,
+        template_fp: str,
+        item_fp: str,
+        writer: PageSink[S],
+        fresh: dict[str, tuple[str, str]],
+        todo: list[tuple[Page, str]],
+    ) -> None:
+        """Keep `page` (into `fresh`) if its key and the output's file are the last render's,
+        else put it in `todo`."""
+        cached = self._pages.get(page.path)
+        if cached is None:  # rendered for sure: its key is made where it renders
+            todo.append((page, template_fp))
+        elif cached[0] == _page_key(template_fp, item_fp, page) and writer.has(
+            page.path, cached[1]
+        ):
+            writer.keep(page.path, cached[1])
+            fresh[page.path] = cached
+        else:
+            todo.append((page, template_fp))
 
     def _own_pages_only(
         self, pages: SitePages, edited: list[int], writer: PageSink[S], item_fp: str
@@ -269,14 +282,9 @@ class Renderer:
             writer.keep(path, output)
         todo: list[tuple[Page, str]] = []
         for page in own:
-            cached, fp = self._pages[page.path], template_fps[page.template]
             # The key made here gathers what the page shows in this process (the map's
             # neighbours, found once), not in the worker that renders it.
-            if cached[0] == _page_key(fp, item_fp, page) and writer.has(page.path, cached[1]):
-                writer.keep(page.path, cached[1])
-                fresh[page.path] = cached
-            else:
-                todo.append((page, fp))
+            self._keep_or_render(page, template_fps[page.template], item_fp, writer, fresh, todo)
         return fresh, todo, template_fps
 
     def _run(
