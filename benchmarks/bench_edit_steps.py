@@ -23,6 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.code_tree import code_env
+
 PAPER = "content/papers/2-olmo-2-furious.md"
 STEPS = {
     "Builder.load": "build/pipeline.py:load",
@@ -44,7 +48,7 @@ def edit(site: Path) -> None:
 
 def build_cpu(site: Path, code: Path, *profile: str) -> float:
     """CPU seconds of one `sitegen build -q` in `site` (its process and all it waits for)."""
-    env = {**os.environ, "PYTHONPATH": str(code.resolve())}
+    env = code_env(code)
     command = [sys.executable, *profile, "-m", "sitegen", "build", "-q"]
     process = subprocess.Popen(command, cwd=site, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)

@@ -43,6 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.code_tree import code_env  # noqa: E402
 from benchmarks.corpus import corpus_papers, topic_rules  # noqa: E402
 from benchmarks.hugo_site import INSTALL_HINT, hugo_binary, write_hugo_site  # noqa: E402
 from benchmarks.make_site import make_site  # noqa: E402
@@ -274,7 +275,7 @@ def sitegen_tool(work: Path, source: Path | None) -> Tool:
     """sitegen's CLI, from `source` (a snapshot of the repo) or else this working tree."""
     site, out = work / "sitegen-site", work / "sitegen-out"
     command = (sys.executable, "-m", "sitegen", "build", "--site", str(site), "--out", str(out))
-    env = None if source is None else {**os.environ, "PYTHONPATH": str(source)}
+    env = code_env(source)
     return Tool("sitegen", site, out, command, (site / CACHE_DIR,), env)
 
 

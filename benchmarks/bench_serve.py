@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.code_tree import code_env  # noqa: E402
 from benchmarks.make_site import make_site  # noqa: E402
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
@@ -93,7 +94,7 @@ class Server:
         return papers[len(papers) // 2]
 
     def start(self) -> None:
-        env = {**os.environ, "PYTHONPATH": str(self.code), "PYTHONUNBUFFERED": "1"}
+        env = {**code_env(self.code), "PYTHONUNBUFFERED": "1"}
         command = ["serve", "--site", str(self.site), "--port", str(self.port)]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sitegen", *command],
