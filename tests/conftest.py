@@ -20,6 +20,8 @@ import pytest
 from bs4 import BeautifulSoup
 from chromium import CHROMIUM, CHROMIUM_ARGS
 
+from sitegen.workers import join_workers
+
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"
 
@@ -58,6 +60,15 @@ def paper_text(
 
 def _yaml_str(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@pytest.fixture(autouse=True)
+def _workers_joined() -> Iterator[None]:
+    """Each test ends as the CLI does, with every worker process it started joined. A spawned
+    pool an in-process build left open would live until the pytest worker's interpreter
+    exits, and freeing its semaphores that late prints "Exception ignored ... TypeError"."""
+    yield
+    join_workers()
 
 
 @pytest.fixture
