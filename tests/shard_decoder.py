@@ -12,7 +12,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sitegen.search.codec import _LAST, _VALUE, FIELD_SEP, FORMAT, TERM_SEP, utf16_key
+from sitegen.search.codec import (
+    _LAST,
+    _VALUE,
+    FIELD_SEP,
+    FORMAT,
+    TERM_SEP,
+    utf16_head,
+    utf16_key,
+    utf16_length,
+)
 
 
 def read_varints(text: str) -> Iterator[int]:
@@ -31,7 +40,7 @@ def front_decode(text: str) -> list[str]:
     previous = ""
     for part in text.split(" ") if text else []:
         shared, start = _read_varint(part)
-        previous = previous[:shared] + part[start:]
+        previous = utf16_head(previous, shared) + part[start:]  # lengths count as JS does
         terms.append(previous)
     return terms
 
@@ -153,7 +162,7 @@ def shard_words(shard: Mapping[str, Any]) -> dict[str, str]:
     table = {}
     for word, entry in zip(words, entries, strict=True):
         drop, start = _read_varint(entry)
-        table[word] = word[: len(word) - drop] + entry[start:]
+        table[word] = utf16_head(word, utf16_length(word) - drop) + entry[start:]
     return table
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ from synthetic import seed_papers
 from test_search import receive_calls
 
 from sitegen import urls
+from sitegen.content.models import Paper
 from sitegen.search import assets as search
 from sitegen.search import codec as search_codec
 from sitegen.search.assets import FIELDS, build_search_assets, to_document
@@ -29,6 +31,13 @@ SEEDS = seed_papers()
 DOCUMENTS = [to_document(p) for p in SEEDS]
 TINY = 1500
 """Shard size (characters) that cuts the seeds' index into about a hundred shards."""
+ASTRAL = replace(
+    SEEDS[0],
+    slug="astral-letters",
+    title="Place names: \U00020bb7\u7530 and \U00020bb7\u91ce\u5bb6",
+    abstract="Emoji inside words: happy\U0001f600sad, happy\U0001f600glad.",
+)
+"""A paper whose words share beginnings past U+FFFF (two UTF-16 code units a character)."""
 
 
 @pytest.fixture(scope="module")
@@ -266,10 +275,10 @@ def theme(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _site(theme: Path, folder: Path, shard_bytes: int) -> str:
+def _site(theme: Path, folder: Path, shard_bytes: int, papers: list[Paper] = SEEDS) -> str:
     shutil.copytree(theme, folder)
     shutil.rmtree(folder / "search")
-    for name, data in build_search_assets(SEEDS, shard_bytes=shard_bytes).items():
+    for name, data in build_search_assets(papers, shard_bytes=shard_bytes).items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
     return folder.as_uri() + "/search.html"
@@ -277,9 +286,14 @@ def _site(theme: Path, folder: Path, shard_bytes: int) -> str:
 
 @pytest.fixture(scope="module")
 def sites(theme: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """search.html URLs (file://) of the seeds' index in one shard and in about a hundred."""
+    """search.html URLs (file://) of the seeds' index in one shard and in about a hundred, and
+    in shards with ASTRAL too."""
     root = tmp_path_factory.mktemp("shard-sites")
-    return {"one": _site(theme, root / "one", 10**9), "many": _site(theme, root / "many", TINY)}
+    return {
+        "one": _site(theme, root / "one", 10**9),
+        "many": _site(theme, root / "many", TINY),
+        "astral": _site(theme, root / "astral", TINY, [*SEEDS, ASTRAL]),
+    }
 
 
 @pytest.fixture
@@ -443,6 +457,35 @@ def test_a_query_loads_only_the_shards_it_needs(open_page: Any, many_url: str) -
     assert len(expected) < total // 4
     page.evaluate(RESULTS, ["contrastiv~1 "])  # fuzzy: any term may match
     assert loaded_shards(page) == page.evaluate(scripts) == total
+
+
+TITLES = """async queries => {
+  const engine = await SitegenSearch.load(), out = [];
+  for (const q of queries) {
+    const r = await engine.search(q);
+    out.push((await engine.entries(r.results.map(x => +x.ref))).map(x => x.title));
+  }
+  return out;
+}"""
+"""JS: the titles each query finds, best first."""
+
+
+@pytest.mark.browser
+def test_words_past_u_ffff_decode_as_python_wrote_them(
+    open_page: Any, sites: dict[str, str]
+) -> None:
+    page = open_page(sites["astral"])
+    meta, shards = search.build_payload([*DOCUMENTS, to_document(ASTRAL)], TINY)
+    terms = [t for shard in shards for t in shard_decoder.front_decode(shard["terms"])]
+    assert {"\U00020bb7\u7530", "\U00020bb7\u91ce\u5bb6"} <= set(terms)
+    full = json.loads(
+        page.evaluate(
+            f"SitegenSearch.load().then(e => e.load(e.all()).then(() => {LOADED_INDEX}(e)))"
+        )
+    )
+    assert full == shard_decoder.decode(meta, shards)
+    found = page.evaluate(TITLES, ["\U00020bb7\u7530 ", "\U00020bb7\u91ce\u5bb6 "])
+    assert found == [[ASTRAL.title], [ASTRAL.title]]
 
 
 @pytest.mark.browser

@@ -290,27 +290,47 @@ def _stem_entry(word: str, term: str) -> str:
     characters to append ("contrastive" + [3, ""] is "contrast")."""
     shared = _shared_prefix(word, term)
     out: list[str] = []
-    write_varint(len(word) - shared, out)
-    return "".join(out) + term[shared:]
+    write_varint(utf16_length(word) - shared, out)
+    return "".join(out) + _utf16_tail(term, shared)
 
 
 def _shared_prefix(a: str, b: str) -> int:
+    """Length of the prefix `a` and `b` share, in UTF-16 code units: the browser slices
+    JavaScript strings, where a character past U+FFFF (a math letter, an emoji) counts two."""
     n = 0
     limit = min(len(a), len(b))
     while n < limit and a[n] == b[n]:
         n += 1
-    return n
+    return utf16_length(a[:n])
+
+
+def utf16_length(text: str) -> int:
+    """`text`'s length in JavaScript: UTF-16 code units."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _utf16_tail(text: str, units: int) -> str:
+    """`text` past its first `units` UTF-16 code units (a whole number of characters)."""
+    return text[len(utf16_head(text, units)) :]
+
+
+def utf16_head(text: str, units: int) -> str:
+    """The first `units` UTF-16 code units of `text` (a whole number of characters)."""
+    if text.isascii():
+        return text[:units]
+    return text.encode("utf-16-le", "surrogatepass")[: 2 * units].decode("utf-16-le")
 
 
 def front_code(terms: Sequence[str]) -> str:
-    """Terms as (shared-prefix length varint, rest) joined by spaces (terms hold no spaces)."""
+    """Terms as (varint: the length of the prefix shared with the term before, in UTF-16 code
+    units; the rest) joined by spaces (terms hold no spaces)."""
     parts = []
     previous = ""
     for term in terms:
         shared = _shared_prefix(term, previous)
         out: list[str] = []
         write_varint(shared, out)
-        parts.append("".join(out) + term[shared:])
+        parts.append("".join(out) + _utf16_tail(term, shared))
         previous = term
     return " ".join(parts)
 
@@ -370,7 +390,7 @@ def front_decode(text: str) -> list[str]:
             value = value * 32 + _VALUE[part[at]]
             at += 1
         value = value * 32 + _VALUE[part[at]]
-        previous = previous[:value] + part[at + 1 :]
+        previous = utf16_head(previous, value) + part[at + 1 :]
         out.append(previous)
     return out
 
