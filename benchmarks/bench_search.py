@@ -183,6 +183,7 @@ KINDS = {
     "store": ("search/store-",),
     "positions": ("search/positions-",),
     "words": ("search/words.js",),
+    "term list": ("search/termlist.js",),
 }
 """What a search downloads, by kind (path prefixes under the site root)."""
 

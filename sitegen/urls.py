@@ -87,6 +87,7 @@ def search_positions(number: int) -> str:
 
 
 SEARCH_WORDS = "search/words.js"
+SEARCH_TERM_LIST = "search/termlist.js"
 
 
 def search_store(number: int) -> str:

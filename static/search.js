@@ -46,6 +46,13 @@
     return expect(key).promise;
   };
 
+  const whole = (kind, version) => {
+    if (!waiting[kind] && !(kind in received)) {
+      addScript(`${root}search/${kind}.js?v=${encodeURIComponent(version)}`, kind);
+    }
+    return expect(kind).promise;
+  };
+
   const SitegenSearch = {
     root,
 
@@ -73,12 +80,10 @@
     positions: (k, version) => part("positions", k, version),
 
     /* Resolves with the vocabulary, search/words.js (loaded on first use). */
-    words: (version) => {
-      if (!waiting.words && !("words" in received)) {
-        addScript(`${root}search/words.js?v=${encodeURIComponent(version)}`, "words");
-      }
-      return expect("words").promise;
-    },
+    words: (version) => whole("words", version),
+
+    /* Resolves with every term, search/termlist.js (loaded on first use). */
+    termList: (version) => whole("termlist", version),
 
     /* Resolves with store chunk k (loaded on first use). */
     store: (k, version) => part("store", k, version),

@@ -193,8 +193,10 @@ def _assets(
     meta["urls"] = urls.BROWSER_PATTERNS
     scripts = [as_script("terms", k, shard) for k, shard in enumerate(shards)]
     extras = [as_script("positions", k, text) for k, text in enumerate(payload.positions)]
-    extras.append(as_script("words", None, payload.vocabulary))
-    meta["shardVersion"] = hashlib.sha256(b"".join(scripts + extras)).hexdigest()[:12]
+    words = as_script("words", None, payload.vocabulary)
+    term_list = as_script("termlist", None, payload.term_list)
+    digest = hashlib.sha256(b"".join([*scripts, *extras, words, term_list]))
+    meta["shardVersion"] = digest.hexdigest()[:12]
     files = {}
     if len(shards) == 1:
         # A small index: one request instead of two. receive() keeps it for the engine.
@@ -202,8 +204,9 @@ def _assets(
     else:
         files[urls.SEARCH_INDEX] = as_script("index", None, meta)
         files.update((urls.search_shard(k), script) for k, script in enumerate(scripts))
-    files.update((urls.search_positions(k), script) for k, script in enumerate(extras[:-1]))
-    files[urls.SEARCH_WORDS] = extras[-1]
+    files.update((urls.search_positions(k), script) for k, script in enumerate(extras))
+    files[urls.SEARCH_WORDS] = words
+    files[urls.SEARCH_TERM_LIST] = term_list
     files.update((urls.search_store(k), script) for k, script in enumerate(store.scripts))
     return files
 

@@ -51,6 +51,9 @@ class IndexPayload:
     """Term positions, in files of a few terms each (`search/positions-<n>.js`)."""
     vocabulary: str
     """Every indexed word, front-coded (`search/words.js`): typos are looked up in it."""
+    term_list: str
+    """Every term, front-coded (`search/termlist.js`): a fuzzy term (word~1) or a leading
+    wildcard (*former) finds the terms it matches there, then loads only their shards."""
 
 
 @dataclass(slots=True)
@@ -223,7 +226,9 @@ class IndexState:
             files += parts
         if self.vocabulary is None:
             self.vocabulary = vocabulary(self.words)
-        made = self.payloads[shard_bytes] = IndexPayload(meta, shards, files, self.vocabulary)
+        term_list = codec.front_code(self.terms)
+        made = IndexPayload(meta, shards, files, self.vocabulary, term_list)
+        self.payloads[shard_bytes] = made
         return made
 
 

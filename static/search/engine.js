@@ -23,6 +23,20 @@
       'title:word, author:"Full Name", tag:word, year:2024, "a phrase", +required, -excluded, prefix*.';
   };
 
+  const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+  /* A test every term lunr may expand a fuzzy or wildcard clause to passes (a few others may):
+   * lunr's edit distance counts insertions, deletions, substitutions and swaps of neighbours,
+   * as typos.distance does; a wildcard matches any run of characters. */
+  const mayMatch = (clause) => {
+    if (clause.editDistance) {
+      const term = clause.usePipeline ? stem(clause.term) : clause.term, most = clause.editDistance;
+      return (t) => S.typos.distance(term, t, most) <= most;
+    }
+    const pattern = new RegExp(`^${clause.term.split("*").map(escapeRegExp).join("[^]*")}$`);
+    return (t) => pattern.test(t);
+  };
+
   /* The search index. meta: the payload of search/index.js. */
   class Engine {
     constructor(meta) {
@@ -176,14 +190,15 @@
       return out;
     }
 
-    /* The shards a query's clauses read, and the prefixes whose words name more terms.
-     * A fuzzy term (word~1) or a leading wildcard (*former) may match any term: every shard. */
+    /* The shards a query's clauses read, the prefixes whose words name more terms, and the
+     * clauses that may match any term (a fuzzy term, word~1, or a leading wildcard, *former):
+     * scan() finds their terms. */
     plan(clauses) {
       let shards = [];
-      const prefixes = [];
+      const prefixes = [], scans = [];
       for (const clause of clauses) {
         const term = clause.term, star = term.indexOf("*");
-        if (clause.editDistance || star === 0) shards = shards.concat(this.all());
+        if (clause.editDistance || star === 0) scans.push(clause);
         else if (term.charAt(0) === PREFIX_MARK) {
           const prefix = term.slice(1);
           shards = shards.concat(this.range(prefix), [this.shardOf(stem(prefix))]);
@@ -191,7 +206,18 @@
         } else if (star > 0) shards = shards.concat(this.range(term.slice(0, star)));
         else shards.push(this.shardOf(clause.usePipeline ? stem(term) : term));
       }
-      return { shards, prefixes };
+      return { shards, prefixes, scans };
+    }
+
+    /* Resolves with the shards of every term the clauses may match, found in the list of all
+     * terms (search/termlist.js): a few shards, where loading them all would be megabytes. */
+    scan(clauses) {
+      if (!clauses.length) return Promise.resolve([]);
+      return S.termList(this.payload.shardVersion).then((text) => {
+        this.terms = this.terms || S.decode.frontDecode(text);
+        const tests = clauses.map((clause) => mayMatch(clause));
+        return [...new Set(this.terms.filter((t) => tests.some((test) => test(t))).map((t) => this.shardOf(t)))];
+      });
     }
 
     /* A query typed by a reader as lunr clauses: {clauses, phrases, own} or {error}. Unless
@@ -233,7 +259,8 @@
       if (parsed.error) return Promise.resolve(parsed);
       const plan = this.plan(parsed.clauses);
       const pairs = parsed.own ? [] : this.compoundPairs(parsed.clauses);
-      return this.load([...plan.shards, ...pairs.map((p) => this.shardOf(p.term))])
+      return this.scan(plan.scans)
+        .then((scanned) => this.load([...plan.shards, ...scanned, ...pairs.map((p) => this.shardOf(p.term))]))
         .then(() => this.load(plan.prefixes.flatMap((prefix) => this.expand(prefix).map((term) => this.shardOf(term)))))
         .then(() => this.joinCompounds(parsed.clauses, pairs))
         .then(() => (parsed.own ? [] : this.correct(parsed.clauses)))
