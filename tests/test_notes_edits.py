@@ -18,6 +18,7 @@ from test_build_cache import (
 )
 from test_incremental import snapshot, touch_later
 
+from sitegen.build.companions import CompanionCache
 from sitegen.build.pipeline import Builder
 from sitegen.content.models import Paper
 from sitegen.render.pages import SitePages
@@ -77,6 +78,30 @@ def test_a_notes_edit_renders_its_page_without_checking_every_other(
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 
 
+def test_a_notes_edit_keeps_the_feeds_and_bib_files_without_making_them(
+    make_site: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    moving: Moving,
+) -> None:
+    site = make_site(linked_papers())
+    Builder(site).build()
+    NOTES_EDIT(site)
+
+    def made(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the feeds and .bib files were made again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CompanionCache, "files", made)
+        again = Builder(site).build()
+    assert again.rendered == ("papers/vision2.html",)
+    assert {"feed.xml", "papers.bib", "sitemap.xml"} <= set(snapshot(site / "_site"))
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+    replaced("vision2", "Read again", "Read twice")(site)
+    Builder(site).build()  # and the next build, which makes them, knows them still
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
 def _other_out(site: Path) -> None:
     """The edit built into another output folder first (the paper cache has seen it)."""
     Builder(site, out=site.parent / "elsewhere").build()
@@ -107,6 +132,14 @@ ALONG: dict[str, tuple[dict[str, str], Callable[[Path, Moving], object]]] = {
     "a page removed from the output": (
         {},
         lambda site, state: (site / "_site/papers/vision1.html").unlink(),
+    ),
+    "a feed removed from the output": (
+        {},
+        lambda site, state: (site / "_site/tags/vision.xml").unlink(),
+    ),
+    "the .bib file removed from the output": (
+        {},
+        lambda site, state: (site / "_site/papers.bib").unlink(),
     ),
     "built into another folder first": ({}, lambda site, state: _other_out(site)),
     "retitled and built elsewhere first": ({}, _retitled_elsewhere),
