@@ -92,4 +92,4 @@ def record_build(site_root: Path, summary: BuildSummary) -> None:
     summary = replace(summary, output=output_fingerprint(Path(summary.out)) or "")
     with contextlib.suppress(OSError):
         data = json.dumps(asdict(summary)).encode()
-        atomic_write_bytes(cache_folder(site_root) / STAMP_FILE, data)
+        atomic_write_bytes(cache_folder(site_root) / STAMP_FILE, data, durable=False)

@@ -376,7 +376,7 @@ class Renderer:
             "sides": self._side_files,
         }
         with contextlib.suppress(OSError):
-            atomic_write_bytes(self._cache_file, json.dumps(data).encode())
+            atomic_write_bytes(self._cache_file, json.dumps(data).encode(), durable=False)
 
     def _load_cache(self, config: SiteConfig, out: Path) -> dict[str, tuple[str, str]]:
         """The pages of the last render into `out` under `config` (with its map memo, template
