@@ -29,6 +29,8 @@ TAGS_PAGE = '{% extends "base.html" %}{% block content %}Tags, {{ paper_count }}
 NEIGHBOUR_NOTES = """{% extends "base.html" %}{% block content %}{{ paper.notes_html }}
 {{ newer.notes_html if newer }} {{ older.notes_html if older }}{% endblock %}"""
 ITEM_NOTES = "<li>{{ paper.title }}: {{ paper.notes_html }}</li>\n"
+TAG_ADDED = replaced("vision2", '"vision 0"', '"vision 0", "robots"')
+"""vision2 gets a tag: its feed, .bib file and page, and every page listing tags, change."""
 
 
 class Moving:
@@ -97,9 +99,12 @@ def test_a_notes_edit_keeps_the_feeds_and_bib_files_without_making_them(
     assert again.rendered == ("papers/vision2.html",)
     assert {"feed.xml", "papers.bib", "sitemap.xml"} <= set(snapshot(site / "_site"))
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
-    replaced("vision2", "Read again", "Read twice")(site)
-    Builder(site).build()  # and the next build, which makes them, knows them still
-    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+    # The next builds, a notes edit again and a tag added (which makes them), know them still.
+    for edit in (replaced("vision2", "Read again", "Read twice"), TAG_ADDED):
+        edit(site)
+        Builder(site).build()
+        assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+    assert (site / "_site/tags/robots.xml").is_file()
 
 
 def _other_out(site: Path) -> None:
@@ -146,6 +151,14 @@ ALONG: dict[str, tuple[dict[str, str], Callable[[Path, Moving], object]]] = {
     "the abstract edited too": (
         {},
         lambda site, state: replaced("vision2", "We study", "Lately we study")(site),
+    ),
+    "a tag added": ({}, lambda site, state: TAG_ADDED(site)),
+    "the site's title changed": (
+        {},
+        lambda site, state: touch_later(
+            site / "site.toml",
+            (site / "site.toml").read_text().replace("Test reading list", "Another list"),
+        ),
     ),
     "a front matter key added": (
         {},
