@@ -46,15 +46,18 @@ def edit(site: Path) -> None:
         notes.write(f"note {time.time_ns()}\n")
 
 
-def build_cpu(site: Path, code: Path, *profile: str) -> float:
-    """CPU seconds of one `sitegen build -q` in `site` (its process and all it waits for)."""
+def build_cpu(site: Path, code: Path, *profile: str) -> tuple[float, float]:
+    """(CPU, wall) seconds of one `sitegen build -q` in `site` (its process and all it
+    waits for)."""
     env = code_env(code)
     command = [sys.executable, *profile, "-m", "sitegen", "build", "-q"]
+    started = time.perf_counter()
     process = subprocess.Popen(command, cwd=site, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"build failed in {site}")
-    return usage.ru_utime + usage.ru_stime
+    return usage.ru_utime + usage.ru_stime, wall
 
 
 def step_times(site: Path, code: Path) -> dict[str, float]:
@@ -83,18 +86,23 @@ def main() -> None:
         parser.error("give one --code for each --site")
     pairs = list(zip(args.site, args.code, strict=True))
     cpu: dict[Path, list[float]] = {site: [] for site, _ in pairs}
+    wall: dict[Path, list[float]] = {site: [] for site, _ in pairs}
     steps: dict[Path, list[dict[str, float]]] = {site: [] for site, _ in pairs}
     for run in range(args.runs):
         print(f"run {run + 1}: load average {os.getloadavg()[0]:.2f}", flush=True)
         for site, code in pairs:
             edit(site)
-            cpu[site].append(build_cpu(site, code))
+            seconds, elapsed = build_cpu(site, code)
+            cpu[site].append(seconds)
+            wall[site].append(elapsed)
             steps[site].append(step_times(site, code))
             shown = " ".join(f"{step} {value:.2f}" for step, value in steps[site][-1].items())
-            print(f"  {site.name}: CPU {cpu[site][-1]:.2f} s; {shown}", flush=True)
+            taken = f"CPU {cpu[site][-1]:.2f} s, wall {wall[site][-1]:.2f} s"
+            print(f"  {site.name}: {taken}; {shown}", flush=True)
     for site, code in pairs:
         print(f"\n{site} (code {code}): median of {args.runs}")
         print(f"  edit build CPU (all processes): {statistics.median(cpu[site]):.2f} s")
+        print(f"  edit build wall:                {statistics.median(wall[site]):.2f} s")
         for step in STEPS:
             value = statistics.median(found[step] for found in steps[site])
             print(f"  {step:<16} {value:.3f} s (cProfile cumulative)")

@@ -18,6 +18,7 @@ from test_build_cache import (
 )
 from test_incremental import snapshot, touch_later
 
+from sitegen.build.companions import CompanionCache
 from sitegen.build.pipeline import Builder
 from sitegen.content.models import Paper
 from sitegen.render.pages import SitePages
@@ -28,6 +29,8 @@ TAGS_PAGE = '{% extends "base.html" %}{% block content %}Tags, {{ paper_count }}
 NEIGHBOUR_NOTES = """{% extends "base.html" %}{% block content %}{{ paper.notes_html }}
 {{ newer.notes_html if newer }} {{ older.notes_html if older }}{% endblock %}"""
 ITEM_NOTES = "<li>{{ paper.title }}: {{ paper.notes_html }}</li>\n"
+TAG_ADDED = replaced("vision2", '"vision 0"', '"vision 0", "robots"')
+"""vision2 gets a tag: its feed, .bib file and page, and every page listing tags, change."""
 
 
 class Moving:
@@ -77,6 +80,33 @@ def test_a_notes_edit_renders_its_page_without_checking_every_other(
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 
 
+def test_a_notes_edit_keeps_the_feeds_and_bib_files_without_making_them(
+    make_site: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    moving: Moving,
+) -> None:
+    site = make_site(linked_papers())
+    Builder(site).build()
+    NOTES_EDIT(site)
+
+    def made(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the feeds and .bib files were made again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CompanionCache, "files", made)
+        again = Builder(site).build()
+    assert again.rendered == ("papers/vision2.html",)
+    assert {"feed.xml", "papers.bib", "sitemap.xml"} <= set(snapshot(site / "_site"))
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+    # The next builds, a notes edit again and a tag added (which makes them), know them still.
+    for edit in (replaced("vision2", "Read again", "Read twice"), TAG_ADDED):
+        edit(site)
+        Builder(site).build()
+        assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+    assert (site / "_site/tags/robots.xml").is_file()
+
+
 def _other_out(site: Path) -> None:
     """The edit built into another output folder first (the paper cache has seen it)."""
     Builder(site, out=site.parent / "elsewhere").build()
@@ -108,11 +138,27 @@ ALONG: dict[str, tuple[dict[str, str], Callable[[Path, Moving], object]]] = {
         {},
         lambda site, state: (site / "_site/papers/vision1.html").unlink(),
     ),
+    "a feed removed from the output": (
+        {},
+        lambda site, state: (site / "_site/tags/vision.xml").unlink(),
+    ),
+    "the .bib file removed from the output": (
+        {},
+        lambda site, state: (site / "_site/papers.bib").unlink(),
+    ),
     "built into another folder first": ({}, lambda site, state: _other_out(site)),
     "retitled and built elsewhere first": ({}, _retitled_elsewhere),
     "the abstract edited too": (
         {},
         lambda site, state: replaced("vision2", "We study", "Lately we study")(site),
+    ),
+    "a tag added": ({}, lambda site, state: TAG_ADDED(site)),
+    "the site's title changed": (
+        {},
+        lambda site, state: touch_later(
+            site / "site.toml",
+            (site / "site.toml").read_text().replace("Test reading list", "Another list"),
+        ),
     ),
     "a front matter key added": (
         {},

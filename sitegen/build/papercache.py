@@ -260,6 +260,10 @@ def _parse_all(
     meanwhile: Callable[[], object] | None,
     done: Callable[[int], object],
 ) -> list[tuple[Path, _Entry | None]]:
+    if len(paths) < PARALLEL_PARSE_FROM:  # an edit: forking the workers costs more
+        parsed = _parse_chunk(site_root, paths)
+        done(len(paths))
+        return parsed
     with ForkPool(site_root, min_items=PARALLEL_PARSE_FROM) as pool:
         return pool.map_chunks(_parse_chunk, paths, meanwhile, done)
 

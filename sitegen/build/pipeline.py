@@ -98,7 +98,8 @@ class Builder:
         with output_lock(self.out):
             writer = OutputWriter(self.out, in_place=self.in_place)
             try:
-                jobs = {COMPANIONS: SideJob(self._companions(config, graph, writer))}
+                companions = self._companions(config, graph, writer)
+                jobs = {COMPANIONS: SideJob(companions, shows_notes=False)}
                 if isinstance(search, SearchJob) and search.side_job:
                     jobs[SEARCH] = SideJob(search, staged=False)  # serve keeps its bytes
                 start = search.start if isinstance(search, SearchJob) else None

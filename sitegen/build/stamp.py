@@ -65,9 +65,10 @@ def output_fingerprint(out: Path) -> str | None:
     if not isinstance(written, dict):
         return None
     digest = hashlib.blake2b(manifest, digest_size=20)
+    root = os.fspath(out)  # joined as text: a Path per file cost as much as its stat
     for path in sorted(written):
         try:
-            stat = os.stat(out / path)
+            stat = os.stat(os.path.join(root, path))
         except OSError:
             return None  # someone removed an output file: build again
         digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
@@ -92,4 +93,4 @@ def record_build(site_root: Path, summary: BuildSummary) -> None:
     summary = replace(summary, output=output_fingerprint(Path(summary.out)) or "")
     with contextlib.suppress(OSError):
         data = json.dumps(asdict(summary)).encode()
-        atomic_write_bytes(cache_folder(site_root) / STAMP_FILE, data)
+        atomic_write_bytes(cache_folder(site_root) / STAMP_FILE, data, durable=False)

@@ -63,10 +63,11 @@ def resolve_links(papers: Sequence[Paper]) -> tuple[PaperLinks, list[Problem]]:
     """Resolve every paper's `[[...]]` links; an unknown target is a warning at its line (notes
     often point to papers not added yet: the link shows as unresolved until they are)."""
     index: dict[str, LinkTarget] = {}
-    for paper in papers:
-        index.setdefault(link_key(paper.title), LinkTarget(paper.slug, paper.title))
-    for paper in papers:  # a slug wins over a title that happens to read the same
-        index[link_key(paper.slug)] = LinkTarget(paper.slug, paper.title)
+    targets_of = [LinkTarget(paper.slug, paper.title) for paper in papers]  # one each: 10,000s
+    for each in targets_of:
+        index.setdefault(link_key(each.title), each)
+    for each in targets_of:  # a slug wins over a title that happens to read the same
+        index[link_key(each.slug)] = each
     outgoing: dict[str, tuple[LinkTarget, ...]] = {}
     incoming: dict[str, list[Paper]] = defaultdict(list)
     warnings = []

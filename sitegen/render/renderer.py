@@ -99,6 +99,9 @@ class SideJob:
     """The worker stages the files in the writer itself and sends back only what `record`
     needs (a big site's feeds and .bib files, sent whole, would be held twice here: pickled
     and unpickled); else they come back whole, in `RenderResult.side`."""
+    shows_notes: bool = True
+    """Its files show papers' notes. A staged job whose files do not is not run for an
+    edit of notes alone: the output keeps the files it made last time (see render/edits.py)."""
 
 
 _SideResult = tuple[SideFiles | None, list[S | tuple[str, str]]]
@@ -106,7 +109,7 @@ _SideResult = tuple[SideFiles | None, list[S | tuple[str, str]]]
 output holds already as (path, digest), for `keep`)."""
 PARALLEL_RENDER_FROM = 400
 """From this many pages to render, they are rendered on every core."""
-PAGE_CACHE_VERSION = "pages-v3"
+PAGE_CACHE_VERSION = "pages-v4"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,8 @@ class Renderer:
         """Template name -> its fingerprint, as the last render's pages were made with."""
         self._inputs: RenderInputs | None = None
         """What the last render's pages were made from (see render/edits.py)."""
+        self._side_files: dict[str, dict[str, str]] = {}
+        """Staged side job -> its files of the last render: output path -> digest."""
         self._config: SiteConfig | None = None
         self._refs: dict[str, tuple[str, ...]] = {}
         self._items: dict[tuple[int, str], tuple[PaperView, Markup]] = {}
@@ -186,17 +191,21 @@ class Renderer:
         inputs = render_inputs(graph, pages.theme)
         edited = notes_edited(self._inputs, inputs, graph, pages.theme, before or {})
         found = None if edited is None else self._own_pages_only(pages, edited, writer, item_fp)
+        side_jobs = dict(side_jobs or {})
         if found is None:
             pages.prepare()  # here, before the workers fork
             fresh, todo, template_fps = self._checked_pages(pages, writer, item_fp)
             self._map_memo = memo.now
+            kept_sides: dict[str, dict[str, str]] = {}
         else:  # the map's points are as they were: what they decided still holds
             fresh, todo, template_fps = found
             self._map_memo = {**memo.earlier, **memo.now}
+            kept_sides = self._keep_notes_blind(side_jobs, writer)
+            side_jobs = {name: j for name, j in side_jobs.items() if name not in kept_sides}
         paths = (*fresh, *(page.path for page, _ in todo))
         progress.stage("render", len(paths))
         progress.advance(len(fresh))
-        job = _RenderJob(self, config, writer, todo, item_fp, dict(side_jobs or {}), paths)
+        job = _RenderJob(self, config, writer, todo, item_fp, side_jobs, paths)
         self._compile({page.template for page, _ in todo})
         # The templates were checked (by fingerprint) just now: Jinja need not look at
         # their files' times again for every page and every `{% from ... import %}`.
@@ -217,10 +226,31 @@ class Renderer:
         self._pages = fresh
         self._template_fps = {**template_fps, ITEM_TEMPLATE: item_fp}
         self._inputs = inputs
-        side_paths = [_record(writer, staged) for side in sides.values() for staged in side[1]]
+        self._side_files = {
+            **kept_sides,
+            **{name: _record_all(writer, side[1]) for name, side in sides.items() if side[1]},
+        }
+        side_paths = [path for files in self._side_files.values() for path in files]
         side_values = {name: side[0] for name, side in sides.items() if side[0] is not None}
         rendered = tuple(page.path for page, _ in todo)
         return RenderResult(paths, rendered, side_values, tuple(side_paths))
+
+    def _keep_notes_blind(
+        self, side_jobs: Mapping[str, SideJob], writer: PageSink[S]
+    ) -> dict[str, dict[str, str]]:
+        """The staged side jobs whose files show no notes, when only notes changed since the
+        last render: each one's files of that render, kept in the output (which holds them
+        all), by the job's name. A job is left to run when the output lacks one of them."""
+        kept: dict[str, dict[str, str]] = {}
+        for name, side in side_jobs.items():
+            files = self._side_files.get(name)
+            if side.shows_notes or not side.staged or files is None:
+                continue
+            if all(writer.has(path, output) for path, output in files.items()):
+                for path, output in files.items():
+                    writer.keep(path, output)
+                kept[name] = files
+        return kept
 
     def _checked_pages(
         self, pages: SitePages, writer: PageSink[S], item_fp: str
@@ -343,14 +373,15 @@ class Renderer:
             "map": self._map_memo,
             "templates": self._template_fps,
             "inputs": self._inputs.as_json() if self._inputs is not None else None,
+            "sides": self._side_files,
         }
         with contextlib.suppress(OSError):
-            atomic_write_bytes(self._cache_file, json.dumps(data).encode())
+            atomic_write_bytes(self._cache_file, json.dumps(data).encode(), durable=False)
 
     def _load_cache(self, config: SiteConfig, out: Path) -> dict[str, tuple[str, str]]:
         """The pages of the last render into `out` under `config` (with its map memo, template
         fingerprints and inputs); none when unknown."""
-        self._template_fps, self._inputs = {}, None
+        self._template_fps, self._inputs, self._side_files = {}, None, {}
         if self._cache_file is None:
             return {}
         try:
@@ -366,9 +397,13 @@ class Renderer:
             self._map_memo = {str(kind): list(found) for kind, found in data["map"].items()}
             templates = {str(name): str(fp) for name, fp in data["templates"].items()}
             inputs = RenderInputs.from_json(data["inputs"]) if data["inputs"] else None
+            sides = {
+                str(name): {str(path): str(output) for path, output in files.items()}
+                for name, files in data["sides"].items()
+            }
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return {}
-        self._template_fps, self._inputs = templates, inputs
+        self._template_fps, self._inputs, self._side_files = templates, inputs, sides
         return pages
 
     @staticmethod
@@ -589,10 +624,15 @@ def _run_side(name: str, job: _RenderJob[S]) -> _SideResult[S]:
     ]
 
 
-def _record(writer: PageSink[S], staged: S | tuple[str, str]) -> str:
-    """Record a side job's staged file, or keep the output's file it found unchanged."""
-    if isinstance(staged, tuple):
-        writer.keep(*staged)
-        return staged[0]
-    writer.record(staged)
-    return staged.path
+def _record_all(writer: PageSink[S], files: Iterable[S | tuple[str, str]]) -> dict[str, str]:
+    """Record a side job's staged files, and keep the output's files it found unchanged:
+    output path -> digest."""
+    recorded = {}
+    for staged in files:
+        if isinstance(staged, tuple):
+            writer.keep(*staged)
+            recorded[staged[0]] = staged[1]
+        else:
+            writer.record(staged)
+            recorded[staged.path] = staged.digest
+    return recorded

@@ -254,4 +254,4 @@ class LayoutCache:
         if path is None:
             return
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            atomic_write_bytes(path, json.dumps(self._memory).encode())
+            atomic_write_bytes(path, json.dumps(self._memory).encode(), durable=False)

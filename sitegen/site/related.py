@@ -345,4 +345,4 @@ class RelatedCache:
             return
         data = {"key": key, "related": {slug: list(items) for slug, items in value.items()}}
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            atomic_write_bytes(path, json.dumps(data).encode())
+            atomic_write_bytes(path, json.dumps(data).encode(), durable=False)
