@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -105,6 +106,64 @@ def varints(values: npt.NDArray[np.int64]) -> list[str]:
     for i in np.flatnonzero(values >= 32768).tolist():
         text[i] = _varint_text(int(values[i]))
     return list(text.tolist())
+
+
+_LAST_BYTES = np.frombuffer(_LAST.encode("ascii"), dtype=np.uint8)
+_MORE_BYTES = np.frombuffer(_MORE.encode("ascii"), dtype=np.uint8)
+GROUP_CHUNK = 1 << 19
+"""Values written at a time by `grouped_varints` (its numpy temporaries stay small)."""
+
+
+def grouped_varints(
+    values: npt.NDArray[np.int64], slots: npt.NDArray[np.int64], terms: int, fields: int
+) -> list[str]:
+    """Per term t, `FIELD_SEP.join` over fields f of the varints of the `values` whose slot is
+    `t * fields + f` (`slots` ascending): the text a term's postings or positions are, written
+    as bytes in numpy rather than as a Python string per number."""
+    starts = np.searchsorted(slots, np.arange(terms + 1, dtype=np.int64) * fields)
+    out: list[str] = []
+    for first, end in pairwise(runs(starts[1:], GROUP_CHUNK)):
+        a, b = int(starts[first]), int(starts[end])
+        out += _grouped_chunk(values[a:b], slots[a:b] - first * fields, end - first, fields)
+    return out
+
+
+def _grouped_chunk(
+    values: npt.NDArray[np.int64], slots: npt.NDArray[np.int64], terms: int, fields: int
+) -> list[str]:
+    digits = np.ones(len(values), dtype=np.int64)
+    rest = values >> 5
+    while rest.any():
+        digits += rest > 0
+        rest >>= 5
+    chars = np.bincount(slots, weights=digits, minlength=terms * fields).astype(np.int64)
+    separated = np.tile(np.r_[np.ones(fields - 1, dtype=np.int64), 0], terms)
+    slot_end = np.cumsum(chars + separated)
+    slot_start = slot_end - chars - separated
+    # Where each value's last digit goes: its slot's start plus the digits before it there.
+    last = slot_start[slots] + np.cumsum(digits) - 1 - (np.cumsum(chars) - chars)[slots]
+    text = np.empty(int(slot_end[-1]) if terms else 0, dtype=np.uint8)
+    text[(slot_start + chars)[separated == 1]] = ord(FIELD_SEP)
+    text[last] = _LAST_BYTES[values & 31]
+    for k in range(1, int(digits.max(initial=1))):
+        more = np.flatnonzero(digits > k)
+        text[last[more] - k] = _MORE_BYTES[(values[more] >> (5 * k)) & 31]
+    whole = text.tobytes().decode("ascii")
+    bounds = zip(
+        slot_start[::fields].tolist(), slot_end[fields - 1 :: fields].tolist(), strict=True
+    )
+    return [whole[a:b] for a, b in bounds]
+
+
+def runs(cumulative: npt.NDArray[np.int64], size: int) -> list[int]:
+    """Numbers cutting `range(len(cumulative))` into runs of about `size` (by the counts whose
+    running total is `cumulative`); a run holds at least one number."""
+    cuts = [0]
+    while cuts[-1] < len(cumulative):
+        before = int(cumulative[cuts[-1] - 1]) if cuts[-1] else 0
+        end = int(np.searchsorted(cumulative, before + size, side="right"))
+        cuts.append(min(max(end, cuts[-1] + 1), len(cumulative)))
+    return cuts
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +31,7 @@ from sitegen.search import codec, positions, splice
 from sitegen.search.documents import FIELDS, Key, SearchDocument, pack, unpack
 from sitegen.search.fastlunr import FastBuilder, fast_builder, gc_paused, split_words
 from sitegen.search.fold import fold
-from sitegen.search.postings import encode_builder
+from sitegen.search.indexer import Indexer
 
 MAX_CHANGED = 100
 """More changed documents than this: build afresh (about as fast by then)."""
@@ -228,40 +228,39 @@ class IndexState:
 
 
 def build_state(
-    documents: Sequence[SearchDocument],
+    documents: Iterable[SearchDocument],
     packed: list[bytes] | None = None,
     keys: list[Key] | None = None,
 ) -> IndexState:
     """The index of `documents` (`packed`, if pickled already; with their `keys`), from
-    scratch."""
-    builder = fast_builder(FIELDS)
-    builder.term_lists = {}
-    builder.word_docs = Counter()
-    joined = []
+    scratch. Each document is counted and let go (`indexer.Indexer`): `documents` may make
+    them one at a time."""
+    indexer = Indexer()
+    made: list[bytes] = []
     with gc_paused():
-        for i, doc in enumerate(documents):
-            lunr_doc, extra = doc.lunr_document(i)
-            builder.add(lunr_doc)
-            joined.append(extra)
-        header, terms, encoded = encode_builder(builder)
-        surface = {raw: (_trimmed(raw), term) for raw, term in builder.piped_words().items()}
+        for document in documents:
+            indexer.add(document)
+            if packed is None:
+                made.append(pack(document))
+        terms, encoded = indexer.postings()
+        table = indexer.positions_table()
+        surface = {
+            raw: (_trimmed(raw), term) for raw, term in indexer.builder.piped_words().items()
+        }
         words: dict[str, set[str]] = {}
         for word, term in surface.values():
             words.setdefault(term, set()).add(word)
-        table = positions.collect(
-            [_value_terms(builder, doc, i, joined[i]) for i, doc in enumerate(documents)],
-            len(FIELDS),
-        )
+    header = indexer.header()
     return IndexState(
-        packed=[pack(document) for document in documents] if packed is None else packed,
-        keys=[None] * len(documents) if keys is None else keys,
+        packed=made if packed is None else packed,
+        keys=[None] * indexer.documents if keys is None else keys,
         header=header,
-        pipeline=builder.search_pipeline.serialize(),
-        lengths=[list(per_doc) for per_doc in header.lengths],
+        pipeline=indexer.builder.search_pipeline.serialize(),
+        lengths=indexer.lengths,
         terms=terms,
         postings=dict(zip(terms, encoded, strict=True)),
         positions=table,
-        word_docs=builder.word_docs,
+        word_docs=indexer.word_docs,
         surface=surface,
         words=words,
     )
