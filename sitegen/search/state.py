@@ -21,7 +21,7 @@ import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lunr.token import Token
@@ -32,6 +32,9 @@ from sitegen.search.documents import FIELDS, Key, SearchDocument, pack, unpack
 from sitegen.search.fastlunr import FastBuilder, fast_builder, gc_paused, split_words
 from sitegen.search.fold import fold
 from sitegen.search.indexer import Indexer
+
+PositionsMemo = dict[tuple[str, ...], tuple[list[int], list[str]]]
+"""A shard's terms' positions -> the files they are split into (`positions.split`)."""
 
 MAX_CHANGED = 100
 """More changed documents than this: build afresh (about as fast by then)."""
@@ -84,6 +87,10 @@ class IndexState:
     """`vocabulary(words)`, once made (None: to make)."""
     payloads: dict[int, IndexPayload] = field(default_factory=dict)
     """The payload by shard size, once assembled."""
+    shard_memos: dict[int, codec.ShardMemo] = field(default_factory=dict)
+    """By shard size: the shards last assembled, by their contents (kept between builds)."""
+    position_memos: dict[int, PositionsMemo] = field(default_factory=dict)
+    """By shard size: each shard's positions files last made, by its terms' positions."""
 
     def updatable(self, packed: Sequence[bytes]) -> list[int] | None:
         """The refs of the documents (pickled) that changed, if `update` can take them; else
@@ -210,16 +217,20 @@ class IndexState:
             tuple(map(tuple, self.lengths)),
         )
         encoded = [self.postings[term] for term in self.terms]
+        memo = self.shard_memos.setdefault(shard_bytes, {})
         meta, shards = codec.assemble(
-            header, self.terms, encoded, self.pipeline, self.words, shard_bytes
+            header, self.terms, encoded, self.pipeline, self.words, shard_bytes, memo
         )
         files: list[str] = []
         ends = [shard["first"] for shard in shards[1:]] + [len(self.terms)]
         empty = "," * (len(FIELDS) - 1)
+        split_before = self.position_memos.get(shard_bytes, {})
+        split: PositionsMemo = {}
+        self.position_memos[shard_bytes] = split
         for shard, end in zip(shards, ends, strict=True):
-            texts = [self.positions.get(term, empty) for term in self.terms[shard["first"] : end]]
-            starts, parts = positions.split(texts)
-            shard["positionFile"], shard["positionStarts"] = len(files), starts
+            texts = tuple(self.positions.get(t, empty) for t in self.terms[shard["first"] : end])
+            starts, parts = split[texts] = split_before.get(texts) or positions.split(texts)
+            shard["positionFile"], shard["positionStarts"] = len(files), list(starts)
             files += parts
         if self.vocabulary is None:
             self.vocabulary = vocabulary(self.words)
@@ -250,7 +261,7 @@ def build_state(
         words: dict[str, set[str]] = {}
         for word, term in surface.values():
             words.setdefault(term, set()).add(word)
-    header = indexer.header()
+    header = replace(indexer.header(), lengths=())  # `lengths` has them
     return IndexState(
         packed=made if packed is None else packed,
         keys=[None] * indexer.documents if keys is None else keys,
