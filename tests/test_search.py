@@ -469,3 +469,23 @@ def test_cold_positions_are_each_documents_own(
         for term in terms
     }
     assert state.positions == expected
+
+
+def test_an_edit_writes_again_only_the_shards_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers = list(SEEDS[:40])
+    build_search_assets(papers, cache_dir=tmp_path, shard_bytes=2048)
+    written: list[int] = []
+    real = search_codec._shard_parts
+
+    def counting(group: Any, encoded: Any) -> Any:
+        written.append(len(group))
+        return real(group, encoded)
+
+    monkeypatch.setattr(search_codec, "_shard_parts", counting)
+    papers[3] = replace(papers[3], notes="Zymurgy.")  # one new word: one shard changes
+    files = build_search_assets(papers, cache_dir=tmp_path, shard_bytes=2048)
+    shards = [path for path in files if path.startswith("search/terms-")]
+    assert len(written) == 1 and len(shards) > 10
+    assert files == build_search_assets(papers, shard_bytes=2048)
