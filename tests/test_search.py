@@ -21,6 +21,8 @@ from synthetic import seed_papers, synthetic_papers
 from sitegen.content.models import Paper
 from sitegen.search import assets as search
 from sitegen.search import codec as search_codec
+from sitegen.search import positions as positions_module
+from sitegen.search import postings as postings_module
 from sitegen.search import state as state_module
 from sitegen.search.assets import FIELDS, build_search_assets, to_document
 from sitegen.search.fastlunr import build_index, fast_builder
@@ -271,9 +273,9 @@ def count_full_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = search.build_state
 
-    def counting(documents: Any, *args: Any) -> Any:
-        calls.append(len(documents))
-        return real(documents, *args)
+    def counting(documents: Any, packed: list[bytes], *args: Any) -> Any:
+        calls.append(len(packed))
+        return real(documents, packed, *args)
 
     monkeypatch.setattr(search, "build_state", counting)
     return calls
@@ -417,3 +419,73 @@ def test_markdown_is_indexed_as_plain_text() -> None:
     )
     text = to_document(paper).text
     assert text == "We use bold ideas and links. item\nA note about code."
+
+
+SMALL_PIECES = {"GROUP_CHUNK": 7, "ENTRY_CHUNK": 5, "PART_WORDS": 3}
+"""Numbers written, postings entries and words encoded at a time: a few, so every term range
+and chunk boundary is met."""
+
+
+def in_small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Encode the index a few numbers at a time (`SMALL_PIECES`)."""
+    monkeypatch.setattr(search_codec, "GROUP_CHUNK", SMALL_PIECES["GROUP_CHUNK"])
+    monkeypatch.setattr(postings_module, "ENTRY_CHUNK", SMALL_PIECES["ENTRY_CHUNK"])
+    monkeypatch.setattr(positions_module, "PART_WORDS", SMALL_PIECES["PART_WORDS"])
+
+
+def test_an_index_encoded_in_small_pieces_equals_one_encoded_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    papers = [replace(p, notes=ODD[i % len(ODD)]) for i, p in enumerate(SEEDS[:40])]
+    whole = build_search_assets(papers, shard_bytes=2048)
+    in_small_pieces(monkeypatch)
+    assert build_search_assets(papers, shard_bytes=2048) == whole
+
+
+@pytest.mark.parametrize("pieces", ["small", "whole"])
+def test_cold_positions_are_each_documents_own(
+    monkeypatch: pytest.MonkeyPatch, pieces: str
+) -> None:
+    if pieces == "small":
+        in_small_pieces(monkeypatch)
+    papers = [replace(p, notes=ODD[i % len(ODD)]) for i, p in enumerate(SEEDS[:40])]
+    documents = [to_document(p) for p in papers]
+    state = state_module.build_state(documents)
+    # Each document's positions as an update reads them, encoded term by term.
+    analysis = state_module._Analysis(list(enumerate(documents)))
+    names = [spec.name for spec in FIELDS]
+    terms = {t for per_doc in analysis.positions.values() for f in per_doc.values() for t in f}
+    expected = {
+        term: positions_module.encode_term(
+            [
+                [
+                    (ref, at[name][term])
+                    for ref, at in analysis.positions.items()
+                    if term in at[name]
+                ]
+                for name in names
+            ]
+        )
+        for term in terms
+    }
+    assert state.positions == expected
+
+
+def test_an_edit_writes_again_only_the_shards_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers = list(SEEDS[:40])
+    build_search_assets(papers, cache_dir=tmp_path, shard_bytes=2048)
+    written: list[int] = []
+    real = search_codec._shard_parts
+
+    def counting(group: Any, encoded: Any) -> Any:
+        written.append(len(group))
+        return real(group, encoded)
+
+    monkeypatch.setattr(search_codec, "_shard_parts", counting)
+    papers[3] = replace(papers[3], notes="Zymurgy.")  # one new word: one shard changes
+    files = build_search_assets(papers, cache_dir=tmp_path, shard_bytes=2048)
+    shards = [path for path in files if path.startswith("search/terms-")]
+    assert len(written) == 1 and len(shards) > 10
+    assert files == build_search_assets(papers, shard_bytes=2048)

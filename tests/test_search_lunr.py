@@ -258,3 +258,26 @@ def test_round_3_rounds_like_python() -> None:
     expected = [round(v, 3) for v in values]
     assert [v.hex() for v in got] == [v.hex() for v in expected]
     assert math.isnan(round_3(np.array([math.nan]))[0])
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1 << 19])
+def test_grouped_varints_equal_one_by_one(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(search_codec, "GROUP_CHUNK", chunk)
+    rng = random.Random(chunk)
+    fields, terms = 3, 12
+    per_term: list[list[list[int]]] = [[[] for _ in range(fields)] for _ in range(terms)]
+    values, slots = [], []
+    for t in range(terms):
+        for f in range(fields):
+            for _ in range(rng.choice([0, 0, 1, 2, 9])):  # some terms and fields hold none
+                value = rng.choice(
+                    [0, 31, 32, 1023, 1024, 32767, 32768, 2**40, rng.randrange(10**6)]
+                )
+                per_term[t][f].append(value)
+                values.append(value)
+                slots.append(t * fields + f)
+    got = search_codec.grouped_varints(
+        np.array(values, dtype=np.int64), np.array(slots, dtype=np.int64), terms, fields
+    )
+    expected = [",".join("".join(map(search_codec.varint, v)) for v in row) for row in per_term]
+    assert got == expected

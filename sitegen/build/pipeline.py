@@ -12,7 +12,7 @@ import hashlib
 import pickle
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -31,7 +31,7 @@ from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.render.feeds import feed_note, feed_warnings
 from sitegen.render.renderer import Renderer, SideFiles, SideJob
 from sitegen.render.static import add_static_files
-from sitegen.search.assets import build_search_assets, updated_search_assets
+from sitegen.search.assets import build_search_assets, search_assets_of, updated_search_assets
 from sitegen.search.documents import Key
 from sitegen.site import related as related_module
 from sitegen.site.graph import SiteGraph, build_graph
@@ -305,7 +305,6 @@ def hand_over(
     fd, name = tempfile.mkstemp(prefix="search-input-", suffix=".pickle", dir=cache_dir)
     every_key: Sequence[Key] = [None] * len(papers) if keys is None else keys
     with open(fd, "wb") as file:
-        pickle.dump(keys is not None, file, pickle.HIGHEST_PROTOCOL)
         for start in range(0, len(papers), HANDOFF_SLICE):
             end = start + HANDOFF_SLICE
             rows = [
@@ -318,21 +317,22 @@ def hand_over(
 
 def search_in_worker(handoff: Path, cache_dir: Path) -> dict[str, bytes]:
     """The search files, in another process, from what `hand_over` wrote (then removed)."""
-    texts = MarkdownTexts()
-    papers: list[Paper] = []
-    keys: list[Key] = []
     try:
-        with open(handoff, "rb") as file:
-            has_keys = pickle.load(file)
-            while rows := _next_slice(file):
-                for paper, abstract, notes, key in rows:
-                    texts.remember(paper.abstract, abstract)
-                    texts.remember(paper.notes, notes)
-                    papers.append(paper)
-                    keys.append(key)
+        return search_assets_of(_handed_over(handoff), cache_dir)
     finally:
         handoff.unlink(missing_ok=True)
-    return build_search_assets(papers, cache_dir, texts=texts, keys=keys if has_keys else None)
+
+
+def _handed_over(handoff: Path) -> Iterator[tuple[Paper, Key, MarkdownTexts]]:
+    """The papers `hand_over` wrote, a slice at a time (each let go once indexed)."""
+    with open(handoff, "rb") as file:
+        while rows := _next_slice(file):
+            texts = MarkdownTexts()
+            for paper, abstract, notes, _key in rows:
+                texts.remember(paper.abstract, abstract)
+                texts.remember(paper.notes, notes)
+            for paper, _abstract, _notes, key in rows:
+                yield paper, key, texts
 
 
 def _next_slice(file: BinaryIO) -> list[tuple[Paper, str, str, Key]]:

@@ -36,9 +36,12 @@ in JSON and in a script element.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Set
+import operator
+import re
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -105,6 +108,64 @@ def varints(values: npt.NDArray[np.int64]) -> list[str]:
     for i in np.flatnonzero(values >= 32768).tolist():
         text[i] = _varint_text(int(values[i]))
     return list(text.tolist())
+
+
+_LAST_BYTES = np.frombuffer(_LAST.encode("ascii"), dtype=np.uint8)
+_MORE_BYTES = np.frombuffer(_MORE.encode("ascii"), dtype=np.uint8)
+GROUP_CHUNK = 1 << 19
+"""Values written at a time by `grouped_varints` (its numpy temporaries stay small)."""
+
+
+def grouped_varints(
+    values: npt.NDArray[np.int64], slots: npt.NDArray[np.int64], terms: int, fields: int
+) -> list[str]:
+    """Per term t, `FIELD_SEP.join` over fields f of the varints of the `values` whose slot is
+    `t * fields + f` (`slots` ascending): the text a term's postings or positions are, written
+    as bytes in numpy rather than as a Python string per number."""
+    starts = np.searchsorted(slots, np.arange(terms + 1, dtype=np.int64) * fields)
+    out: list[str] = []
+    for first, end in pairwise(runs(starts[1:], GROUP_CHUNK)):
+        a, b = int(starts[first]), int(starts[end])
+        out += _grouped_chunk(values[a:b], slots[a:b] - first * fields, end - first, fields)
+    return out
+
+
+def _grouped_chunk(
+    values: npt.NDArray[np.int64], slots: npt.NDArray[np.int64], terms: int, fields: int
+) -> list[str]:
+    digits = np.ones(len(values), dtype=np.int64)
+    rest = values >> 5
+    while rest.any():
+        digits += rest > 0
+        rest >>= 5
+    chars = np.bincount(slots, weights=digits, minlength=terms * fields).astype(np.int64)
+    separated = np.tile(np.r_[np.ones(fields - 1, dtype=np.int64), 0], terms)
+    slot_end = np.cumsum(chars + separated)
+    slot_start = slot_end - chars - separated
+    # Where each value's last digit goes: its slot's start plus the digits before it there.
+    last = slot_start[slots] + np.cumsum(digits) - 1 - (np.cumsum(chars) - chars)[slots]
+    text = np.empty(int(slot_end[-1]) if terms else 0, dtype=np.uint8)
+    text[(slot_start + chars)[separated == 1]] = ord(FIELD_SEP)
+    text[last] = _LAST_BYTES[values & 31]
+    for k in range(1, int(digits.max(initial=1))):
+        more = np.flatnonzero(digits > k)
+        text[last[more] - k] = _MORE_BYTES[(values[more] >> (5 * k)) & 31]
+    whole = text.tobytes().decode("ascii")
+    bounds = zip(
+        slot_start[::fields].tolist(), slot_end[fields - 1 :: fields].tolist(), strict=True
+    )
+    return [whole[a:b] for a, b in bounds]
+
+
+def runs(cumulative: npt.NDArray[np.int64], size: int) -> list[int]:
+    """Numbers cutting `range(len(cumulative))` into runs of about `size` (by the counts whose
+    running total is `cumulative`); a run holds at least one number."""
+    cuts = [0]
+    while cuts[-1] < len(cumulative):
+        before = int(cumulative[cuts[-1] - 1]) if cuts[-1] else 0
+        end = int(np.searchsorted(cumulative, before + size, side="right"))
+        cuts.append(min(max(end, cuts[-1] + 1), len(cumulative)))
+    return cuts
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +261,11 @@ def encode(
     return assemble(header_of(postings), postings.terms, encoded, pipeline, words, shard_bytes)
 
 
+ShardMemo = dict[tuple[str, ...], tuple[str, str, str, str]]
+"""A shard's contents (`_contents`) -> its terms, postings, words and stems as written: what
+an edit did not touch is found here rather than written again."""
+
+
 def assemble(
     header: Header,
     terms: Sequence[str],
@@ -207,25 +273,34 @@ def assemble(
     pipeline: Sequence[str],
     words: Mapping[str, Set[str]],
     shard_bytes: int,
+    memo: ShardMemo | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """`encode`, given every term (UTF-16 order) and its postings encoded already."""
+    """`encode`, given every term (UTF-16 order) and its postings encoded already; `memo`
+    (the shards last assembled with it) is updated to these shards."""
     lengths = ["".join(varints(np.array(per_doc, dtype=np.int64))) for per_doc in header.lengths]
     groups = _split(_keys(terms, encoded, words), shard_bytes)
     shards = []
     next_rank = 0
+    kept: ShardMemo = {}
     for group in groups:
-        ranks = [key.rank for key in group if key.rank >= 0]
-        pairs = [(key.text, key.term) for key in group if key.rank < 0]
+        contents = _contents(group, encoded)
+        parts = memo.get(contents) if memo is not None else None
+        if parts is None:
+            parts = _shard_parts(group, encoded)
+        kept[contents] = parts
         shards.append(
             {
                 "first": next_rank,
-                "terms": front_code([terms[rank] for rank in ranks]),
-                "postings": TERM_SEP.join(encoded[rank] for rank in ranks),
-                "words": front_code([word for word, _term in pairs]),
-                "stems": " ".join(_stem_entry(word, term) for word, term in pairs),
+                "terms": parts[0],
+                "postings": parts[1],
+                "words": parts[2],
+                "stems": parts[3],
             }
         )
-        next_rank += len(ranks)
+        next_rank += sum(1 for key in group if not key[1])
+    if memo is not None:
+        memo.clear()
+        memo.update(kept)
     meta = {
         "format": FORMAT,
         "lunr": "2.3.9",
@@ -236,39 +311,54 @@ def assemble(
         "pipeline": list(pipeline),
         "docs": header.doc_count,
         "lengths": lengths,
-        "shards": [""] + [group[0].text for group in groups[1:]],
+        "shards": [""] + [group[0][2] for group in groups[1:]],
     }
     return meta, shards
 
 
-@dataclass(frozen=True, slots=True)
-class _Key:
-    """A term or a surface word, where shards are cut."""
+def _contents(group: Sequence[_Key], encoded: Sequence[str]) -> tuple[str, ...]:
+    """What a shard's parts are made of: each term and its postings, each word and its term
+    ("" before a word: no term's postings are empty)."""
+    out: list[str] = []
+    for _order, is_word, text, rank, term, _size in group:
+        out += ("", text, term) if is_word else (text, encoded[rank])
+    return tuple(out)
 
-    order: bytes
-    """`utf16_key(text)`: keys are sorted by it."""
-    text: str
-    rank: int
-    """The term's rank, or -1 for a surface word."""
-    term: str
-    """The term a surface word stems to ("" for a term)."""
-    size: int
-    """About how many characters it takes in its shard."""
+
+def _shard_parts(group: Sequence[_Key], encoded: Sequence[str]) -> tuple[str, str, str, str]:
+    ranks = [key[3] for key in group if not key[1]]
+    pairs = [(key[2], key[4]) for key in group if key[1]]
+    return (
+        front_code([key[2] for key in group if not key[1]]),
+        TERM_SEP.join(encoded[rank] for rank in ranks),
+        front_code([word for word, _term in pairs]),
+        " ".join(_stem_entry(word, term) for word, term in pairs),
+    )
+
+
+_Key = tuple[str | bytes, bool, str, int, str, int]
+"""A term or a surface word, where shards are cut: its text or its `utf16_key` (keys are
+sorted by it), whether it is a surface word, its text, the term's rank (-1 for a word), the
+term a word stems to ("" for a term), and about how many characters it takes in its shard."""
 
 
 def _keys(
     terms: Sequence[str], encoded: Sequence[str], words: Mapping[str, Set[str]]
 ) -> list[_Key]:
-    keys = [
-        _Key(utf16_key(term), term, rank, "", len(term) + len(text) + 2)
+    pairs = [(word, term) for term in terms for word in words.get(term, ()) if word != term]
+    # Without characters past U+FFFF, code point order is UTF-16 order: no key to encode.
+    astral = _ASTRAL.search("".join(terms)) or _ASTRAL.search("".join(w for w, _ in pairs))
+    order: Callable[[str], str | bytes] = utf16_key if astral else str
+    keys: list[_Key] = [
+        (order(term), False, term, rank, "", len(term) + len(text) + 2)
         for rank, (term, text) in enumerate(zip(terms, encoded, strict=True))
     ]
-    for term in terms:
-        for word in words.get(term, ()):
-            if word != term:
-                keys.append(_Key(utf16_key(word), word, -1, term, len(word) + 4))
-    keys.sort(key=lambda key: (key.order, key.rank < 0))
+    keys += [(order(word), True, word, -1, term, len(word) + 4) for word, term in pairs]
+    keys.sort(key=operator.itemgetter(0, 1))
     return keys
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def _split(keys: Sequence[_Key], shard_bytes: int) -> list[list[_Key]]:
@@ -277,11 +367,11 @@ def _split(keys: Sequence[_Key], shard_bytes: int) -> list[list[_Key]]:
     size = 0
     for key in keys:
         group = groups[-1]
-        if group and size + key.size > shard_bytes and key.order != group[-1].order:
+        if group and size + key[5] > shard_bytes and key[0] != group[-1][0]:
             groups.append([])
             size = 0
         groups[-1].append(key)
-        size += key.size
+        size += key[5]
     return groups
 
 

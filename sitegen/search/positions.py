@@ -16,13 +16,14 @@ two authors.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
 
-from sitegen.search.codec import FIELD_SEP, TERM_SEP, read_varints, varint, varints
+from sitegen.search.codec import FIELD_SEP, TERM_SEP, grouped_varints, read_varints, runs, varint
 
 Table = dict[str, str]
 """Term -> its positions, encoded (`encode`)."""
@@ -39,26 +40,15 @@ Terms = Sequence[str | None]
 
 
 def collect(documents: Sequence[Sequence[Sequence[Terms]]], fields: int) -> Table:
-    """Every term's positions, encoded, from each document's fields' values' terms.
-
-    One pass in Python gives each term a number; grouping by term, field and document and the
-    gaps are numpy's (`_encode`).
-    """
-    numbers = _Numbers()
-    ids: list[int] = []
-    values: list[tuple[int, int, int, int]] = []  # document, field, first position, words
+    """Every term's positions, encoded, from each document's fields' values' terms."""
+    found = Collector(TermNumbers())
     for doc, per_field in enumerate(documents):
         for f, per_value in enumerate(per_field):
-            at = 0
-            for value in per_value:
-                ids += map(numbers.__getitem__, value)
-                values.append((doc, f, at, len(value)))
-                at += len(value) + 1  # a gap between two authors or tags
-    columns = np.array(values, dtype=np.int64).reshape(-1, 4).T
-    return _encode(numbers.terms, np.array(ids, dtype=np.int64), columns, fields)
+            found.add(doc, f, per_value)
+    return found.table(fields)
 
 
-class _Numbers(dict[str | None, int]):
+class TermNumbers(dict[str | None, int]):
     """Term -> its number in `terms` (None, a dropped word, is -1: it keeps its place)."""
 
     def __init__(self) -> None:
@@ -71,18 +61,65 @@ class _Numbers(dict[str | None, int]):
         return number
 
 
-def _encode(terms: Sequence[str], ids: Ids, values: Ids, fields: int) -> Table:
+class Collector:
+    """Term positions gathered a field at a time, as numbers in arrays (4 bytes a word, not a
+    list entry and a tuple), and encoded a range of terms at a time (`table`)."""
+
+    def __init__(self, numbers: TermNumbers) -> None:
+        self.numbers = numbers
+        self._ids = array("i")
+        """The number of each word's term (-1: dropped), in order."""
+        self._values = array("i")
+        """Per field value: document, field, first position and number of words."""
+
+    def add(self, doc: int, field: int, values: Sequence[Terms]) -> None:
+        """The terms of one field of one document, value by value."""
+        at = 0
+        for value in values:
+            self._ids.extend(map(self.numbers.__getitem__, value))
+            self._values.extend((doc, field, at, len(value)))
+            at += len(value) + 1  # a gap between two authors or tags
+
+    def table(self, fields: int) -> Table:
+        """Every term's positions, encoded: grouping by term, field and document and the
+        gaps are numpy's (`_encode`), for terms numbered in a range holding about
+        `PART_WORDS` words at a time."""
+        ids = np.frombuffer(self._ids, dtype=np.int32)
+        values = np.frombuffer(self._values, dtype=np.int32).reshape(-1, 4).T.astype(np.int64)
+        doc, field, first, length = values
+        value_start = np.cumsum(length) - length
+        per_term = np.bincount(ids[ids >= 0], minlength=len(self.numbers.terms))
+        cuts = runs(np.cumsum(per_term), PART_WORDS)
+        table: Table = {}
+        for low, high in pairwise(cuts):
+            words = np.flatnonzero((ids >= low) & (ids < high))
+            value = np.searchsorted(value_start, words, side="right") - 1
+            pos = first[value] + words - value_start[value]
+            table.update(
+                _encode(
+                    self.numbers.terms[low:high],
+                    ids[words].astype(np.int64) - low,
+                    (doc[value], field[value], pos),
+                    fields,
+                )
+            )
+        return table
+
+
+PART_WORDS = 1 << 19
+"""Words whose positions are encoded at a time (numpy's temporaries: about 100 bytes each)."""
+
+
+def _encode(terms: Sequence[str], ids: Ids, words: tuple[Ids, Ids, Ids], fields: int) -> Table:
     """Per term, per field: for each document holding it there (in order), the document gap,
-    the count and the position gaps; `values`: document, field, first position and length of
-    each field value whose words `ids` holds, in order."""
-    doc, field, first, length = values
-    pos = np.arange(len(ids)) + np.repeat(first - (np.cumsum(length) - length), length)
-    docs, keep = np.repeat(doc, length), ids >= 0
-    stream = (ids * fields + np.repeat(field, length))[keep]  # (term, field)
+    the count and the position gaps; `ids` numbers the term of each word in `terms`, `words`
+    is each one's document, field and position, in order."""
+    docs, field, pos = words
+    stream = ids * fields + field  # (term, field)
     if not len(stream):
         return {}
-    order = np.argsort(stream * (int(doc.max(initial=0)) + 1) + docs[keep], kind="stable")
-    stream, pos, docs = stream[order], pos[keep][order], docs[keep][order]
+    order = np.argsort(stream * (int(docs.max(initial=0)) + 1) + docs, kind="stable")
+    stream, pos, docs = stream[order], pos[order], docs[order]
     new_stream = np.r_[True, stream[1:] != stream[:-1]]
     new_group = new_stream | np.r_[True, docs[1:] != docs[:-1]]  # (term, field, document)
     starts = np.flatnonzero(new_group)
@@ -93,17 +130,16 @@ def _encode(terms: Sequence[str], ids: Ids, values: Ids, fields: int) -> Table:
     doc_gaps = first_docs - np.r_[-1, first_docs[:-1]] - 1
     doc_gaps[new_stream[starts]] = first_docs[new_stream[starts]]
     out = np.empty(len(pos) + 2 * len(starts), dtype=np.int64)
-    out[np.arange(len(pos)) + 2 * (group_of + 1)] = gaps
+    slots = np.empty(len(out), dtype=np.int64)
+    body = np.arange(len(pos)) + 2 * (group_of + 1)
+    out[body], slots[body] = gaps, stream
     heads = starts + 2 * np.arange(len(starts))
     out[heads], out[heads + 1] = doc_gaps, np.diff(np.r_[starts, len(pos)])
-    text = varints(out)
-    stream_starts = np.flatnonzero(new_stream)
-    bounds = [*heads[group_of[stream_starts]].tolist(), len(out)]
-    table: dict[str, list[str]] = {}
-    for number, a, b in zip(stream[stream_starts].tolist(), bounds, bounds[1:], strict=False):
-        term, f = divmod(number, fields)
-        table.setdefault(terms[term], [""] * fields)[f] = "".join(text[a:b])
-    return {term: ",".join(per_field) for term, per_field in table.items()}
+    slots[heads] = slots[heads + 1] = stream[starts]
+    # Only the terms found here get an entry: numbered again, in order.
+    held, slot_term = np.unique(slots // fields, return_inverse=True)
+    texts = grouped_varints(out, slot_term * fields + slots % fields, len(held), fields)
+    return dict(zip(map(terms.__getitem__, held.tolist()), texts, strict=True))
 
 
 def encode(table: Table, terms: Sequence[str], fields: int) -> list[str]:

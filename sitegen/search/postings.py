@@ -6,13 +6,14 @@ compare them), without a Python loop over the million postings of 10,000 papers.
 
 from __future__ import annotations
 
-from itertools import chain
+from itertools import chain, pairwise
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from lunr.builder import Builder
 
-from sitegen.search.codec import FIELD_SEP, Header, encodable, utf16_key, varints
+from sitegen.search.codec import Header, encodable, grouped_varints, runs, utf16_key
 
 
 def encode_builder(builder: Builder) -> tuple[Header, list[str], list[str]]:
@@ -29,17 +30,12 @@ def encode_builder(builder: Builder) -> tuple[Header, list[str], list[str]]:
     frequencies = list(builder.field_term_frequencies.values())
     all_terms = list(chain.from_iterable(frequencies))
     terms = sorted(set(all_terms), key=utf16_key)
-    rank = {term: r for r, term in enumerate(terms)}
+    rank_of = {term: r for r, term in enumerate(terms)}
     counts = np.fromiter(map(len, frequencies), np.int64, len(frequencies))
     field_doc = np.array(where, dtype=np.int64).reshape(-1, 2)
-    entries = np.stack(
-        [
-            np.fromiter(map(rank.__getitem__, all_terms), np.int64, len(all_terms)),
-            np.repeat(field_doc[:, 0], counts),
-            np.repeat(field_doc[:, 1], counts),
-            np.fromiter(chain.from_iterable(f.values() for f in frequencies), np.int64),
-        ]
-    )
+    rank = np.fromiter(map(rank_of.__getitem__, all_terms), np.int64, len(all_terms))
+    place = np.repeat(field_doc[:, 1] * len(fields) + field_doc[:, 0], counts)
+    tf = np.fromiter(chain.from_iterable(f.values() for f in frequencies), np.int64)
     header = Header(
         fields,
         tuple(builder._fields[f].boost for f in fields),
@@ -48,14 +44,39 @@ def encode_builder(builder: Builder) -> tuple[Header, list[str], list[str]]:
         n,
         tuple(map(tuple, lengths)),
     )
-    return header, terms, _encode_entries(entries, len(terms), len(fields))
+    return header, terms, encode_columns(rank, place, tf, len(terms), len(fields))
+
+
+ENTRY_CHUNK = 1 << 19
+"""Postings entries encoded at a time (numpy's temporaries: about 100 bytes each)."""
+
+
+def encode_columns(
+    rank: npt.NDArray[np.integer[Any]],
+    where: npt.NDArray[np.integer[Any]],
+    tf: npt.NDArray[np.integer[Any]],
+    terms: int,
+    fields: int,
+) -> list[str]:
+    """`encode_postings` of each term, from one entry per (term rank, field, document) with
+    its term frequency (`where`: document * fields + field, ascending by document): a range
+    of terms at a time."""
+    out: list[str] = []
+    per_term = np.bincount(rank, minlength=terms)
+    for low, high in pairwise(runs(np.cumsum(per_term), ENTRY_CHUNK)):
+        pick = np.flatnonzero((rank >= low) & (rank < high))
+        place = where[pick].astype(np.int64)
+        columns = (rank[pick] - low, place % fields, place // fields, tf[pick])
+        out += _encode_entries(np.stack(columns).astype(np.int64), high - low, fields)
+    return out
 
 
 def _encode_entries(entries: npt.NDArray[np.int64], terms: int, fields: int) -> list[str]:
     """`encode_postings` of each term: `entries` holds (term rank, field, document, tf)
     columns, documents ascending within a field."""
-    if not entries.shape[1]:  # an empty list: no postings (np.r_[True, ...] would be one)
-        return [FIELD_SEP.join([""] * fields) for _ in range(terms)]
+    if not entries.shape[1]:  # no postings (np.r_[True, ...] would be one)
+        empty = np.zeros(0, dtype=np.int64)
+        return grouped_varints(empty, empty, terms, fields)
     order = np.argsort(entries[0] * fields + entries[1], kind="stable")
     rank, field, doc, tf = entries[:, order]
     group = rank * fields + field
@@ -63,15 +84,10 @@ def _encode_entries(entries: npt.NDArray[np.int64], terms: int, fields: int) -> 
     gap = doc - np.r_[-1, doc[:-1]] - 1
     gap[new] = doc[new]
     more = tf > 1
-    # Each entry's gap varint, then tf - 2 when tf > 1: slots in one token list.
+    # Each entry's gap varint, then tf - 2 when tf > 1: slots in one list of numbers.
     slot = np.arange(len(doc)) + np.cumsum(more) - more
-    tokens = np.empty(len(doc) + int(more.sum()), dtype=object)
-    tokens[slot] = varints(gap * 2 + more)
-    tokens[slot[more] + 1] = varints(tf[more] - 2)
-    starts = np.flatnonzero(new)
-    bounds = [*slot[starts].tolist(), len(tokens)]
-    text = tokens.tolist()
-    per_term = [[""] * fields for _ in range(terms)]
-    for g, a, b in zip(group[starts].tolist(), bounds, bounds[1:], strict=False):
-        per_term[g // fields][g % fields] = "".join(text[a:b])
-    return [FIELD_SEP.join(row) for row in per_term]
+    values = np.empty(len(doc) + int(more.sum()), dtype=np.int64)
+    groups = np.empty(len(values), dtype=np.int64)
+    values[slot], groups[slot] = gap * 2 + more, group
+    values[slot[more] + 1], groups[slot[more] + 1] = tf[more] - 2, group[more]
+    return grouped_varints(values, groups, terms, fields)

@@ -20,8 +20,8 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lunr.token import Token
@@ -31,7 +31,10 @@ from sitegen.search import codec, positions, splice
 from sitegen.search.documents import FIELDS, Key, SearchDocument, pack, unpack
 from sitegen.search.fastlunr import FastBuilder, fast_builder, gc_paused, split_words
 from sitegen.search.fold import fold
-from sitegen.search.postings import encode_builder
+from sitegen.search.indexer import Indexer
+
+PositionsMemo = dict[tuple[str, ...], tuple[list[int], list[str]]]
+"""A shard's terms' positions -> the files they are split into (`positions.split`)."""
 
 MAX_CHANGED = 100
 """More changed documents than this: build afresh (about as fast by then)."""
@@ -87,6 +90,10 @@ class IndexState:
     """`vocabulary(words)`, once made (None: to make)."""
     payloads: dict[int, IndexPayload] = field(default_factory=dict)
     """The payload by shard size, once assembled."""
+    shard_memos: dict[int, codec.ShardMemo] = field(default_factory=dict)
+    """By shard size: the shards last assembled, by their contents (kept between builds)."""
+    position_memos: dict[int, PositionsMemo] = field(default_factory=dict)
+    """By shard size: each shard's positions files last made, by its terms' positions."""
 
     def updatable(self, packed: Sequence[bytes]) -> list[int] | None:
         """The refs of the documents (pickled) that changed, if `update` can take them; else
@@ -213,16 +220,20 @@ class IndexState:
             tuple(map(tuple, self.lengths)),
         )
         encoded = [self.postings[term] for term in self.terms]
+        memo = self.shard_memos.setdefault(shard_bytes, {})
         meta, shards = codec.assemble(
-            header, self.terms, encoded, self.pipeline, self.words, shard_bytes
+            header, self.terms, encoded, self.pipeline, self.words, shard_bytes, memo
         )
         files: list[str] = []
         ends = [shard["first"] for shard in shards[1:]] + [len(self.terms)]
         empty = "," * (len(FIELDS) - 1)
+        split_before = self.position_memos.get(shard_bytes, {})
+        split: PositionsMemo = {}
+        self.position_memos[shard_bytes] = split
         for shard, end in zip(shards, ends, strict=True):
-            texts = [self.positions.get(term, empty) for term in self.terms[shard["first"] : end]]
-            starts, parts = positions.split(texts)
-            shard["positionFile"], shard["positionStarts"] = len(files), starts
+            texts = tuple(self.positions.get(t, empty) for t in self.terms[shard["first"] : end])
+            starts, parts = split[texts] = split_before.get(texts) or positions.split(texts)
+            shard["positionFile"], shard["positionStarts"] = len(files), list(starts)
             files += parts
         if self.vocabulary is None:
             self.vocabulary = vocabulary(self.words)
@@ -233,40 +244,39 @@ class IndexState:
 
 
 def build_state(
-    documents: Sequence[SearchDocument],
+    documents: Iterable[SearchDocument],
     packed: list[bytes] | None = None,
     keys: list[Key] | None = None,
 ) -> IndexState:
     """The index of `documents` (`packed`, if pickled already; with their `keys`), from
-    scratch."""
-    builder = fast_builder(FIELDS)
-    builder.term_lists = {}
-    builder.word_docs = Counter()
-    joined = []
+    scratch. Each document is counted and let go (`indexer.Indexer`): `documents` may make
+    them one at a time."""
+    indexer = Indexer()
+    made: list[bytes] = []
     with gc_paused():
-        for i, doc in enumerate(documents):
-            lunr_doc, extra = doc.lunr_document(i)
-            builder.add(lunr_doc)
-            joined.append(extra)
-        header, terms, encoded = encode_builder(builder)
-        surface = {raw: (_trimmed(raw), term) for raw, term in builder.piped_words().items()}
+        for document in documents:
+            indexer.add(document)
+            if packed is None:
+                made.append(pack(document))
+        terms, encoded = indexer.postings()
+        table = indexer.positions_table()
+        surface = {
+            raw: (_trimmed(raw), term) for raw, term in indexer.builder.piped_words().items()
+        }
         words: dict[str, set[str]] = {}
         for word, term in surface.values():
             words.setdefault(term, set()).add(word)
-        table = positions.collect(
-            [_value_terms(builder, doc, i, joined[i]) for i, doc in enumerate(documents)],
-            len(FIELDS),
-        )
+    header = replace(indexer.header(), lengths=())  # `lengths` has them
     return IndexState(
-        packed=[pack(document) for document in documents] if packed is None else packed,
-        keys=[None] * len(documents) if keys is None else keys,
+        packed=made if packed is None else packed,
+        keys=[None] * indexer.documents if keys is None else keys,
         header=header,
-        pipeline=builder.search_pipeline.serialize(),
-        lengths=[list(per_doc) for per_doc in header.lengths],
+        pipeline=indexer.builder.search_pipeline.serialize(),
+        lengths=indexer.lengths,
         terms=terms,
         postings=dict(zip(terms, encoded, strict=True)),
         positions=table,
-        word_docs=builder.word_docs,
+        word_docs=indexer.word_docs,
         surface=surface,
         words=words,
     )
