@@ -124,9 +124,16 @@ def _encode_match(match: re.Match[str]) -> str:
     return char + "{}"  # the first of a ligature pair
 
 
+_ASCII_TABLE = str.maketrans(_ASCII_ESCAPES)
+
+
 def _escape(text: str) -> str:
     # One regex pass rather than pylatexenc's encoder loop: this runs on every build, for
     # every field of every paper, and is 20 times faster.
+    if text.isascii():
+        # Most text (NFC already): no Python call per match. The ligatures' lookahead sees
+        # the same characters after the table's escapes, which hold none of -'`!?.
+        return _LIGATURE.sub(r"\g<0>{}", text.translate(_ASCII_TABLE))
     return _TO_ESCAPE.sub(_encode_match, unicodedata.normalize("NFC", text))
 
 
