@@ -43,6 +43,9 @@ from sitegen.site.graph import SiteGraph
 from sitegen.workers.forked import ForkPool
 
 ITEM_TEMPLATE = "_paper_item.html"
+ANY_ROOT = "\0root\0"
+"""The root the theme's listing items are rendered with, then replaced by each page's (no
+paper's text holds a NUL, and escaping leaves it as it is)."""
 
 
 class StagedPage(Protocol):
@@ -148,6 +151,8 @@ class Renderer:
             site_root / "templates" if (site_root / "templates").is_dir() else None
         )
         self.env.globals["paper_item"] = self.paper_item
+        self._stock_items = False
+        """The listing items are the theme's own (see `paper_item`)."""
         self._site_root = site_root
         self._templates: dict[str, jinja2.Template] = {}
         """The templates of the current render, loaded before the workers fork."""
@@ -183,6 +188,7 @@ class Renderer:
         item_fp = self._item_fingerprint()
         pages, memo = self._pages_of(config, graph)
         self._site_pages = (graph, pages)
+        self._stock_items = pages.theme.stock_listings
         inputs = render_inputs(graph, pages.theme)
         edited = notes_edited(self._inputs, inputs, graph, pages.theme, before or {})
         found = None if edited is None else self._own_pages_only(pages, edited, writer, item_fp)
@@ -408,10 +414,14 @@ class Renderer:
         return template if template is not None else self.env.get_template(name)
 
     def paper_item(self, view: PaperView, root: str) -> Markup:
-        """A paper's entry in a listing; rendered once per paper version and page depth."""
+        """A paper's entry in a listing; rendered once per paper version (the theme's item
+        shows `root` only as the start of links: once per page depth, a site's own)."""
         cached = self._items.get((id(view), root))
         if cached is None or cached[0] is not view:
-            html = Markup(self._template(ITEM_TEMPLATE).render(paper=view, root=root))
+            if self._stock_items and root != ANY_ROOT:
+                html = Markup(str.replace(self.paper_item(view, ANY_ROOT), ANY_ROOT, root))
+            else:
+                html = Markup(self._template(ITEM_TEMPLATE).render(paper=view, root=root))
             cached = self._items[(id(view), root)] = (view, html)
         return cached[1]
 
