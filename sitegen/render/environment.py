@@ -56,8 +56,8 @@ def escape_output(value: object) -> object:
     kind = type(value)
     if kind is str:
         return _escape_text(value)  # type: ignore[arg-type]
-    if kind is int:
-        return str(value)  # (no character to escape)
+    if kind is int or kind is float:
+        return str(value)  # (no character to escape: a map's coordinates, counts)
     if kind is markupsafe.Markup:
         return value
     return markupsafe.escape(value)

@@ -312,10 +312,11 @@ class Renderer:
             meanwhile = after_fork if pool.works_on(len(job.todo)) else None
             if after_fork is not None and meanwhile is None:
                 after_fork()
-            results = pool.map_chunks(
-                _render_chunk, range(len(job.todo)), meanwhile, done=progress.advance
-            )
-            return results, {name: side() for name, side in sides.items()}
+            order = _listings_first(job.todo)
+            rendered = pool.map_chunks(_render_chunk, order, meanwhile, done=progress.advance)
+            by_index = dict(zip(order, rendered, strict=True))
+            in_order = [by_index[index] for index in range(len(order))]
+            return in_order, {name: side() for name, side in sides.items()}
 
     def render_paper(
         self, config: SiteConfig, graph: SiteGraph, paper: Paper
@@ -582,6 +583,13 @@ class _RenderJob(Generic[S]):
             key = _page_key(template_fp, self.item_fp, page)
             results.append((self.writer.stage(page.path, html), key))
         return results
+
+
+def _listings_first(todo: Sequence[tuple[Page, str]]) -> list[int]:
+    """The indexes of the pages to render, listings first: the first chunk holds them all,
+    and one worker renders every paper's listing item once (spread over the chunks, each
+    worker rendered most items again), while the others render papers' pages."""
+    return sorted(range(len(todo)), key=lambda i: todo[i][0].template not in LISTING_TEMPLATES)
 
 
 def _render_chunk(job: _RenderJob[S], indexes: list[int]) -> list[tuple[S, str] | Problem]:
