@@ -124,16 +124,9 @@ def _encode_match(match: re.Match[str]) -> str:
     return char + "{}"  # the first of a ligature pair
 
 
-_ASCII_TABLE = str.maketrans(_ASCII_ESCAPES)
-
-
 def _escape(text: str) -> str:
     # One regex pass rather than pylatexenc's encoder loop: this runs on every build, for
     # every field of every paper, and is 20 times faster.
-    if text.isascii():
-        # Most text (NFC already): no Python call per match. The ligatures' lookahead sees
-        # the same characters after the table's escapes, which hold none of -'`!?.
-        return _LIGATURE.sub(r"\g<0>{}", text.translate(_ASCII_TABLE))
     return _TO_ESCAPE.sub(_encode_match, unicodedata.normalize("NFC", text))
 
 
@@ -154,7 +147,7 @@ def text_to_tex(text: str, keep_math: bool = True) -> str:
     With `keep_math`, inline math (`$\\alpha$`) is written as math when that reads back
     unchanged, so LaTeX typesets it; everything else is escaped. Text is NFC-normalised.
     """
-    if not keep_math:
+    if not keep_math or "$" not in text:  # (no math: most text, and a quicker test)
         return _escape(text)
     parts, last = [], 0
     for match in _MATH.finditer(text):
