@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import markupsafe
@@ -81,6 +82,12 @@ class SiteEnvironment(jinja2.Environment):
 
     code_generator_class = _CodeGenerator
     escape_output = staticmethod(escape_output)
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one dict: Jinja's ChainMap over the environment's is
+        walked whole for every template rendered or imported (a page renders several).
+        The environment's globals are all set before any template loads."""
+        return {**self.globals, **(d or {})}
 
 
 def make_environment(site_root: Path) -> jinja2.Environment:
