@@ -9,12 +9,15 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import jinja2
 import pytest
 from bs4 import BeautifulSoup, Comment
 from conftest import SITE_TOML, http_server, run_sitegen
+from markupsafe import Markup
 
 from sitegen import urls
 from sitegen.content.markdown import render_markdown
+from sitegen.render.environment import make_environment
 
 MARK = "pwn"
 BASE_URL = "https://example.org/reading/"
@@ -213,3 +216,33 @@ def test_browser_runs_no_injected_script(site: Path, chromium) -> None:
         context.close()
     assert problems == [], problems
     print(f"\nbrowser: {len(pages)} hostile pages loaded, no script ran")
+
+
+class _Shown:
+    """A value that says how it is shown in HTML (as markupsafe's __html__ protocol asks)."""
+
+    def __html__(self) -> str:
+        return f"<i>{MARK}</i>"
+
+
+def test_templates_escape_every_value_as_jinja_does(tmp_path: Path) -> None:
+    """sitegen's environment outputs values its own quicker way (escape_output): the text must
+    be Jinja's own, for text, markup, numbers and anything else, in loops, macros and joins."""
+    values = {
+        "text": f"{TITLES[1]} & '<b>' \"",
+        "markup": Markup(f"<b>{MARK}</b>"),
+        "count": 7,
+        "x": 12.5,
+        "flag": True,
+        "none": None,
+        "shown": _Shown(),
+    }
+    source = (
+        "{{ text }}|{{ markup }}|{{ count }}|{{ x }}|{{ flag }}|{{ none }}|{{ shown }}|"
+        "{{ text | upper }}|{% for v in [text, markup, x] %}{{ v }}{% endfor %}|"
+        "{% macro m(v) %}<{{ v }}>{% endmacro %}{{ m(text) }}{{ m(markup) }}|{{ text ~ markup }}"
+    )
+    ours = make_environment(tmp_path).from_string(source).render(**values)
+    jinja = jinja2.Environment(autoescape=True).from_string(source).render(**values)
+    assert ours == jinja
+    assert "&lt;img src=x" in ours and f"<b>{MARK}</b>" in ours and "|12.5|" in ours

@@ -147,7 +147,7 @@ def text_to_tex(text: str, keep_math: bool = True) -> str:
     With `keep_math`, inline math (`$\\alpha$`) is written as math when that reads back
     unchanged, so LaTeX typesets it; everything else is escaped. Text is NFC-normalised.
     """
-    if not keep_math:
+    if not keep_math or "$" not in text:  # (no math: most text, and a quicker test)
         return _escape(text)
     parts, last = [], 0
     for match in _MATH.finditer(text):

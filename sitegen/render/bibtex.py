@@ -9,11 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from bibtexparser import model
-from bibtexparser.entrypoint import write_string
-from bibtexparser.library import Library
 from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
-from bibtexparser.writer import BibtexFormat
 from slugify import slugify
 
 from sitegen import urls
@@ -65,15 +61,19 @@ its papers' keys (its pages, and the .bib files in a forked worker), 50 ms at 10
 def paper_bibtex(paper: Paper, key: str, abstract: bool = True) -> str:
     """One paper as a BibTeX entry: @article, @inproceedings or @misc by its venue (without
     the abstract field if not `abstract`)."""
-    return _write([_entry(paper, key, abstract)])
+    entry_type, fields = _entry(paper, abstract)
+    return _write(entry_type, key, fields)
 
 
 def paper_bibtex_both(paper: Paper, key: str) -> dict[str, str]:
     """A paper page's two entries, `bibtex` (without the abstract) and `bibtex_full`, from
     one set of fields."""
-    full = _entry(paper, key)
-    short = model.Entry(full.entry_type, key, [f for f in full.fields if f.key != "abstract"])
-    return {"bibtex": _write([short]), "bibtex_full": _write([full])}
+    entry_type, fields = _entry(paper)
+    short = [(name, value) for name, value in fields if name != "abstract"]
+    return {
+        "bibtex": _write(entry_type, key, short),
+        "bibtex_full": _write(entry_type, key, fields),
+    }
 
 
 def bibliography(papers: Sequence[Paper], keys: dict[str, str] | None = None) -> str:
@@ -179,7 +179,8 @@ def _entry_type(venue: str | None) -> tuple[str, str | None]:
     }[venue_kind(venue)]
 
 
-def _entry(paper: Paper, key: str, abstract: bool = True) -> model.Entry:
+def _entry(paper: Paper, abstract: bool = True) -> tuple[str, list[tuple[str, str]]]:
+    """The entry type and the fields of a paper's entry, in order, as TeX."""
     entry_type, venue_field = _entry_type(paper.venue)
     # Double braces: the title's capitals are kept as written (`{BERT}` stays upper case).
     fields = [("title", "{{" + text_to_tex(paper.title) + "}}")]
@@ -203,7 +204,7 @@ def _entry(paper: Paper, key: str, abstract: bool = True) -> model.Entry:
         fields.append(("keywords", "{" + tags + "}"))
     if abstract and paper.abstract.strip():
         fields.append(("abstract", "{" + text_to_tex(paper.abstract.strip()) + "}"))
-    return model.Entry(entry_type, key, [model.Field(name, value) for name, value in fields])
+    return entry_type, fields
 
 
 def _author(name: str) -> str:
@@ -220,8 +221,9 @@ def _verbatim(text: str) -> str:
     return text.replace("{", "%7B").replace("}", "%7D")
 
 
-def _write(entries: list[model.Block]) -> str:
-    layout = BibtexFormat()  # type: ignore[no-untyped-call]
-    layout.indent = "  "
-    layout.block_separator = "\n"
-    return str(write_string(Library(entries), unparse_stack=[], bibtex_format=layout))
+def _write(entry_type: str, key: str, fields: Sequence[tuple[str, str]]) -> str:
+    """An entry as bibtexparser writes it (two-space indent, no trailing comma), without its
+    library and format objects: a build writes two for every paper page and one per paper
+    for the .bib files."""
+    lines = ",\n".join([f"  {name} = {value}" for name, value in fields])
+    return f"@{entry_type}{{{key},\n{lines}\n}}\n"

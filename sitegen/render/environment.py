@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import jinja2
+import markupsafe
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.nodes import Expr
 
 from sitegen import urls
 from sitegen.fsutil import leaves_site
@@ -32,12 +36,66 @@ class SiteTemplateLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+def _replace_escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;")
+        .replace(">", "&gt;")
+        .replace("<", "&lt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
+
+
+_escape_text: Callable[[str], str] = getattr(markupsafe, "_escape_inner", _replace_escape)
+"""markupsafe's escaping of a str (its C code), without the Markup made around it."""
+
+
+def escape_output(value: object) -> object:
+    """What markupsafe's `escape` makes of a value a template outputs, as text: the page is
+    joined into one str, so a str needs no Markup around it (its __new__ is a Python call,
+    and a page outputs hundreds of values)."""
+    kind = type(value)
+    if kind is str:
+        return _escape_text(value)  # type: ignore[arg-type]
+    if kind is int or kind is float:
+        return str(value)  # (no character to escape: a map's coordinates, counts)
+    if kind is markupsafe.Markup:
+        return value
+    return markupsafe.escape(value)
+
+
+class _CodeGenerator(CodeGenerator):
+    """Jinja's code generator, outputting values through `escape_output` where it would
+    call `escape` (a template always autoescaping: no `{% autoescape %}` block)."""
+
+    def _output_child_pre(
+        self, node: Expr, frame: Frame, finalize: CodeGenerator._FinalizeInfo
+    ) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile and finalize.src is None:
+            self.write("environment.escape_output(")
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+
+class SiteEnvironment(jinja2.Environment):
+    """A Jinja environment whose templates output values through `escape_output`."""
+
+    code_generator_class = _CodeGenerator
+    escape_output = staticmethod(escape_output)
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one dict: Jinja's ChainMap over the environment's is
+        walked whole for every template rendered or imported (a page renders several).
+        The environment's globals are all set before any template loads."""
+        return {**self.globals, **(d or {})}
+
+
 def make_environment(site_root: Path) -> jinja2.Environment:
     """Autoescaping, strict Jinja; the site's own templates/ override the theme file by file."""
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(theme_dir() / "templates"))]
     if (site_root / "templates").is_dir():
         loaders.insert(0, SiteTemplateLoader(site_root))
-    env = jinja2.Environment(
+    env = SiteEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         auto_reload=True,
         autoescape=True,

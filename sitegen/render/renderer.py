@@ -43,6 +43,9 @@ from sitegen.site.graph import SiteGraph
 from sitegen.workers.forked import ForkPool
 
 ITEM_TEMPLATE = "_paper_item.html"
+ANY_ROOT = "\0root\0"
+"""The root the theme's listing items are rendered with, then replaced by each page's (no
+paper's text holds a NUL, and escaping leaves it as it is)."""
 
 
 class StagedPage(Protocol):
@@ -153,6 +156,8 @@ class Renderer:
             site_root / "templates" if (site_root / "templates").is_dir() else None
         )
         self.env.globals["paper_item"] = self.paper_item
+        self._stock_items = False
+        """The listing items are the theme's own (see `paper_item`)."""
         self._site_root = site_root
         self._templates: dict[str, jinja2.Template] = {}
         """The templates of the current render, loaded before the workers fork."""
@@ -188,6 +193,7 @@ class Renderer:
         item_fp = self._item_fingerprint()
         pages, memo = self._pages_of(config, graph)
         self._site_pages = (graph, pages)
+        self._stock_items = pages.theme.stock_listings
         inputs = render_inputs(graph, pages.theme)
         edited = notes_edited(self._inputs, inputs, graph, pages.theme, before or {})
         found = None if edited is None else self._own_pages_only(pages, edited, writer, item_fp)
@@ -336,10 +342,11 @@ class Renderer:
             meanwhile = after_fork if pool.works_on(len(job.todo)) else None
             if after_fork is not None and meanwhile is None:
                 after_fork()
-            results = pool.map_chunks(
-                _render_chunk, range(len(job.todo)), meanwhile, done=progress.advance
-            )
-            return results, {name: side() for name, side in sides.items()}
+            order = _listings_first(job.todo)
+            rendered = pool.map_chunks(_render_chunk, order, meanwhile, done=progress.advance)
+            by_index = dict(zip(order, rendered, strict=True))
+            in_order = [by_index[index] for index in range(len(order))]
+            return in_order, {name: side() for name, side in sides.items()}
 
     def render_paper(
         self, config: SiteConfig, graph: SiteGraph, paper: Paper
@@ -443,10 +450,14 @@ class Renderer:
         return template if template is not None else self.env.get_template(name)
 
     def paper_item(self, view: PaperView, root: str) -> Markup:
-        """A paper's entry in a listing; rendered once per paper version and page depth."""
+        """A paper's entry in a listing; rendered once per paper version (the theme's item
+        shows `root` only as the start of links: once per page depth, a site's own)."""
         cached = self._items.get((id(view), root))
         if cached is None or cached[0] is not view:
-            html = Markup(self._template(ITEM_TEMPLATE).render(paper=view, root=root))
+            if self._stock_items and root != ANY_ROOT:
+                html = Markup(str.replace(self.paper_item(view, ANY_ROOT), ANY_ROOT, root))
+            else:
+                html = Markup(self._template(ITEM_TEMPLATE).render(paper=view, root=root))
             cached = self._items[(id(view), root)] = (view, html)
         return cached[1]
 
@@ -607,6 +618,13 @@ class _RenderJob(Generic[S]):
             key = _page_key(template_fp, self.item_fp, page)
             results.append((self.writer.stage(page.path, html), key))
         return results
+
+
+def _listings_first(todo: Sequence[tuple[Page, str]]) -> list[int]:
+    """The indexes of the pages to render, listings first: the first chunk holds them all,
+    and one worker renders every paper's listing item once (spread over the chunks, each
+    worker rendered most items again), while the others render papers' pages."""
+    return sorted(range(len(todo)), key=lambda i: todo[i][0].template not in LISTING_TEMPLATES)
 
 
 def _render_chunk(job: _RenderJob[S], indexes: list[int]) -> list[tuple[S, str] | Problem]:

@@ -10,6 +10,7 @@ or for small jobs, the work runs here.
 from __future__ import annotations
 
 import functools
+import gc
 import itertools
 import multiprocessing
 import os
@@ -64,8 +65,16 @@ class ForkPool(Generic[J]):
                 initargs=(os.getpid(), job),  # a forked worker inherits them: nothing pickled
             )
             # The fork start method launches every worker at the first submit: do it now,
-            # while this process is still single-threaded.
-            self._pool.submit(_nothing).result()
+            # while this process is still single-threaded. Frozen, what they inherit is
+            # never scanned by their garbage collector (a full collection walked all of it:
+            # seconds a worker on a big site), nor its pages copied by being written to.
+            frozen = gc.get_freeze_count() > 0  # by the build (see Builder.build)
+            gc.freeze()
+            try:
+                self._pool.submit(_nothing).result()
+            finally:
+                if not frozen:
+                    gc.unfreeze()  # here, collected as before
 
     def submit(self, func: Callable[[J], R]) -> Callable[[], R]:
         """Start `func(job)` (a module-level function) in a worker; call the result to get
