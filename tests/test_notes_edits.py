@@ -20,6 +20,7 @@ from test_incremental import snapshot, touch_later
 
 from sitegen.build.companions import CompanionCache
 from sitegen.build.pipeline import Builder
+from sitegen.build.result import BuildResult
 from sitegen.content.models import Paper
 from sitegen.render.pages import SitePages
 
@@ -59,47 +60,42 @@ def moving(monkeypatch: pytest.MonkeyPatch) -> Iterator[Moving]:
     yield state
 
 
-def test_a_notes_edit_renders_its_page_without_checking_every_other(
+def _rebuilt_after_notes_edit(
+    site: Path, monkeypatch: pytest.MonkeyPatch, owner: object, name: str
+) -> BuildResult:
+    """The build after a notes edit to `site`, failing if it calls `owner.name`."""
+    Builder(site).build()
+    NOTES_EDIT(site)
+
+    def called(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError(f"{name} of {owner} was called")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(owner, name, called)
+        return Builder(site).build()
+
+
+@pytest.mark.parametrize(
+    ("owner", "name"),
+    [(SitePages, "pages"), (CompanionCache, "files")],
+    ids=["without checking every page", "without making the feeds and bib files"],
+)
+def test_a_notes_edit_renders_its_page_alone(
     make_site: Callable[..., Path],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     moving: Moving,
+    owner: object,
+    name: str,
 ) -> None:
     site = make_site(linked_papers())
-    Builder(site).build()
-    NOTES_EDIT(site)
-
-    def every_page(_pages: SitePages) -> None:
-        raise AssertionError("every page was checked")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(SitePages, "pages", every_page)
-        again = Builder(site).build()
+    again = _rebuilt_after_notes_edit(site, monkeypatch, owner, name)
     assert again.rendered == ("papers/vision2.html",)
     assert "Read again: builds on" in (site / "_site/papers/vision2.html").read_text()
-    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
-
-
-def test_a_notes_edit_keeps_the_feeds_and_bib_files_without_making_them(
-    make_site: Callable[..., Path],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    moving: Moving,
-) -> None:
-    site = make_site(linked_papers())
-    Builder(site).build()
-    NOTES_EDIT(site)
-
-    def made(*_args: object, **_kwargs: object) -> None:
-        raise AssertionError("the feeds and .bib files were made again")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(CompanionCache, "files", made)
-        again = Builder(site).build()
-    assert again.rendered == ("papers/vision2.html",)
     assert {"feed.xml", "papers.bib", "sitemap.xml"} <= set(snapshot(site / "_site"))
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
-    # The next builds, a notes edit again and a tag added (which makes them), know them still.
+    # The next builds, a notes edit again and a tag added (which makes the feeds), know the
+    # kept files still.
     for edit in (replaced("vision2", "Read again", "Read twice"), TAG_ADDED):
         edit(site)
         Builder(site).build()
