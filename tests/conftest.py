@@ -20,7 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 from chromium import CHROMIUM, CHROMIUM_ARGS
 
-from sitegen.workers import join_workers
+from sitegen.workers.spawned import join_pools
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -64,11 +64,12 @@ def _yaml_str(value: str) -> str:
 
 @pytest.fixture(autouse=True)
 def _workers_joined() -> Iterator[None]:
-    """Each test ends as the CLI does, with every worker process it started joined. A spawned
-    pool an in-process build left open would live until the pytest worker's interpreter
-    exits, and freeing its semaphores that late prints "Exception ignored ... TypeError"."""
+    """Each test ends with every worker process it started joined. A spawned pool an
+    in-process build left open would live until the pytest worker's interpreter exits, and
+    freeing its semaphores that late prints "Exception ignored ... TypeError". (Not
+    `join_workers`: its exit steps are for a process about to exit.)"""
     yield
-    join_workers()
+    join_pools()
 
 
 @pytest.fixture

@@ -62,6 +62,17 @@ def join_spawned() -> None:
     waited for, so a script or CI job that runs `sitegen` in its own process group finds
     nothing of it left once it returns. A worker still busy (serve stopped mid-job) is
     terminated: nobody will read its result."""
+    join_pools()
+    # multiprocessing's own exit steps, now rather than at exit: they unlink the semaphores
+    # still alive, which at exit would launch the resource tracker again after it is stopped.
+    util._exit_function()  # type: ignore[attr-defined]
+    _stop_resource_tracker()
+
+
+def join_pools() -> None:
+    """Every worker process started has exited and been waited for, and the pools are freed
+    (their semaphores with them). Unlike `join_spawned`, the process may go on using
+    multiprocessing (the tests call this after each test)."""
     for pool in _pools:
         pool.shutdown(wait=False, cancel_futures=True)
     children = multiprocessing.active_children()
@@ -78,10 +89,6 @@ def join_spawned() -> None:
     for manager in _managers:
         manager.join()
     _managers.clear()  # the last references to the pools' queues and semaphores
-    # multiprocessing's own exit steps, now rather than at exit: they unlink the semaphores
-    # still alive, which at exit would launch the resource tracker again after it is stopped.
-    util._exit_function()  # type: ignore[attr-defined]
-    _stop_resource_tracker()
 
 
 def _stop_resource_tracker() -> None:
