@@ -470,21 +470,6 @@ def decode_postings(text: str, fields: int) -> list[list[tuple[int, int]]]:
     return per_field
 
 
-def front_decode(text: str) -> list[str]:
-    """The terms `front_code` wrote."""
-    out: list[str] = []
-    previous = ""
-    for part in text.split(" ") if text else ():
-        value, at = 0, 0
-        while part[at] in _MORE:
-            value = value * 32 + _VALUE[part[at]]
-            at += 1
-        value = value * 32 + _VALUE[part[at]]
-        previous = utf16_head(previous, value) + part[at + 1 :]
-        out.append(previous)
-    return out
-
-
 def encode_postings(per_field: Sequence[Sequence[tuple[int, int]]]) -> str:
     """One term's postings: per field, (document gap, term frequency) varints."""
     encoded_fields = []
