@@ -155,14 +155,10 @@ class _Documents:
         self._by_key: dict[Key, bytes] | None = None
         self.packed: list[bytes] = []
         tags: set[str] = set()
-        known_keys = self._known.keys if self._known is not None else []
         for ref, (paper, key, texts) in enumerate(rows):
             self.keys.append(key)
             tags.update(paper.tags)
-            if ref < len(known_keys) and key is not None and known_keys[ref] == key:
-                packed: bytes | None = self._known.packed[ref]  # type: ignore[union-attr]
-            else:
-                packed = self._cached(ref, key)
+            packed = self._cached(ref, key)
             if packed is None:
                 document = self._made[ref] = to_document(paper, texts)
                 packed = pack(document)
