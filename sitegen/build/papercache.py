@@ -8,10 +8,12 @@ build) are parsed on every core.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
 import os
 import pickle
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,7 +21,7 @@ from typing import Any, ClassVar
 from sitegen.build.rowstore import RowStore
 from sitegen.content.markdown import MarkdownTexts, markdown_to_text, render_markdown
 from sitegen.content.models import Paper
-from sitegen.content.papers import is_paper_name, load_paper, paper_files, slug_collisions
+from sitegen.content.papers import is_paper_name, load_paper, paper_names, slug_collisions
 from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import code_fingerprint
 from sitegen.fsutil import leaves_site, skipped_link
@@ -29,7 +31,7 @@ from sitegen.workers.forked import ForkPool
 
 PARALLEL_PARSE_FROM = 300
 """From this many files to parse, they are parsed on every core."""
-CACHE_VERSION = "papers-v2"
+CACHE_VERSION = "papers-v3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,11 @@ class _Entry:
 
 _ENTRY_FIELDS = tuple(f.name for f in fields(_Entry))
 _PAPER_AT, _HTML_AT = _ENTRY_FIELDS.index("paper"), _ENTRY_FIELDS.index("abstract_html")
+_TEXTS_AT = {
+    _ENTRY_FIELDS.index("abstract_text"): "abstract",
+    _ENTRY_FIELDS.index("notes_text"): "notes",
+}
+"""Where an entry holds the plain text of its paper's field (most often the same text)."""
 _PAPER_FIELDS = tuple(f.name for f in fields(Paper))
 _PATH_AT = _PAPER_FIELDS.index("path")
 
@@ -65,7 +72,8 @@ class PaperCache:
         """Papers that a symlink puts outside this folder are skipped, with a warning."""
         self.texts = texts
         """Given every paper's abstract HTML and plain texts, as parsed."""
-        self._entries: dict[Path, _Entry] = {}
+        self._entries: dict[str, _Entry] = {}
+        """By file path as text: hashing 10,000 Path objects cost more than reading them."""
         self._scanned = False
         self._store = RowStore(cache_file) if cache_file is not None else None
         self._saved: dict[str, _Entry | bytes] = {}
@@ -97,28 +105,24 @@ class PaperCache:
             self._entries, self._scanned = {}, False
             return [], [skipped_link(papers_dir, outside)]
         paths = self._paths(papers_dir, changed)
-        fresh: dict[Path, _Entry] = {}
-        stale: list[Path] = []
+        forced = set() if changed is None else set(map(os.fspath, changed))
         self.before = {}
-        for path in paths:
-            entry = self._entries.get(path) or self._from_file(path)
-            if changed is None or entry is None or path in changed:
-                force = changed is not None and path in changed
-                current = _current(path, entry, force)
-                if current is None:
-                    if entry is not None and entry.paper is not None:
-                        self.before[entry.paper.slug] = entry.paper
-                    stale.append(path)
-                    continue
-                entry = current
-            fresh[path] = entry
+        with _gc_paused():
+            fresh, stale = self._check(paths, changed is not None, forced)
         progress.stage("load", len(paths))
         progress.advance(len(fresh))
-        parsed = _parse_all(stale, self.site_root, meanwhile, progress.advance)
+        parsed = _parse_all(list(map(Path, stale)), self.site_root, meanwhile, progress.advance)
+        with _gc_paused():
+            return self._settle(fresh, parsed)
+
+    def _settle(
+        self, fresh: dict[str, _Entry], parsed: list[tuple[Path, _Entry | None]]
+    ) -> tuple[list[Paper], list[Problem]]:
+        """`load`'s answer, from the current entries and the files parsed again."""
         for path, entry in parsed:
             if entry is not None:
                 self._prime(entry)
-                fresh[path] = entry
+                fresh[os.fspath(path)] = entry
         self._entries, self._scanned = fresh, True
         problems = [
             p for e in fresh.values() if e.paper is None and not e.skipped for p in e.problems
@@ -130,14 +134,34 @@ class PaperCache:
         warnings = [p for e in fresh.values() if e.paper or e.skipped for p in e.problems]
         return papers, warnings
 
+    def _check(
+        self, paths: list[str], watched: bool, forced: Set[str]
+    ) -> tuple[dict[str, _Entry], list[str]]:
+        """(entries known to be current, files to parse). Unless `watched` (the watcher
+        told what changed: `forced`), every file's size and mtime are checked."""
+        fresh: dict[str, _Entry] = {}
+        stale: list[str] = []
+        for path in paths:
+            entry = self._entries.get(path) or self._from_file(path)
+            if not watched or entry is None or path in forced:
+                current = _current(path, entry, path in forced)
+                if current is None:
+                    if entry is not None and entry.paper is not None:
+                        self.before[entry.paper.slug] = entry.paper
+                    stale.append(path)
+                    continue
+                entry = current
+            fresh[path] = entry
+        return fresh, stale
+
     def key_of(self, paper: Paper) -> object:
         """What stands for `paper` in caches kept between runs: its file and the digest of
         its text when this cache parsed it so (a paper is made from these alone), else the
         paper itself (one changed since, e.g. by `dataclasses.replace`)."""
-        path = paper.path
+        path = os.fspath(paper.path) if paper.path is not None else None
         entry = self._entries.get(path) if path is not None else None
         if path is not None and entry is not None and entry.paper is paper and paper.digest:
-            return (os.fspath(path), paper.digest)
+            return (path, paper.digest)
         return paper
 
     def save(self) -> None:
@@ -146,8 +170,8 @@ class PaperCache:
         if self._store is None:
             return
         saved, entries = self._saved, self._entries
-        changed = {path: e for path, e in entries.items() if saved.get(os.fspath(path)) is not e}
-        removed = saved.keys() - map(os.fspath, entries)
+        changed = {path: e for path, e in entries.items() if saved.get(path) is not e}
+        removed = saved.keys() - entries.keys()
         if self._in_file and not changed and not removed:
             return
         stamp = _stamp()
@@ -155,17 +179,16 @@ class PaperCache:
         if not written:  # no file yet, one of other code, or damaged: every row afresh
             written = self._store.replace(stamp, _rows(entries))
         if written:
-            self._saved = {os.fspath(path): entry for path, entry in entries.items()}
+            self._saved = dict(entries)
             self._in_file = True
 
     def _read_cache(self) -> None:
         rows = self._store.read(_stamp()) if self._store is not None else None
         self._saved, self._in_file = dict(rows or {}), rows is not None
 
-    def _from_file(self, path: Path) -> _Entry | None:
+    def _from_file(self, path: str) -> _Entry | None:
         """The entry the cache file holds for `path` (not yet known to be current)."""
-        key = os.fspath(path)
-        row = self._saved.get(key)
+        row = self._saved.get(path)
         if not isinstance(row, bytes):
             return None
         # The cache is sitegen's own file inside the site's folder, as trusted as the site.
@@ -174,7 +197,7 @@ class PaperCache:
         except Exception:  # a damaged row: the file is parsed again, the row rewritten
             return None
         self._prime(entry)
-        self._saved[key] = entry
+        self._saved[path] = entry
         return entry
 
     def _prime(self, entry: _Entry) -> None:
@@ -187,16 +210,19 @@ class PaperCache:
         if entry.key_base:
             remember_key_base(entry.paper, entry.key_base)
 
-    def _paths(self, papers_dir: Path, changed: Set[Path] | None) -> list[Path]:
+    def _paths(self, papers_dir: Path, changed: Set[Path] | None) -> list[str]:
         content_changes = {p for p in changed or () if papers_dir.parent in p.parents}
         only_papers = all(p.parent == papers_dir and p.suffix == ".md" for p in content_changes)
         if changed is None or not self._scanned or not only_papers:
-            return paper_files(papers_dir)
+            # Each file's path as `papers_dir / name` would spell it, made as text.
+            folder = os.fspath(papers_dir / "_")[:-1]
+            return [folder + name for name in paper_names(papers_dir)]
         if not content_changes:
             return list(self._entries)
-        listed = {p for p in content_changes if is_paper_name(p.name) and p.is_file()}
-        kept = [p for p in self._entries if p not in content_changes]
-        return sorted({*kept, *listed}, key=os.fspath)  # str keys: Path.__lt__ is slow
+        listed = {os.fspath(p) for p in content_changes if is_paper_name(p.name) and p.is_file()}
+        gone = set(map(os.fspath, content_changes))
+        kept = [path for path in self._entries if path not in gone]
+        return sorted({*kept, *listed})
 
 
 def _stamp() -> str:
@@ -204,29 +230,37 @@ def _stamp() -> str:
     return f"{CACHE_VERSION} {code_fingerprint()}"
 
 
-def _rows(entries: Mapping[Path, _Entry]) -> dict[str, bytes]:
-    return {os.fspath(path): _encode(path, entry) for path, entry in entries.items()}
+def _rows(entries: Mapping[str, _Entry]) -> dict[str, bytes]:
+    return {path: _encode(path, entry) for path, entry in entries.items()}
 
 
-def _encode(path: Path, entry: _Entry) -> bytes:
+def _encode(path: str, entry: _Entry) -> bytes:
     """An entry as a plain tuple, its paper's too: unpickling slotted dataclasses sets
     their fields one by one, four times slower. Without the abstract's HTML (a third of
-    the size, and a rebuild renders few pages); the paper's path is the row's key."""
-    values = [getattr(entry, name) for name in _ENTRY_FIELDS]
+    the size, and a rebuild renders few pages); the paper's path is the row's key, and a
+    plain text equal to its Markdown (a plain abstract) is None."""
+    values: list[object] = [getattr(entry, name) for name in _ENTRY_FIELDS]
     if entry.paper is not None:
         paper = [getattr(entry.paper, name) for name in _PAPER_FIELDS]
-        paper[_PATH_AT] = None if entry.paper.path == path else entry.paper.path
+        own = entry.paper.path is not None and os.fspath(entry.paper.path) == path
+        paper[_PATH_AT] = None if own else entry.paper.path
         values[_PAPER_AT] = tuple(paper)
+        for at, name in _TEXTS_AT.items():
+            if values[at] == getattr(entry.paper, name):
+                values[at] = None
     values[_HTML_AT] = ""
     return pickle.dumps(tuple(values), pickle.HIGHEST_PROTOCOL)
 
 
-def _decode(path: Path, row: bytes) -> _Entry:
+def _decode(path: str, row: bytes) -> _Entry:
     values = list(_Unpickler(io.BytesIO(row)).load())
     if values[_PAPER_AT] is not None:
         paper = list(values[_PAPER_AT])
-        paper[_PATH_AT] = paper[_PATH_AT] or path
-        values[_PAPER_AT] = Paper(*paper)
+        paper[_PATH_AT] = paper[_PATH_AT] or Path(path)
+        values[_PAPER_AT] = made = Paper(*paper)
+        for at, name in _TEXTS_AT.items():
+            if values[at] is None:
+                values[at] = getattr(made, name)
     return _Entry(*values)
 
 
@@ -243,15 +277,30 @@ class _Unpickler(pickle.Unpickler):
         return found
 
 
-def _current(path: Path, entry: _Entry | None, force: bool) -> _Entry | None:
+def _current(path: str, entry: _Entry | None, force: bool) -> _Entry | None:
     """The cached entry if the file is unchanged, else None (to be parsed)."""
     if entry is None or force:
         return None
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except FileNotFoundError:
         return None  # parsing finds it gone
     return entry if entry.stamp == (stat.st_mtime_ns, stat.st_size) else None
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No garbage collection while the papers are read from the cache and checked: that
+    makes ~30 objects a paper and no garbage, and each full collection on the way walked
+    them all again (10,000 papers: ~0.15 s). The build freezes them right after (see
+    Builder.load). Not while files are parsed: forked workers would inherit it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _parse_all(

@@ -135,13 +135,17 @@ def is_paper_name(name: str) -> bool:
 
 def paper_files(papers_dir: Path) -> list[Path]:
     """The content files of a site, sorted; editor temp files are not content."""
+    return [papers_dir / name for name in paper_names(papers_dir)]
+
+
+def paper_names(papers_dir: Path) -> list[str]:
+    """The names of `paper_files`, in the same order."""
     try:
         entries = list(os.scandir(papers_dir))
     except (FileNotFoundError, NotADirectoryError):
         return []
     # scandir, not Path.glob: this runs on every rebuild of `serve`, over every paper.
-    names = sorted(entry.name for entry in entries if is_paper_name(entry.name) and entry.is_file())
-    return [papers_dir / name for name in names]
+    return sorted(entry.name for entry in entries if is_paper_name(entry.name) and entry.is_file())
 
 
 def load_papers(papers_dir: Path) -> tuple[list[Paper], list[Problem]]:
