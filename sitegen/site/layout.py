@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from sitegen.content.models import Paper
 from sitegen.fsutil import atomic_write_bytes
-from sitegen.site.related import Matrix, TextModel
+from sitegen.site.related import Matrix, TextModel, text_digest
 
 Positions = dict[str, tuple[float, float]]
 """Paper slug -> its point on the map, both coordinates in [0, 1]."""
@@ -175,12 +175,6 @@ def _nudge(slug: str) -> tuple[float, float]:
     angle = 2 * math.pi * (value & 0xFFFF) / 0x10000
     radius = JITTER * ((value >> 16) / 0x10000)
     return radius * math.cos(angle), radius * math.sin(angle)
-
-
-def text_digest(paper: Paper) -> str:
-    """What a paper's point depends on: its title and abstract."""
-    text = f"{paper.title}\0{paper.abstract}".encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(text, digest_size=8).hexdigest()
 
 
 def place_papers(

@@ -39,7 +39,7 @@ CANDIDATES = 30
 _CHUNK = 1024
 _BATCH_CELLS = 1 << 22
 """Padded cells per batch when picking each row's largest entries (32 MiB of uint64 keys)."""
-_CACHE_VERSION = "related-v2"
+_CACHE_VERSION = "related-v3"
 _LOW = 0 if sys.byteorder == "little" else 1
 """Which uint32 half of a uint64 holds its low bits."""
 _TOKEN = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
@@ -57,9 +57,26 @@ def corpus_key(papers: Sequence[Paper]) -> str:
     """Fingerprint of everything the similarity depends on (slugs, titles, abstracts)."""
     digest = hashlib.blake2b(_CACHE_VERSION.encode(), digest_size=16)
     for paper in sorted(papers, key=lambda p: p.slug):
-        for part in (paper.slug, paper.title, paper.abstract):
-            digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+        digest.update(f"{paper.slug}\0{text_digest(paper)}\n".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+_TEXT_DIGESTS: dict[tuple[str, str], str] = {}
+"""text_digest's answers in this process: related papers and the map ask for every paper."""
+_TEXT_DIGESTS_MAX = 1 << 18
+
+
+def text_digest(paper: Paper) -> str:
+    """What a paper's similarity to others and its point on the map depend on, besides its
+    slug: its title and abstract."""
+    texts = (paper.title, paper.abstract)
+    found = _TEXT_DIGESTS.get(texts)
+    if found is None:
+        if len(_TEXT_DIGESTS) >= _TEXT_DIGESTS_MAX:
+            _TEXT_DIGESTS.clear()
+        text = f"{paper.title}\0{paper.abstract}".encode("utf-8", "surrogatepass")
+        found = _TEXT_DIGESTS[texts] = hashlib.blake2b(text, digest_size=8).hexdigest()
+    return found
 
 
 def compute_related(
