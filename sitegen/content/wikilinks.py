@@ -72,6 +72,9 @@ def resolve_links(papers: Sequence[Paper]) -> tuple[PaperLinks, list[Problem]]:
     incoming: dict[str, list[Paper]] = defaultdict(list)
     warnings = []
     for paper in papers:
+        if "[[" not in paper.notes:  # most notes: nothing to resolve
+            outgoing[paper.slug] = ()
+            continue
         targets: dict[str, LinkTarget] = {}
         for text, line in find_wikilinks(paper.notes):
             target = index.get(link_key(text))

@@ -96,10 +96,9 @@ def build_graph(
     positions = positions or {}
     by_paper_slug = {paper.slug: paper for paper in ordered}
     related = related or {}
+    find = by_paper_slug.get  # one look-up a slug: this runs for every related paper
     related_papers = {
-        paper.slug: tuple(
-            [by_paper_slug[s] for s in related.get(paper.slug, ()) if s in by_paper_slug]
-        )
+        paper.slug: tuple([p for s in related.get(paper.slug, ()) if (p := find(s)) is not None])
         for paper in ordered
     }
     authors, author_slugs = _gather_authors(ordered)
@@ -143,10 +142,13 @@ def _gather_authors(papers: Sequence[Paper]) -> tuple[tuple[Author, ...], dict[s
     slugs: dict[str, str] = {}
     for paper in papers:
         for name in dict.fromkeys(paper.authors):
-            slug = slugs.setdefault(name, author_slug(name))
+            slug = slugs.get(name)
+            if slug is None:
+                slug = slugs[name] = author_slug(name)
             spellings[slug][name] += 1
-            if not members[slug] or members[slug][-1] is not paper:
-                members[slug].append(paper)
+            group = members[slug]
+            if not group or group[-1] is not paper:
+                group.append(paper)
     authors = [
         Author(min(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0], slug, tuple(group))
         for slug, group in members.items()
