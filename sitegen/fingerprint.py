@@ -17,10 +17,16 @@ def digest(value: object) -> str:
     return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def add_file_stamps(hasher: hashlib.blake2b, folder: Path) -> None:
-    """Each file under `folder`, by name, size and modification time."""
-    for path, stat in sorted(_files(folder)):
+def add_file_stamps(
+    hasher: hashlib.blake2b, folder: Path, stats: dict[str, os.stat_result] | None = None
+) -> None:
+    """Each file under `folder`, by name, size and modification time; each file's stat is
+    also put in `stats` by path, if given (for whoever reads the files next)."""
+    found = sorted(_files(folder))
+    for path, stat in found:
         hasher.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    if stats is not None:
+        stats.update(found)
 
 
 def _files(folder: Path) -> list[tuple[str, os.stat_result]]:

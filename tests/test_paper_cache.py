@@ -15,6 +15,7 @@ from conftest import paper_text, run_sitegen
 from test_build_cache import cold_copy_build, fresh_build
 from test_incremental import many_papers, snapshot, touch_later
 
+import sitegen.build as build_door
 from sitegen.build import papercache
 from sitegen.build.pipeline import PAPERS_CACHE
 from sitegen.config import CACHE_DIR
@@ -136,3 +137,27 @@ def test_a_citation_key_follows_an_edited_first_author_and_title_across_runs(
     assert run.code == 0, run.err
     assert "@misc{lovelace2025analytical," in (site / "_site/papers/p03.html").read_text()
     assert "@misc{lovelace2025analytical," in (site / "_site/papers.bib").read_text()
+
+
+def test_a_paper_saved_just_after_the_build_took_its_stamp_is_read_by_the_next_build(
+    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sitegen build` checks the papers against the stats its input stamp took: a file
+    saved in between may be built as it was, but the next build is not skipped and reads it."""
+    site = make_site(many_papers())
+    build_door.build(site)
+    paper = site / PAPERS / "p04.md"
+    take_stamp = build_door.build_stamp
+
+    def stamp_then_save(*args: object) -> str:
+        stamp = take_stamp(*args)  # type: ignore[arg-type]
+        touch_later(paper, paper.read_text() + "Saved meanwhile.\n")
+        return stamp
+
+    monkeypatch.setattr(build_door, "build_stamp", stamp_then_save)
+    build_door.build(site)
+    monkeypatch.undo()
+    assert not build_door.build(site).skipped
+    assert "Saved meanwhile." in (site / "_site" / "papers" / "p04.html").read_text()
+    assert build_door.build(site).skipped
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))

@@ -7,6 +7,7 @@ so an unchanged site "builds" before anything heavy is loaded.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sitegen.build.result import BuildResult
@@ -29,7 +30,8 @@ def build(
     warning is an error and nothing is written; `relayout` lays the paper map out afresh
     (and never skips)."""
     out = output_folder(site_root, out)
-    stamp = build_stamp(site_root, out)
+    stats: dict[str, os.stat_result] = {}
+    stamp = build_stamp(site_root, out, stats)
     last = None if relayout else unchanged_build(site_root, out.resolve(), stamp)
     if last is not None:
         result = _skipped(out, last)
@@ -38,14 +40,19 @@ def build(
         return result
     from sitegen.build.pipeline import Builder  # heavy: only when there is work
 
-    result = Builder(site_root, out, strict=strict, progress=progress, relayout=relayout).build()
+    # The papers are checked against the stats the stamp took (not stat-ed twice): a file
+    # changed since has another stamp, so the next build reads it again.
+    builder = Builder(site_root, out, strict=strict, progress=progress, relayout=relayout)
+    builder.papers.take_stats(stats)
+    result = builder.build()
     remember_build(site_root, stamp, result)
     return result
 
 
-def build_stamp(site_root: Path, out: Path) -> str:
-    """The fingerprint of a build's inputs, taken before it reads them (see stamp.py)."""
-    return input_stamp(site_root, out.resolve())
+def build_stamp(site_root: Path, out: Path, stats: dict[str, os.stat_result] | None = None) -> str:
+    """The fingerprint of a build's inputs, taken before it reads them (see stamp.py); each
+    input file's stat goes into `stats`, if given."""
+    return input_stamp(site_root, out.resolve(), stats)
 
 
 def remember_build(site_root: Path, stamp: str, result: BuildResult) -> None:

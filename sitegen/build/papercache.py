@@ -83,6 +83,13 @@ class PaperCache:
         """Whether the cache file holds rows of this code, to be updated row by row."""
         self.before: dict[str, Paper] = {}
         """The papers the last `load` read again, as they were before, by slug."""
+        self._stats: Mapping[str, os.stat_result] = {}
+        """Stats of files taken just before the next `load` (see take_stats)."""
+
+    def take_stats(self, stats: Mapping[str, os.stat_result]) -> None:
+        """Check the files of the next `load` against `stats` (by path, as the build's input
+        stamp took them just before) instead of stat-ing each file again."""
+        self._stats = stats
 
     def load(
         self,
@@ -106,9 +113,10 @@ class PaperCache:
             return [], [skipped_link(papers_dir, outside)]
         paths = self._paths(papers_dir, changed)
         forced = set() if changed is None else set(map(os.fspath, changed))
+        stats, self._stats = self._stats, {}
         self.before = {}
         with _gc_paused():
-            fresh, stale = self._check(paths, changed is not None, forced)
+            fresh, stale = self._check(paths, changed is not None, forced, stats)
         progress.stage("load", len(paths))
         progress.advance(len(fresh))
         parsed = _parse_all(list(map(Path, stale)), self.site_root, meanwhile, progress.advance)
@@ -135,16 +143,21 @@ class PaperCache:
         return papers, warnings
 
     def _check(
-        self, paths: list[str], watched: bool, forced: Set[str]
+        self,
+        paths: list[str],
+        watched: bool,
+        forced: Set[str],
+        stats: Mapping[str, os.stat_result],
     ) -> tuple[dict[str, _Entry], list[str]]:
         """(entries known to be current, files to parse). Unless `watched` (the watcher
-        told what changed: `forced`), every file's size and mtime are checked."""
+        told what changed: `forced`), every file's size and mtime are checked (from
+        `stats` if they hold the file)."""
         fresh: dict[str, _Entry] = {}
         stale: list[str] = []
         for path in paths:
             entry = self._entries.get(path) or self._from_file(path)
             if not watched or entry is None or path in forced:
-                current = _current(path, entry, path in forced)
+                current = _current(path, entry, path in forced, stats.get(path))
                 if current is None:
                     if entry is not None and entry.paper is not None:
                         self.before[entry.paper.slug] = entry.paper
@@ -277,14 +290,18 @@ class _Unpickler(pickle.Unpickler):
         return found
 
 
-def _current(path: str, entry: _Entry | None, force: bool) -> _Entry | None:
-    """The cached entry if the file is unchanged, else None (to be parsed)."""
+def _current(
+    path: str, entry: _Entry | None, force: bool, stat: os.stat_result | None
+) -> _Entry | None:
+    """The cached entry if the file is unchanged (as `stat`, if known, says), else None (to
+    be parsed)."""
     if entry is None or force:
         return None
-    try:
-        stat = os.stat(path)
-    except FileNotFoundError:
-        return None  # parsing finds it gone
+    if stat is None:
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            return None  # parsing finds it gone
     return entry if entry.stamp == (stat.st_mtime_ns, stat.st_size) else None
 
 

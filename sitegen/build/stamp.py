@@ -39,14 +39,15 @@ class BuildSummary:
     """The summary line's remarks (e.g. no base_url yet)."""
 
 
-def input_stamp(site_root: Path, out: Path) -> str:
-    """Fingerprint of every input of a build into `out` (a resolved path)."""
+def input_stamp(site_root: Path, out: Path, stats: dict[str, os.stat_result] | None = None) -> str:
+    """Fingerprint of every input of a build into `out` (a resolved path); the stat of each
+    file it covers goes into `stats`, if given, by path (see PaperCache)."""
     digest = hashlib.blake2b(str(out).encode(), digest_size=20)
     # A site folder linked out of the site is not read (`static -> /` is not walked).
     own = [site_root / name for name in ("content", "templates", "static")]
     folders = [f for f in own if leaves_site(f, site_root) is None]
     for folder in dict.fromkeys([*folders, theme_dir() / "templates", theme_dir() / "static"]):
-        add_file_stamps(digest, folder)
+        add_file_stamps(digest, folder, stats)
     digest.update(code_fingerprint().encode())
     config = site_root / "site.toml"
     if config.is_file():
