@@ -103,6 +103,8 @@ class PaperCache:
         `changed` (site paths the watcher saw change) lets a rebuild skip listing and
         stat-ing the whole folder; without it, every file's size and mtime are checked.
         `meanwhile` runs while worker processes parse (when there are many files).
+        What it reads is left frozen for the garbage collector (gc.freeze), as a build
+        wants its papers; `Builder.build` unfreezes everything when it ends.
         """
         if not self._scanned:
             self._entries = {}
