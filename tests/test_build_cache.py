@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import paper_text, run_sitegen
+from jinja2.bccache import bc_magic
 from test_incremental import EDITS, many_papers, snapshot, touch_later
 
 from sitegen import urls
@@ -20,6 +21,7 @@ from sitegen.build.pipeline import Builder
 from sitegen.build.result import BuildResult
 from sitegen.config import CACHE_DIR, load_config
 from sitegen.content.models import Paper
+from sitegen.render import environment
 from sitegen.render import renderer as render
 
 
@@ -158,6 +160,29 @@ def test_caches_made_by_other_code_are_not_used(
     monkeypatch.setattr(papercache, "code_fingerprint", lambda: "another sitegen")
     result = fresh_build(site)
     assert rendered_html(result) == result.pages
+
+
+def test_compiled_templates_kept_between_runs_follow_edits_damage_and_code(
+    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(many_papers())
+    fresh_build(site)
+    [folder] = (site / CACHE_DIR).glob(f"{environment.CompiledTemplates.PREFIX}*")
+    compiled = list(folder.iterdir())
+    assert compiled  # the templates a build used, compiled
+    for path in compiled:
+        path.write_bytes(bc_magic + b"\x80garbage")  # Jinja's header, then damage
+    ALL_EDITS["theme item template"](site)  # a site template over the theme's, compiled anew
+    fresh_build(site)
+    assert "Paper4 echo (../)</li>" in (site / "_site/tags/nlp.html").read_text()
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+    monkeypatch.setattr(environment, "code_fingerprint", lambda: "another sitegen")
+    touch_later(site / "templates/_paper_item.html", "<li>{{ paper.title }}!</li>\n")
+    fresh_build(site)
+    assert "Paper4 echo!</li>" in (site / "_site/tags/nlp.html").read_text()
+    [other] = (site / CACHE_DIR).glob(f"{environment.CompiledTemplates.PREFIX}*")
+    assert other != folder  # the other code's compiled templates are gone, not read
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 
 
 def test_the_command_line_rebuild_writes_only_the_edited_page(

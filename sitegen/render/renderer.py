@@ -134,7 +134,8 @@ class Renderer:
     def __init__(
         self, site_root: Path, texts: MarkdownTexts, cache_file: Path | None = None
     ) -> None:
-        self.env = make_environment(site_root)
+        # Compiled templates are kept beside the page cache.
+        self.env = make_environment(site_root, cache_file.parent if cache_file else None)
         self.texts = texts
         self._pages: dict[str, tuple[str, str]] = {}
         """Output path -> (page fingerprint, digest of the bytes it rendered to)."""
