@@ -143,6 +143,9 @@ class Renderer:
         """Template name -> its fingerprint, as the last render's pages were made with."""
         self._inputs: RenderInputs | None = None
         """What the last render's pages were made from (see render/edits.py)."""
+        self._inputs_pages: SitePages | None = None
+        """The pages of that render, if made in this process (what they gathered of every
+        paper outlives a notes edit: see `SitePages.inherit`)."""
         self._side_files: dict[str, dict[str, str]] = {}
         """Staged side job -> its files of the last render: output path -> digest."""
         self._config: SiteConfig | None = None
@@ -196,6 +199,8 @@ class Renderer:
         self._stock_items = pages.theme.stock_listings
         inputs = render_inputs(graph, pages.theme)
         edited = notes_edited(self._inputs, inputs, graph, pages.theme, before or {})
+        if edited is not None and self._inputs_pages is not None:
+            pages.inherit(self._inputs_pages)
         found = None if edited is None else self._own_pages_only(pages, edited, writer, item_fp)
         side_jobs = dict(side_jobs or {})
         if found is None:
@@ -231,7 +236,7 @@ class Renderer:
             fresh[page.path] = (key, staged.digest)
         self._pages = fresh
         self._template_fps = {**template_fps, ITEM_TEMPLATE: item_fp}
-        self._inputs = inputs
+        self._inputs, self._inputs_pages = inputs, pages
         self._side_files = {
             **kept_sides,
             **{name: _record_all(writer, side[1]) for name, side in sides.items() if side[1]},
@@ -389,6 +394,7 @@ class Renderer:
         """The pages of the last render into `out` under `config` (with its map memo, template
         fingerprints and inputs); none when unknown."""
         self._template_fps, self._inputs, self._side_files = {}, None, {}
+        self._inputs_pages = None
         if self._cache_file is None:
             return {}
         try:
