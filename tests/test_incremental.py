@@ -261,7 +261,7 @@ def test_the_search_catch_up_after_a_notes_edit_remakes_that_paper_alone(
     touch_later(papers / "p05.md", (papers / "p05.md").read_text() + "\n## Notes\n\nQuokkas.\n")
     assert builder.quick_update({papers / "p05.md"}) == ["papers/p05.html"]
     builder.build(changed={papers / "p05.md"}, defer_slow=True)
-    inputs = builder.slow_inputs
+    inputs = builder.slow_inputs()
     assert inputs is not None
     made: list[str] = []
     to_document = search_assets.to_document

@@ -59,8 +59,8 @@ class IncrementalBuilder(Builder):
         super().__init__(site_root, out, in_place=True)
         self.deferred = False
         """True while related papers or the search index lag behind the pages."""
-        self.slow_inputs: SlowInputs | None = None
-        """What `compute_slow_parts` needs to catch up, while `deferred`."""
+        self._owed: SiteGraph | None = None
+        """The graph whose related papers and search index are owed, while `deferred`."""
         self._defer_slow = False
         self._related_fresh = True
         self._search_input: tuple[Paper, ...] | None = None
@@ -76,7 +76,7 @@ class IncrementalBuilder(Builder):
         self.record_quick()
         result = super().build(changed)
         if not defer_slow and self._last is not None:
-            self._search_input, self.deferred, self.slow_inputs = self._last[1].papers, False, None
+            self._search_input, self.deferred, self._owed = self._last[1].papers, False, None
         return result
 
     def after_render(self, config: SiteConfig, graph: SiteGraph) -> None:
@@ -97,10 +97,15 @@ class IncrementalBuilder(Builder):
             self._search_input, self.search_files = self._offered
             self._offered = None
         self.deferred = not self._related_fresh or self._search_input != graph.papers
-        self.slow_inputs = self._slow_inputs(graph) if self.deferred else None
+        self._owed = graph if self.deferred else None
         return self.search_files
 
-    def _slow_inputs(self, graph: SiteGraph) -> SlowInputs:
+    def slow_inputs(self) -> SlowInputs | None:
+        """What `compute_slow_parts` needs to catch up, while `deferred`: gathered when
+        asked (once the pass that put them off has told the tabs), before the next build."""
+        graph = self._owed
+        if graph is None:
+            return None
         shown = shown_papers(graph)
         keys = search_keys(graph, shown, self.papers.key_of)
         return SlowInputs(graph.papers, shown, keys, self.cache_dir)
