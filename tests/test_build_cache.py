@@ -140,7 +140,7 @@ def test_damaged_caches_are_rebuilt_not_trusted(
     caches = [
         site / CACHE_DIR / build_module.PAPERS_CACHE,
         site / CACHE_DIR / build_module.COMPANIONS_CACHE,
-        *(site / CACHE_DIR).glob("pages-*.json"),
+        *(site / CACHE_DIR).glob("pages-*.pickle"),
     ]
     assert len(caches) == 3
     for path in caches:
@@ -383,4 +383,27 @@ def test_every_page_of_a_long_list_follows_what_it_counts(
     ALL_EDITS[edit](site)
     fresh_build(site)
     assert (site / "_site/page/3.html").is_file()
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+INCLUDING = '{% extends "base.html" %}{% block content %}{% include "_part_a.html" %}{% endblock %}'
+
+
+def test_a_template_that_includes_another_template_now_is_read_again(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    # What a template includes is remembered between runs, by the template's text: once it
+    # includes another part, an edit of that part re-renders its pages.
+    files = {
+        "templates/paper.html": INCLUDING,
+        "templates/_part_a.html": "A {{ paper.title }}",
+        "templates/_part_b.html": "B {{ paper.title }}",
+    }
+    site = make_site(many_papers(), files)
+    fresh_build(site)
+    touch_later(site / "templates/paper.html", INCLUDING.replace("_part_a", "_part_b"))
+    fresh_build(site)
+    touch_later(site / "templates/_part_b.html", "B, edited: {{ paper.title }}")
+    fresh_build(site)
+    assert "B, edited: Paper2" in (site / "_site/papers/p02.html").read_text()
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))

@@ -12,7 +12,8 @@ from sitegen.build import build
 from sitegen.build.pipeline import Builder
 from sitegen.build.result import BuildResult
 from sitegen.errors import ContentError
-from sitegen.serve.incremental import IncrementalBuilder
+from sitegen.search import assets as search_assets
+from sitegen.serve.incremental import IncrementalBuilder, compute_slow_parts
 
 WORDS = [
     "alpha",
@@ -244,5 +245,35 @@ def test_a_build_after_a_quick_update_and_a_revert_equals_a_cold_build(make_site
     result = build(site)
     assert "papers/p05.html" in result.write.changed_paths
     assert "A passing note." not in (site / "_site" / "papers" / "p05.html").read_text()
+    build(site, tmp_path / "cold")
+    assert snapshot(site / "_site") == snapshot(tmp_path / "cold")
+
+
+def test_the_search_catch_up_after_a_notes_edit_remakes_that_paper_alone(
+    make_site, tmp_path, monkeypatch
+):
+    # serve's catch-up (in another process) updates the index the last build cached: only
+    # the edited paper's search document is made again, and the site equals a cold build.
+    site = make_site(many_papers())
+    papers = (site / "content" / "papers").resolve()
+    builder = IncrementalBuilder(site)
+    builder.build()
+    touch_later(papers / "p05.md", (papers / "p05.md").read_text() + "\n## Notes\n\nQuokkas.\n")
+    assert builder.quick_update({papers / "p05.md"}) == ["papers/p05.html"]
+    builder.build(changed={papers / "p05.md"}, defer_slow=True)
+    inputs = builder.slow_inputs()
+    assert inputs is not None
+    made: list[str] = []
+    to_document = search_assets.to_document
+    monkeypatch.setattr(
+        search_assets,
+        "to_document",
+        lambda paper, texts: made.append(paper.slug) or to_document(paper, texts),
+    )
+    builder.offer_search(inputs.papers, compute_slow_parts(inputs))
+    assert made == ["p05"]
+    builder.build(changed=set(), defer_slow=True)  # as the catch-up's poke asks
+    assert not builder.deferred
+    assert "quokka" in (site / "_site" / "search" / "index.js").read_text()
     build(site, tmp_path / "cold")
     assert snapshot(site / "_site") == snapshot(tmp_path / "cold")

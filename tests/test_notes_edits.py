@@ -3,7 +3,7 @@ other page (render/edits.py); whatever changed along with it, the output equals 
 
 from __future__ import annotations
 
-import json
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -200,10 +200,10 @@ def test_a_record_of_the_last_render_of_another_shape_is_not_trusted(
 ) -> None:
     site = make_site(linked_papers())
     Builder(site).build()
-    for cache in (site / ".sitegen-cache").glob("pages-*.json"):
-        data = json.loads(cache.read_text())
+    for cache in (site / ".sitegen-cache").glob("pages-*.pickle"):
+        data = pickle.loads(cache.read_bytes())
         data["inputs"]["papers"] = sorted(data["inputs"]["papers"])
-        cache.write_text(json.dumps(data))
+        cache.write_bytes(pickle.dumps(data))
     NOTES_EDIT(site)
     Builder(site).build()
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))

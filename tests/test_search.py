@@ -489,3 +489,15 @@ def test_an_edit_writes_again_only_the_shards_it_changed(
     shards = [path for path in files if path.startswith("search/terms-")]
     assert len(written) == 1 and len(shards) > 10
     assert files == build_search_assets(papers, shard_bytes=2048)
+
+
+def test_the_store_and_shard_versions_change_with_what_they_version(tmp_path: Path) -> None:
+    # Browsers keep the store and shard scripts by these versions: a result's new title must
+    # come with a new store version, cold or updated, and a term's with a new shard version.
+    papers = list(SEEDS)
+    before = payload_of(build_search_assets(papers, cache_dir=tmp_path)["search/index.js"])
+    papers[3] = replace(papers[3], title=papers[3].title + " quokkaword")
+    for cache_dir in (tmp_path, None):
+        after = payload_of(build_search_assets(papers, cache_dir=cache_dir)["search/index.js"])
+        assert after["storeVersion"] != before["storeVersion"]
+        assert after["shardVersion"] != before["shardVersion"]

@@ -221,7 +221,7 @@ class Builder:
 def _pages_cache(out: Path) -> str:
     """One page cache per output folder (`build` and `serve --out` may use others)."""
     digest = hashlib.blake2b(str(out.resolve()).encode(), digest_size=6).hexdigest()
-    return f"pages-{digest}.json"
+    return f"pages-{digest}.pickle"
 
 
 def shown_papers(graph: SiteGraph) -> list[Paper]:

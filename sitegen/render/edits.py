@@ -11,8 +11,11 @@ pages.PAPER_TEMPLATES). In every other case each page's fingerprint is checked, 
 
 from __future__ import annotations
 
+import hashlib
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from itertools import chain
 
 from sitegen.content.models import Paper
 from sitegen.fingerprint import digest
@@ -43,17 +46,46 @@ class RenderInputs:
 
 def render_inputs(graph: SiteGraph, theme: Theme) -> RenderInputs:
     """What the pages of `graph` are made from (a few milliseconds for 10,000 papers)."""
-    papers, related, outgoing = graph.papers, graph.related, graph.links.outgoing
+    papers = graph.papers
     slugs = [p.slug for p in papers]
-    rest = (
-        graph.tag_table,
-        theme,
-        slugs,
+    return RenderInputs(
+        dict(zip(slugs, [p.digest for p in papers], strict=True)), _stamp(graph, theme, slugs)
+    )
+
+
+def _stamp(graph: SiteGraph, theme: Theme, slugs: list[str]) -> str:
+    """Digest of the papers' order (`slugs`), tag table, links, related papers, map points
+    and the theme: strings joined and floats packed rather than the repr of nested lists (a
+    fifth of the time at 10,000 papers). Slugs are made of letters, digits and hyphens;
+    should one hold a separator, the repr is digested instead."""
+    joined = "\0".join(slugs)
+    if joined.count("\0") != max(len(slugs) - 1, 0) or "\1" in joined or "\2" in joined:
+        return digest((graph.tag_table, theme, slugs, *_linked(graph, slugs)))
+    hasher = hashlib.blake2b(digest_size=16)
+    hasher.update(repr((graph.tag_table, theme)).encode("utf-8", "surrogatepass") + b"\2")
+    hasher.update(joined.encode() + b"\2")
+    for lists in _linked(graph, slugs)[:2]:
+        hasher.update("\1".join(["\0".join(slugs_of) for slugs_of in lists]).encode() + b"\2")
+    points = graph.positions
+    hasher.update("".join(["1" if s in points else "0" for s in slugs]).encode())
+    hasher.update(array("d", chain.from_iterable(points.get(s, _NOWHERE) for s in slugs)).tobytes())
+    return hasher.hexdigest()
+
+
+def _linked(
+    graph: SiteGraph, slugs: list[str]
+) -> tuple[list[list[str]], list[list[str]], list[tuple[float, float] | None]]:
+    """Per paper: the slugs it links to, the slugs of its related papers, its map point."""
+    outgoing, related = graph.links.outgoing, graph.related
+    return (
         [[t.slug for t in outgoing.get(s, ())] for s in slugs],
         [[r.slug for r in related.get(s, ())] for s in slugs],
         [graph.positions.get(s) for s in slugs],
     )
-    return RenderInputs(dict(zip(slugs, [p.digest for p in papers], strict=True)), digest(rest))
+
+
+_NOWHERE = (0.0, 0.0)
+"""The point packed for a paper off the map (told apart by the presence string)."""
 
 
 def notes_edited(

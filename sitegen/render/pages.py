@@ -182,6 +182,11 @@ def face(paper: Paper) -> str:
     return digest((paper.slug, paper.title))
 
 
+NOTES_BLIND = ("summaries", "bib_keys", "nearby")
+"""What `SitePages` gathers of every paper that its notes never change: first sentences of
+abstracts, citation keys, and the small maps (points and titles)."""
+
+
 ViewOf = Callable[[Paper, str], PaperView]
 """The view of a paper, given its view key (the renderer keeps views between builds)."""
 
@@ -228,6 +233,15 @@ class SitePages:
         self._tag_face = {tag.slug: digest((tag.name, tag.slug)) for tag in graph.tags}
         self._tag_faces_of: dict[str, tuple[tuple[str, str], ...]] = {}
         self._memo = memo
+
+    def inherit(self, earlier: SitePages) -> None:
+        """Take over what `earlier` (the pages of the last render) gathered that no paper's
+        notes change, when this build's papers differ from that render's in notes alone
+        (render/edits.py): serve's follow-up pass then gathers it for no paper again."""
+        for name in NOTES_BLIND:
+            if name in earlier.__dict__:  # a cached_property gathered there
+                self.__dict__.setdefault(name, earlier.__dict__[name])
+        self._faces.update(earlier._faces)  # a face is a paper's slug and title
 
     def prepare(self) -> None:
         """Gather, here and now, what the pages of many papers share (before workers fork,

@@ -74,7 +74,7 @@ SHARD_BYTES = 64 * 1024
 60%), however large the index: at 50,000 papers, 150 shards. Halving or doubling it changes what
 a first query downloads by a tenth at most (benchmarks/bench_search_shards.py)."""
 
-CACHE_VERSION = "6"
+CACHE_VERSION = "7"
 """Bump when the index payload changes for the same documents (invalidates caches)."""
 STATE_FILE = "search/state.pickle"
 """The index kept between builds (`state.IndexState`) and the store's scripts, under the
@@ -132,9 +132,10 @@ def updated_search_assets(
         if cached is None:
             return None
         documents = _Documents(_rows(papers, texts, keys), cached)
-        if cached[0].updatable(documents.packed) is None:
+        changed = cached[0].updatable(documents.packed)
+        if changed is None:
             return None
-        return _assets(documents, cached, cache_dir, shard_bytes)
+        return _assets(documents, cached, cache_dir, shard_bytes, changed)
 
 
 def _rows(
@@ -155,9 +156,15 @@ class _Documents:
         self._by_key: dict[Key, bytes] | None = None
         self.packed: list[bytes] = []
         tags: set[str] = set()
+        known_keys = self._known.keys if self._known is not None else []
+        known_packed = self._known.packed if self._known is not None else []
         for ref, (paper, key, texts) in enumerate(rows):
             self.keys.append(key)
             tags.update(paper.tags)
+            # Most papers are where the cache has them (looked up here, not in a call each).
+            if key is not None and ref < len(known_keys) and known_keys[ref] == key:
+                self.packed.append(known_packed[ref])
+                continue
             packed = self._cached(ref, key)
             if packed is None:
                 document = self._made[ref] = to_document(paper, texts)
@@ -200,10 +207,13 @@ def _assets(
     cached: _Cache | None,
     cache_dir: Path | None,
     shard_bytes: int,
+    changed_refs: list[int] | None = None,
 ) -> dict[str, bytes]:
+    """The files of `documents`; `changed_refs`: `IndexState.updatable` of the cached index,
+    if already asked."""
     tags = documents.tags
     store = _Store.made(documents, tags, cached)
-    state, changed = _index_state(documents, cached)
+    state, changed = _index_state(documents, cached, changed_refs)
     payload = state.payload(shard_bytes)  # first: the vocabulary it makes is kept too
     if cache_dir is not None and changed:
         save_cache(cache_dir, state, store)
@@ -235,12 +245,16 @@ def _assets(
     return files
 
 
-def _index_state(documents: _Documents, cached: _Cache | None) -> tuple[IndexState, bool]:
+def _index_state(
+    documents: _Documents, cached: _Cache | None, changed: list[int] | None = None
+) -> tuple[IndexState, bool]:
     """The index of `documents`: the cached one updated, if it can be, else built afresh; and
-    whether it differs from the cached one (or its keys do)."""
+    whether it differs from the cached one (or its keys do). `changed`: the refs that
+    changed, if known."""
     if cached is not None:
         state = cached[0]
-        changed = state.updatable(documents.packed)
+        if changed is None:
+            changed = state.updatable(documents.packed)
         if changed is not None:
             keys_before = state.keys
             state.update({ref: documents[ref] for ref in changed}, documents.packed, documents.keys)
@@ -305,15 +319,16 @@ class _Store:
     """The tag table the chunks number tags by."""
     packed: tuple[bytes, ...]
     """The documents they show, pickled (the index state's very bytes)."""
-    texts: tuple[str, ...]
-    """Each chunk as sorted JSON: `version` is their digest."""
+    digests: tuple[str, ...]
+    """Each chunk's script's digest: `version` is a digest of them all."""
     scripts: tuple[bytes, ...]
     """Each chunk's script (`search/store-<k>.js`)."""
 
     @property
     def version(self) -> str:
-        """A digest of every chunk (json.dumps of the list of chunks, sort_keys)."""
-        return hashlib.sha256(f"[{', '.join(self.texts)}]".encode()).hexdigest()[:12]
+        """A digest of every chunk (of their digests: a digest of every chunk's text cost
+        a one-paper edit as much as the rest of the store)."""
+        return hashlib.sha256("".join(self.digests).encode()).hexdigest()[:12]
 
     @staticmethod
     def made(documents: _Documents, tags: Sequence[str], cached: _Cache | None) -> _Store:
@@ -322,7 +337,7 @@ class _Store:
         old_packed = old.packed if old is not None else ()
         tag_ids = {tag: i for i, tag in enumerate(tags)}
         packed = tuple(documents.packed)
-        texts, scripts = [], []
+        digests, scripts = [], []
         for k, start in enumerate(range(0, len(packed), STORE_CHUNK)):
             end = min(start + STORE_CHUNK, len(packed))
             if (
@@ -330,13 +345,13 @@ class _Store:
                 and end <= len(old_packed)
                 and old_packed[start:end] == packed[start:end]
             ):
-                texts.append(old.texts[k])
+                digests.append(old.digests[k])
                 scripts.append(old.scripts[k])
                 continue
             chunk = _store_chunk([documents[ref] for ref in range(start, end)], tag_ids)
-            texts.append(json.dumps(chunk, sort_keys=True))
             scripts.append(as_script("store", k, chunk))
-        return _Store(tuple(tags), packed, tuple(texts), tuple(scripts))
+            digests.append(hashlib.blake2b(scripts[-1], digest_size=16).hexdigest())
+        return _Store(tuple(tags), packed, tuple(digests), tuple(scripts))
 
 
 def _store_chunk(part: Sequence[SearchDocument], tag_ids: Mapping[str, int]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitegen.build.pipeline import Builder, SearchJob, shown_papers
+from sitegen.build.pipeline import Builder, SearchJob, search_keys, shown_papers
 from sitegen.build.result import BuildResult
 from sitegen.config import SiteConfig
 from sitegen.content.markdown import MarkdownTexts
@@ -23,6 +23,7 @@ from sitegen.content.wikilinks import find_wikilinks, link_key
 from sitegen.errors import ContentError
 from sitegen.output.writer import output_lock, record_written, write_one
 from sitegen.search.assets import build_search_assets
+from sitegen.search.documents import Key
 from sitegen.site.graph import SiteGraph
 from sitegen.site.related import Related, RelatedCache
 from sitegen.text import first_sentence
@@ -38,6 +39,9 @@ class SlowInputs:
     papers: tuple[Paper, ...]
     shown: list[Paper]
     """The papers with their tags as shown (search indexes those)."""
+    keys: list[Key]
+    """Each shown paper's search document key (`pipeline.search_keys`): the index cached by
+    the last build is updated from the papers whose key changed, not built again."""
     cache_dir: Path
 
 
@@ -45,7 +49,7 @@ def compute_slow_parts(inputs: SlowInputs) -> dict[str, bytes]:
     """Related papers (into the cache) and the search files: run in another process, so the
     edited page never waits for them."""
     RelatedCache(inputs.cache_dir).get(inputs.papers)
-    return build_search_assets(inputs.shown, inputs.cache_dir)
+    return build_search_assets(inputs.shown, inputs.cache_dir, keys=inputs.keys)
 
 
 class IncrementalBuilder(Builder):
@@ -55,8 +59,8 @@ class IncrementalBuilder(Builder):
         super().__init__(site_root, out, in_place=True)
         self.deferred = False
         """True while related papers or the search index lag behind the pages."""
-        self.slow_inputs: SlowInputs | None = None
-        """What `compute_slow_parts` needs to catch up, while `deferred`."""
+        self._owed: SiteGraph | None = None
+        """The graph whose related papers and search index are owed, while `deferred`."""
         self._defer_slow = False
         self._related_fresh = True
         self._search_input: tuple[Paper, ...] | None = None
@@ -72,7 +76,7 @@ class IncrementalBuilder(Builder):
         self.record_quick()
         result = super().build(changed)
         if not defer_slow and self._last is not None:
-            self._search_input, self.deferred, self.slow_inputs = self._last[1].papers, False, None
+            self._search_input, self.deferred, self._owed = self._last[1].papers, False, None
         return result
 
     def after_render(self, config: SiteConfig, graph: SiteGraph) -> None:
@@ -93,10 +97,18 @@ class IncrementalBuilder(Builder):
             self._search_input, self.search_files = self._offered
             self._offered = None
         self.deferred = not self._related_fresh or self._search_input != graph.papers
-        self.slow_inputs = (
-            SlowInputs(graph.papers, shown_papers(graph), self.cache_dir) if self.deferred else None
-        )
+        self._owed = graph if self.deferred else None
         return self.search_files
+
+    def slow_inputs(self) -> SlowInputs | None:
+        """What `compute_slow_parts` needs to catch up, while `deferred`: gathered when
+        asked (once the pass that put them off has told the tabs), before the next build."""
+        graph = self._owed
+        if graph is None:
+            return None
+        shown = shown_papers(graph)
+        keys = search_keys(graph, shown, self.papers.key_of)
+        return SlowInputs(graph.papers, shown, keys, self.cache_dir)
 
     def offer_search(self, papers: tuple[Paper, ...], files: dict[str, bytes]) -> None:
         """Search files computed elsewhere for `papers`; used if still current."""

@@ -51,9 +51,10 @@ class LiveSite:
                 print(f"Updated {', '.join(quick)} in {took:.0f} ms", flush=True)
                 time.sleep(RELOAD_GRACE)  # leave the cores to the reloading tabs a moment
         result = self._build(changed, defer_slow=changed is not None)
-        inputs = self.builder.slow_inputs
-        if result is not None and inputs is not None and self._running is None:
-            self._start_slow(inputs)
+        if result is not None and self._running is None:
+            inputs = self.builder.slow_inputs()
+            if inputs is not None:
+                self._start_slow(inputs)
         return result
 
     def close(self) -> None:
