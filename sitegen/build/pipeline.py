@@ -47,7 +47,8 @@ from sitegen.workers.spawned import exit_with_parent, worker_pool
 PAPERS_CACHE = "papers.sqlite"
 COMPANIONS_CACHE = "companions.sqlite"
 SPAWN_SEARCH_FROM = 2000
-"""From this many papers the search index is built in a spawned process."""
+"""From this many papers the search index is built in a process of its own (forked once
+the papers are read, or spawned)."""
 HANDOFF_SLICE = 1000
 """Papers pickled at a time for the spawned search (the pickler's memo stays small)."""
 COMPANIONS, SEARCH = "companions", "search"
@@ -272,9 +273,11 @@ def search_keys(
 
 class SearchJob:
     """The search files of a build, made while the pages render: by a forked worker (a
-    side job) for small sites, by a spawned process for big ones. A fork would start with
-    this process's whole memory; a spawned process holds only the papers and the index,
-    keeping the build's peak memory down (50,000 papers: about 1 GB less)."""
+    side job) for small sites, by a spawned process for big ones. A fork then would start
+    with this process's whole memory; a spawned process holds only the papers and the
+    index, keeping the build's peak memory down (50,000 papers: about 1 GB less). A big
+    site's one-off build forks it instead as soon as the papers are read (`fork`, see
+    `Builder._start_search`), when this process holds little more than they do."""
 
     def __init__(
         self,
