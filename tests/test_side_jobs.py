@@ -4,8 +4,10 @@ job that fails leaves the last good output, and one whose worker dies is done ag
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -118,11 +120,8 @@ def test_a_side_job_whose_worker_dies_is_done_again_here(make_site, tmp_path, mo
     assert files_of(site / "_site") == expected
 
 
-def test_the_spawned_search_reads_its_input_from_a_file_it_then_removes(make_site, monkeypatch):
-    site = make_site(papers(), config=SITE_TOML)
-    Builder(site).build()
-    expected = files_of(site / "_site")
-    monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
+def note_hand_over(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The input files `hand_over` writes for a spawned search, as it writes them."""
     handed: list[Path] = []
     hand_over = pipeline.hand_over
 
@@ -131,9 +130,68 @@ def test_the_spawned_search_reads_its_input_from_a_file_it_then_removes(make_sit
         return handed[-1]
 
     monkeypatch.setattr(pipeline, "hand_over", noted)
+    return handed
+
+
+def cold_build(site: Path, in_place: bool = False) -> dict[str, bytes]:
     shutil.rmtree(site / ".sitegen-cache")
     shutil.rmtree(site / "_site")
+    Builder(site, in_place=in_place).build()
+    return files_of(site / "_site")
+
+
+def test_the_spawned_search_reads_its_input_from_a_file_it_then_removes(make_site, monkeypatch):
+    # `serve`'s builds (in place) start a big site's search once the pages render.
+    site = make_site(papers(), config=SITE_TOML)
     Builder(site).build()
+    expected = files_of(site / "_site")
+    monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
+    handed = note_hand_over(monkeypatch)
+    assert cold_build(site, in_place=True) == expected
     assert len(handed) == 1 and handed[0].parent == site / ".sitegen-cache"
     assert not handed[0].exists()
-    assert files_of(site / "_site") == expected
+
+
+@pytest.mark.skipif(not can_fork(), reason="forks a process")
+def test_a_big_site_forks_its_search_once_its_papers_are_read(make_site, monkeypatch):
+    site = make_site(papers(), config=SITE_TOML)
+    Builder(site).build()
+    expected = files_of(site / "_site")
+    monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
+    handed = note_hand_over(monkeypatch)
+    order: list[str] = []
+    fork, related_of = pipeline.SearchJob.fork, Builder.related_of
+    monkeypatch.setattr(pipeline.SearchJob, "fork", lambda job: order.append("search") or fork(job))
+    monkeypatch.setattr(
+        Builder, "related_of", lambda b, ps: order.append("related") or related_of(b, ps)
+    )
+    assert cold_build(site) == expected
+    assert order == ["search", "related"] and handed == []  # inherited, nothing handed over
+
+
+@pytest.mark.skipif(not can_fork(), reason="forks a process")
+def test_a_forked_search_that_dies_is_done_again_here(make_site, monkeypatch):
+    site = make_site(papers(), config=SITE_TOML)
+    Builder(site).build()
+    expected = files_of(site / "_site")
+    monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
+    main, build_search_assets = os.getpid(), pipeline.build_search_assets
+
+    def die_in_child(*args: object, **kwargs: object) -> dict[str, bytes]:
+        if os.getpid() != main:
+            os._exit(1)
+        return build_search_assets(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "build_search_assets", die_in_child)
+    assert cold_build(site) == expected
+
+
+@pytest.mark.skipif(not can_fork(), reason="forks a process")
+def test_a_build_that_fails_stops_the_search_it_forked(make_site, monkeypatch):
+    linking = paper_text("Linking", notes="See [[a paper not added yet]].")
+    site = make_site({**papers(), "linking": linking}, config=SITE_TOML)
+    monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
+    monkeypatch.setattr(pipeline, "build_search_assets", lambda *args, **kwargs: time.sleep(60))
+    with pytest.raises(SiteError):
+        Builder(site, strict=True).build()  # the link to no paper is a warning: an error here
+    assert multiprocessing.active_children() == []

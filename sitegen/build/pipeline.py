@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import multiprocessing
+import os
 import pickle
 import tempfile
 import time
@@ -17,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -38,12 +41,14 @@ from sitegen.site import related as related_module
 from sitegen.site.graph import SiteGraph, build_graph
 from sitegen.site.layout import LayoutCache, Positions
 from sitegen.site.related import Related, RelatedCache, TextModel
-from sitegen.workers.spawned import worker_pool
+from sitegen.workers.forked import can_fork
+from sitegen.workers.spawned import exit_with_parent, worker_pool
 
 PAPERS_CACHE = "papers.sqlite"
 COMPANIONS_CACHE = "companions.sqlite"
 SPAWN_SEARCH_FROM = 2000
-"""From this many papers the search index is built in a spawned process."""
+"""From this many papers the search index is built in a process of its own (forked once
+the papers are read, or spawned)."""
 HANDOFF_SLICE = 1000
 """Papers pickled at a time for the spawned search (the pickler's memo stays small)."""
 COMPANIONS, SEARCH = "companions", "search"
@@ -86,6 +91,8 @@ class Builder:
         self._renderer_key: bool | None = None
         self.search_files: dict[str, bytes] = {}
         """The search files of the last build."""
+        self._early_search: SearchJob | None = None
+        """The search job `load` started, until `search_of` hands it to the build."""
 
     def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
         """Build; `changed` (absolute paths from the watcher) narrows what is re-read."""
@@ -93,6 +100,9 @@ class Builder:
             return self._build(changed)
         finally:
             gc.unfreeze()  # frozen while it ran (see `load`)
+            if self._early_search is not None:  # the build failed before it was used
+                self._early_search.cancel()
+                self._early_search = None
 
     def _build(self, changed: Iterable[Path] | None) -> BuildResult:
         started = time.perf_counter()
@@ -171,9 +181,21 @@ class Builder:
         # them again for every full collection while the rest is made (seconds at 10,000
         # papers, all on the critical path). `build` unfreezes them.
         gc.freeze()
+        self._start_search(config, papers)
         related, positions = self.related_of(papers), self.layout_of(papers)
         self.model.forget()  # both have what they need from it: free the memory
         return build_graph(papers, related, config.aliases, positions), warnings
+
+    def _start_search(self, config: SiteConfig, papers: Sequence[Paper]) -> None:
+        """Start a big site's search index now, in a process forked while this one holds
+        little more than the papers (nothing to hand over, little memory to copy): it is
+        made while related papers and the map are computed here, mostly on one core,
+        instead of beside the page workers. `serve` (in place, threaded) decides later."""
+        if self.in_place or len(papers) < SPAWN_SEARCH_FROM or not can_fork():
+            return
+        tagged = build_graph(papers, None, config.aliases)  # the tags as shown: all it needs
+        self._early_search = SearchJob(tagged, self.cache_dir, self.texts, self.papers.key_of)
+        self._early_search.fork()
 
     def after_render(self, config: SiteConfig, graph: SiteGraph) -> None:
         """Called once every page of `graph` is rendered (serve builds on it)."""
@@ -189,7 +211,11 @@ class Builder:
         return positions
 
     def search_of(self, graph: SiteGraph) -> SearchJob | dict[str, bytes]:
-        """The search files to write: a job that makes them while the pages render."""
+        """The search files to write: a job that makes them while the pages render (or
+        since `load`, see `_start_search`)."""
+        early, self._early_search = self._early_search, None
+        if early is not None:
+            return early
         return SearchJob(graph, self.cache_dir, self.texts, self.papers.key_of)
 
     def site_paths(self, paths: Iterable[Path]) -> set[Path]:
@@ -247,9 +273,11 @@ def search_keys(
 
 class SearchJob:
     """The search files of a build, made while the pages render: by a forked worker (a
-    side job) for small sites, by a spawned process for big ones. A fork would start with
-    this process's whole memory; a spawned process holds only the papers and the index,
-    keeping the build's peak memory down (50,000 papers: about 1 GB less)."""
+    side job) for small sites, by a spawned process for big ones. A fork then would start
+    with this process's whole memory; a spawned process holds only the papers and the
+    index, keeping the build's peak memory down (50,000 papers: about 1 GB less). A big
+    site's one-off build forks it instead as soon as the papers are read (`fork`, see
+    `Builder._start_search`), when this process holds little more than they do."""
 
     def __init__(
         self,
@@ -271,6 +299,7 @@ class SearchJob:
         self.spawned = len(self.shown) >= SPAWN_SEARCH_FROM and self._updated is None
         self._future: Future[dict[str, bytes]] | None = None
         self._handoff: Path | None = None
+        self._forked: tuple[multiprocessing.process.BaseProcess, Connection] | None = None
 
     def __call__(self, _pages: Sequence[str]) -> dict[str, bytes]:
         return build_search_assets(self.shown, self.cache_dir, texts=self.texts, keys=self.keys)
@@ -280,8 +309,31 @@ class SearchJob:
         """Whether a forked worker makes the files while the pages render."""
         return not self.spawned and self._updated is None
 
+    def fork(self) -> None:
+        """Start making the files of a spawned job now, in a forked process instead: it
+        inherits the papers and their plain texts, so nothing is handed over. Only while
+        this process has no other thread (see workers/forked.py)."""
+        if not self.spawned:
+            return
+        context = multiprocessing.get_context("fork")
+        reader, writer = context.Pipe(duplex=False)
+        process = context.Process(target=_search_forked, args=(self, writer, os.getpid()))
+        process.start()
+        writer.close()  # the child's end only: the reader sees EOF if the child dies
+        self._forked = (process, reader)
+
+    def cancel(self) -> None:
+        """Stop the forked process, if any (the build failed: its files are not needed)."""
+        if self._forked is not None:
+            process, reader = self._forked
+            process.terminate()
+            process.join()
+            reader.close()
+            self._forked = None
+
     def start(self) -> None:
-        if self.spawned:
+        """Start a spawned job (after the page workers fork), unless `fork` started it."""
+        if self.spawned and self._forked is None:
             self._handoff = hand_over(self.shown, self.texts, self.keys, self.cache_dir)
             pool = worker_pool()
             self._future = pool.submit(search_in_worker, self._handoff, self.cache_dir)
@@ -291,6 +343,8 @@ class SearchJob:
         """The search files, from the side job or the spawned process that made them."""
         if self._updated is not None:
             return self._updated
+        if self._forked is not None:
+            return self._forked_files()
         if self._future is None:
             # What __call__ returned, in a forked worker: bytes only.
             return cast(dict[str, bytes], side[SEARCH]) if SEARCH in side else self(())
@@ -301,6 +355,31 @@ class SearchJob:
         finally:
             if self._handoff is not None:  # read and removed by the worker, unless it died
                 self._handoff.unlink(missing_ok=True)
+
+    def _forked_files(self) -> dict[str, bytes]:
+        assert self._forked is not None
+        process, reader = self._forked
+        try:
+            files: dict[str, bytes] = reader.recv()
+        except (EOFError, OSError):  # the process died: do the work here instead
+            files = self(())
+        finally:
+            reader.close()
+            process.join()
+            self._forked = None
+        return files
+
+
+def _search_forked(job: SearchJob, writer: Connection, parent: int) -> None:
+    """In the process `SearchJob.fork` made: the files, sent to the parent."""
+    exit_with_parent(parent)
+    try:
+        files = job(())
+    except BaseException:
+        # The parent, finding no files, does the work again and reports what failed
+        # (and Ctrl-C stops it): no traceback from here.
+        os._exit(1)
+    writer.send(files)
 
 
 def hand_over(

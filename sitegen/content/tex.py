@@ -107,11 +107,11 @@ def _accent(char: str) -> str | None:
     return tex if tex_to_text(tex) == char else None
 
 
-# What `_escape` replaces: TeX's special ASCII characters, the first of a ligature pair, and
-# every non-ASCII character (named when pylatexenc has a safe name for it).
-_TO_ESCAPE = re.compile(
-    "[" + re.escape("".join(_ASCII_ESCAPES)) + "]|" + _LIGATURE.pattern + r"|[^\x00-\x7f]"
-)
+# What `_escape` looks at: TeX's special ASCII characters, any that may start a ligature
+# pair, and every non-ASCII character (named when pylatexenc has a safe name for it). One
+# character class, no alternation: the regex engine skips straight to them (twice as fast
+# on abstracts as the alternation of the specials, `_LIGATURE` and the non-ASCII class).
+_TO_ESCAPE = re.compile("[" + re.escape("".join(_ASCII_ESCAPES) + "-'`!?") + r"\x80-\U0010ffff]")
 
 
 def _encode_match(match: re.Match[str]) -> str:
@@ -121,7 +121,9 @@ def _encode_match(match: re.Match[str]) -> str:
     if ord(char) > 127:
         # Characters TeX has no safe name for (CJK, emoji, ...) stay UTF-8.
         return _accent(char) or char
-    return char + "{}"  # the first of a ligature pair
+    if _LIGATURE.match(match.string, match.start()):
+        return char + "{}"  # the first of a ligature pair
+    return char
 
 
 def _escape(text: str) -> str:
