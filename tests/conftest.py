@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,9 +145,11 @@ def internal_links(page: Path, soup: BeautifulSoup) -> list[tuple[str, Path]]:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Debian's headless Chromium under Playwright; skipped locally without it, never in CI."""
+    """Debian's headless Chromium under Playwright; skipped locally without it, never in CI.
+    One per test module: Playwright's driver keeps threads in this process while it runs,
+    and the build forks its workers only when it is the process's one thread."""
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is missing: .ci/run must apt-get install chromium")
@@ -159,6 +162,17 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def single_threaded() -> None:
+    """For a test of forked workers: the build forks only while it is its process's one
+    thread, so a thread left by an earlier test (a browser's driver, a server) would hide
+    the fork. Waits for such threads to end; fails naming any that do not."""
+    deadline = time.monotonic() + 10
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() == 1, [thread.name for thread in threading.enumerate()]
 
 
 def build_site(root: Path, papers: Mapping[str, str], config: str) -> Path:

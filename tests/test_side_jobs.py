@@ -60,6 +60,7 @@ def patch_stage(
     return stage
 
 
+@pytest.mark.usefixtures("single_threaded")
 def test_side_job_files_are_written_by_a_worker_once_each(make_site, tmp_path, monkeypatch):
     site = make_site(papers(), config=SITE_TOML)
     log = tmp_path / "staged.log"
@@ -104,6 +105,7 @@ def test_a_failing_side_job_leaves_the_last_good_output(make_site, monkeypatch):
     assert [p.name for p in site.iterdir() if "staging" in p.name] == []
 
 
+@pytest.mark.usefixtures("single_threaded")
 def test_a_side_job_whose_worker_dies_is_done_again_here(make_site, tmp_path, monkeypatch):
     site = make_site(papers(), config=SITE_TOML)
     Builder(site).build()
@@ -153,6 +155,7 @@ def test_the_spawned_search_reads_its_input_from_a_file_it_then_removes(make_sit
 
 
 @pytest.mark.skipif(not can_fork(), reason="forks a process")
+@pytest.mark.usefixtures("single_threaded")
 def test_a_big_site_forks_its_search_once_its_papers_are_read(make_site, monkeypatch):
     site = make_site(papers(), config=SITE_TOML)
     Builder(site).build()
@@ -170,6 +173,7 @@ def test_a_big_site_forks_its_search_once_its_papers_are_read(make_site, monkeyp
 
 
 @pytest.mark.skipif(not can_fork(), reason="forks a process")
+@pytest.mark.usefixtures("single_threaded")
 def test_a_forked_search_that_dies_is_done_again_here(make_site, monkeypatch):
     site = make_site(papers(), config=SITE_TOML)
     Builder(site).build()
@@ -187,6 +191,7 @@ def test_a_forked_search_that_dies_is_done_again_here(make_site, monkeypatch):
 
 
 @pytest.mark.skipif(not can_fork(), reason="forks a process")
+@pytest.mark.usefixtures("single_threaded")
 def test_a_build_that_fails_stops_the_search_it_forked(make_site, monkeypatch):
     linking = paper_text("Linking", notes="See [[a paper not added yet]].")
     site = make_site({**papers(), "linking": linking}, config=SITE_TOML)
