@@ -18,7 +18,14 @@ from sitegen.content.papers import load_papers
 from sitegen.content.tex import tex_to_text, text_to_tex
 from sitegen.importers.bibtex import parse_bibtex
 from sitegen.importers.merge import ImportReport, format_report, run_import
-from sitegen.render.bibtex import bib_files, bibliography, entry_key, entry_keys, paper_bibtex
+from sitegen.render.bibtex import (
+    bib_files,
+    bibliography,
+    entry_key,
+    entry_key_among,
+    entry_keys,
+    paper_bibtex,
+)
 
 TODAY = dt.date(2025, 7, 1)
 BERT_TITLE = "BERT and the Müller École: a Study of 50% \u2013 of it"  # `--` is an en dash
@@ -358,6 +365,41 @@ def test_entry_keys_are_readable_unique_and_stable() -> None:
         "bare2023a",
         "bare2023b",
     ]
+
+
+# Titles whose keys clash, or whose keys with a clash letter are another's key
+# (`muller2020bert` + `a` = `muller2020berta`), with authors whose keys differ in case alone.
+CLASHING_TITLES = ("BERT", "Berta", "bertab", "BERT 2", "Bert2a", "The bert", "Bertb")
+CLASHING_AUTHORS = ("J. Müller", "MULLER, Anna", "", "Bert")
+clashing_papers = st.lists(
+    st.tuples(
+        st.sampled_from(CLASHING_TITLES),
+        st.sampled_from(CLASHING_AUTHORS),
+        st.sampled_from((2020, 2021)),
+        st.integers(1, 4),
+    ),
+    max_size=24,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(clashing_papers)
+def test_a_papers_key_needs_only_the_papers_its_key_may_clash_with(
+    drawn: list[tuple[str, str, int, int]],
+) -> None:
+    papers = [
+        Paper(
+            slug=f"p{number}",
+            title=title,
+            date=dt.date(2025, 1, day),
+            abstract="",
+            authors=(author,) if author else (),
+            year=year,
+        )
+        for number, (title, author, year, day) in enumerate(drawn)
+    ]
+    keys = entry_keys(papers)
+    assert {p.slug: entry_key_among(p, papers) for p in papers} == keys
 
 
 def test_bib_files_for_the_site_and_each_tag() -> None:

@@ -207,3 +207,31 @@ def test_a_record_of_the_last_render_of_another_shape_is_not_trusted(
     NOTES_EDIT(site)
     Builder(site).build()
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+MAP_MEMO_DAMAGE: dict[str, Callable[[list[list[object]]], object]] = {
+    "a neighbour off the map": lambda rows: rows[2].__setitem__(1, len(rows)),
+    "a negative neighbour": lambda rows: rows[2].__setitem__(1, -1),
+    "a neighbour as text": lambda rows: rows[2].__setitem__(1, "1"),
+    "a neighbour as a float": lambda rows: rows[2].__setitem__(1, 1.0),
+    "a row too short": lambda rows: rows[2].pop(),
+    "a row missing": lambda rows: rows.pop(),
+    "a row not a list": lambda rows: rows.__setitem__(2, 3),
+}
+"""Damage to the small maps' neighbours that the last render left in the page cache."""
+
+
+@pytest.mark.parametrize("damage", sorted(MAP_MEMO_DAMAGE))
+def test_a_damaged_record_of_the_small_maps_is_not_trusted_by_a_notes_edit(
+    make_site: Callable[..., Path], tmp_path: Path, moving: Moving, damage: str
+) -> None:
+    site = make_site(linked_papers())
+    Builder(site).build()
+    (cache,) = (site / ".sitegen-cache").glob("pages-*.pickle")
+    data = pickle.loads(cache.read_bytes())
+    (kind,) = [kind for kind in data["map"] if kind.startswith("nearest ")]
+    MAP_MEMO_DAMAGE[damage](data["map"][kind])
+    cache.write_bytes(pickle.dumps(data))
+    NOTES_EDIT(site)
+    assert Builder(site).build().rendered == ("papers/vision2.html",)
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))

@@ -7,6 +7,7 @@ sitegen/tex.py), and each paper keeps one citation key across all the files of a
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable, Sequence
 
 from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
@@ -56,6 +57,22 @@ def entry_keys(papers: Iterable[Paper]) -> dict[str, str]:
 _LAST_KEYS: dict[str, tuple[tuple[Paper, ...], dict[str, str]]] = {}
 """The last tuple of papers given to `entry_keys`, with their keys: a build asks twice for
 its papers' keys (its pages, and the .bib files in a forked worker), 50 ms at 10,000 papers."""
+
+
+def entry_key_among(paper: Paper, papers: Iterable[Paper]) -> str:
+    """`entry_keys(papers)[paper.slug]` (`paper` being one of `papers`), from the papers whose
+    keys may clash with its alone: those of the same `clash_root` (a notes edit's page needs
+    one paper's key, not 10,000)."""
+    root = clash_root(key_base(paper))
+    return entry_keys([p for p in papers if clash_root(key_base(p)) == root])[paper.slug]
+
+
+def clash_root(base: str) -> str:
+    """What every key a paper may get shares, given its key base: the base casefolded (as
+    clashes are told) without its trailing letters (a clash adds letters, and `smith2020bert`
+    + `a` may be another paper's base). Papers of different roots never clash: `entry_key`
+    gives each one the same key among all papers as among those of its root."""
+    return base.casefold().rstrip(string.ascii_lowercase)
 
 
 def paper_bibtex(paper: Paper, key: str, abstract: bool = True) -> str:

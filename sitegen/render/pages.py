@@ -19,7 +19,7 @@ from sitegen.content.markdown import MarkdownTexts, render_markdown
 from sitegen.content.models import STATUSES, Paper, Tag
 from sitegen.content.names import index_name, short_authors
 from sitegen.fingerprint import digest
-from sitegen.render.bibtex import entry_keys, paper_bibtex_both
+from sitegen.render.bibtex import entry_key_among, entry_keys, paper_bibtex_both
 from sitegen.render.charts import MonthCounts, months_added, months_read, timeline_svg
 from sitegen.render.listing import (
     Pagination,
@@ -233,6 +233,8 @@ class SitePages:
         self._tag_face = {tag.slug: digest((tag.name, tag.slug)) for tag in graph.tags}
         self._tag_faces_of: dict[str, tuple[tuple[str, str], ...]] = {}
         self._memo = memo
+        self._some_bib_keys: dict[str, str] = {}
+        """Paper slug -> its citation key, made for its page alone (see `bib_key`)."""
 
     def inherit(self, earlier: SitePages) -> None:
         """Take over what `earlier` (the pages of the last render) gathered that no paper's
@@ -267,6 +269,17 @@ class SitePages:
     @functools.cached_property
     def bib_keys(self) -> dict[str, str]:
         return entry_keys(self.graph.papers)
+
+    def bib_key(self, index: int) -> str:
+        """The citation key of the `index`th paper: from every paper's keys when they were
+        gathered (see `prepare`, `inherit`), else from the papers whose keys may clash with
+        its (a notes edit's page, in a new process)."""
+        paper = self.graph.papers[index]
+        keys: dict[str, str] = self.__dict__.get("bib_keys", self._some_bib_keys)
+        found = keys.get(paper.slug)
+        if found is None:
+            found = self._some_bib_keys[paper.slug] = entry_key_among(paper, self.graph.papers)
+        return found
 
     @functools.cached_property
     def nearby(self) -> NearbyMaps:
@@ -466,7 +479,7 @@ class SitePages:
             *self._shown_neighbours(index),
             related,
             "".join([face_of(p) for p in self.graph.links.incoming.get(slug, ())]),
-            self.bib_keys[slug],
+            self.bib_key(index),
             self.nearby.key(slug),
         )
 
@@ -497,7 +510,7 @@ class SitePages:
                 RelatedLink(p.title, urls.paper_page(p.slug), ())
                 for p in graph.links.incoming.get(paper.slug, ())
             ),
-            **paper_bibtex_both(paper, self.bib_keys[paper.slug]),
+            **paper_bibtex_both(paper, self.bib_key(index)),
             "meta": [
                 m
                 for m in paper_meta(
