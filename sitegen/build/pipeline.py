@@ -38,7 +38,7 @@ from sitegen.render.static import add_static_files
 from sitegen.search.assets import build_search_assets, search_assets_of, updated_search_assets
 from sitegen.search.documents import Key
 from sitegen.site import related as related_module
-from sitegen.site.graph import SiteGraph, build_graph
+from sitegen.site.graph import SiteGraph, build_graph, placed
 from sitegen.site.layout import LayoutCache, Positions
 from sitegen.site.related import Related, RelatedCache, TextModel
 from sitegen.workers.forked import can_fork
@@ -177,23 +177,24 @@ class Builder:
             meanwhile=related_module.prepare,  # likely needed after many files changed
             progress=self.progress,
         )
+        tagged = build_graph(papers, None, config.aliases)  # placed below, made once
         # The papers live as long as the build: frozen, the garbage collector stops walking
         # them again for every full collection while the rest is made (seconds at 10,000
         # papers, all on the critical path). `build` unfreezes them.
         gc.freeze()
-        self._start_search(config, papers)
+        self._start_search(tagged)
         related, positions = self.related_of(papers), self.layout_of(papers)
         self.model.forget()  # both have what they need from it: free the memory
-        return build_graph(papers, related, config.aliases, positions), warnings
+        return placed(tagged, related, positions), warnings
 
-    def _start_search(self, config: SiteConfig, papers: Sequence[Paper]) -> None:
+    def _start_search(self, tagged: SiteGraph) -> None:
         """Start a big site's search index now, in a process forked while this one holds
         little more than the papers (nothing to hand over, little memory to copy): it is
         made while related papers and the map are computed here, mostly on one core,
-        instead of beside the page workers. `serve` (in place, threaded) decides later."""
-        if self.in_place or len(papers) < SPAWN_SEARCH_FROM or not can_fork():
+        instead of beside the page workers. `serve` (in place, threaded) decides later.
+        `tagged` has no related papers nor map yet: the search shows neither."""
+        if self.in_place or len(tagged.papers) < SPAWN_SEARCH_FROM or not can_fork():
             return
-        tagged = build_graph(papers, None, config.aliases)  # the tags as shown: all it needs
         self._early_search = SearchJob(tagged, self.cache_dir, self.texts, self.papers.key_of)
         self._early_search.fork()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sitegen.content.models import STATUSES, Author, Paper, Tag
 from sitegen.content.topics import author_slug, normalise_tag, tag_slug, tag_words
@@ -93,28 +93,41 @@ def build_graph(
     )
     paper_tags = _paper_tags(ordered, tags, {name: tag_slugs[key] for name, key in keys.items()})
     table = tuple(sorted((key, tag_names[key], tag_slugs[key]) for key in tag_names))
-    positions = positions or {}
-    by_paper_slug = {paper.slug: paper for paper in ordered}
-    related = related or {}
-    find = by_paper_slug.get  # one look-up a slug: this runs for every related paper
-    related_papers = {
-        paper.slug: tuple([p for s in related.get(paper.slug, ()) if (p := find(s)) is not None])
-        for paper in ordered
-    }
     authors, author_slugs = _gather_authors(ordered)
-    return SiteGraph(
+    graph = SiteGraph(
         ordered,
         tags,
         tag_names,
         tag_slugs,
         paper_tags,
         table,
-        related_papers,
+        {},
         authors,
         author_slugs,
         links,
         tuple(warnings),
-        {paper.slug: positions[paper.slug] for paper in ordered if paper.slug in positions},
+    )
+    return placed(graph, related, positions)
+
+
+def placed(
+    graph: SiteGraph,
+    related: Mapping[str, Sequence[str]] | None,
+    positions: Mapping[str, tuple[float, float]] | None,
+) -> SiteGraph:
+    """`graph` with its papers' related papers and points on the map (slug -> slugs, slug ->
+    point): what `build_graph` would have made given them too."""
+    positions = positions or {}
+    find = {paper.slug: paper for paper in graph.papers}.get
+    related = related or {}
+    related_papers = {  # one look-up a slug: this runs for every related paper
+        paper.slug: tuple([p for s in related.get(paper.slug, ()) if (p := find(s)) is not None])
+        for paper in graph.papers
+    }
+    return replace(
+        graph,
+        related=related_papers,
+        positions={p.slug: positions[p.slug] for p in graph.papers if p.slug in positions},
     )
 
 
