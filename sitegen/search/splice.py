@@ -5,6 +5,9 @@ document holding the term, in document order, each starting with the gap from th
 document. Replacing document d changes d's entry and the gap of the entry after it, nothing
 else: the entries between are copied as they are, so an edit to one paper costs about the
 length of the terms it holds, not a decoding of every posting of a common word.
+
+Plain Python, no numpy: an edit's build need not import it (a tenth of a second, about what
+ten splices of the commonest terms of 10,000 papers take).
 """
 
 from __future__ import annotations
@@ -13,9 +16,6 @@ import bisect
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from itertools import pairwise
-
-import numpy as np
-import numpy.typing as npt
 
 from sitegen.search.codec import FIELD_SEP, parse_varints, varint
 
@@ -62,10 +62,8 @@ def splice(
 
 def _splice_field(text: str, kind: Kind, changed: Mapping[int, Entry | None]) -> str:
     values, starts = parse_varints(text)
-    head_array = _heads(values, kind)
-    docs = (np.cumsum(values[head_array] // kind.gap_scale + 1) - 1).tolist()
-    heads = head_array.tolist()
-    at = [*starts[head_array].tolist(), len(text)]
+    heads, docs = _heads(values, kind)
+    at = [*map(starts.__getitem__, heads), len(text)]
     # Entries to write anew: the changed documents' and the one after each (its gap).
     touched: set[int] = set()
     for doc in changed:
@@ -93,31 +91,30 @@ def _splice_field(text: str, kind: Kind, changed: Mapping[int, Entry | None]) ->
         if doc in changed:
             continue  # written anew, or no longer there
         head = heads[item]
-        flag = int(values[head]) % kind.gap_scale
+        flag = values[head] % kind.gap_scale
         out.append(varint((doc - previous - 1) * kind.gap_scale + flag))
-        out.append(text[int(starts[head + 1]) : at[item + 1]])
+        out.append(text[starts[head + 1] : at[item + 1]])
         previous = doc
     out.append(text[at[copied] :])
     return "".join(out)
 
 
-def _heads(values: npt.NDArray[np.int64], kind: Kind) -> npt.NDArray[np.int64]:
-    """The index of the varint each entry starts with.
+def _heads(values: list[int], kind: Kind) -> tuple[list[int], list[int]]:
+    """The index of the varint each entry starts with, and each entry's document.
 
-    Entries are a chain (each one's length is in its first varints), followed in numpy by
-    pointer jumping: after k rounds every entry within 2**k of the first is found.
-    """
-    n = len(values)
-    step = 2 + np.r_[values[1:], 0] if kind.positions else 1 + (values & 1)
-    jump = np.r_[np.minimum(np.arange(n) + step, n), n]
-    reached = np.zeros(n + 1, dtype=bool)
-    reached[0] = True
-    span = 1
-    while span < n:
-        reached[jump[reached]] = True
-        jump = jump[jump]
-        span *= 2
-    return np.flatnonzero(reached[:n])
+    Entries are a chain: each one's length is in its first varints (positions: the count
+    after the gap; postings: the flag, set when a term frequency follows)."""
+    heads: list[int] = []
+    docs: list[int] = []
+    k, doc, end = 0, -1, len(values)
+    scale, positions = kind.gap_scale, kind.positions
+    while k < end:
+        head = values[k]
+        doc += head // scale + 1
+        heads.append(k)
+        docs.append(doc)
+        k += 2 + values[k + 1] if positions else 1 + (head & 1)
+    return heads, docs
 
 
 def postings_entry(tf: int) -> Entry:
