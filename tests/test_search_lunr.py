@@ -105,6 +105,8 @@ def test_varints_written_and_read_in_bulk_equal_one_by_one(values: list[int]) ->
     parsed, starts = search_codec.parse_varints(text)
     assert parsed == values == search_codec.read_varints(text)
     assert [text[a:b] for a, b in pairwise(starts)] == expected
+    parsed_array, starts_array = search_codec.parse_varint_array(text)
+    assert (parsed_array.tolist(), starts_array.tolist()) == (parsed, starts)
 
 
 AWKWARD = [
