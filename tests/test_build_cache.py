@@ -3,14 +3,17 @@ every core; whatever the edit, the output equals a cold build of the same files.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import paper_text, run_sitegen
+from conftest import REPO, paper_text, run_sitegen
 from jinja2.bccache import bc_magic
 from test_incremental import EDITS, many_papers, snapshot, touch_later
 
@@ -247,6 +250,52 @@ def test_search_of_a_big_site_is_updated_or_built_in_a_spawned_process_the_same(
     monkeypatch.setattr(build_module.SearchJob, "start", start)
     fresh_build(site)
     assert spawned == [edit in ("add paper", "delete paper")]
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+# `sitegen build -q` with the search index updated in place however few the papers (as a
+# big site's is), then which of the heavy numeric libraries the build imported.
+BUILD_LISTING_IMPORTS = (
+    "import sys; import sitegen.build.pipeline as p; p.SPAWN_SEARCH_FROM = 1; "
+    "from sitegen.cli import main; code = main(['build', '-q']); "
+    "print('imported:', *(m for m in ('numpy', 'scipy', 'sklearn') if m in sys.modules)); "
+    "sys.exit(code)"
+)
+
+
+def imports_of_a_build(site: Path) -> str:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", BUILD_LISTING_IMPORTS],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return done.stdout.splitlines()[-1].removeprefix("imported:").strip()
+
+
+def with_notes(notes: str, tags: tuple[str, ...] = ("nlp",)) -> str:
+    return paper_text("Paper4 echo", "2025-01-05", tags, "Abstract4 echox.", notes)
+
+
+@pytest.mark.parametrize("edit", ["notes", "tags"])
+def test_a_notes_or_tags_edit_is_built_without_numpy(
+    make_site: Callable[..., Path], tmp_path: Path, edit: str
+) -> None:
+    """No title or abstract changed: related papers and the map's points and regions stay as
+    cached and the search index is updated in place, none of which needs numpy, scipy or
+    scikit-learn (importing numpy alone took a tenth of the second a one-paper edit of
+    10,000 papers took)."""
+    site = make_site({**many_papers(), "p04": with_notes("Notes.")})
+    assert "numpy" in imports_of_a_build(site)  # a cold build lays out the map, for one
+    if edit == "notes":
+        touch_later(site / "content/papers/p04.md", with_notes("Notes, and a second thought."))
+    else:
+        touch_later(site / "content/papers/p04.md", with_notes("Notes.", ("nlp", "robots")))
+    assert imports_of_a_build(site) == ""
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 
 

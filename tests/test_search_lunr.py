@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lunr.builder import Builder
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
@@ -87,14 +89,24 @@ def test_postings_encoded_at_once_equal_term_by_term(synthetic_docs: list[Doc]) 
     assert encoded == [search_codec.encode_postings(p) for p in postings.frequencies]
 
 
-def test_varints_of_an_array_equal_one_by_one() -> None:
-    values = [*range(2000), 32767, 32768, 40000, 10**6, 2**40]
+EDGES = [0, 31, 32, 1023, 1024, 1025, 32767, 32768, 2**40]
+"""Where a varint gains a digit, or stops being in a table."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(EDGES) | st.integers(0, 2**45), max_size=60))
+def test_varints_written_and_read_in_bulk_equal_one_by_one(values: list[int]) -> None:
+    """numpy writes the whole index's numbers, plain Python an edit's: the same text."""
     expected = [search_codec.varint(v) for v in values]
-    assert search_codec.varints(np.array(values, dtype=np.int64)) == expected
     text = "".join(expected)
+    assert search_codec.joined_varints(values) == text
+    one_slot = np.zeros(len(values), dtype=np.int64)
+    assert search_codec.grouped_varints(np.array(values, dtype=np.int64), one_slot, 1, 1) == [text]
     parsed, starts = search_codec.parse_varints(text)
-    assert parsed.tolist() == values == search_codec.read_varints(text)
-    assert [text[a:b] for a, b in pairwise(starts.tolist())] == expected
+    assert parsed == values == search_codec.read_varints(text)
+    assert [text[a:b] for a, b in pairwise(starts)] == expected
+    parsed_array, starts_array = search_codec.parse_varint_array(text)
+    assert (parsed_array.tolist(), starts_array.tolist()) == (parsed, starts)
 
 
 AWKWARD = [

@@ -12,17 +12,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sitegen import urls
 from sitegen.content.models import STATUSES, Paper
 from sitegen.fingerprint import digest
 from sitegen.site.graph import SiteGraph
-
-if TYPE_CHECKING:
-    # numpy is imported where the points are computed on: a notes edit's page, whose small
-    # map the memo knows, need not import it (0.1 s).
-    import numpy as np
 
 NEARBY = 8
 """Papers shown around a paper on its page's small map."""
@@ -79,42 +74,45 @@ def regions(graph: SiteGraph, memo: MapMemo | None = None) -> tuple[Region, ...]
     """The map cut into about sqrt(n / 4) regions (k-means on the points, fixed seed), each
     labelled by the tags its papers carry more often than the whole list, biggest first.
     `memo` holds the groups of earlier builds' points (and is given this build's)."""
-    import numpy as np
-
     papers = [p for p in graph.papers if p.slug in graph.positions]
     if not papers:
         return ()
-    points = np.array([graph.positions[p.slug] for p in papers], dtype=float)
+    points = [tuple(map(float, graph.positions[p.slug])) for p in papers]
     count = max(1, min(REGION_MAX, round(math.sqrt(len(papers) / 4)), len(papers)))
-    find = functools.partial(_clusters, points, count)
-    packed = points.tobytes()
-    groups = np.array(
-        _memoised(memo, f"groups {count}", packed, (len(points),), count, find), dtype=np.int64
-    )
+    # The points packed as numpy packs them (float64 pairs): the memo's key, without numpy
+    # when the memo knows them (a tag edit's build).
+    packed = array("d", chain.from_iterable(points))
+    find = functools.partial(_clusters, packed, count)
+    groups = _memoised(memo, f"groups {count}", packed.tobytes(), (len(points),), count, find)
+    rows_of: list[list[int]] = [[] for _ in range(count)]
+    for row, group in enumerate(groups):
+        rows_of[group].append(row)
     overall = Counter(tag.name for p in papers for tag in graph.tags_of(p))
     found = []
-    for group in range(count):
-        members = [papers[i] for i in np.flatnonzero(groups == group)]
-        if not members:
+    for rows in rows_of:
+        if not rows:
             continue
-        centre = points[groups == group].mean(axis=0)
+        members = [papers[i] for i in rows]
         found.append(
             Region(
                 _label(members, graph, overall, len(papers)),
-                round(float(centre[0]), 4),
-                round(float(centre[1]), 4),
+                round(math.fsum(points[i][0] for i in rows) / len(rows), 4),
+                round(math.fsum(points[i][1] for i in rows) / len(rows), 4),
                 tuple((p.title, urls.paper_page(p.slug)) for p in members),
             )
         )
     return tuple(sorted(found, key=lambda r: (-len(r.papers), r.label)))
 
 
-def _clusters(points: np.ndarray, count: int) -> list[int]:
-    """k-means groups of `points` (scipy's: no OpenMP, which would hang a forked worker)."""
+def _clusters(packed: array[float], count: int) -> list[int]:
+    """k-means groups of points packed as (x, y) pairs (scipy's: no OpenMP, which would hang
+    a forked worker)."""
     if count == 1:
-        return [0] * len(points)
+        return [0] * (len(packed) // 2)
+    import numpy as np
     from scipy.cluster.vq import kmeans2  # type: ignore[import-untyped]
 
+    points = np.frombuffer(packed, dtype=float).reshape(-1, 2)
     _, groups = kmeans2(points, count, seed=0, minit="++")
     return [int(group) for group in groups]
 

@@ -21,10 +21,8 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
 from lunr import __TARGET_JS_VERSION__
 from lunr.builder import Builder
 from lunr.idf import idf as lunr_idf
@@ -35,6 +33,12 @@ from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 from lunr.trimmer import trimmer
 from lunr.vector import Vector
+
+if TYPE_CHECKING:
+    # numpy is imported where it is used: an edit's build, which only analyses the few
+    # documents it changed, need not import it (a tenth of a second).
+    import numpy as np
+    import numpy.typing as npt
 
 REF = "ref"
 """Name of the document key holding the lunr ref (a decimal string)."""
@@ -294,6 +298,8 @@ class FastBuilder(Builder):  # type: ignore[misc]
 
         `everything`: `field_term_frequencies` flattened, reused if nothing else was added.
         """
+        import numpy as np
+
         unposted, self._unposted = self._unposted, []
         if not unposted:
             return
@@ -352,6 +358,8 @@ class FastBuilder(Builder):  # type: ignore[misc]
         # over every posting at once in numpy (IEEE float64, one operation per ufunc: nothing
         # fused or reordered). `k1 * (...)` only depends on the field vector: computed once per
         # vector, in Python.
+        import numpy as np
+
         if postings is None:
             postings = _Postings(self.inverted_index, self.field_term_frequencies.values())
         frequencies = postings.frequencies
@@ -372,6 +380,8 @@ class FastBuilder(Builder):  # type: ignore[misc]
 
     def _vector_factors(self) -> tuple[npt.NDArray[np.float64], ...]:
         """Per field vector: lunr's length normalisation `k1 * (...)`, field and document boost."""
+        import numpy as np
+
         k1, b = self._k1, self._b
         norms, boosts, doc_boosts = [], [], []
         for field_ref, terms in self.field_term_frequencies.items():
@@ -389,6 +399,8 @@ class _Postings:
     """Term frequency dicts flattened: each one's size, and every term's `_index`, in order."""
 
     def __init__(self, inverted_index: dict[str, Any], frequencies: Iterable[Mapping[str, int]]):
+        import numpy as np
+
         self.frequencies = list(frequencies)
         """The term frequency dicts."""
         index_of = {term: posting["_index"] for term, posting in inverted_index.items()}
@@ -407,6 +419,8 @@ class _Postings:
 
 def _vectors(postings: _Postings, scores: npt.NDArray[np.float64]) -> Iterator[Vector]:
     """The field vector of each term frequency dict: (term index, rounded score) by index."""
+    import numpy as np
+
     vector = np.repeat(np.arange(len(postings.counts)), postings.counts)
     order = np.argsort(vector * postings.width + postings.term_index, kind="stable")
     elements: list[Any] = [0] * (2 * len(order))
@@ -433,6 +447,8 @@ def round_3(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     |y| < 2**33), and rint(y) / 1000, one correctly rounded division of exact integers, is the
     nearest double. The values near a tie, too large or not finite go through Python's round.
     """
+    import numpy as np
+
     scaled = values * 1000.0
     rounded = np.rint(scaled) / 1000.0
     with np.errstate(invalid="ignore"):  # inf - inf: not finite, so not safe anyway

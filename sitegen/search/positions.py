@@ -19,16 +19,20 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 from itertools import pairwise
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from sitegen.search.codec import FIELD_SEP, TERM_SEP, grouped_varints, read_varints, runs, varint
 
+if TYPE_CHECKING:
+    # numpy encodes every term's positions at once (`Collector.table`): an edit's build only
+    # splits the positions into files, and need not import it.
+    import numpy as np
+    import numpy.typing as npt
+
+    Ids = npt.NDArray[np.int64]
+
 Table = dict[str, str]
 """Term -> its positions, encoded (`encode`)."""
-
-Ids = npt.NDArray[np.int64]
 
 PART_CHARS = 12 * 1024
 """Target characters of a positions file: a two-word phrase loads two of them (gzip: about
@@ -84,6 +88,8 @@ class Collector:
         """Every term's positions, encoded: grouping by term, field and document and the
         gaps are numpy's (`_encode`), for terms numbered in a range holding about
         `PART_WORDS` words at a time."""
+        import numpy as np
+
         ids = np.frombuffer(self._ids, dtype=np.int32)
         values = np.frombuffer(self._values, dtype=np.int32).reshape(-1, 4).T.astype(np.int64)
         doc, field, first, length = values
@@ -114,6 +120,8 @@ def _encode(terms: Sequence[str], ids: Ids, words: tuple[Ids, Ids, Ids], fields:
     """Per term, per field: for each document holding it there (in order), the document gap,
     the count and the position gaps; `ids` numbers the term of each word in `terms`, `words`
     is each one's document, field and position, in order."""
+    import numpy as np
+
     docs, field, pos = words
     stream = ids * fields + field  # (term, field)
     if not len(stream):

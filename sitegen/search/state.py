@@ -31,7 +31,6 @@ from sitegen.search import codec, positions, splice
 from sitegen.search.documents import FIELDS, Key, SearchDocument, pack, unpack
 from sitegen.search.fastlunr import FastBuilder, fast_builder, gc_paused, split_words
 from sitegen.search.fold import fold
-from sitegen.search.indexer import Indexer
 
 PositionsMemo = dict[tuple[str, ...], tuple[list[int], list[str]]]
 """A shard's terms' positions -> the files they are split into (`positions.split`)."""
@@ -251,6 +250,9 @@ def build_state(
     """The index of `documents` (`packed`, if pickled already; with their `keys`), from
     scratch. Each document is counted and let go (`indexer.Indexer`): `documents` may make
     them one at a time."""
+    # Imported here: its numpy is for cold builds only, an edit's build need not import it.
+    from sitegen.search.indexer import Indexer
+
     indexer = Indexer()
     made: list[bytes] = []
     with gc_paused():

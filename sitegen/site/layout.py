@@ -24,18 +24,22 @@ import math
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from sitegen.content.models import Paper
 from sitegen.fsutil import atomic_write_bytes
 from sitegen.site.related import Matrix, TextModel, text_digest
 
+if TYPE_CHECKING:
+    # numpy is imported where points are computed: a build whose titles and abstracts are
+    # as cached reads them and need not import it (a tenth of a second).
+    import numpy as np
+    import numpy.typing as npt
+
+    Floats = npt.NDArray[np.float64]
+
 Positions = dict[str, tuple[float, float]]
 """Paper slug -> its point on the map, both coordinates in [0, 1]."""
-Floats = npt.NDArray[np.float64]
 
 SVD_DIMS = 50
 TSNE_MAX = 1_500
@@ -72,6 +76,8 @@ def compute_layout(papers: Sequence[Paper], model: TextModel | None = None) -> P
 
 
 def _layout(matrix: Matrix, slugs: list[str]) -> Positions:
+    import numpy as np
+
     reduced = _reduce(matrix)
     if reduced.shape[1] < 2 or float(np.ptp(reduced, axis=0).max()) < 1e-9:
         # One usable word, or every paper the same words: nothing to lay out in two
@@ -105,6 +111,7 @@ def _circle(slugs: list[str]) -> Positions:
 
 def _reduce(matrix: Matrix) -> Floats:
     """Unit-length rows of at most SVD_DIMS dimensions (dot product = cosine similarity)."""
+    import numpy as np
     from sklearn.decomposition import TruncatedSVD
 
     dims = min(SVD_DIMS, matrix.shape[1] - 1, matrix.shape[0] - 1)
@@ -118,6 +125,7 @@ def _reduce(matrix: Matrix) -> Floats:
 
 
 def _tsne(rows: Floats) -> Floats:
+    import numpy as np
     from sklearn.manifold import TSNE
 
     # Rows are unit length: euclidean distance orders pairs as cosine similarity does.
@@ -141,6 +149,8 @@ def _tsne(rows: Floats) -> Floats:
 
 def _normalise(points: Floats) -> Floats:
     """Points scaled, keeping their aspect, into [0.03, 0.97]^2."""
+    import numpy as np
+
     low, high = points.min(axis=0), points.max(axis=0)
     span = float(max((high - low).max(), 1e-9))
     centred = (points - (low + high) / 2) / span
@@ -157,6 +167,8 @@ def _place(
     """Points for `rows`: the similarity-weighted mean of the NEIGHBOURS most similar `known`
     rows' points (`known` dense or sparse), nudged by a little that depends only on the
     paper's slug."""
+    import numpy as np
+
     k = min(NEIGHBOURS, known.shape[0])
     out = np.empty((len(rows), 2))
     for start in range(0, len(rows), _CHUNK):
@@ -183,6 +195,8 @@ def place_papers(
     """`kept` (points of papers whose text is unchanged) with every other paper of `papers`
     placed among its nearest kept papers, by the tf-idf rows of all `papers` (from `model`,
     which may know them already); no kept point moves."""
+    import numpy as np
+
     model = model or TextModel()
     slugs, matrix = model.rows(papers)
     new = [i for i, slug in enumerate(slugs) if slug not in kept]

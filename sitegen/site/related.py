@@ -21,13 +21,20 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from sitegen.content.models import Paper
 from sitegen.fsutil import atomic_write_bytes
+
+if TYPE_CHECKING:
+    # numpy is imported where similarities are computed: a build whose titles and abstracts
+    # are as cached reads the answers and need not import it (a tenth of a second).
+    import numpy as np
+    import numpy.typing as npt
+
+    Ids = npt.NDArray[np.int64]
+    Keys = npt.NDArray[np.uint64]
+    Scores = npt.NDArray[np.float32]
 
 RELATED_COUNT = 5
 EXACT_MAX = 2_000
@@ -44,9 +51,6 @@ _LOW = 0 if sys.byteorder == "little" else 1
 """Which uint32 half of a uint64 holds its low bits."""
 _TOKEN = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
 
-Ids = npt.NDArray[np.int64]
-Keys = npt.NDArray[np.uint64]
-Scores = npt.NDArray[np.float32]
 Matrix = Any
 """A scipy.sparse CSR matrix (scipy ships no type information)."""
 Related = dict[str, tuple[str, ...]]
@@ -115,6 +119,7 @@ def paper_texts(papers: Sequence[Paper]) -> list[str]:
 def tfidf(texts: list[str]) -> Matrix | None:
     """Unit-length tf-idf rows, one per text (scikit-learn's vectorizer); None without any
     usable word."""
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectorizer = TfidfVectorizer(
@@ -167,6 +172,8 @@ class TextModel:
 def _nearest(matrix: Matrix, k: int) -> Ids:
     """Row i: the indices of the `k` rows most similar to row i, best first, -1 past the last
     row with any similarity. Ties go to the lower index."""
+    import numpy as np
+
     count = matrix.shape[0]
     chunk = _exact_chunk(matrix, k) if count <= EXACT_MAX else _pruned_chunk(matrix, k)
     # scipy's sparse products and numpy's partitions release the GIL: threads use every core.
@@ -177,6 +184,8 @@ def _nearest(matrix: Matrix, k: int) -> Ids:
 
 def _exact_chunk(matrix: Matrix, k: int) -> Callable[[int], Ids]:
     """Rows start..start+_CHUNK against every row: one dense block of scores per chunk."""
+    import numpy as np
+
     transposed = matrix.T.tocsr()
     columns = np.arange(matrix.shape[0], dtype=np.int64)
 
@@ -193,6 +202,8 @@ def _pruned_chunk(matrix: Matrix, k: int) -> Callable[[int], Ids]:
     """Rows start..start+_CHUNK against the CANDIDATES rows that an inverted index pruned to
     LOOKUPS entries per row finds for each. Postings per term grow as sqrt(rows), query terms
     shrink to match: the longer every list grows, the more of each one a lookup must see."""
+    import numpy as np
+
     per_term = max(1, math.isqrt(matrix.shape[0]))
     query_terms = max(1, LOOKUPS // per_term)
     postings = _strongest(matrix.T.tocsr(), per_term)
@@ -215,6 +226,8 @@ def _strongest(matrix: Matrix, keep: int) -> Matrix:
     np.partition finds each long row's keep-th largest value, a batch of rows of similar
     length at a time; the entries at least that large are `keep` per row, or a few more where
     values tie at the cut, which sort keys (value, then column) settle."""
+    import numpy as np
+
     lengths = np.diff(matrix.indptr)
     cut = np.full(len(lengths), -np.inf, dtype=np.float32)
     for rows in _batches(lengths, keep):
@@ -234,6 +247,8 @@ def _strongest(matrix: Matrix, keep: int) -> Matrix:
 def _first_by_key(keys: Keys, counts: Ids, keep: int) -> npt.NDArray[np.bool_]:
     """Which of `keys` (rows of `counts` keys each, one after another) are among the `keep`
     smallest of their row."""
+    import numpy as np
+
     starts = np.cumsum(counts) - counts
     kept = np.repeat(counts <= keep, counts)
     for rows in _batches(counts, keep):
@@ -246,6 +261,8 @@ def _first_by_key(keys: Keys, counts: Ids, keep: int) -> npt.NDArray[np.bool_]:
 def _batches(lengths: Ids, keep: int) -> Iterator[Ids]:
     """The rows longer than `keep`, by length, in batches whose longest row is at most twice
     the shortest (padding stays under half) and whose padded cells stay under _BATCH_CELLS."""
+    import numpy as np
+
     rows = np.flatnonzero(lengths > keep)
     rows = rows[np.argsort(lengths[rows], kind="stable")]
     done = 0
@@ -258,6 +275,8 @@ def _batches(lengths: Ids, keep: int) -> Iterator[Ids]:
 
 def _padded(values: npt.NDArray[Any], starts: Ids, lengths: Ids, fill: Any) -> npt.NDArray[Any]:
     """Runs values[start : start + length] as the rows of an array, `fill` after each run."""
+    import numpy as np
+
     width = int(lengths.max())
     first = np.cumsum(lengths) - lengths  # each run's first entry in the flattened runs
     entry = np.arange(int(lengths.sum()))
@@ -273,6 +292,8 @@ def _keys(scores: Scores, ids: npt.NDArray[np.integer[Any]]) -> Keys:
 
     The high half is the score's bits inverted (a float32 >= 0 orders like its bits; scores
     <= 0 all count as 0), the low half the id, written in place as two uint32 halves."""
+    import numpy as np
+
     keys = np.empty(scores.shape, dtype=np.uint64)
     halves = keys.view(np.uint32).reshape(*scores.shape, 2)
     halves[..., _LOW] = ids
@@ -284,6 +305,8 @@ def _keys(scores: Scores, ids: npt.NDArray[np.integer[Any]]) -> Keys:
 
 def _best(scores: Scores, ids: npt.NDArray[np.integer[Any]], k: int) -> Ids:
     """Per row, the `k` ids of the highest positive scores, best first (ties: lower id)."""
+    import numpy as np
+
     keys = _keys(scores, ids)
     if keys.shape[1] > k:
         keys = np.take_along_axis(keys, np.argpartition(keys, k - 1, axis=1)[:, :k], axis=1)
@@ -294,6 +317,8 @@ def _best(scores: Scores, ids: npt.NDArray[np.integer[Any]], k: int) -> Ids:
 
 def _columns(matrix: Matrix, width: int) -> Ids:
     """Each row's column indices, left-aligned in a (rows, width) array padded with -1."""
+    import numpy as np
+
     lengths = np.diff(matrix.indptr)
     rows = np.repeat(np.arange(matrix.shape[0]), lengths)
     columns = np.full((matrix.shape[0], width), -1, dtype=np.int64)
@@ -303,6 +328,8 @@ def _columns(matrix: Matrix, width: int) -> Ids:
 
 def _cosines(matrix: Matrix, start: int, candidates: Ids) -> Scores:
     """Exact similarity of row start + i and row candidates[i, j] (0 where that is -1)."""
+    import numpy as np
+
     rows, slots = np.nonzero(candidates >= 0)
     pairs = matrix[rows + start].multiply(matrix[candidates[rows, slots]])
     scores = np.zeros(candidates.shape, dtype=np.float32)
