@@ -61,11 +61,15 @@ def moving(monkeypatch: pytest.MonkeyPatch) -> Iterator[Moving]:
 
 
 def _rebuilt_after_notes_edit(
-    site: Path, monkeypatch: pytest.MonkeyPatch, owner: object, name: str
+    site: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    owner: object,
+    name: str,
+    edit: Callable[[Path], object] = NOTES_EDIT,
 ) -> BuildResult:
     """The build after a notes edit to `site`, failing if it calls `owner.name`."""
     Builder(site).build()
-    NOTES_EDIT(site)
+    edit(site)
 
     def called(*_args: object, **_kwargs: object) -> None:
         raise AssertionError(f"{name} of {owner} was called")
@@ -101,6 +105,23 @@ def test_a_notes_edit_renders_its_page_alone(
         Builder(site).build()
         assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
     assert (site / "_site/tags/robots.xml").is_file()
+
+
+def test_the_first_notes_of_a_paper_render_its_page_alone(
+    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where the notes start moves (the paper had none): shown by no page, only in warnings.
+    site = make_site(linked_papers())
+    path = site / "content/papers/vision0.md"
+    first_notes = path.read_text().rstrip("\n") + "\n\n## Notes\n\nFirst read: see [[vision9]].\n"
+    again = _rebuilt_after_notes_edit(
+        site, monkeypatch, SitePages, "pages", lambda site: touch_later(path, first_notes)
+    )
+    assert again.rendered == ("papers/vision0.html",)
+    assert [(w.path, w.line) for w in again.warnings] == [
+        (path, 10)
+    ]  # the line of the link to no paper
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 
 
 def _other_out(site: Path) -> None:

@@ -113,6 +113,8 @@ def notes_edited(
 
 
 def _only_notes(old: Paper, new: Paper) -> bool:
-    """Whether the papers differ in their notes alone (and so in their digests)."""
-    same_rest = replace(old, notes=new.notes, digest=new.digest) == new
+    """Whether the papers differ in their notes alone (and so in their digests). Where the
+    notes start in the file is theirs too (it moves when a paper gets its first notes): no
+    page shows it, only warnings, which every build makes again."""
+    same_rest = replace(old, notes=new.notes, notes_line=new.notes_line, digest=new.digest) == new
     return same_rest and old.extra == new.extra
