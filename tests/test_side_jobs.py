@@ -122,6 +122,16 @@ def test_a_side_job_whose_worker_dies_is_done_again_here(make_site, tmp_path, mo
     assert files_of(site / "_site") == expected
 
 
+def built_as_big_site(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, dict[str, bytes]]:
+    """A small site built, then taken for a big one (its search in a process of its own)."""
+    site = make_site(papers(), config=SITE_TOML)
+    Builder(site).build()
+    monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
+    return site, files_of(site / "_site")
+
+
 def note_hand_over(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The input files `hand_over` writes for a spawned search, as it writes them."""
     handed: list[Path] = []
@@ -144,10 +154,7 @@ def cold_build(site: Path, in_place: bool = False) -> dict[str, bytes]:
 
 def test_the_spawned_search_reads_its_input_from_a_file_it_then_removes(make_site, monkeypatch):
     # `serve`'s builds (in place) start a big site's search once the pages render.
-    site = make_site(papers(), config=SITE_TOML)
-    Builder(site).build()
-    expected = files_of(site / "_site")
-    monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
+    site, expected = built_as_big_site(make_site, monkeypatch)
     handed = note_hand_over(monkeypatch)
     assert cold_build(site, in_place=True) == expected
     assert len(handed) == 1 and handed[0].parent == site / ".sitegen-cache"
@@ -157,10 +164,7 @@ def test_the_spawned_search_reads_its_input_from_a_file_it_then_removes(make_sit
 @pytest.mark.skipif(not can_fork(), reason="forks a process")
 @pytest.mark.usefixtures("single_threaded")
 def test_a_big_site_forks_its_search_once_its_papers_are_read(make_site, monkeypatch):
-    site = make_site(papers(), config=SITE_TOML)
-    Builder(site).build()
-    expected = files_of(site / "_site")
-    monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
+    site, expected = built_as_big_site(make_site, monkeypatch)
     handed = note_hand_over(monkeypatch)
     order: list[str] = []
     fork, related_of = pipeline.SearchJob.fork, Builder.related_of
@@ -175,10 +179,7 @@ def test_a_big_site_forks_its_search_once_its_papers_are_read(make_site, monkeyp
 @pytest.mark.skipif(not can_fork(), reason="forks a process")
 @pytest.mark.usefixtures("single_threaded")
 def test_a_forked_search_that_dies_is_done_again_here(make_site, monkeypatch):
-    site = make_site(papers(), config=SITE_TOML)
-    Builder(site).build()
-    expected = files_of(site / "_site")
-    monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
+    site, expected = built_as_big_site(make_site, monkeypatch)
     main, build_search_assets = os.getpid(), pipeline.build_search_assets
 
     def die_in_child(*args: object, **kwargs: object) -> dict[str, bytes]:
