@@ -139,17 +139,16 @@ class Page:
         return self.shows() if callable(self.shows) else self.shows
 
 
-def view_key(
-    paper: Paper, graph: SiteGraph, tag_table: str | None = None, counts: bool = True
-) -> str:
-    """Fingerprint of everything a PaperView is made from: equal keys, equal views.
-    `tag_table` is `digest(graph.tag_table)`, if already known. Without `counts`, the
-    number of papers of each of its tags is left out (for templates that do not show it)."""
-    # A view shows its tags' display names, which depend on every paper's spelling:
-    # the graph's tag table stands in for them (it rarely changes).
-    table = tag_table if tag_table is not None else digest(graph.tag_table)
-    tag_counts = tuple(len(tag.papers) for tag in graph.tags_of(paper)) if counts else ()
-    return digest((paper.slug, paper.digest, table, graph.links.outgoing[paper.slug], tag_counts))
+def view_key(paper: Paper, graph: SiteGraph, counts: bool = True) -> str:
+    """Fingerprint of everything a PaperView is made from: equal keys, equal views. Without
+    `counts`, the number of papers of each of its tags is left out (for templates that do
+    not show it)."""
+    # A view shows its own tags' display names and slugs, which depend on every paper's
+    # spelling: they are keyed as the graph names them, not as the paper writes them. A tag
+    # added to another paper (or a new tag anywhere) leaves them be.
+    tags = graph.tags_of(paper)
+    shown = tuple([(t.name, t.slug, len(t.papers)) if counts else (t.name, t.slug) for t in tags])
+    return digest((paper.slug, paper.digest, shown, graph.links.outgoing[paper.slug]))
 
 
 LISTING_TEMPLATES = (
@@ -220,7 +219,6 @@ class SitePages:
         """`memo`: what earlier builds' map points decided (see MapMemo)."""
         self.config, self.graph, self.texts, self.views = config, graph, texts, views
         self.theme = theme
-        self._tag_table = digest(graph.tag_table)
         # Views show how many papers each of their tags has; the theme's pages never do,
         # and a tag's count changes with any paper tagged or untagged.
         self._view_counts = not (theme.stock_paper and theme.stock_listings)
@@ -319,7 +317,7 @@ class SitePages:
         return key
 
     def _view_key(self, paper: Paper) -> str:
-        return view_key(paper, self.graph, self._tag_table, self._view_counts)
+        return view_key(paper, self.graph, self._view_counts)
 
     def view(self, paper: Paper) -> PaperView:
         return self.views(paper, self.key(paper))
