@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -18,6 +18,7 @@ from sitegen.config import SiteConfig
 from sitegen.content.markdown import MarkdownTexts, render_markdown
 from sitegen.content.models import STATUSES, Paper, Tag
 from sitegen.content.names import index_name, short_authors
+from sitegen.content.wikilinks import LinkTarget
 from sitegen.fingerprint import digest
 from sitegen.render.bibtex import entry_key_among, entry_keys, paper_bibtex_both
 from sitegen.render.charts import MonthCounts, months_added, months_read, timeline_svg
@@ -63,8 +64,23 @@ class RelatedLink:
 
 
 @dataclass(frozen=True, slots=True)
+class ViewMarkdown:
+    """A paper's abstract and notes as Markdown, and what makes them HTML."""
+
+    abstract: str
+    notes: str
+    texts: MarkdownTexts
+    links: Mapping[str, LinkTarget]
+    """Where the notes' `[[links]]` lead."""
+    raw_html: bool
+    """site.toml's `raw_html` (documented as unsafe): HTML in notes let through."""
+
+
+@dataclass(frozen=True)
 class PaperView:
-    """What templates see of a paper: display-ready values, relative hrefs."""
+    """What templates see of a paper: display-ready values, relative hrefs. Its abstract and
+    notes are made HTML when a template first shows them: a listing's item shows neither,
+    and a page of a listing shows a hundred items."""
 
     slug: str
     title: str
@@ -86,8 +102,18 @@ class PaperView:
     tags: tuple[TagLink, ...]
     summary: str
     """The abstract's first sentence, plain text."""
-    abstract_html: str
-    notes_html: str
+    markdown: ViewMarkdown = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def abstract_html(self) -> str:
+        return self.markdown.texts.abstract_html(self.markdown.abstract)
+
+    @functools.cached_property
+    def notes_html(self) -> str:
+        notes = self.markdown.notes
+        if not notes.strip():
+            return ""
+        return render_markdown(notes, self.markdown.links, self.markdown.raw_html)
 
 
 def paper_view(
@@ -114,10 +140,7 @@ def paper_view(
         year=paper.year,
         tags=tags,
         summary=first_sentence(texts.plain(paper.abstract)),
-        abstract_html=texts.abstract_html(paper.abstract),
-        notes_html=(
-            render_markdown(paper.notes, graph.links.index, raw_html) if paper.notes.strip() else ""
-        ),
+        markdown=ViewMarkdown(paper.abstract, paper.notes, texts, graph.links.index, raw_html),
     )
 
 
