@@ -34,7 +34,6 @@ from sitegen.render.listing import (
 from sitegen.render.mapview import MapMemo, NearbyMaps, Region, map_data, map_data_key, regions
 from sitegen.render.meta import paper_meta
 from sitegen.site.graph import SiteGraph
-from sitegen.text import first_sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +138,7 @@ def paper_view(
         venue=paper.venue,
         year=paper.year,
         tags=tags,
-        summary=first_sentence(texts.plain(paper.abstract)),
+        summary=texts.summary(paper.abstract),
         markdown=ViewMarkdown(paper.abstract, paper.notes, texts, graph.links.index, raw_html),
     )
 
@@ -274,8 +273,8 @@ class SitePages:
     @functools.cached_property
     def summaries(self) -> dict[str, str]:
         """Paper slug -> the first sentence of its abstract (lists and the cards show it)."""
-        plain = self.texts.plain
-        return {p.slug: first_sentence(plain(p.abstract)) for p in self.graph.papers}
+        summary = self.texts.summary
+        return {p.slug: summary(p.abstract) for p in self.graph.papers}
 
     @functools.cached_property
     def list_keys(self) -> dict[str, str]:

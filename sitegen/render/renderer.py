@@ -167,6 +167,9 @@ class Renderer:
         self._site_root = site_root
         self._templates: dict[str, jinja2.Template] = {}
         """The templates of the current render, loaded before the workers fork."""
+        self._keys_made: dict[str, str] = {}
+        """Output path -> the key of a page of the current render found changed: not made
+        again where it renders (the list and map data's are ~0.1 s at 10,000 papers)."""
 
     @property
     def skipped_templates(self) -> list[Problem]:
@@ -206,6 +209,7 @@ class Renderer:
             pages.inherit(self._inputs_pages)
         found = None if edited is None else self._own_pages_only(pages, edited, writer, item_fp)
         side_jobs = dict(side_jobs or {})
+        self._keys_made = {}
         if found is None:
             pages.prepare()  # here, before the workers fork
             fresh, todo, template_fps = self._checked_pages(pages, writer, item_fp)
@@ -219,7 +223,8 @@ class Renderer:
         paths = (*fresh, *(page.path for page, _ in todo))
         progress.stage("render", len(paths))
         progress.advance(len(fresh))
-        job = _RenderJob(self, config, writer, todo, item_fp, side_jobs, paths)
+        keys, self._keys_made = self._keys_made, {}
+        job = _RenderJob(self, config, writer, todo, item_fp, side_jobs, paths, keys)
         self._compile({page.template for page, _ in todo})
         # The templates were checked (by fingerprint) just now: Jinja need not look at
         # their files' times again for every page and every `{% from ... import %}`.
@@ -294,12 +299,13 @@ class Renderer:
         cached = self._pages.get(page.path)
         if cached is None:  # rendered for sure: its key is made where it renders
             todo.append((page, template_fp))
-        elif cached[0] == _page_key(template_fp, item_fp, page) and writer.has(
-            page.path, cached[1]
-        ):
+            return
+        key = _page_key(template_fp, item_fp, page)
+        if key == cached[0] and writer.has(page.path, cached[1]):
             writer.keep(page.path, cached[1])
             fresh[page.path] = cached
         else:
+            self._keys_made[page.path] = key
             todo.append((page, template_fp))
 
     def _own_pages_only(
@@ -616,6 +622,8 @@ class _RenderJob(Generic[S]):
     side_jobs: dict[str, SideJob]
     paths: tuple[str, ...]
     """Every page of the build."""
+    keys: Mapping[str, str]
+    """The keys of the pages to render made already, by output path."""
 
     def render(self, indexes: Iterable[int]) -> list[tuple[S, str] | Problem]:
         """Each page staged, with its key."""
@@ -630,7 +638,7 @@ class _RenderJob(Generic[S]):
             except RecursionError:  # a template that extends or includes itself, say
                 results.append(self.renderer.template_loop(page.template, page.path))
                 continue
-            key = _page_key(template_fp, self.item_fp, page)
+            key = self.keys.get(page.path) or _page_key(template_fp, self.item_fp, page)
             results.append((self.writer.stage(page.path, html), key))
         return results
 
