@@ -144,6 +144,16 @@ def paper_view(
 
 
 @dataclass(frozen=True, slots=True)
+class ListedPaper:
+    """A row of the theme's listings: all its item shows is fingerprinted by its listing key,
+    and its view is made only if the item must be rendered (see Renderer.paper_item)."""
+
+    listing_key: str
+    """See `listing_key`."""
+    view: Callable[[], PaperView]
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """One page to render: equal fingerprints guarantee equal output bytes."""
 
@@ -344,6 +354,13 @@ class SitePages:
     def view(self, paper: Paper) -> PaperView:
         return self.views(paper, self.key(paper))
 
+    def listed(self, paper: Paper) -> PaperView | ListedPaper:
+        """The paper as a row of a listing: with the theme's listings, which show nothing of
+        it but its item, what that item shows (its view, made if needed)."""
+        if not self.theme.stock_listings:
+            return self.view(paper)
+        return ListedPaper(self.list_keys[paper.slug], partial(self.view, paper))
+
     def edited_paper_page(self, paper: Paper) -> Page:
         """The page of `paper` as edited since this graph was made, when nothing else it
         shows has changed (serve's quick path)."""
@@ -421,7 +438,7 @@ class SitePages:
         self, pagination: Pagination, papers: Sequence[Paper]
     ) -> Callable[[], dict[str, Any]]:
         return lambda: {
-            "papers": [self.view(p) for p in papers],
+            "papers": [self.listed(p) for p in papers],
             "pagination": pagination,
             "tags": self._tag_links(),
             "status_counts": self._status_counts(),
@@ -449,7 +466,7 @@ class SitePages:
             "queue.html",
             (shown,),
             lambda: {
-                "parts": [(part, [self.view(p) for p in part.papers]) for part in parts],
+                "parts": [(part, [self.listed(p) for p in part.papers]) for part in parts],
                 "status_counts": self._status_counts(),
             },
         )
@@ -592,7 +609,7 @@ class SitePages:
         label = f"Papers tagged {link.name} added per month, by status"
         return lambda: {
             kind: link,
-            "papers": [self.view(p) for p in papers],
+            "papers": [self.listed(p) for p in papers],
             "pagination": pagination,
             "members": members,
             "months": months,
