@@ -89,7 +89,8 @@ def main() -> None:
                     flush=True,
                 )
         for number, (_, code) in enumerate(trees):
-            cpu, wall, timer, written = (statistics.median(f) for f in zip(*figures[number]))
+            columns = zip(*figures[number], strict=True)
+            cpu, wall, timer, written = (statistics.median(column) for column in columns)
             print(
                 f"{kind:8} median {code}: cpu {cpu:.2f} s, wall {wall:.2f} s, "
                 f"timer {timer:.2f} s, {written:.0f} written"
