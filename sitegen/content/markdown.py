@@ -15,6 +15,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
 from sitegen.content.wikilinks import MISSING_LINK_TITLE, WIKILINK, LinkTarget, link_key
+from sitegen.text import first_sentence
 
 
 @lru_cache(maxsize=2)
@@ -171,6 +172,7 @@ class MarkdownTexts:
     def __init__(self) -> None:
         self._html: dict[str, str] = {}
         self._plain: dict[str, str] = {}
+        self._summaries: dict[str, str] = {}
 
     def abstract_html(self, text: str) -> str:
         """An abstract as HTML: always escaped (raw_html is for notes only), no [[links]]."""
@@ -185,6 +187,14 @@ class MarkdownTexts:
         if plain is None:
             plain = self._remember(self._plain, text, markdown_to_text(text))
         return plain
+
+    def summary(self, text: str) -> str:
+        """The first sentence of `plain(text)` (listings show an abstract's in every row of
+        every page that lists its paper, and the list data in every card)."""
+        found = self._summaries.get(text)
+        if found is None:
+            found = self._remember(self._summaries, text, first_sentence(self.plain(text)))
+        return found
 
     def remember(self, text: str, plain: str, html: str | None = None) -> None:
         """What `plain` (and `abstract_html`) return for `text`, computed elsewhere."""

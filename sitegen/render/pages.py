@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -18,6 +18,7 @@ from sitegen.config import SiteConfig
 from sitegen.content.markdown import MarkdownTexts, render_markdown
 from sitegen.content.models import STATUSES, Paper, Tag
 from sitegen.content.names import index_name, short_authors
+from sitegen.content.wikilinks import LinkTarget
 from sitegen.fingerprint import digest
 from sitegen.render.bibtex import entry_key_among, entry_keys, paper_bibtex_both
 from sitegen.render.charts import MonthCounts, months_added, months_read, timeline_svg
@@ -33,7 +34,6 @@ from sitegen.render.listing import (
 from sitegen.render.mapview import MapMemo, NearbyMaps, Region, map_data, map_data_key, regions
 from sitegen.render.meta import paper_meta
 from sitegen.site.graph import SiteGraph
-from sitegen.text import first_sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +63,23 @@ class RelatedLink:
 
 
 @dataclass(frozen=True, slots=True)
+class ViewMarkdown:
+    """A paper's abstract and notes as Markdown, and what makes them HTML."""
+
+    abstract: str
+    notes: str
+    texts: MarkdownTexts
+    links: Mapping[str, LinkTarget]
+    """Where the notes' `[[links]]` lead."""
+    raw_html: bool
+    """site.toml's `raw_html` (documented as unsafe): HTML in notes let through."""
+
+
+@dataclass(frozen=True)
 class PaperView:
-    """What templates see of a paper: display-ready values, relative hrefs."""
+    """What templates see of a paper: display-ready values, relative hrefs. Its abstract and
+    notes are made HTML when a template first shows them: a listing's item shows neither,
+    and a page of a listing shows a hundred items."""
 
     slug: str
     title: str
@@ -86,8 +101,18 @@ class PaperView:
     tags: tuple[TagLink, ...]
     summary: str
     """The abstract's first sentence, plain text."""
-    abstract_html: str
-    notes_html: str
+    markdown: ViewMarkdown = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def abstract_html(self) -> str:
+        return self.markdown.texts.abstract_html(self.markdown.abstract)
+
+    @functools.cached_property
+    def notes_html(self) -> str:
+        notes = self.markdown.notes
+        if not notes.strip():
+            return ""
+        return render_markdown(notes, self.markdown.links, self.markdown.raw_html)
 
 
 def paper_view(
@@ -113,12 +138,19 @@ def paper_view(
         venue=paper.venue,
         year=paper.year,
         tags=tags,
-        summary=first_sentence(texts.plain(paper.abstract)),
-        abstract_html=texts.abstract_html(paper.abstract),
-        notes_html=(
-            render_markdown(paper.notes, graph.links.index, raw_html) if paper.notes.strip() else ""
-        ),
+        summary=texts.summary(paper.abstract),
+        markdown=ViewMarkdown(paper.abstract, paper.notes, texts, graph.links.index, raw_html),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPaper:
+    """A row of the theme's listings: all its item shows is fingerprinted by its listing key,
+    and its view is made only if the item must be rendered (see Renderer.paper_item)."""
+
+    listing_key: str
+    """See `listing_key`."""
+    view: Callable[[], PaperView]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,17 +171,16 @@ class Page:
         return self.shows() if callable(self.shows) else self.shows
 
 
-def view_key(
-    paper: Paper, graph: SiteGraph, tag_table: str | None = None, counts: bool = True
-) -> str:
-    """Fingerprint of everything a PaperView is made from: equal keys, equal views.
-    `tag_table` is `digest(graph.tag_table)`, if already known. Without `counts`, the
-    number of papers of each of its tags is left out (for templates that do not show it)."""
-    # A view shows its tags' display names, which depend on every paper's spelling:
-    # the graph's tag table stands in for them (it rarely changes).
-    table = tag_table if tag_table is not None else digest(graph.tag_table)
-    tag_counts = tuple(len(tag.papers) for tag in graph.tags_of(paper)) if counts else ()
-    return digest((paper.slug, paper.digest, table, graph.links.outgoing[paper.slug], tag_counts))
+def view_key(paper: Paper, graph: SiteGraph, counts: bool = True) -> str:
+    """Fingerprint of everything a PaperView is made from: equal keys, equal views. Without
+    `counts`, the number of papers of each of its tags is left out (for templates that do
+    not show it)."""
+    # A view shows its own tags' display names and slugs, which depend on every paper's
+    # spelling: they are keyed as the graph names them, not as the paper writes them. A tag
+    # added to another paper (or a new tag anywhere) leaves them be.
+    tags = graph.tags_of(paper)
+    shown = tuple([(t.name, t.slug, len(t.papers)) if counts else (t.name, t.slug) for t in tags])
+    return digest((paper.slug, paper.digest, shown, graph.links.outgoing[paper.slug]))
 
 
 LISTING_TEMPLATES = (
@@ -220,7 +251,6 @@ class SitePages:
         """`memo`: what earlier builds' map points decided (see MapMemo)."""
         self.config, self.graph, self.texts, self.views = config, graph, texts, views
         self.theme = theme
-        self._tag_table = digest(graph.tag_table)
         # Views show how many papers each of their tags has; the theme's pages never do,
         # and a tag's count changes with any paper tagged or untagged.
         self._view_counts = not (theme.stock_paper and theme.stock_listings)
@@ -253,8 +283,8 @@ class SitePages:
     @functools.cached_property
     def summaries(self) -> dict[str, str]:
         """Paper slug -> the first sentence of its abstract (lists and the cards show it)."""
-        plain = self.texts.plain
-        return {p.slug: first_sentence(plain(p.abstract)) for p in self.graph.papers}
+        summary = self.texts.summary
+        return {p.slug: summary(p.abstract) for p in self.graph.papers}
 
     @functools.cached_property
     def list_keys(self) -> dict[str, str]:
@@ -319,10 +349,17 @@ class SitePages:
         return key
 
     def _view_key(self, paper: Paper) -> str:
-        return view_key(paper, self.graph, self._tag_table, self._view_counts)
+        return view_key(paper, self.graph, self._view_counts)
 
     def view(self, paper: Paper) -> PaperView:
         return self.views(paper, self.key(paper))
+
+    def listed(self, paper: Paper) -> PaperView | ListedPaper:
+        """The paper as a row of a listing: with the theme's listings, which show nothing of
+        it but its item, what that item shows (its view, made if needed)."""
+        if not self.theme.stock_listings:
+            return self.view(paper)
+        return ListedPaper(self.list_keys[paper.slug], partial(self.view, paper))
 
     def edited_paper_page(self, paper: Paper) -> Page:
         """The page of `paper` as edited since this graph was made, when nothing else it
@@ -401,7 +438,7 @@ class SitePages:
         self, pagination: Pagination, papers: Sequence[Paper]
     ) -> Callable[[], dict[str, Any]]:
         return lambda: {
-            "papers": [self.view(p) for p in papers],
+            "papers": [self.listed(p) for p in papers],
             "pagination": pagination,
             "tags": self._tag_links(),
             "status_counts": self._status_counts(),
@@ -429,7 +466,7 @@ class SitePages:
             "queue.html",
             (shown,),
             lambda: {
-                "parts": [(part, [self.view(p) for p in part.papers]) for part in parts],
+                "parts": [(part, [self.listed(p) for p in part.papers]) for part in parts],
                 "status_counts": self._status_counts(),
             },
         )
@@ -572,7 +609,7 @@ class SitePages:
         label = f"Papers tagged {link.name} added per month, by status"
         return lambda: {
             kind: link,
-            "papers": [self.view(p) for p in papers],
+            "papers": [self.listed(p) for p in papers],
             "pagination": pagination,
             "members": members,
             "months": months,

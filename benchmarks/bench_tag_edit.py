@@ -1,0 +1,101 @@
+"""Issue #17: a one-paper edit at 10,000 papers rebuilt by `sitegen build`: a retag to an
+existing tag, a retag to a new tag, and a notes edit, each kind run by every tree in turn.
+
+    python benchmarks/bench_tag_edit.py --site /tmp/new-10k --code . \\
+        --site /tmp/old-10k --code /tmp/old-tree --runs 5
+
+Each `--site` is built by the sitegen tree of the `--code` given with it (caches are stamped
+with the code, so each tree needs its own copy of the site, built once before). Each run of a
+tag edit swaps the paper's second tag one way (a run later, back): both directions are timed.
+Printed per run: CPU (user + system of the build and its workers, from `os.wait4`), wall, the
+build's own timer, files written (from its summary line) and the 1-minute load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.code_tree import code_env
+
+PAPER = "content/papers/2-olmo-2-furious.md"
+TAG_LINE = "tags: [pre-trained language models, contrastive learning]"
+OTHER_TAG = {"existing": "multi-task learning", "new": "zebra studies"}
+SUMMARY = re.compile(r" in ([\d.]+) s: .*?([\d,]+) written")
+
+
+def edit(site: Path, kind: str, run: int) -> None:
+    """Change the paper for the `run`th time: its tag swapped (back on odd runs), or a line
+    added to its notes."""
+    path = site / PAPER
+    text = path.read_text(encoding="utf-8")
+    if kind == "notes":
+        path.write_text(text + f"note {time.time_ns()}\n", encoding="utf-8")
+        return
+    retagged = TAG_LINE.replace("contrastive learning", OTHER_TAG[kind])
+    old, new = (TAG_LINE, retagged) if run % 2 == 0 else (retagged, TAG_LINE)
+    if old not in text:
+        sys.exit(f"{path}: no line {old!r} to edit")
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def build(site: Path, code: Path) -> tuple[float, float, float, int]:
+    """(CPU, wall, the build's timer, files written) of one `sitegen build` in `site`."""
+    command = [sys.executable, "-m", "sitegen", "build"]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=site, env=code_env(code), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    assert process.stdout is not None
+    output = process.stdout.read().decode()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    found = SUMMARY.search(output)
+    if os.waitstatus_to_exitcode(status) != 0 or found is None:
+        sys.exit(f"build failed in {site}:\n{output}")
+    written = int(found.group(2).replace(",", ""))
+    return usage.ru_utime + usage.ru_stime, wall, float(found.group(1)), written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--site", type=Path, action="append", required=True)
+    parser.add_argument("--code", type=Path, action="append", required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--kinds", default="existing,new,notes")
+    args = parser.parse_args()
+    if len(args.site) != len(args.code):
+        sys.exit("give one --code per --site")
+    trees = list(zip(args.site, args.code, strict=True))
+    for kind in args.kinds.split(","):
+        figures: dict[int, list[tuple[float, float, float, int]]] = {}
+        for run in range(args.runs):
+            for number, (site, code) in enumerate(trees):
+                edit(site, kind, run)
+                cpu, wall, timer, written = build(site, code)
+                figures.setdefault(number, []).append((cpu, wall, timer, written))
+                load = os.getloadavg()[0]
+                print(
+                    f"{kind:8} run {run} {code}: cpu {cpu:.2f} s, wall {wall:.2f} s, "
+                    f"timer {timer:.2f} s, {written} written, load {load:.2f}",
+                    flush=True,
+                )
+        for number, (_, code) in enumerate(trees):
+            columns = zip(*figures[number], strict=True)
+            cpu, wall, timer, written = (statistics.median(column) for column in columns)
+            print(
+                f"{kind:8} median {code}: cpu {cpu:.2f} s, wall {wall:.2f} s, "
+                f"timer {timer:.2f} s, {written:.0f} written"
+            )
+
+
+if __name__ == "__main__":
+    main()
