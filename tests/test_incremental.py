@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from conftest import paper_text
 
-from sitegen.build import build
+from sitegen.build import build, build_stamp, pipeline
 from sitegen.build.pipeline import Builder
 from sitegen.build.result import BuildResult
+from sitegen.build.stamp import unchanged_build
 from sitegen.errors import ContentError
 from sitegen.search import assets as search_assets
-from sitegen.serve.incremental import IncrementalBuilder, compute_slow_parts
+from sitegen.serve import rebuilds
+from sitegen.serve.incremental import IncrementalBuilder, SlowInputs, compute_slow_parts
 
 WORDS = [
     "alpha",
@@ -277,3 +279,61 @@ def test_the_search_catch_up_after_a_notes_edit_remakes_that_paper_alone(
     assert "quokka" in (site / "_site" / "search" / "index.js").read_text()
     build(site, tmp_path / "cold")
     assert snapshot(site / "_site") == snapshot(tmp_path / "cold")
+
+
+def test_a_notes_edit_under_serve_swaps_the_paper_into_the_last_graph(
+    make_site, tmp_path, monkeypatch
+):
+    # The follow-up pass of a notes edit makes no graph afresh, and its site (backlinks,
+    # tag and author pages included) equals a cold build; a tag edit makes one afresh.
+    texts = many_papers()
+    texts["p03"] = texts["p03"] + "\n## Notes\n\nSee [[p05]].\n"
+    site = make_site(texts)
+    papers = (site / "content" / "papers").resolve()
+    builder = IncrementalBuilder(site)
+    builder.build()
+    made: list[int] = []
+    build_graph = pipeline.build_graph
+    monkeypatch.setattr(
+        pipeline, "build_graph", lambda papers, *rest: made.append(1) or build_graph(papers, *rest)
+    )
+    text = (papers / "p03.md").read_text()
+    touch_later(papers / "p03.md", text + "\nMore, still about [[p05]].\n")
+    assert builder.quick_update({papers / "p03.md"}) == ["papers/p03.html"]
+    builder.build(changed={papers / "p03.md"}, defer_slow=True)
+    builder.build(changed=set())
+    assert made == []
+    build(site, tmp_path / "cold")  # makes its own graph
+    assert snapshot(site / "_site") == snapshot(tmp_path / "cold")
+    made.clear()
+    touch_later(papers / "p03.md", text.replace('tags: ["vision"]', 'tags: ["robots"]'))
+    builder.build(changed={papers / "p03.md"})
+    assert made == [1]
+    build(site, tmp_path / "cold2")
+    assert snapshot(site / "_site") == snapshot(tmp_path / "cold2")
+
+
+def test_serve_records_its_build_once_the_catch_up_completes_it(make_site, monkeypatch):
+    # `sitegen build` after `serve` skips when serve's last pass left the output complete:
+    # not after a notes edit's follow-up pass (search and related papers owed), but after
+    # the catch-up pass that pays them.
+    monkeypatch.setattr(rebuilds, "RELOAD_GRACE", 0)
+    site = make_site(many_papers())
+    papers = (site / "content" / "papers").resolve()
+    live = rebuilds.LiveSite(IncrementalBuilder(site), lambda message: None)
+    owed: list[SlowInputs] = []
+    monkeypatch.setattr(live, "_start_slow", owed.append)
+
+    def build_would_skip() -> bool:
+        out = (site / "_site").resolve()
+        return unchanged_build(site, out, build_stamp(site, out)) is not None
+
+    live.rebuild(None)
+    assert build_would_skip()
+    touch_later(papers / "p05.md", (papers / "p05.md").read_text() + "\n## Notes\n\nWombats.\n")
+    live.rebuild({papers / "p05.md"})
+    assert not build_would_skip()
+    [inputs] = owed
+    live.builder.offer_search(inputs.papers, compute_slow_parts(inputs))
+    live.rebuild(set())  # as the catch-up's poke asks
+    assert build(site).skipped

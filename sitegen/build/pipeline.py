@@ -177,7 +177,7 @@ class Builder:
             meanwhile=related_module.prepare,  # likely needed after many files changed
             progress=self.progress,
         )
-        tagged = build_graph(papers, None, config.aliases)  # placed below, made once
+        tagged = self.graph_of(config, papers)  # placed below, made once
         # The papers live as long as the build: frozen, the garbage collector stops walking
         # them again for every full collection while the rest is made (seconds at 10,000
         # papers, all on the critical path). `build` unfreezes them.
@@ -197,6 +197,10 @@ class Builder:
             return
         self._early_search = SearchJob(tagged, self.cache_dir, self.texts, self.papers.key_of)
         self._early_search.fork()
+
+    def graph_of(self, config: SiteConfig, papers: Sequence[Paper]) -> SiteGraph:
+        """The papers' graph, without related papers or map yet (serve builds on it)."""
+        return build_graph(papers, None, config.aliases)
 
     def after_render(self, config: SiteConfig, graph: SiteGraph) -> None:
         """Called once every page of `graph` is rendered (serve builds on it)."""

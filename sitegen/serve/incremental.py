@@ -24,7 +24,7 @@ from sitegen.errors import ContentError
 from sitegen.output.writer import output_lock, record_written, write_one
 from sitegen.search.assets import build_search_assets
 from sitegen.search.documents import Key
-from sitegen.site.graph import SiteGraph
+from sitegen.site.graph import SiteGraph, with_papers
 from sitegen.site.related import Related, RelatedCache
 from sitegen.text import first_sentence
 
@@ -78,6 +78,14 @@ class IncrementalBuilder(Builder):
         if not defer_slow and self._last is not None:
             self._search_input, self.deferred, self._owed = self._last[1].papers, False, None
         return result
+
+    def graph_of(self, config: SiteConfig, papers: Sequence[Paper]) -> SiteGraph:
+        # A notes edit: the last graph with the new paper swapped in.
+        if self._last is not None and self._last[0].aliases == config.aliases:
+            graph = with_papers(self._last[1], papers)
+            if graph is not None:
+                return graph
+        return super().graph_of(config, papers)
 
     def after_render(self, config: SiteConfig, graph: SiteGraph) -> None:
         self._last = (config, graph)

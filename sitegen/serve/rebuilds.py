@@ -94,7 +94,13 @@ class LiveSite:
 
     def _build(self, changed: set[Path] | None, defer_slow: bool) -> BuildResult | None:
         started = time.perf_counter()
-        stamp = build_stamp(self.builder.site_root, self.builder.out)
+        # A paper edit leaves related papers and search owed: the catch-up pass records
+        # the build. Its stamp (a stat of every input) would only delay the pages here.
+        stamp = (
+            None
+            if _edits_papers(changed)
+            else build_stamp(self.builder.site_root, self.builder.out)
+        )
         try:
             result = self.builder.build(changed, defer_slow=defer_slow)
         except SiteError as err:
@@ -103,7 +109,7 @@ class LiveSite:
             self.send(Publish("failed", message, ()))
             self._failing = True
             return None
-        if not self.builder.deferred:  # the output is complete: `sitegen build` may skip
+        if stamp is not None and not self.builder.deferred:  # complete: `build` may skip
             remember_build(self.builder.site_root, stamp, result)
         self._warn(result)
         was_failing, self._failing = self._failing, False
@@ -122,6 +128,12 @@ class LiveSite:
             if warning not in self._warned:  # each rebuild would repeat them all
                 print(f"warning: {warning}", file=sys.stderr)
         self._warned = set(warnings)
+
+
+def _edits_papers(changed: set[Path] | None) -> bool:
+    """Whether the changes include a paper (a Markdown file): the pass then owes related
+    papers and search (if it does not after all, `sitegen build` just builds once more)."""
+    return changed is not None and any(path.suffix == ".md" for path in changed)
 
 
 def _report(result: BuildResult, took: float, first_pass: bool) -> None:

@@ -6,10 +6,11 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from sitegen.content.models import STATUSES, Author, Paper, Tag
 from sitegen.content.topics import author_slug, normalise_tag, tag_slug, tag_words
-from sitegen.content.wikilinks import PaperLinks, resolve_links
+from sitegen.content.wikilinks import PaperLinks, find_wikilinks, link_key, resolve_links
 from sitegen.errors import ContentError, Problem
 
 
@@ -108,6 +109,79 @@ def build_graph(
         tuple(warnings),
     )
     return placed(graph, related, positions)
+
+
+GRAPH_FIELDS = ("slug", "title", "date", "path", "tags", "authors")
+"""What `build_graph` reads of a paper, besides the `[[links]]` in its notes."""
+
+
+def with_papers(graph: SiteGraph, papers: Sequence[Paper]) -> SiteGraph | None:
+    """What `build_graph(papers, None, aliases)` makes, made from the `graph` it made of
+    nearly the same papers: when each paper that differs keeps its slug, title, date,
+    file, tags, authors and resolved links and has no warning (a notes edit, say), only
+    the objects change, and swapping them in is quicker than sorting and gathering all
+    again. None when some paper changed more."""
+    if len(papers) != len(graph.papers) or len({p.slug for p in papers}) != len(papers):
+        return None
+    old_of = {paper.slug: paper for paper in graph.papers}
+    warned = {warning.path for warning in graph.warnings}
+    swapped: dict[str, Paper] = {}
+    for paper in papers:
+        old = old_of.get(paper.slug)
+        if old is paper:
+            continue
+        if old is None or not _same_in_graph(old, paper, graph, warned):
+            return None
+        swapped[paper.slug] = paper
+    return placed(_swapped(graph, swapped), None, None)
+
+
+def _same_in_graph(old: Paper, new: Paper, graph: SiteGraph, warned: set[Path | None]) -> bool:
+    if old.path in warned or any(getattr(old, f) != getattr(new, f) for f in GRAPH_FIELDS):
+        return False
+    targets = [graph.links.index.get(link_key(text)) for text, _ in find_wikilinks(new.notes)]
+    if None in targets:
+        return False  # a warning to report
+    mine = tuple(dict.fromkeys(t for t in targets if t is not None and t.slug != new.slug))
+    return mine == graph.links.outgoing[new.slug]
+
+
+def _swapped(graph: SiteGraph, new: Mapping[str, Paper]) -> SiteGraph:
+    """`graph` with the papers of `new` (by slug) in place of the old ones, wherever listed."""
+
+    def swap(group: tuple[Paper, ...]) -> tuple[Paper, ...]:
+        return tuple([new.get(paper.slug, paper) for paper in group])
+
+    tags = {t.slug: Tag(t.name, t.slug, swap(t.papers)) for s in new for t in graph.paper_tags[s]}
+    remade: dict[int, tuple[Tag, ...]] = {}  # papers listing the same tags share one tuple
+    paper_tags = {}
+    for slug, mine in graph.paper_tags.items():
+        ours = remade.get(id(mine))
+        if ours is None:
+            ours = remade[id(mine)] = (
+                tuple([tags.get(t.slug, t) for t in mine])
+                if any(t.slug in tags for t in mine)
+                else mine
+            )
+        paper_tags[slug] = ours
+    authors = {graph.author_slugs[name] for paper in new.values() for name in paper.authors}
+    incoming = dict(graph.links.incoming)
+    for slug in new:
+        for target in graph.links.outgoing[slug]:
+            incoming[target.slug] = swap(incoming[target.slug])
+    return replace(
+        graph,
+        papers=swap(graph.papers),
+        tags=tuple([tags.get(tag.slug, tag) for tag in graph.tags]),
+        paper_tags=paper_tags,
+        authors=tuple(
+            [
+                Author(a.name, a.slug, swap(a.papers)) if a.slug in authors else a
+                for a in graph.authors
+            ]
+        ),
+        links=PaperLinks(graph.links.index, graph.links.outgoing, incoming),
+    )
 
 
 def placed(
