@@ -4,7 +4,9 @@ a stale file; a stylesheet save restyles the tab without reloading it."""
 from __future__ import annotations
 
 import http.client
+import json
 import re
+from collections.abc import Callable
 
 import pytest
 import test_serve
@@ -101,6 +103,64 @@ def test_a_stylesheet_save_restyles_the_tab_without_a_reload(served, chromium):
     page.wait_for_function(f"{outline} === 'rgb(4, 5, 6)'", timeout=WAIT * 1000)
     assert page.evaluate("window.__notReloaded === true")
     page.close()
+
+
+def _greeting(served: Served) -> dict:
+    """What a new event stream is told first (livereload.ReloadHub.hello)."""
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=5)
+    connection.request("GET", "/__sitegen/events")
+    response = connection.getresponse()
+    lines = []
+    while not lines or lines[-1] != b"\n":
+        lines.append(response.fp.readline())
+    connection.close()
+    data = next(line for line in lines if line.startswith(b"data: "))
+    return json.loads(data[len(b"data: ") :])
+
+
+def _built_since(served: Served, version: int, kind: str) -> Callable[[], bool]:
+    def check() -> bool:
+        recent = _greeting(served)["recent"]
+        return any(b["version"] > version and b["kind"] == kind for b in recent)
+
+    return check
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("change", ["stylesheet", "paper"])
+def test_a_build_between_serving_a_page_and_its_stream_connecting_is_not_missed(
+    served, chromium, change
+):
+    """The tab's event stream connects after its page loads: a save in between (a fast
+    stylesheet build, say) must still restyle or reload the tab once it connects."""
+    context = chromium.new_context()
+    held: list = []  # the live-reload worker's script, answered only once the build is out
+    context.route("**/__sitegen/livereload-worker.js", lambda route: held.append(route))
+    page = context.new_page()
+    page.goto(served.url + "papers/alpha.html")
+    page.evaluate("window.__notReloaded = true")
+    built = int(page.eval_on_selector("script[data-sitegen-build]", "s => s.dataset.sitegenBuild"))
+    while not held:
+        page.wait_for_timeout(20)
+    if change == "stylesheet":
+        (served.site / "static").mkdir()
+        original = (served.site / "_site" / "static" / "style.css").read_text()
+        rule = "main { outline: 3px solid rgb(7, 8, 9); }\n"
+        (served.site / "static" / "style.css").write_text(original + rule)
+    else:
+        paper = served.site / "content" / "papers" / "alpha.md"
+        paper.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "Caught up."))
+    kind = "css" if change == "stylesheet" else "reload"
+    wait_until(_built_since(served, built, kind), f"a {kind} build published")
+    held[0].continue_()
+    if change == "stylesheet":
+        outline = "getComputedStyle(document.querySelector('main')).outlineColor"
+        page.wait_for_function(f"{outline} === 'rgb(7, 8, 9)'", timeout=WAIT * 1000)
+        assert page.evaluate("window.__notReloaded === true")
+    else:
+        page.wait_for_selector("text=Caught up.", timeout=WAIT * 1000)
+        assert page.evaluate("window.__notReloaded === undefined")
+    context.close()
 
 
 @pytest.mark.browser

@@ -2,6 +2,8 @@
 (() => {
   "use strict";
   let overlay = null;
+  // The last build this tab has caught up with: at first, the one its page was served after.
+  let seen = Number(document.currentScript?.dataset.sitegenBuild);
 
   const showError = (text) => {
     if (!overlay) {
@@ -66,10 +68,29 @@
     });
   };
 
+  // A build published between serving this page and connecting its stream: act on what
+  // the greeting says it changed (reload when it is too far back to tell).
+  const catchUp = (latest, recent) => {
+    if (!(latest > seen)) return;
+    const missed = recent.filter((build) => build.version > seen);
+    const told = missed.length > 0 && missed[0].version === seen + 1; // each one since
+    seen = latest;
+    if (!told || missed.some((b) => b.kind === "reload" && concerns(b.paths || []))) {
+      location.reload();
+    } else if (missed.some((b) => b.kind === "css")) {
+      refreshCss();
+    }
+  };
+
   const handle = (message) => {
     if (message.kind === "hello") {
       if (message.error) showError(message.error);
-    } else if (message.kind === "reload") {
+      catchUp(message.version, message.recent || []);
+      return;
+    }
+    if (message.version <= seen) return; // told already, by a greeting
+    seen = message.version;
+    if (message.kind === "reload") {
       if (concerns(message.paths || [])) location.reload();
     } else if (message.kind === "css") {
       if (overlay) location.reload(); else refreshCss();
@@ -90,7 +111,9 @@
   } else {
     const source = new EventSource("/__sitegen/events");
     for (const kind of ["hello", "reload", "css", "failed"]) {
-      source.addEventListener(kind, (e) => handle({ ...JSON.parse(e.data), kind }));
+      source.addEventListener(kind, (e) => {
+        handle({ ...JSON.parse(e.data), kind, version: Number(e.lastEventId) });
+      });
     }
   }
 })();

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import http.server
-import json
 import os
 import signal
 import stat
@@ -36,7 +35,7 @@ EVENTS_PATH = "/__sitegen/events"
 SCRIPT_PATH = "/__sitegen/livereload.js"
 WORKER_PATH = "/__sitegen/livereload-worker.js"
 SCRIPT_URL = f"{SCRIPT_PATH}?{VERSION_PARAM}={bytes_version(LIVERELOAD_JS.encode())}"
-SCRIPT_TAG = f'<script src="{SCRIPT_URL}" defer></script>'.encode()
+
 PORT_TRIES = 20
 LISTEN_BACKLOG = 1024
 """Connections the kernel queues until the server accepts them (the default 5 made a burst
@@ -151,7 +150,9 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         """The page as served (script injected, asset URLs versioned), tagged by its bytes:
         a page whose stylesheet changed is a changed page."""
         url_path = urlsplit(self.path).path
-        html = with_versions(self._injected(target.read_bytes()), url_path, self._regular_file)
+        built = self.hub.state.version  # before the page is read: a build after it is news
+        html = target.read_bytes()
+        html = with_versions(_injected(html, built), url_path, self._regular_file)
         self._send_versioned(html, "text/html; charset=utf-8")
 
     def _send_versioned(self, data: bytes, content_type: str) -> None:
@@ -174,12 +175,8 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         return fresh
 
     def _send_html(self, html: bytes, status: int) -> None:
-        self._send_bytes(self._injected(html), "text/html; charset=utf-8", status)
-
-    @staticmethod
-    def _injected(html: bytes) -> bytes:
-        at = html.rfind(b"</body>")
-        return html[:at] + SCRIPT_TAG + html[at:] if at >= 0 else html + SCRIPT_TAG
+        built = self.hub.state.version
+        self._send_bytes(_injected(html, built), "text/html; charset=utf-8", status)
 
     def _send_bytes(
         self, data: bytes, content_type: str, status: int = 200, etag: str | None = None
@@ -199,10 +196,9 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Connection", "close")  # the stream has no length: it ends with it
         self.close_connection = True
         self.end_headers()
-        state = self.hub.state
-        hello = json.dumps({"version": state.version, "error": state.error})
+        state, hello = self.hub.hello()
         try:
-            self.wfile.write(f"retry: 500\nevent: hello\ndata: {hello}\n\n".encode())
+            self.wfile.write(hello)
             last_seen = self.headers.get("Last-Event-ID", "")
             if last_seen.isdigit() and int(last_seen) < state.version:
                 self.wfile.write(state.event())  # a rebuild happened while reconnecting
@@ -221,6 +217,14 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # a request log would bury the rebuild messages
+
+
+def _injected(html: bytes, built: int) -> bytes:
+    """The page with the live-reload script, told which build the page is of (so the page
+    changes, and its ETag with it, whenever a build is published)."""
+    tag = f'<script src="{SCRIPT_URL}" data-sitegen-build="{built}" defer></script>'.encode()
+    at = html.rfind(b"</body>")
+    return html[:at] + tag + html[at:] if at >= 0 else html + tag
 
 
 class PreviewServer(http.server.ThreadingHTTPServer):
