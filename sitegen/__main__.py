@@ -1,5 +1,5 @@
-from sitegen.cli import main
+from sitegen.cli import run
 
 # Guarded: worker processes (spawned by build and serve) import the main module again.
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 from sitegen import __version__, terminal
 from sitegen.content.models import STATUSES
@@ -45,6 +45,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         # Scripts that time or sandbox `sitegen` see it exit with nothing of it left.
         join_workers()
+
+
+def run() -> NoReturn:
+    """The `sitegen` command: `main`, then an exit that skips tearing the heap down.
+
+    By then every file is written and closed, every worker joined and nothing is left to
+    run at exit; freeing a build's objects one by one (10,000 papers: a fifth of a second)
+    would only delay the prompt. mypy ends the same way."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (`sitegen build | head`): nothing more can be said
+        code = code or EXIT_ERROR
+    os._exit(code)
 
 
 def _run(args: argparse.Namespace) -> int:
