@@ -180,6 +180,46 @@ def test_quiet_or_not_a_terminal_prints_the_summary_alone(make_site):
     assert run.out.count("\n") == 1 and run.out.startswith("Built 2 papers")
 
 
+def test_the_exit_skips_no_output_and_a_profiled_run_still_writes_its_profile(make_site, tmp_path):
+    """The command ends with os._exit (no teardown of the build's objects): what it printed
+    must still reach a pipe whole, and cProfile, which writes at exit, its file."""
+    site = make_site({"a": paper_text("A"), "b": paper_text("B", "2025-04-01")})
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    piped = subprocess.run(
+        f"{sys.executable} -m sitegen build --site {site} | cat",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
+    )
+    assert piped.stdout.startswith("Built 2 papers") and piped.stdout.endswith("\n")
+    profile = tmp_path / "build.prof"
+    profiled = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cProfile",
+            "-o",
+            profile,
+            "-m",
+            "sitegen",
+            "build",
+            "--site",
+            site,
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert profiled.returncode == 0 and profiled.stdout.startswith("Nothing changed")
+    assert profile.stat().st_size > 0
+
+
 def test_no_base_url_is_one_note_in_the_summary_not_a_warning(make_site):
     site = make_site({"a": paper_text("A", tags=("x",))}, config=NO_BASE_URL)
     run = run_sitegen("build", "--site", site)
