@@ -364,9 +364,12 @@ def test_a_stopped_server_leaves_no_process_behind(served):
     paper.write_text(paper_text("Alpha paper", "2025-01-01", ("vision",), "Starts the worker."))
     wait_until(lambda: len(_spawned(_descendants(served.proc.pid))) >= 2, "worker started")
     processes = _descendants(served.proc.pid)
+    wait_until(lambda: "Caught up" in served.log.read_text(), "the catch-up done")
     code, log = served.stop()
     assert code == 0 and "Traceback" not in log
     wait_until(_gone(processes), "build process and workers gone")
+    # multiprocessing's resource tracker, gone too, found nothing of theirs left behind.
+    assert "leaked" not in served.log.read_text()
 
 
 def test_a_tab_fetches_its_page_and_stylesheet_over_one_connection(served):

@@ -19,7 +19,7 @@ from sitegen.build.result import BuildResult
 from sitegen.errors import SiteError
 from sitegen.serve.incremental import IncrementalBuilder, SlowInputs, compute_slow_parts
 from sitegen.serve.messages import POKE, STOP, STOP_WAIT, Done, Publish
-from sitegen.workers.spawned import worker_pool
+from sitegen.workers.spawned import join_spawned, worker_pool
 
 RELOAD_GRACE = 0.15
 """Seconds the full rebuild waits after the quick one, while tabs fetch the new page."""
@@ -173,6 +173,9 @@ def run_builds(conn: Connection, site_root: Path) -> None:
         code = 1
     finally:
         live.close()
+        # The catch-up pool's semaphores, unlinked here: os._exit frees nothing, and the
+        # resource tracker warned of them as leaked when the server stopped.
+        join_spawned()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)  # not interpreter shutdown: it would wait for the pool's threads
