@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -72,22 +72,32 @@ def resolve_links(papers: Sequence[Paper]) -> tuple[PaperLinks, list[Problem]]:
     incoming: dict[str, list[Paper]] = defaultdict(list)
     warnings = []
     for paper in papers:
-        if "[[" not in paper.notes:  # most notes: nothing to resolve
-            outgoing[paper.slug] = ()
-            continue
-        targets: dict[str, LinkTarget] = {}
-        for text, line in find_wikilinks(paper.notes):
-            target = index.get(link_key(text))
-            if target is None:
-                warnings.append(
-                    Problem(paper.path, paper.notes_line + line, missing_link_message(text))
-                )
-            elif target.slug != paper.slug:
-                targets.setdefault(target.slug, target)
-        outgoing[paper.slug] = tuple(targets.values())
-        for slug in targets:
-            incoming[slug].append(paper)
+        targets, missing = notes_links(paper, index)
+        for text, line in missing:
+            where = paper.notes_line + line
+            warnings.append(Problem(paper.path, where, missing_link_message(text)))
+        outgoing[paper.slug] = targets
+        for target in targets:
+            incoming[target.slug].append(paper)
     return PaperLinks(index, outgoing, {k: tuple(v) for k, v in incoming.items()}), warnings
+
+
+def notes_links(
+    paper: Paper, index: Mapping[str, LinkTarget]
+) -> tuple[tuple[LinkTarget, ...], list[tuple[str, int]]]:
+    """The papers `paper`'s notes link to by `index` (in order, each once, itself left out),
+    and the `[[text]]` no paper answers, with its 0-based line within the notes."""
+    if "[[" not in paper.notes:  # most notes: nothing to resolve
+        return (), []
+    targets: dict[str, LinkTarget] = {}
+    missing = []
+    for text, line in find_wikilinks(paper.notes):
+        target = index.get(link_key(text))
+        if target is None:
+            missing.append((text, line))
+        elif target.slug != paper.slug:
+            targets.setdefault(target.slug, target)
+    return tuple(targets.values()), missing
 
 
 MISSING_LINK_TITLE = "no paper with this slug or title yet"

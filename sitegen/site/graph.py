@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sitegen.content.models import STATUSES, Author, Paper, Tag
 from sitegen.content.topics import author_slug, normalise_tag, tag_slug, tag_words
-from sitegen.content.wikilinks import PaperLinks, find_wikilinks, link_key, resolve_links
+from sitegen.content.wikilinks import PaperLinks, notes_links, resolve_links
 from sitegen.errors import ContentError, Problem
 
 
@@ -139,11 +139,8 @@ def with_papers(graph: SiteGraph, papers: Sequence[Paper]) -> SiteGraph | None:
 def _same_in_graph(old: Paper, new: Paper, graph: SiteGraph, warned: set[Path | None]) -> bool:
     if old.path in warned or any(getattr(old, f) != getattr(new, f) for f in GRAPH_FIELDS):
         return False
-    targets = [graph.links.index.get(link_key(text)) for text, _ in find_wikilinks(new.notes)]
-    if None in targets:
-        return False  # a warning to report
-    mine = tuple(dict.fromkeys(t for t in targets if t is not None and t.slug != new.slug))
-    return mine == graph.links.outgoing[new.slug]
+    targets, missing = notes_links(new, graph.links.index)
+    return not missing and targets == graph.links.outgoing[new.slug]  # missing: a warning
 
 
 def _swapped(graph: SiteGraph, new: Mapping[str, Paper]) -> SiteGraph:
