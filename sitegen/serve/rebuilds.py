@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sitegen.build import build_stamp, remember_build
 from sitegen.build.result import BuildResult
+from sitegen.content.papers import is_paper_name
 from sitegen.errors import SiteError
 from sitegen.serve.incremental import IncrementalBuilder, SlowInputs, compute_slow_parts
 from sitegen.serve.messages import POKE, STOP, STOP_WAIT, Done, Publish
@@ -133,7 +134,7 @@ class LiveSite:
 def _edits_papers(changed: set[Path] | None) -> bool:
     """Whether the changes include a paper (a Markdown file): the pass then owes related
     papers and search (if it does not after all, `sitegen build` just builds once more)."""
-    return changed is not None and any(path.suffix == ".md" for path in changed)
+    return changed is not None and any(is_paper_name(path.name) for path in changed)
 
 
 def _report(result: BuildResult, took: float, first_pass: bool) -> None:
