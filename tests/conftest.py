@@ -11,7 +11,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,12 +106,16 @@ class Run:
 
 
 def run_sitegen(
-    *args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    launcher: Sequence[str | Path] = (),
 ) -> Run:
-    """Run the real command line, as a user would (`env`: variables to add)."""
+    """Run the real command line, as a user would (`env`: variables to add; `launcher`: what
+    the interpreter runs it under, e.g. `-m cProfile`)."""
     env = {**os.environ, **(env or {}), "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-m", "sitegen", *map(str, args)],
+        [sys.executable, *map(str, launcher), "-m", "sitegen", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,

@@ -184,39 +184,14 @@ def test_the_exit_skips_no_output_and_a_profiled_run_still_writes_its_profile(ma
     """The command ends with os._exit (no teardown of the build's objects): what it printed
     must still reach a pipe whole, and cProfile, which writes at exit, its file."""
     site = make_site({"a": paper_text("A"), "b": paper_text("B", "2025-04-01")})
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    piped = subprocess.run(
-        f"{sys.executable} -m sitegen build --site {site} | cat",
-        shell=True,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=True,
-    )
-    assert piped.stdout.startswith("Built 2 papers") and piped.stdout.endswith("\n")
+    buffered = {"PYTHONUNBUFFERED": ""}  # as a user's shell has it (this machine's does not)
+    piped = run_sitegen("build", "--site", site, env=buffered)  # a pipe: block-buffered
+    assert piped.code == 0
+    assert piped.out.startswith("Built 2 papers") and piped.out.endswith("\n")
     profile = tmp_path / "build.prof"
-    profiled = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cProfile",
-            "-o",
-            profile,
-            "-m",
-            "sitegen",
-            "build",
-            "--site",
-            site,
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-    assert profiled.returncode == 0 and profiled.stdout.startswith("Nothing changed")
+    launcher = ("-m", "cProfile", "-o", profile)
+    profiled = run_sitegen("build", "--site", site, "--quiet", launcher=launcher)
+    assert profiled.code == 0 and profiled.out.startswith("Nothing changed")
     assert profile.stat().st_size > 0
 
 
