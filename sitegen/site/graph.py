@@ -31,7 +31,8 @@ class SiteGraph:
     tag_table: tuple[tuple[str, str, str], ...]
     """(normalised, display name, slug) of every tag: equal tables, equal tag naming."""
     related: dict[str, tuple[Paper, ...]]
-    """Paper slug -> its most similar papers, most similar first."""
+    """Paper slug -> its most similar papers, most similar first (a paper without any may
+    be missing: read it with `.get(slug, ())`)."""
     authors: tuple[Author, ...]
     """Every author, by name."""
     author_slugs: dict[str, str]
@@ -187,7 +188,10 @@ def placed(
     positions: Mapping[str, tuple[float, float]] | None,
 ) -> SiteGraph:
     """`graph` with its papers' related papers and points on the map (slug -> slugs, slug ->
-    point): what `build_graph` would have made given them too."""
+    point): what `build_graph` would have made given them too. Neither (a graph to place
+    later): none at all, rather than an empty entry for every paper."""
+    if not related and not positions:
+        return replace(graph, related={}, positions={})
     positions = positions or {}
     find = {paper.slug: paper for paper in graph.papers}.get
     related = related or {}
