@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -69,8 +70,19 @@ def test_non_editable_wheel_ships_the_default_theme(tmp_path):
         capture_output=True,
     )
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
+    # The dependencies: this environment's. system_site_packages reaches the base
+    # interpreter's instead, which has none of them when the tests run in a venv (.ci/run
+    # on Debian's own python); a path in a .pth file comes after the venv's own packages.
+    venv_lib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    ours = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
+    (Path(venv_lib) / "_test_dependencies.pth").write_text("\n".join(ours) + "\n")
     wheel = next(wheel_dir.glob("sitegen-*.whl"))
     subprocess.run(
         [python, "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
