@@ -21,6 +21,7 @@ from sitegen.importers.merge import ImportReport, format_report, run_import
 from sitegen.render.bibtex import (
     bib_files,
     bibliography,
+    clash_groups,
     entry_key,
     entry_key_among,
     entry_keys,
@@ -399,7 +400,8 @@ def test_a_papers_key_needs_only_the_papers_its_key_may_clash_with(
         for number, (title, author, year, day) in enumerate(drawn)
     ]
     keys = entry_keys(papers)
-    assert {p.slug: entry_key_among(p, papers) for p in papers} == keys
+    groups = clash_groups(papers)
+    assert {p.slug: entry_key_among(p, groups) for p in papers} == keys
 
 
 def test_bib_files_for_the_site_and_each_tag() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
 from slugify import slugify
@@ -59,12 +59,20 @@ _LAST_KEYS: dict[str, tuple[tuple[Paper, ...], dict[str, str]]] = {}
 its papers' keys (its pages, and the .bib files in a forked worker), 50 ms at 10,000 papers."""
 
 
-def entry_key_among(paper: Paper, papers: Iterable[Paper]) -> str:
-    """`entry_keys(papers)[paper.slug]` (`paper` being one of `papers`), from the papers whose
-    keys may clash with its alone: those of the same `clash_root` (a notes edit's page needs
-    one paper's key, not 10,000)."""
-    root = clash_root(key_base(paper))
-    return entry_keys([p for p in papers if clash_root(key_base(p)) == root])[paper.slug]
+def clash_groups(papers: Iterable[Paper]) -> dict[str, list[Paper]]:
+    """The papers by the `clash_root` of their key base: a paper's key clashes only with
+    keys of its own group."""
+    groups: dict[str, list[Paper]] = {}
+    for paper in papers:
+        groups.setdefault(clash_root(key_base(paper)), []).append(paper)
+    return groups
+
+
+def entry_key_among(paper: Paper, groups: Mapping[str, Sequence[Paper]]) -> str:
+    """`entry_keys(papers)[paper.slug]` (`paper` being one of `papers`, `groups` their
+    `clash_groups`), from the papers whose keys may clash with its alone (the pages of an
+    edit need a few papers' keys, not 10,000)."""
+    return entry_keys(groups[clash_root(key_base(paper))])[paper.slug]
 
 
 def clash_root(base: str) -> str:

@@ -1,12 +1,19 @@
 """Which pages an edit can have changed, told without fingerprinting every page.
 
-A render records what its pages were made from: each paper's digest, and a stamp of
-everything else the pages show (the papers' order, tag naming, links, related papers, map
-points, the theme). When the next build finds the same stamp and its only changed papers
-differ from the version that render saw in their notes alone, nothing but those papers' own
-pages can differ: with the theme's templates, every other page shows a paper's listing
-entry, face, data or map point, never its notes (see pages.LISTING_TEMPLATES and
-pages.PAPER_TEMPLATES). In every other case each page's fingerprint is checked, as before.
+A render records what its pages were made from: each paper's digest, the tag table, and a
+stamp of everything else the pages show (the papers' order, links, related papers, map
+points, the theme). When the next build finds the same stamp, with the theme's templates:
+
+- if its only changed papers differ from the version that render saw in their notes alone,
+  nothing but those papers' own pages can differ: every other page shows a paper's listing
+  entry, face, data or map point, never its notes (see pages.LISTING_TEMPLATES and
+  pages.PAPER_TEMPLATES);
+- if they differ in their tags too, the pages that are not a paper's can differ (they list
+  papers and tags), but of the papers' pages only those that show the changed tags: the
+  edited papers' own, those listing an edited paper among their related papers (with the
+  tags they share), and those of papers holding a tag named anew (see `shown_by`).
+
+In every other case each page's fingerprint is checked, as before.
 """
 
 from __future__ import annotations
@@ -30,10 +37,12 @@ class RenderInputs:
     papers: dict[str, str]
     """Paper slug -> the digest of its file's text (equal digests, equal papers)."""
     stamp: str
-    """Digest of the rest: order, tag table, links, related papers, map points, theme."""
+    """Digest of the rest but the tag table: order, links, related papers, map points, theme."""
+    tags: tuple[tuple[str, str, str], ...] = ()
+    """The tag table (see SiteGraph.tag_table)."""
 
     def as_json(self) -> dict[str, object]:
-        return {"papers": self.papers, "stamp": self.stamp}
+        return {"papers": self.papers, "stamp": self.stamp, "tags": self.tags}
 
     @staticmethod
     def from_json(data: object) -> RenderInputs:
@@ -41,7 +50,8 @@ class RenderInputs:
         if not isinstance(data, dict) or not isinstance(data["papers"], dict):
             raise ValueError("not render inputs")
         papers = {str(slug): str(found) for slug, found in data["papers"].items()}
-        return RenderInputs(papers, str(data["stamp"]))
+        tags = tuple((str(key), str(name), str(slug)) for key, name, slug in data["tags"])
+        return RenderInputs(papers, str(data["stamp"]), tags)
 
 
 def render_inputs(graph: SiteGraph, theme: Theme) -> RenderInputs:
@@ -49,20 +59,22 @@ def render_inputs(graph: SiteGraph, theme: Theme) -> RenderInputs:
     papers = graph.papers
     slugs = [p.slug for p in papers]
     return RenderInputs(
-        dict(zip(slugs, [p.digest for p in papers], strict=True)), _stamp(graph, theme, slugs)
+        dict(zip(slugs, [p.digest for p in papers], strict=True)),
+        _stamp(graph, theme, slugs),
+        graph.tag_table,
     )
 
 
 def _stamp(graph: SiteGraph, theme: Theme, slugs: list[str]) -> str:
-    """Digest of the papers' order (`slugs`), tag table, links, related papers, map points
-    and the theme: strings joined and floats packed rather than the repr of nested lists (a
+    """Digest of the papers' order (`slugs`), links, related papers, map points and the
+    theme: strings joined and floats packed rather than the repr of nested lists (a
     fifth of the time at 10,000 papers). Slugs are made of letters, digits and hyphens;
     should one hold a separator, the repr is digested instead."""
     joined = "\0".join(slugs)
     if joined.count("\0") != max(len(slugs) - 1, 0) or "\1" in joined or "\2" in joined:
-        return digest((graph.tag_table, theme, slugs, *_linked(graph, slugs)))
+        return digest((theme, slugs, *_linked(graph, slugs)))
     hasher = hashlib.blake2b(digest_size=16)
-    hasher.update(repr((graph.tag_table, theme)).encode("utf-8", "surrogatepass") + b"\2")
+    hasher.update(repr(theme).encode("utf-8", "surrogatepass") + b"\2")
     hasher.update(joined.encode() + b"\2")
     for lists in _linked(graph, slugs)[:2]:
         hasher.update("\1".join(["\0".join(slugs_of) for slugs_of in lists]).encode() + b"\2")
@@ -88,33 +100,77 @@ _NOWHERE = (0.0, 0.0)
 """The point packed for a paper off the map (told apart by the presence string)."""
 
 
-def notes_edited(
+@dataclass(frozen=True, slots=True)
+class PaperEdits:
+    """The papers edited since the last render, when they differ in notes or tags alone."""
+
+    indexes: tuple[int, ...]
+    """Their indexes in `graph.papers`."""
+    retagged: bool
+    """Some differ in their tags: not only their own pages can have changed."""
+
+
+def paper_edits(
     last: RenderInputs | None,
     now: RenderInputs,
     graph: SiteGraph,
     theme: Theme,
     before: Mapping[str, Paper],
-) -> list[int] | None:
-    """Indexes in `graph.papers` of the papers edited since `last` in their notes alone, when
-    only their own pages can have changed; None when other pages may have changed too.
+) -> PaperEdits | None:
+    """The papers edited since `last`, when they differ in their notes or tags alone (and
+    nothing else the pages show changed); None when other pages may have changed too.
     `before`: papers as they were before this build read their files again, by slug."""
     if last is None or last.stamp != now.stamp or not (theme.stock_paper and theme.stock_listings):
         return None
-    edited = []
+    edited, retagged = [], last.tags != now.tags
     for index, paper in enumerate(graph.papers):
         seen = last.papers.get(paper.slug)
         if seen == paper.digest and paper.digest:
             continue
         old = before.get(paper.slug)
-        if old is None or not old.digest or old.digest != seen or not _only_notes(old, paper):
+        if (
+            old is None
+            or not old.digest
+            or old.digest != seen
+            or not _same_but_notes_tags(old, paper)
+        ):
             return None
         edited.append(index)
-    return edited
+        retagged = retagged or old.tags != paper.tags
+    return PaperEdits(tuple(edited), retagged)
 
 
-def _only_notes(old: Paper, new: Paper) -> bool:
-    """Whether the papers differ in their notes alone (and so in their digests). Where the
-    notes start in the file is theirs too (it moves when a paper gets its first notes): no
-    page shows it, only warnings, which every build makes again."""
-    same_rest = replace(old, notes=new.notes, notes_line=new.notes_line, digest=new.digest) == new
+def _same_but_notes_tags(old: Paper, new: Paper) -> bool:
+    """Whether the papers differ in their notes or tags alone (and so in their digests).
+    Where the notes and body start in the file are theirs too (they move when a paper gets
+    its first notes, or its tags take more lines): no page shows them, only warnings, which
+    every build makes again."""
+    same_rest = (
+        replace(
+            old,
+            notes=new.notes,
+            tags=new.tags,
+            body_line=new.body_line,
+            notes_line=new.notes_line,
+            digest=new.digest,
+        )
+        == new
+    )
     return same_rest and old.extra == new.extra
+
+
+def shown_by(graph: SiteGraph, edits: PaperEdits, last: RenderInputs) -> set[int]:
+    """Indexes of the papers whose pages can show what `edits` changed, the last render's
+    stamp being the same (see `paper_edits`): what the page of a paper shows of others is
+    their faces (slug and title), the tags they share with it and its map neighbours' faces
+    (see SitePages._paper_shows), so a retag changes the edited papers' pages, those listing
+    them among related papers, and those of papers holding a tag whose name or slug moved."""
+    edited = {graph.papers[i].slug for i in edits.indexes}
+    renamed = {slug for _, _, slug in set(last.tags).symmetric_difference(graph.tag_table)}
+    related, paper_tags = graph.related, graph.paper_tags
+    shown = set(edits.indexes)
+    for index, paper in enumerate(graph.papers):
+        shows_edited = any(other.slug in edited for other in related.get(paper.slug, ()))
+        if shows_edited or (renamed and any(t.slug in renamed for t in paper_tags[paper.slug])):
+            shown.add(index)
+    return shown

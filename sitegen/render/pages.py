@@ -20,7 +20,7 @@ from sitegen.content.models import STATUSES, Paper, Tag
 from sitegen.content.names import index_name, short_authors
 from sitegen.content.wikilinks import LinkTarget
 from sitegen.fingerprint import digest
-from sitegen.render.bibtex import entry_key_among, entry_keys, paper_bibtex_both
+from sitegen.render.bibtex import clash_groups, entry_key_among, entry_keys, paper_bibtex_both
 from sitegen.render.charts import MonthCounts, months_added, months_read, timeline_svg
 from sitegen.render.listing import (
     Pagination,
@@ -214,8 +214,8 @@ def face(paper: Paper) -> str:
 
 
 NOTES_BLIND = ("summaries", "bib_keys", "nearby")
-"""What `SitePages` gathers of every paper that its notes never change: first sentences of
-abstracts, citation keys, and the small maps (points and titles)."""
+"""What `SitePages` gathers of every paper that its notes and tags never change: first
+sentences of abstracts, citation keys, and the small maps (points and titles)."""
 
 
 ViewOf = Callable[[Paper, str], PaperView]
@@ -268,8 +268,8 @@ class SitePages:
 
     def inherit(self, earlier: SitePages) -> None:
         """Take over what `earlier` (the pages of the last render) gathered that no paper's
-        notes change, when this build's papers differ from that render's in notes alone
-        (render/edits.py): serve's follow-up pass then gathers it for no paper again."""
+        notes or tags change, when this build's papers differ from that render's in those
+        alone (render/edits.py): serve's follow-up pass then gathers it for no paper again."""
         for name in NOTES_BLIND:
             if name in earlier.__dict__:  # a cached_property gathered there
                 self.__dict__.setdefault(name, earlier.__dict__[name])
@@ -308,8 +308,13 @@ class SitePages:
         keys: dict[str, str] = self.__dict__.get("bib_keys", self._some_bib_keys)
         found = keys.get(paper.slug)
         if found is None:
-            found = self._some_bib_keys[paper.slug] = entry_key_among(paper, self.graph.papers)
+            found = self._some_bib_keys[paper.slug] = entry_key_among(paper, self._clashes)
         return found
+
+    @functools.cached_property
+    def _clashes(self) -> dict[str, list[Paper]]:
+        """The papers by the keys theirs may clash with (see bibtex.clash_groups)."""
+        return clash_groups(self.graph.papers)
 
     @functools.cached_property
     def nearby(self) -> NearbyMaps:
@@ -368,7 +373,8 @@ class SitePages:
         index = next(i for i, p in enumerate(self.graph.papers) if p.slug == paper.slug)
         return self.paper_page(index, paper)
 
-    def pages(self) -> Iterator[Page]:
+    def pages(self, papers: bool = True) -> Iterator[Page]:
+        """Every page of the site (but the papers' own, unless `papers`)."""
         graph = self.graph
         yield from self._home_pages()
         yield Page(
@@ -381,8 +387,9 @@ class SitePages:
         yield from self._summary_files()
         yield self._queue_page()
         yield self._stats_page()
-        for index, paper in enumerate(graph.papers):
-            yield self.paper_page(index, paper)
+        if papers:
+            for index, paper in enumerate(graph.papers):
+                yield self.paper_page(index, paper)
         yield Page(
             urls.TAG_INDEX,
             "tags.html",

@@ -26,7 +26,7 @@ from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import code_fingerprint, digest
 from sitegen.fsutil import atomic_write_bytes, site_tree
 from sitegen.progress import NO_PROGRESS, Progress
-from sitegen.render.edits import RenderInputs, notes_edited, render_inputs
+from sitegen.render.edits import PaperEdits, RenderInputs, paper_edits, render_inputs, shown_by
 from sitegen.render.environment import make_environment
 from sitegen.render.mapview import MapMemo, Memo
 from sitegen.render.pages import (
@@ -215,21 +215,22 @@ class Renderer:
         self._site_pages = (graph, pages)
         self._stock_items = pages.theme.stock_listings
         inputs = render_inputs(graph, pages.theme)
-        edited = notes_edited(self._inputs, inputs, graph, pages.theme, before or {})
-        if edited is not None and self._inputs_pages is not None:
+        edits = paper_edits(self._inputs, inputs, graph, pages.theme, before or {})
+        if edits is not None and self._inputs_pages is not None:
             pages.inherit(self._inputs_pages)
-        found = None if edited is None else self._own_pages_only(pages, edited, writer, item_fp)
         side_jobs = dict(side_jobs or {})
         self._keys_made = {}
+        found = None if edits is None else self._edited_pages(pages, edits, writer, item_fp)
+        kept_sides: dict[str, dict[str, str]] = {}
         if found is None:
             pages.prepare()  # here, before the workers fork
             fresh, todo, template_fps = self._checked_pages(pages, writer, item_fp)
             self._map_memo = memo.now
-            kept_sides: dict[str, dict[str, str]] = {}
         else:  # the map's points are as they were: what they decided still holds
             fresh, todo, template_fps = found
             self._map_memo = {**memo.earlier, **memo.now}
-            kept_sides = self._keep_notes_blind(side_jobs, writer)
+            if edits is not None and not edits.retagged:
+                kept_sides = self._keep_notes_blind(side_jobs, writer)
             side_jobs = {name: j for name, j in side_jobs.items() if name not in kept_sides}
         paths = (*fresh, *(page.path for page, _ in todo))
         progress.stage("render", len(paths))
@@ -319,30 +320,41 @@ class Renderer:
             self._keys_made[page.path] = key
             todo.append((page, template_fp))
 
-    def _own_pages_only(
-        self, pages: SitePages, edited: list[int], writer: PageSink[S], item_fp: str
+    def _edited_pages(
+        self, pages: SitePages, edits: PaperEdits, writer: PageSink[S], item_fp: str
     ) -> tuple[dict[str, tuple[str, str]], list[tuple[Page, str]], dict[str, str]] | None:
-        """As `_checked_pages`, when only the `edited` papers' own pages can have changed
-        since the last render (see render/edits.py): the other pages are kept as it left
-        them. None if a template changed or the output lacks a page it kept."""
+        """As `_checked_pages`, when the papers' pages that `edits` can have changed are
+        known (see render/edits.py): the other papers' pages are kept as the last render
+        left them, unchecked, and so are the other pages after an edit of notes alone. None
+        if a template changed or the output lacks a page kept so."""
         last = self._template_fps
-        if last.get(ITEM_TEMPLATE) != item_fp:
+        if last.get(ITEM_TEMPLATE) != item_fp or self._inputs is None:
             return None
         template_fps = {name: self._checked_fingerprint(name) for name in last}
         del template_fps[ITEM_TEMPLATE]
         if any(fp != last[name] for name, fp in template_fps.items()):
             return None
-        own = [pages.paper_page(index, pages.graph.papers[index]) for index in edited]
-        if any(page.path not in self._pages or page.template not in last for page in own):
+        shown = shown_by(pages.graph, edits, self._inputs) if edits.retagged else edits.indexes
+        checked = [pages.paper_page(index, pages.graph.papers[index]) for index in shown]
+        if edits.retagged:
+            checked.extend(pages.pages(papers=False))
+        if any(page.template not in last for page in checked):
             return None
-        mine = {page.path for page in own}
-        fresh = {path: cached for path, cached in self._pages.items() if path not in mine}
-        if not all(writer.has(path, output) for path, (_, output) in fresh.items()):
+        mine = {page.path for page in checked}
+        if edits.retagged:  # the other pages are papers' pages (tag pages come and go)
+            papers = pages.graph.papers
+            kept = [urls.paper_page(p.slug) for i, p in enumerate(papers) if i not in shown]
+        else:
+            kept = [path for path in self._pages if path not in mine]
+        fresh = {path: self._pages[path] for path in kept if path in self._pages}
+        if len(fresh) != len(kept) or not all(
+            writer.has(path, output) for path, (_, output) in fresh.items()
+        ):
             return None
         for path, (_, output) in fresh.items():
             writer.keep(path, output)
         todo: list[tuple[Page, str]] = []
-        for page in own:
+        for page in checked:
             # The key made here gathers what the page shows in this process (the map's
             # neighbours, found once), not in the worker that renders it.
             self._keep_or_render(page, template_fps[page.template], item_fp, writer, fresh, todo)

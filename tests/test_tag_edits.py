@@ -1,0 +1,134 @@
+"""An edit of papers' tags (and notes) checks the pages that are not a paper's, and of the
+papers' pages only those that can show the tags changed (render/edits.py); whatever changed
+along with it, the output equals a cold build."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from test_build_cache import cold_copy_build, linked_papers, replaced
+from test_incremental import snapshot, touch_later
+from test_notes_edits import NOTES_EDIT, TAG_ADDED, Moving, moving
+
+from sitegen.build.pipeline import Builder
+from sitegen.content.models import Paper
+from sitegen.render.pages import SitePages
+
+__all__ = ["moving"]  # the fixture, for pytest
+
+SHARED_TAG_ADDED = replaced("vision1", '"vision 1"]', '"vision 1", "vision 0"]')
+"""vision1 gets the tag of vision0, vision2 and vision4, whose pages list it as a related
+paper with the tags they share: theirs change, vision3's does not."""
+
+
+def _keyed_papers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The slugs of the papers whose pages are checked from now on, in order."""
+    keyed: list[str] = []
+    shows = SitePages._paper_shows
+
+    def recording(pages: SitePages, index: int, paper: Paper) -> tuple[str, ...]:
+        keyed.append(paper.slug)
+        return shows(pages, index, paper)
+
+    monkeypatch.setattr(SitePages, "_paper_shows", recording)
+    return keyed
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["new run", "kept builder"])
+@pytest.mark.parametrize(
+    ("edit", "checked", "rendered"),
+    [
+        # Every vision paper lists vision2 as related; "robots" is shared with none of them.
+        (TAG_ADDED, {"vision0", "vision1", "vision2", "vision3", "vision4"}, {"vision2"}),
+        (
+            SHARED_TAG_ADDED,
+            {"vision0", "vision1", "vision2", "vision3", "vision4"},
+            {"vision0", "vision1", "vision2", "vision4"},
+        ),
+    ],
+    ids=["tag of its own", "tag shared with related papers"],
+)
+def test_a_retag_checks_only_the_paper_pages_that_show_the_paper(
+    make_site: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    moving: Moving,
+    edit: Callable[[Path], object],
+    checked: set[str],
+    rendered: set[str],
+    kept: bool,
+) -> None:
+    site = make_site(linked_papers())
+    builder = Builder(site)
+    builder.build()
+    edit(site)
+    keyed = _keyed_papers(monkeypatch)
+    result = (builder if kept else Builder(site)).build()
+    assert set(keyed) == checked
+    pages = {p.removeprefix("papers/").removesuffix(".html") for p in result.rendered}
+    assert pages & {f"{topic}{n}" for topic in ("vision", "speech") for n in range(5)} == rendered
+    assert "tags/vision.html" in result.rendered or edit is TAG_ADDED
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def _respelled(site: Path) -> None:
+    """ "vision 1" spelled "Vision 1" by vision1: a tie between its two papers, which "V"
+    wins, so vision3's page names it anew too."""
+    replaced("vision1", '"vision 1"]', '"Vision 1"]')(site)
+
+
+ALONG: dict[str, tuple[dict[str, str], Callable[[Path, Moving], object]]] = {
+    "nothing": ({}, lambda site, state: None),
+    "notes edited too": ({}, lambda site, state: NOTES_EDIT(site)),
+    "a shared tag added to another paper": ({}, lambda site, state: SHARED_TAG_ADDED(site)),
+    "a tag respelled on another paper": ({}, lambda site, state: _respelled(site)),
+    "a tag taken from its last paper": (
+        {},
+        lambda site, state: replaced("speech3", '"speech 1"]', "]")(site),
+    ),
+    "map points moved": ({}, lambda site, state: setattr(state, "shift", 0.05)),
+    "related papers reordered": ({}, lambda site, state: setattr(state, "reverse", True)),
+    "a site template changed": (
+        {"templates/tags.html": "{{ paper_count }}"},
+        lambda site, state: touch_later(site / "templates/tags.html", "{{ paper_count }}!"),
+    ),
+    "a paper page removed from the output": (
+        {},
+        lambda site, state: (site / "_site/papers/speech1.html").unlink(),
+    ),
+    "a tag page removed from the output": (
+        {},
+        lambda site, state: (site / "_site/tags/speech.html").unlink(),
+    ),
+    "the title of another paper changed": (
+        {},
+        lambda site, state: replaced("speech2", "Speech paper 2", "Speech paper two")(site),
+    ),
+    "another paper deleted": (
+        {},
+        lambda site, state: (site / "content/papers/speech4.md").unlink(),
+    ),
+}
+"""What changes along with vision2's new tag: (the site's own templates, the other change)."""
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["new run", "kept builder"])
+@pytest.mark.parametrize("along", sorted(ALONG))
+def test_a_retag_with_anything_else_equals_a_cold_build(
+    make_site: Callable[..., Path], tmp_path: Path, moving: Moving, along: str, kept: bool
+) -> None:
+    files, other = ALONG[along]
+    site = make_site(linked_papers(), files)
+    builder = Builder(site)
+    builder.build()
+    TAG_ADDED(site)
+    other(site, moving)
+    (builder if kept else Builder(site)).build()
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+    # The tag taken back off: the tag's pages, feed and .bib file go.
+    replaced("vision2", '"vision 0", "robots"', '"vision 0"')(site)
+    (builder if kept else Builder(site)).build()
+    assert not (site / "_site/tags/robots.html").exists()
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
