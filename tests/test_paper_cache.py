@@ -11,14 +11,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from conftest import paper_text, run_sitegen
 from test_build_cache import cold_copy_build, fresh_build
 from test_incremental import many_papers, snapshot, touch_later
 
 import sitegen.build as build_door
+from sitegen import urls
 from sitegen.build import papercache
 from sitegen.build.pipeline import PAPERS_CACHE
 from sitegen.config import CACHE_DIR
+from sitegen.content import markdown
 from sitegen.content.models import Paper
 
 
@@ -160,4 +163,29 @@ def test_a_paper_saved_just_after_the_build_took_its_stamp_is_read_by_the_next_b
     assert not build_door.build(site).skipped
     assert "Saved meanwhile." in (site / "_site" / "papers" / "p04.html").read_text()
     assert build_door.build(site).skipped
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def test_abstract_summaries_are_kept_with_the_papers_and_follow_an_edit(
+    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Listings show every paper's first sentence: a run takes those of unchanged papers
+    from the cache, and makes the edited paper's where it parses the file."""
+    site = make_site(many_papers())
+    fresh_build(site)
+    abstract = "A *new* first sentence, see www.example.org. And more."
+    touch_later(site / PAPERS / "p04.md", paper_text("Paper4 echo", "2025-01-05", (), abstract))
+
+    def made_again(text: str) -> str:
+        raise AssertionError(f"a summary made outside the parse: {text!r}")
+
+    monkeypatch.setattr(markdown, "first_sentence", made_again)
+    fresh_build(site)
+    summaries = (site / "_site" / urls.list_summaries(0)).read_text()
+    assert '"A new first sentence, see www.example.org."' in summaries
+    assert "And more" not in summaries
+    home = BeautifulSoup((site / "_site/index.html").read_text(), "html.parser")
+    shown = [p.get_text() for p in home.select("p.summary")]
+    assert "A new first sentence, see www.example.org." in shown
+    monkeypatch.undo()
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))

@@ -27,11 +27,12 @@ from sitegen.fingerprint import code_fingerprint
 from sitegen.fsutil import leaves_site, skipped_link
 from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.render.bibtex import key_base, remember_key_base
+from sitegen.text import first_sentence
 from sitegen.workers.forked import ForkPool
 
 PARALLEL_PARSE_FROM = 300
 """From this many files to parse, they are parsed on every core."""
-CACHE_VERSION = "papers-v3"
+CACHE_VERSION = "papers-v4"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,8 @@ class _Entry:
     """A symlink out of the site: not read, and `problems` holds the warning."""
     key_base: str = ""
     """The paper's citation key before clash letters (bibtex.key_base)."""
+    summary: str = ""
+    """The first sentence of the abstract's plain text (MarkdownTexts.summary)."""
 
 
 _ENTRY_FIELDS = tuple(f.name for f in fields(_Entry))
@@ -220,7 +223,7 @@ class PaperCache:
         if entry.paper is None:
             return
         html = entry.abstract_html or None  # left out of the cache file
-        self.texts.remember(entry.paper.abstract, entry.abstract_text, html)
+        self.texts.remember(entry.paper.abstract, entry.abstract_text, html, entry.summary)
         self.texts.remember(entry.paper.notes, entry.notes_text)
         if entry.key_base:
             remember_key_base(entry.paper, entry.key_base)
@@ -357,12 +360,14 @@ def _parse(path: Path, site_root: Path) -> _Entry | None:
         return _Entry((stat.st_mtime_ns, stat.st_size), None, err.problems)
     except FileNotFoundError:
         return None  # deleted while we were reading: the next build sees it gone
+    abstract_text = markdown_to_text(paper.abstract)
     return _Entry(
         (stat.st_mtime_ns, stat.st_size),
         paper,
         warnings,
         render_markdown(paper.abstract),
-        markdown_to_text(paper.abstract),
+        abstract_text,
         markdown_to_text(paper.notes),
         key_base=key_base(paper),
+        summary=first_sentence(abstract_text),
     )

@@ -196,11 +196,16 @@ class MarkdownTexts:
             found = self._remember(self._summaries, text, first_sentence(self.plain(text)))
         return found
 
-    def remember(self, text: str, plain: str, html: str | None = None) -> None:
-        """What `plain` (and `abstract_html`) return for `text`, computed elsewhere."""
+    def remember(
+        self, text: str, plain: str, html: str | None = None, summary: str | None = None
+    ) -> None:
+        """What `plain` (and `abstract_html`, `summary`) return for `text`, computed
+        elsewhere."""
         self._remember(self._plain, text, plain)
         if html is not None:
             self._remember(self._html, text, html)
+        if summary is not None:
+            self._remember(self._summaries, text, summary)
 
     def known_plain(self, texts: Iterable[str]) -> dict[str, str]:
         """The plain text of each of `texts` (to hand to another process)."""
