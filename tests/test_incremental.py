@@ -99,15 +99,17 @@ def test_one_paper_edit_re_renders_only_the_pages_that_show_it(make_site):
     before = on_small_maps(site, "p05") | in_regions(site, "p05")
     second = builder.build()
     # The first sentence shows in the lists (the queue's too) and the cards' summary file
-    # that holds it, not in the list data file. An abstract edit moves the paper's point on
-    # the map: the map's data, its region's page and the small maps that show it (before or
-    # after) change too.
+    # that holds it. The list data file, which holds no abstract, is keyed by its papers'
+    # files (10,000 fields fingerprinted cost more than making it again after the rare
+    # abstract edit). An abstract edit moves the paper's point on the map: the map's data,
+    # its region's page and the small maps that show it (before or after) change too.
     assert set(second.rendered) == {
         "papers/p05.html",
         "index.html",
         "tags/vision.html",
         "queue.html",
         "list/summaries-0.js",
+        "list/papers.js",
         "map/data.js",
         *before,
         *on_small_maps(site, "p05"),

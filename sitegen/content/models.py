@@ -72,6 +72,13 @@ class Paper:
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
     """Front-matter keys sitegen does not know, kept so a rewrite loses nothing."""
 
+    @property
+    def identity(self) -> str:
+        """Its slug (its file's name) and digest (its file's text), which make every other
+        field a page shows: equal identities, equal papers. Empty for a paper not read from
+        a file, which has no digest."""
+        return f"{self.slug}\0{self.digest}" if self.digest else ""
+
 
 @dataclass(frozen=True, slots=True)
 class Tag:

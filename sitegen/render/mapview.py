@@ -259,9 +259,12 @@ def map_data_key(graph: SiteGraph, found: Sequence[Region]) -> tuple[object, ...
     return (labels, tags, tuple(_point_key(p, graph) for p in graph.papers))
 
 
-def _point_key(paper: Paper, graph: SiteGraph) -> tuple[object, ...]:
-    tags = tuple(tag.slug for tag in graph.tags_of(paper))
+def _point_key(paper: Paper, graph: SiteGraph) -> object:
+    """What `map_data` shows of a paper (or, when read from a file, the paper whole)."""
+    tags = [tag.slug for tag in graph.tags_of(paper)]
     xy = graph.positions.get(paper.slug)
+    if paper.identity:
+        return f"{paper.identity}\0{tags!r}\0{xy!r}"
     return (paper.slug, paper.title, paper.year, paper.date.year, paper.status, tags, xy)
 
 

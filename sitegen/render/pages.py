@@ -201,8 +201,12 @@ PAPER_TEMPLATES = ("paper.html",)
 
 def listing_key(paper: Paper, graph: SiteGraph, summary: str) -> str:
     """Fingerprint of what the theme's listings show of a paper (see _paper_item.html), given
-    its summary (the abstract's first sentence)."""
-    tags = tuple((t.name, t.slug) for t in graph.tags_of(paper))
+    its summary (the abstract's first sentence); of a paper read from a file, its identity
+    and tags, which hold all that (an edit of its notes alone is told apart before: see
+    render/edits.py)."""
+    tags = tuple([(t.name, t.slug) for t in graph.tags_of(paper)])
+    if paper.identity:  # its file makes all the rest, the summary too (a third of the time)
+        return digest((paper.identity, tags))
     shown = (paper.authors, paper.year, paper.venue, paper.arxiv, paper.doi, paper.url)
     return digest((paper.slug, paper.title, paper.date, paper.status, tags, summary, shown))
 
@@ -288,9 +292,9 @@ class SitePages:
 
     @functools.cached_property
     def list_keys(self) -> dict[str, str]:
-        """What listings show of each paper (with the theme's own listing templates, only
-        what the item shows: editing notes or the abstract's later sentences re-renders
-        the paper's page, not every listing)."""
+        """What listings show of each paper (with the theme's own listing templates, what
+        the item shows, or the paper's file and tags: see `listing_key`; an edit of notes
+        alone re-renders no listing, told apart before any key is made: render/edits.py)."""
         if not self.theme.stock_listings:
             return self._all_keys()
         graph, summaries = self.graph, self.summaries
