@@ -23,6 +23,7 @@ from sitegen.build.pipeline import PAPERS_CACHE
 from sitegen.config import CACHE_DIR
 from sitegen.content import markdown
 from sitegen.content.models import Paper
+from sitegen.site import related
 
 
 @pytest.fixture
@@ -166,20 +167,27 @@ def test_a_paper_saved_just_after_the_build_took_its_stamp_is_read_by_the_next_b
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 
 
-def test_abstract_summaries_are_kept_with_the_papers_and_follow_an_edit(
+def test_summaries_and_text_digests_are_kept_with_the_papers_and_follow_an_edit(
     make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Listings show every paper's first sentence: a run takes those of unchanged papers
-    from the cache, and makes the edited paper's where it parses the file."""
+    """Listings show every paper's first sentence, and related papers and the map check
+    every paper's text digest: a run takes those of unchanged papers from the cache, and
+    makes the edited paper's where it parses the file."""
     site = make_site(many_papers())
     fresh_build(site)
     abstract = "A *new* first sentence, see www.example.org. And more."
     touch_later(site / PAPERS / "p04.md", paper_text("Paper4 echo", "2025-01-05", (), abstract))
 
-    def made_again(text: str) -> str:
-        raise AssertionError(f"a summary made outside the parse: {text!r}")
+    def made_again(*texts: str) -> str:
+        raise AssertionError(f"made outside the parse: {texts!r}")
 
+    related._TEXT_DIGESTS.clear()  # as in a new process
     monkeypatch.setattr(markdown, "first_sentence", made_again)
+    digest_of_texts = related._digest_of_texts
+    monkeypatch.setattr(related, "_digest_of_texts", made_again)
+    monkeypatch.setattr(
+        papercache, "text_digest", lambda paper: digest_of_texts(paper.title, paper.abstract)
+    )
     fresh_build(site)
     summaries = (site / "_site" / urls.list_summaries(0)).read_text()
     assert '"A new first sentence, see www.example.org."' in summaries

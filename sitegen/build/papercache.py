@@ -27,12 +27,13 @@ from sitegen.fingerprint import code_fingerprint
 from sitegen.fsutil import leaves_site, skipped_link
 from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.render.bibtex import key_base, remember_key_base
+from sitegen.site.related import remember_text_digest, text_digest
 from sitegen.text import first_sentence
 from sitegen.workers.forked import ForkPool
 
 PARALLEL_PARSE_FROM = 300
 """From this many files to parse, they are parsed on every core."""
-CACHE_VERSION = "papers-v4"
+CACHE_VERSION = "papers-v5"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,8 @@ class _Entry:
     """The paper's citation key before clash letters (bibtex.key_base)."""
     summary: str = ""
     """The first sentence of the abstract's plain text (MarkdownTexts.summary)."""
+    text_digest: str = ""
+    """The digest of the title and abstract (related.text_digest)."""
 
 
 _ENTRY_FIELDS = tuple(f.name for f in fields(_Entry))
@@ -227,6 +230,8 @@ class PaperCache:
         self.texts.remember(entry.paper.notes, entry.notes_text)
         if entry.key_base:
             remember_key_base(entry.paper, entry.key_base)
+        if entry.text_digest:
+            remember_text_digest(entry.paper, entry.text_digest)
 
     def _paths(self, papers_dir: Path, changed: Set[Path] | None) -> list[str]:
         content_changes = {p for p in changed or () if papers_dir.parent in p.parents}
@@ -370,4 +375,5 @@ def _parse(path: Path, site_root: Path) -> _Entry | None:
         markdown_to_text(paper.notes),
         key_base=key_base(paper),
         summary=first_sentence(abstract_text),
+        text_digest=text_digest(paper),
     )

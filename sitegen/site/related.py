@@ -76,11 +76,22 @@ def text_digest(paper: Paper) -> str:
     texts = (paper.title, paper.abstract)
     found = _TEXT_DIGESTS.get(texts)
     if found is None:
-        if len(_TEXT_DIGESTS) >= _TEXT_DIGESTS_MAX:
-            _TEXT_DIGESTS.clear()
-        text = f"{paper.title}\0{paper.abstract}".encode("utf-8", "surrogatepass")
-        found = _TEXT_DIGESTS[texts] = hashlib.blake2b(text, digest_size=8).hexdigest()
+        found = _digest_of_texts(paper.title, paper.abstract)
+        remember_text_digest(paper, found)
     return found
+
+
+def _digest_of_texts(title: str, abstract: str) -> str:
+    text = f"{title}\0{abstract}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=8).hexdigest()
+
+
+def remember_text_digest(paper: Paper, found: str) -> None:
+    """Take `found` as `paper`'s text digest, as `text_digest` made it for an equal paper
+    (in another process or an earlier run of the same code)."""
+    if len(_TEXT_DIGESTS) >= _TEXT_DIGESTS_MAX:
+        _TEXT_DIGESTS.clear()
+    _TEXT_DIGESTS[paper.title, paper.abstract] = found
 
 
 def compute_related(
