@@ -197,6 +197,23 @@ ALONG: dict[str, tuple[dict[str, str], Callable[[Path, Moving], object]]] = {
 """What changes along with vision2's notes: (the site's own templates, the other change)."""
 
 
+def rebuilt_after(
+    site: Path, edits: Sequence[Callable[[Path], object]], kept: bool
+) -> Callable[[], BuildResult]:
+    """`site` built, then changed by `edits` and built again: by the same Builder if `kept`,
+    else by a new one (as a new run). Returns what builds it again the same way."""
+    builder = Builder(site)
+    builder.build()
+    for edit in edits:
+        edit(site)
+
+    def build() -> BuildResult:
+        return (builder if kept else Builder(site)).build()
+
+    build()
+    return build
+
+
 @pytest.mark.parametrize("kept", [False, True], ids=["new run", "kept builder"])
 @pytest.mark.parametrize("along", sorted(ALONG))
 def test_a_notes_edit_with_anything_else_equals_a_cold_build(
@@ -204,15 +221,11 @@ def test_a_notes_edit_with_anything_else_equals_a_cold_build(
 ) -> None:
     files, other = ALONG[along]
     site = make_site(linked_papers(), files)
-    builder = Builder(site)
-    builder.build()
-    NOTES_EDIT(site)
-    other(site, moving)
-    (builder if kept else Builder(site)).build()
+    build = rebuilt_after(site, [NOTES_EDIT, lambda site: other(site, moving)], kept)
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
     NOTES_EDIT(site)  # nothing to replace: the same text again, a newer file
     replaced("vision2", "Read again", "Read twice")(site)
-    (builder if kept else Builder(site)).build()
+    build()
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_build_cache import cold_copy_build, linked_papers, replaced
 from test_incremental import snapshot, touch_later
-from test_notes_edits import NOTES_EDIT, TAG_ADDED, Moving, moving
+from test_notes_edits import NOTES_EDIT, TAG_ADDED, Moving, moving, rebuilt_after
 
 from sitegen.build.pipeline import Builder
 from sitegen.content.models import Paper
@@ -121,14 +121,10 @@ def test_a_retag_with_anything_else_equals_a_cold_build(
 ) -> None:
     files, other = ALONG[along]
     site = make_site(linked_papers(), files)
-    builder = Builder(site)
-    builder.build()
-    TAG_ADDED(site)
-    other(site, moving)
-    (builder if kept else Builder(site)).build()
+    build = rebuilt_after(site, [TAG_ADDED, lambda site: other(site, moving)], kept)
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
     # The tag taken back off: the tag's pages, feed and .bib file go.
     replaced("vision2", '"vision 0", "robots"', '"vision 0"')(site)
-    (builder if kept else Builder(site)).build()
+    build()
     assert not (site / "_site/tags/robots.html").exists()
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
