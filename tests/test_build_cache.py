@@ -26,6 +26,9 @@ from sitegen.config import CACHE_DIR, load_config
 from sitegen.content.models import Paper
 from sitegen.render import environment
 from sitegen.render import renderer as render
+from sitegen.search import assets as search_assets
+from sitegen.search.state import IndexState
+from sitegen.workers.forked import can_fork
 
 
 @pytest.fixture(params=["serial", "parallel"])
@@ -286,17 +289,21 @@ def test_builds_into_two_output_folders_keep_their_own_page_caches(
     assert fresh_build(site).rendered == ()
 
 
-@pytest.mark.parametrize(
-    "edit", ["notes only", "edit paper", "retag paper", "add paper", "delete paper"]
-)
-def test_search_of_a_big_site_is_updated_or_built_in_a_spawned_process_the_same(
+SEARCH_EDITS = ["notes only", "edit paper", "retag paper", "add paper", "delete paper"]
+"""The edits of a big site's search: papers only edited (the index updated) or added or
+deleted (every later ref moves: built afresh)."""
+
+
+@pytest.mark.parametrize("edit", SEARCH_EDITS)
+def test_serve_updates_a_big_sites_search_in_its_own_process_or_builds_it_in_another(
     make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
 ) -> None:
-    """Big sites build the search index in a spawned process, or update the last one in the
-    build's own process when papers were only edited (no process spawned then)."""
+    """`serve`'s builds (in place) build a big site's search index in a spawned process, or
+    update the last one in their own process when papers were only edited (no process
+    spawned then)."""
     site = make_site(many_papers())
     monkeypatch.setattr(build_module, "SPAWN_SEARCH_FROM", 1)
-    fresh_build(site)
+    Builder(site, in_place=True).build()
     ALL_EDITS[edit](site)
     spawned: list[bool] = []
     real_start = build_module.SearchJob.start
@@ -306,9 +313,45 @@ def test_search_of_a_big_site_is_updated_or_built_in_a_spawned_process_the_same(
         real_start(job)
 
     monkeypatch.setattr(build_module.SearchJob, "start", start)
-    fresh_build(site)
+    Builder(site, in_place=True).build()
     assert spawned == [edit in ("add paper", "delete paper")]
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+@pytest.mark.skipif(not can_fork(), reason="forks a process")
+@pytest.mark.usefixtures("single_threaded")
+@pytest.mark.parametrize("edit", SEARCH_EDITS)
+def test_build_updates_a_big_sites_search_in_the_process_it_forks(
+    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
+    """`sitegen build` forks a big site's search as soon as the papers are read; that process
+    updates the last index when papers were only edited, else builds it afresh. The build's
+    own process does neither."""
+    site = make_site(many_papers())
+    monkeypatch.setattr(build_module, "SPAWN_SEARCH_FROM", 1)
+    fresh_build(site)
+    ALL_EDITS[edit](site)
+    log = tmp_path / "search-log"  # appended to by whichever process makes the index
+    monkeypatch.setattr(search_assets, "build_state", _logged(search_assets.build_state, log))
+    monkeypatch.setattr(IndexState, "update", _logged(IndexState.update, log))
+    fresh_build(site)
+    calls = [line.split(":") for line in log.read_text().split()]
+    assert [name for _pid, name in calls] == [
+        "build_state" if edit in ("add paper", "delete paper") else "update"
+    ]
+    assert all(int(pid) != os.getpid() for pid, _name in calls)
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def _logged(function: Callable[..., object], log: Path) -> Callable[..., object]:
+    """`function`, noting each call's process and name in `log`."""
+
+    def logged(*args: object, **kwargs: object) -> object:
+        with log.open("a") as file:
+            file.write(f"{os.getpid()}:{function.__name__}\n")
+        return function(*args, **kwargs)
+
+    return logged
 
 
 # `sitegen build -q` with the search index updated in place however few the papers (as a

@@ -191,11 +191,14 @@ class Builder:
         """Start a big site's search index now, in a process forked while this one holds
         little more than the papers (nothing to hand over, little memory to copy): it is
         made while related papers and the map are computed here, mostly on one core,
-        instead of beside the page workers. `serve` (in place, threaded) decides later.
+        instead of beside the page workers. An edit's update of the last index is made
+        there too, off this process's path. `serve` (in place, threaded) decides later.
         `tagged` has no related papers nor map yet: the search shows neither."""
         if self.in_place or len(tagged.papers) < SPAWN_SEARCH_FROM or not can_fork():
             return
-        self._early_search = SearchJob(tagged, self.cache_dir, self.texts, self.papers.key_of)
+        self._early_search = SearchJob(
+            tagged, self.cache_dir, self.texts, self.papers.key_of, to_fork=True
+        )
         self._early_search.fork()
 
     def graph_of(self, config: SiteConfig, papers: Sequence[Paper]) -> SiteGraph:
@@ -282,7 +285,11 @@ class SearchJob:
     with this process's whole memory; a spawned process holds only the papers and the
     index, keeping the build's peak memory down (50,000 papers: about 1 GB less). A big
     site's one-off build forks it instead as soon as the papers are read (`fork`, see
-    `Builder._start_search`), when this process holds little more than they do."""
+    `Builder._start_search`), when this process holds little more than they do.
+
+    `to_fork`: the job will be forked, and the forked process updates the last index if it
+    can, else builds it afresh. Otherwise a big site's index is updated here when a few
+    papers were edited (quicker than a new process)."""
 
     def __init__(
         self,
@@ -290,18 +297,20 @@ class SearchJob:
         cache_dir: Path,
         texts: MarkdownTexts,
         key_of: Callable[[Paper], object] | None = None,
+        *,
+        to_fork: bool = False,
     ) -> None:
         self.shown = shown_papers(graph)
         self.keys = None if key_of is None else search_keys(graph, self.shown, key_of)
         self.cache_dir = cache_dir
         self.texts = texts
         self._updated: dict[str, bytes] | None = None
-        if len(self.shown) >= SPAWN_SEARCH_FROM:
-            # A few papers edited: the last index updated here is quicker than a new process.
+        big = len(self.shown) >= SPAWN_SEARCH_FROM
+        if big and not to_fork:
             self._updated = updated_search_assets(
                 self.shown, cache_dir, texts=texts, keys=self.keys
             )
-        self.spawned = len(self.shown) >= SPAWN_SEARCH_FROM and self._updated is None
+        self.spawned = big and self._updated is None
         self._future: Future[dict[str, bytes]] | None = None
         self._handoff: Path | None = None
         self._forked: tuple[multiprocessing.process.BaseProcess, Connection] | None = None
