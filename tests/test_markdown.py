@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from linkify_it import LinkifyIt
 from synthetic import seed_papers
@@ -259,6 +259,8 @@ def test_the_link_shortcut_is_taken_for_bare_links() -> None:
 
 @settings(max_examples=1000, deadline=None)
 @given(st.one_of(PROSE, LINKY))
+@example("A\r>")  # a quote on a line of its own: "\r" ends a line as "\n" does
+@example("A\r\n# B")
 def test_plain_text_shortcut_reads_as_markdown_it_reads(text: str) -> None:
     # markdown_to_text reads plain prose as itself, without markdown-it (_plain_text).
     assert markdown_to_text(text) == _plain_text(text)

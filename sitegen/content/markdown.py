@@ -250,6 +250,8 @@ def _text_parser() -> MarkdownIt:
 def markdown_to_text(text: str) -> str:
     """The plain text a reader sees of some Markdown (no markup, no link targets); see
     MarkdownTexts for the cached way."""
+    if "\r" in text:  # a line break to markdown-it (its normalize rule), as to the check
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Text lines with no character an inline rule acts on read as themselves: most abstracts.
     if ACTIVE.search(text) is None and _NOT_TEXT_LINE.search(text) is None:
         return " ".join(text.split())
