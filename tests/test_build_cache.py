@@ -3,6 +3,7 @@ every core; whatever the edit, the output equals a cold build of the same files.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
@@ -325,8 +327,9 @@ def test_build_updates_a_big_sites_search_in_the_process_it_forks(
     make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
 ) -> None:
     """`sitegen build` forks a big site's search as soon as the papers are read; that process
-    updates the last index when papers were only edited, else builds it afresh. The build's
-    own process does neither."""
+    updates the last index when papers were only edited, else builds it afresh, and saves
+    it for the next build once it has sent the files. The build's own process does none of
+    it, and the process is gone when the build returns."""
     site = make_site(many_papers())
     monkeypatch.setattr(build_module, "SPAWN_SEARCH_FROM", 1)
     fresh_build(site)
@@ -334,12 +337,18 @@ def test_build_updates_a_big_sites_search_in_the_process_it_forks(
     log = tmp_path / "search-log"  # appended to by whichever process makes the index
     monkeypatch.setattr(search_assets, "build_state", _logged(search_assets.build_state, log))
     monkeypatch.setattr(IndexState, "update", _logged(IndexState.update, log))
+    monkeypatch.setattr(search_assets, "save_cache", _logged(search_assets.save_cache, log))
+    monkeypatch.setattr(Connection, "send", _logged(Connection.send, log))
     fresh_build(site)
+    assert multiprocessing.active_children() == []
     calls = [line.split(":") for line in log.read_text().split()]
-    assert [name for _pid, name in calls] == [
-        "build_state" if edit in ("add paper", "delete paper") else "update"
+    made_by = {pid for pid, name in calls if name != "send"}
+    assert len(made_by) == 1 and made_by != {str(os.getpid())}
+    assert [name for pid, name in calls if pid in made_by] == [
+        "build_state" if edit in ("add paper", "delete paper") else "update",
+        "send",
+        "save_cache",
     ]
-    assert all(int(pid) != os.getpid() for pid, _name in calls)
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 
 

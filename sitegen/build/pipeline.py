@@ -92,7 +92,7 @@ class Builder:
         self.search_files: dict[str, bytes] = {}
         """The search files of the last build."""
         self._early_search: SearchJob | None = None
-        """The search job `load` started, until `search_of` hands it to the build."""
+        """The search job `load` started, until the build ends (see `SearchJob.close`)."""
 
     def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
         """Build; `changed` (absolute paths from the watcher) narrows what is re-read."""
@@ -100,8 +100,8 @@ class Builder:
             return self._build(changed)
         finally:
             gc.unfreeze()  # frozen while it ran (see `load`)
-            if self._early_search is not None:  # the build failed before it was used
-                self._early_search.cancel()
+            if self._early_search is not None:
+                self._early_search.close()
                 self._early_search = None
 
     def _build(self, changed: Iterable[Path] | None) -> BuildResult:
@@ -221,9 +221,8 @@ class Builder:
     def search_of(self, graph: SiteGraph) -> SearchJob | dict[str, bytes]:
         """The search files to write: a job that makes them while the pages render (or
         since `load`, see `_start_search`)."""
-        early, self._early_search = self._early_search, None
-        if early is not None:
-            return early
+        if self._early_search is not None:
+            return self._early_search
         return SearchJob(graph, self.cache_dir, self.texts, self.papers.key_of)
 
     def site_paths(self, paths: Iterable[Path]) -> set[Path]:
@@ -314,9 +313,17 @@ class SearchJob:
         self._future: Future[dict[str, bytes]] | None = None
         self._handoff: Path | None = None
         self._forked: tuple[multiprocessing.process.BaseProcess, Connection] | None = None
+        self._saving: multiprocessing.process.BaseProcess | None = None
+        """The forked process, once its files are taken: it saves the index meanwhile."""
 
     def __call__(self, _pages: Sequence[str]) -> dict[str, bytes]:
-        return build_search_assets(self.shown, self.cache_dir, texts=self.texts, keys=self.keys)
+        return self.make()
+
+    def make(self, later: list[Callable[[], None]] | None = None) -> dict[str, bytes]:
+        """The search files, made in this process (`later`: see `build_search_assets`)."""
+        return build_search_assets(
+            self.shown, self.cache_dir, texts=self.texts, keys=self.keys, later=later
+        )
 
     @property
     def side_job(self) -> bool:
@@ -344,6 +351,14 @@ class SearchJob:
             process.join()
             reader.close()
             self._forked = None
+
+    def close(self) -> None:
+        """End the forked process, if any: stopped if its files were never taken (the build
+        failed), else waited for while it saves the index for the next build."""
+        self.cancel()
+        if self._saving is not None:
+            self._saving.join()
+            self._saving = None
 
     def start(self) -> None:
         """Start a spawned job (after the page workers fork), unless `fork` started it."""
@@ -373,27 +388,34 @@ class SearchJob:
     def _forked_files(self) -> dict[str, bytes]:
         assert self._forked is not None
         process, reader = self._forked
+        self._forked = None
         try:
             files: dict[str, bytes] = reader.recv()
+            self._saving = process  # joined once the build is done with (`close`)
         except (EOFError, OSError):  # the process died: do the work here instead
+            process.join()
             files = self(())
         finally:
             reader.close()
-            process.join()
-            self._forked = None
         return files
 
 
 def _search_forked(job: SearchJob, writer: Connection, parent: int) -> None:
     """In the process `SearchJob.fork` made: the files, sent to the parent."""
     exit_with_parent(parent)
+    later: list[Callable[[], None]] = []
     try:
-        files = job(())
+        files = job.make(later)
     except BaseException:
         # The parent, finding no files, does the work again and reports what failed
         # (and Ctrl-C stops it): no traceback from here.
         os._exit(1)
     writer.send(files)
+    writer.close()
+    # The index is saved for the next build once the parent has the files, not before:
+    # it writes the pages meanwhile.
+    for save in later:
+        save()
 
 
 def hand_over(

@@ -19,6 +19,7 @@ search works from file:// too. Refs are positions in the newest-first paper list
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -26,7 +27,7 @@ import pickle
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import repeat
 from pathlib import Path
@@ -95,6 +96,7 @@ def build_search_assets(
     *,
     texts: MarkdownTexts | None = None,
     keys: Sequence[Key] | None = None,
+    later: list[Callable[[], None]] | None = None,
 ) -> dict[str, bytes]:
     """Index, term shard and store files for `papers` (newest first), keyed by path under the
     output root.
@@ -102,19 +104,24 @@ def build_search_assets(
     With `cache_dir`, the last build's index is updated when only a few papers changed (and
     reused when none did). `texts` knows the plain text of abstracts and notes converted already;
     `keys` (one per paper, `documents.Key`) spare making the document of a paper the cache knows.
+    With `later`, saving the index for the next build is put there to be called once the files
+    are handed on, instead of done before they are returned.
     """
-    return search_assets_of(_rows(papers, texts, keys), cache_dir, shard_bytes)
+    return search_assets_of(_rows(papers, texts, keys), cache_dir, shard_bytes, later)
 
 
 def search_assets_of(
-    rows: Iterable[Row], cache_dir: Path | None = None, shard_bytes: int = SHARD_BYTES
+    rows: Iterable[Row],
+    cache_dir: Path | None = None,
+    shard_bytes: int = SHARD_BYTES,
+    later: list[Callable[[], None]] | None = None,
 ) -> dict[str, bytes]:
     """`build_search_assets` of papers read once, one row at a time: a paper is let go once
     its document is made (100,000 papers and their texts: about 1 GB)."""
     with gc_paused():  # a million small objects loaded and made, no cycles among them
         cached = load_cache(cache_dir)
         documents = _Documents(rows, cached)
-        return _assets(documents, cached, cache_dir, shard_bytes)
+        return _assets(documents, cached, cache_dir, shard_bytes, later=later)
 
 
 def updated_search_assets(
@@ -208,15 +215,20 @@ def _assets(
     cache_dir: Path | None,
     shard_bytes: int,
     changed_refs: list[int] | None = None,
+    later: list[Callable[[], None]] | None = None,
 ) -> dict[str, bytes]:
     """The files of `documents`; `changed_refs`: `IndexState.updatable` of the cached index,
-    if already asked."""
+    if already asked; `later`, as `build_search_assets`."""
     tags = documents.tags
     store = _Store.made(documents, tags, cached)
     state, changed = _index_state(documents, cached, changed_refs)
     payload = state.payload(shard_bytes)  # first: the vocabulary it makes is kept too
     if cache_dir is not None and changed:
-        save_cache(cache_dir, state, store)
+        save = functools.partial(save_cache, cache_dir, state, store)
+        if later is None:
+            save()
+        else:
+            later.append(save)
     meta, shards = dict(payload.meta), payload.shards
     meta["tags"] = [[name, tag_slug(name)] for name in tags]
     meta["storeChunk"] = STORE_CHUNK
