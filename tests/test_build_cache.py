@@ -329,7 +329,7 @@ def test_build_updates_a_big_sites_search_in_the_process_it_forks(
     """`sitegen build` forks a big site's search as soon as the papers are read; that process
     updates the last index when papers were only edited, else builds it afresh, and saves
     it for the next build once it has sent the files. The build's own process does none of
-    it, and the process is gone when the build returns."""
+    it (nor makes the documents' keys), and the process is gone when the build returns."""
     site = make_site(many_papers())
     monkeypatch.setattr(build_module, "SPAWN_SEARCH_FROM", 1)
     fresh_build(site)
@@ -339,12 +339,14 @@ def test_build_updates_a_big_sites_search_in_the_process_it_forks(
     monkeypatch.setattr(IndexState, "update", _logged(IndexState.update, log))
     monkeypatch.setattr(search_assets, "save_cache", _logged(search_assets.save_cache, log))
     monkeypatch.setattr(Connection, "send", _logged(Connection.send, log))
+    monkeypatch.setattr(build_module, "search_keys", _logged(build_module.search_keys, log))
     fresh_build(site)
     assert multiprocessing.active_children() == []
     calls = [line.split(":") for line in log.read_text().split()]
     made_by = {pid for pid, name in calls if name != "send"}
     assert len(made_by) == 1 and made_by != {str(os.getpid())}
     assert [name for pid, name in calls if pid in made_by] == [
+        "search_keys",
         "build_state" if edit in ("add paper", "delete paper") else "update",
         "send",
         "save_cache",

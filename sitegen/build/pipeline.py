@@ -299,12 +299,12 @@ class SearchJob:
         *,
         to_fork: bool = False,
     ) -> None:
-        self.shown = shown_papers(graph)
-        self.keys = None if key_of is None else search_keys(graph, self.shown, key_of)
+        self.graph = graph
         self.cache_dir = cache_dir
         self.texts = texts
+        self._key_of = key_of
         self._updated: dict[str, bytes] | None = None
-        big = len(self.shown) >= SPAWN_SEARCH_FROM
+        big = len(graph.papers) >= SPAWN_SEARCH_FROM
         if big and not to_fork:
             self._updated = updated_search_assets(
                 self.shown, cache_dir, texts=texts, keys=self.keys
@@ -315,6 +315,18 @@ class SearchJob:
         self._forked: tuple[multiprocessing.process.BaseProcess, Connection] | None = None
         self._saving: multiprocessing.process.BaseProcess | None = None
         """The forked process, once its files are taken: it saves the index meanwhile."""
+
+    @functools.cached_property
+    def shown(self) -> list[Paper]:
+        """The papers with their tags as shown, made where the job runs (a forked job: in
+        the forked process, off the build's path)."""
+        return shown_papers(self.graph)
+
+    @functools.cached_property
+    def keys(self) -> list[Key] | None:
+        """Each shown paper's search document key (`search_keys`), if the job knows how."""
+        key_of = self._key_of
+        return None if key_of is None else search_keys(self.graph, self.shown, key_of)
 
     def __call__(self, _pages: Sequence[str]) -> dict[str, bytes]:
         return self.make()
