@@ -190,10 +190,11 @@ def _idf(documents_with_term: int, document_count: int) -> float:
 
 
 def canonical(serialized: dict[str, Any]) -> dict[str, Any]:
-    """A lunr.py serialized index with terms in UTF-16 order and `_index` = rank in that order.
+    """A lunr serialized index with terms in UTF-16 order and `_index` = rank in that order.
 
-    What `decode` returns for the same index: the relabelling the format makes, applied to
-    lunr.py's own output, so tests can compare the two exactly.
+    The format labels terms in that order too, but with a gap between shards (see
+    search/codec.py): `decode`'s output and lunr.py's own, both made canonical, compare
+    exactly.
     """
     entries = sorted(serialized["invertedIndex"], key=lambda entry: utf16_key(entry[0]))
     rank = {entry[1]["_index"]: i for i, entry in enumerate(entries)}

@@ -69,8 +69,8 @@ def test_shards_merged_are_the_whole_index(
     meta, shards = tiny
     assert len(shards) > 50
     whole = shard_decoder.decode(*search.build_payload(DOCUMENTS, 10**9))
-    merged = shard_decoder.decode(meta, shards)
-    assert json.dumps(merged) == json.dumps(whole)
+    merged = shard_decoder.canonical(shard_decoder.decode(meta, shards))
+    assert json.dumps(merged) == json.dumps(shard_decoder.canonical(whole))
     assert json.dumps(merged) == json.dumps(shard_decoder.canonical(stock))
 
 
@@ -82,11 +82,14 @@ def test_each_shard_holds_one_key_range_and_decodes_alone(
     assert keys[0] == "" and len(keys) == len(shards)
     assert keys == sorted(keys, key=search_codec.utf16_key)
     next_rank = 0
+    stride = shards[1]["first"]
     for k, shard in enumerate(shards):
         assert {shard_decoder.shard_of(keys, key) for key in _shard_keys(shard)} <= {k}, k
         assert k == 0 or keys[k] in _shard_keys(shard)
-        assert shard["first"] == next_rank
+        # Its terms' indexes: a range of its own, after the shards before it.
+        assert shard["first"] == k * stride
         part = shard_decoder.decode_shard(meta, shard)
+        assert len(part["invertedIndex"]) < stride
         next_rank += len(part["invertedIndex"])
         loaded = Index.load(json.loads(json.dumps(part)))  # a valid lunr index on its own
         assert sorted(loaded.inverted_index) == sorted(t for t, _ in part["invertedIndex"])
@@ -146,6 +149,34 @@ def test_the_shards_a_query_names_answer_it_as_the_whole_index(
     assert expected and [(r["ref"], r["score"]) for r in subset.search(query)] == expected
 
 
+def test_a_new_word_rewrites_its_own_shard_not_every_shard_after_it(tmp_path: Path) -> None:
+    before = build_search_assets(SEEDS, tmp_path, shard_bytes=TINY)
+    count = len([name for name in before if name.startswith("search/terms-")])
+    # A word met nowhere else, sorted among the first terms: most shards come after its own.
+    edited = [*SEEDS[:3], replace(SEEDS[3], notes=SEEDS[3].notes + " 0fresh"), *SEEDS[4:]]
+    after = build_search_assets(edited, tmp_path, shard_bytes=TINY)
+    (own,) = [
+        k
+        for k in range(count)
+        if "0fresh" in shard_decoder.front_decode(shard_payload(after, k)["terms"])
+    ]
+    assert count > 50 and own < count // 4
+    changed = {
+        k for k in range(count) if after[urls.search_shard(k)] != before[urls.search_shard(k)]
+    }
+    # Its own and, until the cuts between shards fall where they fell before, a few after it:
+    # not the index of every shard after it.
+    assert min(changed) == own and len(changed) < count // 4, sorted(changed)
+    # What a cold build of the same papers makes.
+    assert after == build_search_assets(edited, shard_bytes=TINY)
+
+
+def shard_payload(files: dict[str, bytes], k: int) -> dict[str, Any]:
+    ((kind, chunk, shard),) = receive_calls(files[urls.search_shard(k)])
+    assert (kind, chunk) == ("terms", k)
+    return dict(shard)
+
+
 def test_small_index_ships_inside_index_js_and_large_in_shard_files() -> None:
     small = build_search_assets(SEEDS[:5])
     assert not [name for name in small if name.startswith("search/terms-")]
@@ -167,8 +198,8 @@ def test_small_index_ships_inside_index_js_and_large_in_shard_files() -> None:
         ((kind, chunk, shard),) = receive_calls(large[name])
         assert (kind, chunk) == ("terms", k)
         shards.append(shard)
-    assert shard_decoder.decode(meta, shards) == shard_decoder.decode(
-        *search.build_payload(DOCUMENTS)
+    assert shard_decoder.canonical(shard_decoder.decode(meta, shards)) == shard_decoder.canonical(
+        shard_decoder.decode(*search.build_payload(DOCUMENTS))
     )
     # A changed index changes the version the browser loads shards with (no stale cache).
     other = build_search_assets(SEEDS[1:], shard_bytes=TINY)

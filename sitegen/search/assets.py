@@ -75,7 +75,7 @@ SHARD_BYTES = 64 * 1024
 60%), however large the index: at 50,000 papers, 150 shards. Halving or doubling it changes what
 a first query downloads by a tenth at most (benchmarks/bench_search_shards.py)."""
 
-CACHE_VERSION = "7"
+CACHE_VERSION = "8"
 """Bump when the index payload changes for the same documents (invalidates caches)."""
 STATE_FILE = "search/state.pickle"
 """The index kept between builds (`state.IndexState`) and the store's scripts, under the

@@ -10,9 +10,12 @@ values lunr computes from a few integers, so this format ships only those intege
 
 The decoder recomputes idf and every score with lunr's own arithmetic and rounding, and rebuilds
 the exact `{version, fields, fieldVectors, invertedIndex, pipeline}` object `lunr.Index.load`
-takes. One deliberate difference from lunr.py's output: a term's `_index` is its rank in sorted
+takes. One deliberate difference from lunr.py's output: a term's `_index` grows with its sorted
 order rather than the order it was first met. It is only a vector dimension label, so every score
-is unchanged, and it lets the terms be split into shards whose indexes and scores stay global.
+is unchanged (lunr sums a dot product in index order, which is the terms' order either way), and
+it lets the terms be split into shards whose indexes and scores stay global. Shard k numbers its
+terms from k x `index_stride` on: a term added or removed renumbers its own shard only, so an
+edit that brings a new word rewrites one shard, not every shard after it.
 
 Terms are sorted by UTF-16 code units, the order JavaScript compares strings in: lunr.js's
 TokenSet builder refuses terms out of that order (Python's code point order differs past U+FFFF).
@@ -54,7 +57,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-FORMAT = "sitegen-lunr-2"
+FORMAT = "sitegen-lunr-3"
 """Tag of this encoding; the decoder refuses anything else."""
 
 _LAST = "0123456789abcdefghijklmnopqrstuv"
@@ -268,7 +271,10 @@ def encode(
     shard is about that size, or one term's postings when those alone are larger.
     """
     encoded = [encode_postings(per_field) for per_field in postings.frequencies]
-    return assemble(header_of(postings), postings.terms, encoded, pipeline, words, shard_bytes)
+    meta, shards, _counts = assemble(
+        header_of(postings), postings.terms, encoded, pipeline, words, shard_bytes
+    )
+    return meta, shards
 
 
 ShardMemo = dict[tuple[str, ...], tuple[str, str, str, str]]
@@ -284,15 +290,17 @@ def assemble(
     words: Mapping[str, Set[str]],
     shard_bytes: int,
     memo: ShardMemo | None = None,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[int]]:
     """`encode`, given every term (UTF-16 order) and its postings encoded already; `memo`
-    (the shards last assembled with it) is updated to these shards."""
+    (the shards last assembled with it) is updated to these shards. Also returns how many
+    terms each shard holds."""
     lengths = [joined_varints(per_doc) for per_doc in header.lengths]
     groups = _split(_keys(terms, encoded, words), shard_bytes)
+    counts = [sum(1 for key in group if not key[1]) for group in groups]
+    stride = index_stride(max(counts, default=0))
     shards = []
-    next_rank = 0
     kept: ShardMemo = {}
-    for group in groups:
+    for k, group in enumerate(groups):
         contents = _contents(group, encoded)
         parts = memo.get(contents) if memo is not None else None
         if parts is None:
@@ -300,14 +308,13 @@ def assemble(
         kept[contents] = parts
         shards.append(
             {
-                "first": next_rank,
+                "first": k * stride,
                 "terms": parts[0],
                 "postings": parts[1],
                 "words": parts[2],
                 "stems": parts[3],
             }
         )
-        next_rank += sum(1 for key in group if not key[1])
     if memo is not None:
         memo.clear()
         memo.update(kept)
@@ -323,7 +330,13 @@ def assemble(
         "lengths": lengths,
         "shards": [""] + [group[0][2] for group in groups[1:]],
     }
-    return meta, shards
+    return meta, shards, counts
+
+
+def index_stride(most: int) -> int:
+    """How many term indexes each shard has room for, given the most terms a shard holds: a
+    power of two, at least 2**16, so it stays the same from edit to edit."""
+    return max(1 << 16, 1 << max(most - 1, 0).bit_length())
 
 
 def _contents(group: Sequence[_Key], encoded: Sequence[str]) -> tuple[str, ...]:

@@ -220,17 +220,18 @@ class IndexState:
         )
         encoded = [self.postings[term] for term in self.terms]
         memo = self.shard_memos.setdefault(shard_bytes, {})
-        meta, shards = codec.assemble(
+        meta, shards, counts = codec.assemble(
             header, self.terms, encoded, self.pipeline, self.words, shard_bytes, memo
         )
         files: list[str] = []
-        ends = [shard["first"] for shard in shards[1:]] + [len(self.terms)]
         empty = "," * (len(FIELDS) - 1)
         split_before = self.position_memos.get(shard_bytes, {})
         split: PositionsMemo = {}
         self.position_memos[shard_bytes] = split
-        for shard, end in zip(shards, ends, strict=True):
-            texts = tuple(self.positions.get(t, empty) for t in self.terms[shard["first"] : end])
+        start = 0
+        for shard, count in zip(shards, counts, strict=True):
+            texts = tuple(self.positions.get(t, empty) for t in self.terms[start : start + count])
+            start += count
             starts, parts = split[texts] = split_before.get(texts) or positions.split(texts)
             shard["positionFile"], shard["positionStarts"] = len(files), list(starts)
             files += parts
