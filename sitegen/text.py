@@ -10,6 +10,11 @@ WEB_ADDRESS = re.compile(r"https?://[^\s/]+", re.IGNORECASE)
 SENTENCE_ENDS = (". ", "? ", "! ")
 
 
+def unix_newlines(text: str) -> str:
+    """CRLF and lone CR as LF, as Markdown, YAML and XML parsers read them."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def is_web_address(text: str) -> bool:
     """Whether `text` starts as an absolute http(s) address."""
     return WEB_ADDRESS.match(text) is not None

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from sitegen.errors import ContentError, Problem
+from sitegen.text import unix_newlines
 
 FENCE = "---"
 MAX_DEPTH = 32
@@ -34,7 +35,7 @@ class FrontMatter:
 
 def normalise_newlines(text: str) -> str:
     """CRLF and lone CR become LF; a leading BOM is dropped."""
-    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return unix_newlines(text.lstrip("\ufeff"))
 
 
 def split_front_matter(path: Path, text: str) -> FrontMatter:

@@ -15,7 +15,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
 from sitegen.content.wikilinks import MISSING_LINK_TITLE, WIKILINK, LinkTarget, link_key
-from sitegen.text import first_sentence
+from sitegen.text import first_sentence, unix_newlines
 
 
 @lru_cache(maxsize=2)
@@ -250,8 +250,7 @@ def _text_parser() -> MarkdownIt:
 def markdown_to_text(text: str) -> str:
     """The plain text a reader sees of some Markdown (no markup, no link targets); see
     MarkdownTexts for the cached way."""
-    if "\r" in text:  # a line break to markdown-it (its normalize rule), as to the check
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unix_newlines(text)  # markdown-it's normalize rule: the check reads lines as it does
     # Text lines with no character an inline rule acts on read as themselves: most abstracts.
     if ACTIVE.search(text) is None and _NOT_TEXT_LINE.search(text) is None:
         return " ".join(text.split())

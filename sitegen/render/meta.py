@@ -15,7 +15,7 @@ from sitegen.config import SiteConfig
 from sitegen.content.markdown import MarkdownTexts
 from sitegen.content.models import Paper
 from sitegen.content.venues import venue_kind
-from sitegen.text import clip
+from sitegen.text import clip, unix_newlines
 from sitegen.urls import paper_page
 
 MetaTag = tuple[str, str, str]
@@ -33,7 +33,7 @@ _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\
 def clean_text(text: str) -> str:
     """The text without characters XML 1.0 forbids or discourages; CR/CRLF become LF."""
     # XML parsers turn CR into LF anyway: normalising here keeps round trips exact.
-    return _NOT_TEXT.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _NOT_TEXT.sub("", unix_newlines(text))
 
 
 def one_line(text: str) -> str:
