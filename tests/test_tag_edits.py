@@ -8,13 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import paper_text
 from test_build_cache import cold_copy_build, linked_papers, replaced
 from test_incremental import snapshot, touch_later
 from test_notes_edits import NOTES_EDIT, TAG_ADDED, Moving, moving, rebuilt_after
 
+from sitegen import urls
 from sitegen.build.pipeline import Builder
 from sitegen.content.models import Paper
-from sitegen.render.pages import SitePages
+from sitegen.render import renderer
+from sitegen.render.pages import Page, SitePages
 
 __all__ = ["moving"]  # the fixture, for pytest
 
@@ -127,4 +130,80 @@ def test_a_retag_with_anything_else_equals_a_cold_build(
     replaced("vision2", '"vision 0", "robots"', '"vision 0"')(site)
     build()
     assert not (site / "_site/tags/robots.html").exists()
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def _listed_site() -> dict[str, str]:
+    """Seven papers, p6 the newest, listed two a page (see `_checked_pages`): the home pages
+    list p6 p5 | p4 p3 | p2 p1 | p0; "alpha" p4 p3 | p2 p1 | p0, "beta" p6 p5, "gamma"
+    p3 p2 | p1. Ada Lovelace wrote p3 and p1, Alan Turing p3, Grace Hopper the others."""
+    tags = {0: ("alpha",), 1: ("alpha", "gamma"), 2: ("alpha", "gamma"), 3: ("alpha", "gamma")}
+    tags |= {4: ("alpha",), 5: ("beta",), 6: ("beta",)}
+    authors = {1: '["Ada Lovelace"]', 3: '["Ada Lovelace", "Alan Turing"]'}
+    papers = {}
+    for n in range(7):
+        text = paper_text(f"Paper {n}", f"2025-01-0{n + 1}", tags[n], f"Abstract {n}.")
+        byline = authors.get(n, '["Grace Hopper"]')
+        papers[f"p{n}"] = text.replace("tags:", f"authors: {byline}\ntags:", 1)
+    return papers
+
+
+def _checked_pages(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """The pages fingerprinted from now on, by path; lists two papers a page."""
+    checked: set[str] = set()
+    page_key = renderer._page_key
+
+    def recording(template_fp: str, item_fp: str, page: Page) -> str:
+        checked.add(page.path)
+        return page_key(template_fp, item_fp, page)
+
+    monkeypatch.setattr(renderer, "_page_key", recording)
+    return checked
+
+
+UNTOUCHED = {
+    urls.home_page(1),
+    urls.home_page(3),
+    urls.home_page(4),
+    urls.tag_page("alpha", 2),
+    urls.tag_page("alpha", 3),
+    urls.author_page("grace-hopper"),
+    urls.list_summaries(0),
+    urls.STATS,
+    urls.AUTHOR_INDEX,
+    urls.NOT_FOUND,
+    urls.SEARCH,
+}
+"""The pages a retag of p3 (from gamma to beta) leaves be: they list neither p3 nor a tag
+whose papers changed, and show no tag."""
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["new run", "kept builder"])
+@pytest.mark.parametrize(
+    ("new_tag", "checked_too"),
+    [("beta", set()), ("delta", {urls.home_page(n) for n in (1, 3, 4)})],
+    ids=["to another tag", "to a new tag (the home pages count the tags)"],
+)
+def test_a_retag_fingerprints_only_the_listings_that_show_what_it_changed(
+    make_site: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    new_tag: str,
+    checked_too: set[str],
+    kept: bool,
+) -> None:
+    monkeypatch.setattr(urls, "LIST_PAGE_SIZE", 2)
+    site = make_site(_listed_site())
+    builder = Builder(site)
+    builder.build()
+    replaced("p3", '"alpha", "gamma"', f'"alpha", "{new_tag}"')(site)
+    checked = _checked_pages(monkeypatch)
+    (builder if kept else Builder(site)).build()
+    # p3's entry: its home page, alpha's first page (alpha keeps its papers), its authors';
+    # beta and gamma gained or lost a paper: every page of theirs.
+    retagged = {urls.tag_page(new_tag), urls.tag_page("gamma")}
+    listing_p3 = {urls.home_page(2), urls.tag_page("alpha"), urls.author_page("ada-lovelace")}
+    assert listing_p3 | {urls.author_page("alan-turing"), urls.LIST_DATA} | retagged <= checked
+    assert checked & UNTOUCHED == checked_too
+    assert not (site / "_site" / urls.tag_page("gamma", 2)).exists()
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import chain
 
 from sitegen.content.models import Paper
 from sitegen.fingerprint import digest
-from sitegen.render.pages import Theme
+from sitegen.render.pages import Retag, Theme
 from sitegen.site.graph import SiteGraph
 
 
@@ -40,9 +40,16 @@ class RenderInputs:
     """Digest of the rest but the tag table: order, links, related papers, map points, theme."""
     tags: tuple[tuple[str, str, str], ...] = ()
     """The tag table (see SiteGraph.tag_table)."""
+    members: dict[str, str] = field(default_factory=dict)
+    """Tag slug -> the digest of its papers' slugs, in order."""
 
     def as_json(self) -> dict[str, object]:
-        return {"papers": self.papers, "stamp": self.stamp, "tags": self.tags}
+        return {
+            "papers": self.papers,
+            "stamp": self.stamp,
+            "tags": self.tags,
+            "members": self.members,
+        }
 
     @staticmethod
     def from_json(data: object) -> RenderInputs:
@@ -51,7 +58,8 @@ class RenderInputs:
             raise ValueError("not render inputs")
         papers = {str(slug): str(found) for slug, found in data["papers"].items()}
         tags = tuple((str(key), str(name), str(slug)) for key, name, slug in data["tags"])
-        return RenderInputs(papers, str(data["stamp"]), tags)
+        members = {str(slug): str(found) for slug, found in data["members"].items()}
+        return RenderInputs(papers, str(data["stamp"]), tags, members)
 
 
 def render_inputs(graph: SiteGraph, theme: Theme) -> RenderInputs:
@@ -62,7 +70,14 @@ def render_inputs(graph: SiteGraph, theme: Theme) -> RenderInputs:
         dict(zip(slugs, [p.digest for p in papers], strict=True)),
         _stamp(graph, theme, slugs),
         graph.tag_table,
+        {tag.slug: _slugs_digest(tag.papers) for tag in graph.tags},
     )
+
+
+def _slugs_digest(papers: Sequence[Paper]) -> str:
+    """Digest of the papers' slugs, in order (slugs hold no NUL)."""
+    joined = "\0".join([p.slug for p in papers])
+    return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
 
 
 def _stamp(graph: SiteGraph, theme: Theme, slugs: list[str]) -> str:
@@ -159,6 +174,25 @@ def _same_but_notes_tags(old: Paper, new: Paper) -> bool:
     return same_rest and old.extra == new.extra
 
 
+def retag_of(graph: SiteGraph, edits: PaperEdits, last: RenderInputs, now: RenderInputs) -> Retag:
+    """What the retag `edits` changed that listings show (see pages.Retag): the entries of
+    the edited papers and of the papers holding a tag whose name or slug moved; the tags
+    whose papers changed, or whose name did."""
+    renamed = _renamed(last, graph)
+    listed = {graph.papers[i].slug for i in edits.indexes}
+    if renamed:
+        listed.update(
+            slug for slug, tags in graph.paper_tags.items() if any(t.slug in renamed for t in tags)
+        )
+    moved = {slug for slug, found in now.members.items() if last.members.get(slug) != found}
+    return Retag(frozenset(listed), frozenset(moved | renamed), len(last.tags) != len(now.tags))
+
+
+def _renamed(last: RenderInputs, graph: SiteGraph) -> set[str]:
+    """Slugs of the tags whose row of the tag table is new, gone or changed since `last`."""
+    return {slug for _, _, slug in set(last.tags).symmetric_difference(graph.tag_table)}
+
+
 def shown_by(graph: SiteGraph, edits: PaperEdits, last: RenderInputs) -> set[int]:
     """Indexes of the papers whose pages can show what `edits` changed, the last render's
     stamp being the same (see `paper_edits`): what the page of a paper shows of others is
@@ -166,7 +200,7 @@ def shown_by(graph: SiteGraph, edits: PaperEdits, last: RenderInputs) -> set[int
     (see SitePages._paper_shows), so a retag changes the edited papers' pages, those listing
     them among related papers, and those of papers holding a tag whose name or slug moved."""
     edited = {graph.papers[i].slug for i in edits.indexes}
-    renamed = {slug for _, _, slug in set(last.tags).symmetric_difference(graph.tag_table)}
+    renamed = _renamed(last, graph)
     related, paper_tags = graph.related, graph.paper_tags
     shown = set(edits.indexes)
     for index, paper in enumerate(graph.papers):

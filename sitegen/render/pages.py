@@ -21,7 +21,13 @@ from sitegen.content.names import index_name, short_authors
 from sitegen.content.wikilinks import LinkTarget
 from sitegen.fingerprint import digest
 from sitegen.render.bibtex import clash_groups, entry_key_among, entry_keys, paper_bibtex_both
-from sitegen.render.charts import MonthCounts, months_added, months_read, timeline_svg
+from sitegen.render.charts import (
+    MonthCounts,
+    ReadMonths,
+    months_added,
+    months_read,
+    timeline_svg,
+)
 from sitegen.render.listing import (
     Pagination,
     by_initial,
@@ -165,6 +171,8 @@ class Page:
     gathers it (a paper page's: gathered by the worker that renders it on a cold build)."""
     context: Callable[[], dict[str, Any]]
     """Builds the template context; only called when the page must be rendered."""
+    unchanged: bool = False
+    """Nothing it shows can differ from the last render's (see `Retag`): its bytes hold."""
 
     @property
     def fingerprint(self) -> tuple[object, ...]:
@@ -240,6 +248,22 @@ class Theme:
     """Every template of the paper page is the theme's own (see PAPER_TEMPLATES)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Retag:
+    """What an edit of papers' tags (and notes) alone changed, nothing else having changed
+    since the last render (see render/edits.py): the listing pages that show none of it
+    are marked `unchanged` by `SitePages.pages`, and are not fingerprinted again."""
+
+    listed: frozenset[str]
+    """Slugs of the papers whose listing entries can differ (their tags, or the names of
+    their tags, changed)."""
+    tags: frozenset[str]
+    """Slugs of the tags whose papers or name changed (their pages' counts, members and
+    timelines can differ)."""
+    tag_count: bool
+    """The number of tags changed (the theme's home pages show it)."""
+
+
 class SitePages:
     """The pages of one build, each with the fingerprint of what it shows."""
 
@@ -259,6 +283,8 @@ class SitePages:
         # and a tag's count changes with any paper tagged or untagged.
         self._view_counts = not (theme.stock_paper and theme.stock_listings)
         self._keys: dict[str, str] = {}
+        self._list_keys: dict[str, str] = {}
+        """Paper slug -> its listing key (the theme's listings), made where first needed."""
         self._counts: dict[str, int] | None = None
         self._faces: dict[str, str] = {}
         """Paper slug -> its face (what a link to it shows), made where first needed."""
@@ -282,7 +308,7 @@ class SitePages:
     def prepare(self) -> None:
         """Gather, here and now, what the pages of many papers share (before workers fork,
         which would each gather it again; and the map's points decide it once)."""
-        _ = (self.summaries, self.list_keys, self.bib_keys, self.nearby, self.regions)
+        _ = (self.summaries, self.list_keys(), self.bib_keys, self.nearby, self.regions)
 
     @functools.cached_property
     def summaries(self) -> dict[str, str]:
@@ -290,15 +316,24 @@ class SitePages:
         summary = self.texts.summary
         return {p.slug: summary(p.abstract) for p in self.graph.papers}
 
-    @functools.cached_property
-    def list_keys(self) -> dict[str, str]:
-        """What listings show of each paper (with the theme's own listing templates, what
-        the item shows, or the paper's file and tags: see `listing_key`; an edit of notes
-        alone re-renders no listing, told apart before any key is made: render/edits.py)."""
+    def list_key(self, paper: Paper) -> str:
+        """What listings show of `paper` (with the theme's own listing templates, what the
+        item shows, or the paper's file and tags: see `listing_key`; an edit of notes alone
+        re-renders no listing, told apart before any key is made: render/edits.py), made
+        where first needed (a retag's pages list a few hundred papers of 10,000)."""
         if not self.theme.stock_listings:
-            return self._all_keys()
-        graph, summaries = self.graph, self.summaries
-        return {p.slug: listing_key(p, graph, summaries[p.slug]) for p in graph.papers}
+            return self.key(paper)
+        found = self._list_keys.get(paper.slug)
+        if found is None:
+            summary = self.texts.summary(paper.abstract)
+            found = self._list_keys[paper.slug] = listing_key(paper, self.graph, summary)
+        return found
+
+    def list_keys(self) -> dict[str, str]:
+        """Every paper's `list_key`, by slug."""
+        for paper in self.graph.papers:
+            self.list_key(paper)
+        return self._list_keys if self.theme.stock_listings else self._keys
 
     @functools.cached_property
     def bib_keys(self) -> dict[str, str]:
@@ -368,7 +403,7 @@ class SitePages:
         it but its item, what that item shows (its view, made if needed)."""
         if not self.theme.stock_listings:
             return self.view(paper)
-        return ListedPaper(self.list_keys[paper.slug], partial(self.view, paper))
+        return ListedPaper(self.list_key(paper), partial(self.view, paper))
 
     def edited_paper_page(self, paper: Paper) -> Page:
         """The page of `paper` as edited since this graph was made, when nothing else it
@@ -377,40 +412,47 @@ class SitePages:
         index = next(i for i, p in enumerate(self.graph.papers) if p.slug == paper.slug)
         return self.paper_page(index, paper)
 
-    def pages(self, papers: bool = True) -> Iterator[Page]:
-        """Every page of the site (but the papers' own, unless `papers`)."""
+    def pages(self, papers: bool = True, retag: Retag | None = None) -> Iterator[Page]:
+        """Every page of the site (but the papers' own, unless `papers`). After a `retag`,
+        the pages it cannot have changed are marked `unchanged`: those showing no paper's
+        tags, tag names or counts (the papers' summaries, stats, authors, 404 and search
+        pages), and the listings that list none of `retag.listed` (nor a tag of
+        `retag.tags`). What the others show is gathered when their key is made."""
         graph = self.graph
-        yield from self._home_pages()
+        yield from self._home_pages(retag)
         yield Page(
             urls.LIST_DATA,
             "list-data.js",
             # The file holds no tag's count (see list_data).
-            (tuple(data_key(p, graph) for p in graph.papers), graph.tag_table),
+            lambda: (tuple([data_key(p, graph) for p in graph.papers]), graph.tag_table),
             lambda: {"data": Markup(_compact_json(list_data(graph)))},
         )
-        yield from self._summary_files()
-        yield self._queue_page()
-        yield self._stats_page()
+        yield from self._summary_files(retag is not None)
+        yield self._queue_page(retag)
+        yield self._stats_page(retag is not None)
         if papers:
             for index, paper in enumerate(graph.papers):
                 yield self.paper_page(index, paper)
         yield Page(
             urls.TAG_INDEX,
             "tags.html",
-            (self._tag_fp(), len(graph.papers)),
+            lambda: (self._tag_fp(), len(graph.papers)),
             lambda: {"tags": self._tag_links(), "paper_count": len(graph.papers)},
         )
         for tag in graph.tags:
             page = partial(urls.tag_page, tag.slug)
-            months = months_added(tag.papers)
-            yield from self._listed_pages("tag", _tag_link(tag), tag.papers, page, months)
-        yield from self._author_pages()
+            months = partial(months_added, tag.papers)
+            moved = retag is not None and tag.slug in retag.tags
+            link = _tag_link(tag)
+            yield from self._listed_pages("tag", link, tag.papers, page, months, retag, moved)
+        yield from self._author_pages(retag)
         # Served for missing pages at any depth: its links start at base_url when known, or
         # at the root its script finds (see 404.html).
         base = self.config.base_url or ""
-        yield Page(urls.NOT_FOUND, "404.html", (base,), lambda: {"root": base})
+        unchanged = retag is not None
+        yield Page(urls.NOT_FOUND, "404.html", (base,), lambda: {"root": base}, unchanged)
         if self.theme.has_search:
-            yield Page(urls.SEARCH, "search.html", (), dict)
+            yield Page(urls.SEARCH, "search.html", (), dict, unchanged)
         if self.theme.has_map:
             yield from self._map_pages()
 
@@ -432,18 +474,23 @@ class SitePages:
             urls.MAP_DATA, "map-data.js", key, lambda: {"data": Markup(map_data(self.graph, found))}
         )
 
-    def _home_pages(self) -> Iterator[Page]:
-        counts = self._status_counts()
+    def _home_pages(self, retag: Retag | None) -> Iterator[Page]:
         # The theme's home pages show how many tags there are, not how many papers each has.
-        tags = len(self.graph.tags) if self.theme.stock_listings else self._tag_fp()
-        shared = (tags, tuple(counts.items()), len(self.graph.papers))
+        moved = retag is not None and retag.tag_count
         for pagination, papers in list_pages(self.graph.papers):
             yield Page(
                 urls.home_page(pagination.number),
                 "index.html",
-                (tuple(self.list_keys[p.slug] for p in papers), shared, pagination),
+                partial(self._home_shows, pagination, papers),
                 self._home_context(pagination, papers),
+                _kept(papers, retag, moved),
             )
+
+    def _home_shows(self, pagination: Pagination, papers: Sequence[Paper]) -> tuple[object, ...]:
+        counts = self._status_counts()
+        tags = len(self.graph.tags) if self.theme.stock_listings else self._tag_fp()
+        shared = (tags, tuple(counts.items()), len(self.graph.papers))
+        return (tuple([self.list_key(p) for p in papers]), shared, pagination)
 
     def _home_context(
         self, pagination: Pagination, papers: Sequence[Paper]
@@ -455,48 +502,58 @@ class SitePages:
             "status_counts": self._status_counts(),
         }
 
-    def _summary_files(self) -> Iterator[Page]:
+    def _summary_files(self, unchanged: bool) -> Iterator[Page]:
         """The cards' summaries of every paper of the data file, loaded only for the cards
         the browser shows (static/list/summaries.js)."""
         for number, papers in enumerate(summary_chunks(self.graph.papers)):
-            summaries = tuple(self.summaries[p.slug] for p in papers)
-            yield Page(
-                urls.list_summaries(number),
-                "list-summaries.js",
-                (number, summaries),  # all the file holds: a title edit leaves it be
-                partial(_summaries_context, number, summaries),
-            )
+            yield self._summaries_page(number, papers, unchanged)
 
-    def _queue_page(self) -> Page:
-        parts = queue_parts(self.graph)
-        shown = tuple(
-            (part.count, tuple(self.list_keys[p.slug] for p in part.papers)) for part in parts
+    def _summaries_page(self, number: int, papers: Sequence[Paper], unchanged: bool) -> Page:
+        @functools.cache  # the key's and the context's
+        def shows() -> tuple[int, tuple[str, ...]]:  # all the file holds: not their titles
+            return number, tuple([self.summaries[p.slug] for p in papers])
+
+        return Page(
+            urls.list_summaries(number),
+            "list-summaries.js",
+            shows,
+            lambda: _summaries_context(*shows()),
+            unchanged,
         )
+
+    def _queue_page(self, retag: Retag | None) -> Page:
+        parts = queue_parts(self.graph)
+
+        def shows() -> tuple[object, ...]:
+            return (tuple((part.count, tuple(map(self.list_key, part.papers))) for part in parts),)
+
         return Page(
             urls.QUEUE,
             "queue.html",
-            (shown,),
+            shows,
             lambda: {
                 "parts": [(part, [self.listed(p) for p in part.papers]) for part in parts],
                 "status_counts": self._status_counts(),
             },
+            _kept([p for part in parts for p in part.papers], retag),
         )
 
-    def _stats_page(self) -> Page:
-        months = months_added(self.graph.papers)
-        read = months_read(self.graph.papers)
-        return Page(
-            urls.STATS,
-            "stats.html",
-            (months, read),
-            lambda: {
+    def _stats_page(self, unchanged: bool) -> Page:
+        @functools.cache  # the key's and the context's
+        def shows() -> tuple[tuple[MonthCounts, ...], ReadMonths]:
+            return months_added(self.graph.papers), months_read(self.graph.papers)
+
+        def context() -> dict[str, Any]:
+            months, read = shows()
+            return {
                 "months": months,
                 "chart": timeline_svg(months, "Papers added per month, by status"),
                 "statuses": STATUSES,
                 "read": read,
                 "read_chart": timeline_svg(read.months, "Papers read per month"),
-            },
-        )
+            }
+
+        return Page(urls.STATS, "stats.html", shows, context, unchanged)
 
     def paper_page(self, index: int, paper: Paper) -> Page:
         """The page of the `index`th paper (newest first). What it shows is gathered when
@@ -589,24 +646,38 @@ class SitePages:
         link: TagLink,
         papers: Sequence[Paper],
         path: Callable[[int], str],
-        months: tuple[MonthCounts, ...] = (),
+        months: Callable[[], tuple[MonthCounts, ...]] = tuple,
+        retag: Retag | None = None,
+        moved: bool = False,
     ) -> Iterator[Page]:
         """A tag's or author's list (templates/<kind>.html), `urls.LIST_PAGE_SIZE` papers a
         page; on the first, the script sorts and filters all of them (`members`) and the
-        timeline of `months` is drawn."""
+        timeline of `months` is drawn. `moved`: the list's papers or `link` changed in the
+        `retag` (if any)."""
         cut = list_pages(papers, path)
         every = tuple(p.slug for p in papers) if len(cut) > 1 else ()
+        timeline = functools.cache(months)  # the first page's key's and context's
         for pagination, part in cut:
             first = pagination.number == 1
-            members = every if first else ()
-            shown = tuple(self.list_keys[p.slug] for p in part)
-            timeline = months if first else ()
+            shown = (link, part, pagination, every if first else (), timeline if first else tuple)
             yield Page(
                 path(pagination.number),
                 f"{kind}.html",
-                (link, shown, pagination, members, timeline),
-                self._listed_context(kind, link, part, pagination, members, timeline),
+                partial(self._listed_shows, *shown),
+                self._listed_context(kind, *shown),
+                _kept(part, retag, moved),
             )
+
+    def _listed_shows(
+        self,
+        link: TagLink,
+        papers: Sequence[Paper],
+        pagination: Pagination,
+        members: tuple[str, ...],
+        months: Callable[[], tuple[MonthCounts, ...]],
+    ) -> tuple[object, ...]:
+        shown = tuple([self.list_key(p) for p in papers])
+        return (link, shown, pagination, members, months())
 
     def _listed_context(
         self,
@@ -615,36 +686,42 @@ class SitePages:
         papers: Sequence[Paper],
         pagination: Pagination,
         members: tuple[str, ...],
-        months: tuple[MonthCounts, ...],
+        months: Callable[[], tuple[MonthCounts, ...]],
     ) -> Callable[[], dict[str, Any]]:
         label = f"Papers tagged {link.name} added per month, by status"
-        return lambda: {
-            kind: link,
-            "papers": [self.listed(p) for p in papers],
-            "pagination": pagination,
-            "members": members,
-            "months": months,
-            "chart": timeline_svg(months, label),
-            "statuses": STATUSES,
-        }
 
-    def _author_pages(self) -> Iterator[Page]:
+        def context() -> dict[str, Any]:
+            shown = months()
+            return {
+                kind: link,
+                "papers": [self.listed(p) for p in papers],
+                "pagination": pagination,
+                "members": members,
+                "months": shown,
+                "chart": timeline_svg(shown, label),
+                "statuses": STATUSES,
+            }
+
+        return context
+
+    def _author_pages(self, retag: Retag | None) -> Iterator[Page]:
+        """The authors' index (a retag changes none of it) and each author's list."""
         authors = [
             TagLink(a.name, urls.author_page(a.slug), len(a.papers)) for a in self.graph.authors
         ]
-        sections = [
-            (letter, [replace(authors[i], name=index_name(authors[i].name)) for i in group])
-            for letter, group in by_initial([a.name for a in authors])
-        ]
-        yield Page(
-            urls.AUTHOR_INDEX,
-            "authors.html",
-            (tuple(authors),),
-            lambda: {"authors": authors, "sections": sections},
-        )
+
+        def context() -> dict[str, Any]:
+            sections = [
+                (letter, [replace(authors[i], name=index_name(authors[i].name)) for i in group])
+                for letter, group in by_initial([a.name for a in authors])
+            ]
+            return {"authors": authors, "sections": sections}
+
+        shows = (tuple(authors),)
+        yield Page(urls.AUTHOR_INDEX, "authors.html", shows, context, retag is not None)
         for author, link in zip(self.graph.authors, authors, strict=True):
             page = partial(urls.author_page, author.slug)
-            yield from self._listed_pages("author", link, author.papers, page)
+            yield from self._listed_pages("author", link, author.papers, page, tuple, retag)
 
     def _status_counts(self) -> dict[str, int]:
         """Papers per status (the home pages and the queue show them: counted once)."""
@@ -671,3 +748,9 @@ def _compact_json(value: object) -> str:
 
 def _tag_link(tag: Tag) -> TagLink:
     return TagLink(tag.name, urls.tag_page(tag.slug), len(tag.papers))
+
+
+def _kept(papers: Sequence[Paper], retag: Retag | None, moved: bool = False) -> bool:
+    """Whether a listing of `papers` is unchanged by `retag`: it lists none of the papers
+    whose entries it changed, and the rest of what it shows did not move."""
+    return retag is not None and not moved and not any(p.slug in retag.listed for p in papers)

@@ -26,7 +26,14 @@ from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import code_fingerprint, digest
 from sitegen.fsutil import atomic_write_bytes, site_tree
 from sitegen.progress import NO_PROGRESS, Progress
-from sitegen.render.edits import PaperEdits, RenderInputs, paper_edits, render_inputs, shown_by
+from sitegen.render.edits import (
+    PaperEdits,
+    RenderInputs,
+    paper_edits,
+    render_inputs,
+    retag_of,
+    shown_by,
+)
 from sitegen.render.environment import make_environment
 from sitegen.render.mapview import MapMemo, Memo
 from sitegen.render.pages import (
@@ -220,7 +227,7 @@ class Renderer:
             pages.inherit(self._inputs_pages)
         side_jobs = dict(side_jobs or {})
         self._keys_made = {}
-        found = None if edits is None else self._edited_pages(pages, edits, writer, item_fp)
+        found = None if edits is None else self._edited_pages(pages, edits, inputs, writer, item_fp)
         kept_sides: dict[str, dict[str, str]] = {}
         if found is None:
             pages.prepare()  # here, before the workers fork
@@ -321,12 +328,18 @@ class Renderer:
             todo.append((page, template_fp))
 
     def _edited_pages(
-        self, pages: SitePages, edits: PaperEdits, writer: PageSink[S], item_fp: str
+        self,
+        pages: SitePages,
+        edits: PaperEdits,
+        inputs: RenderInputs,
+        writer: PageSink[S],
+        item_fp: str,
     ) -> tuple[dict[str, tuple[str, str]], list[tuple[Page, str]], dict[str, str]] | None:
         """As `_checked_pages`, when the papers' pages that `edits` can have changed are
         known (see render/edits.py): the other papers' pages are kept as the last render
-        left them, unchecked, and so are the other pages after an edit of notes alone. None
-        if a template changed or the output lacks a page kept so."""
+        left them, unchecked, and so are the other pages after an edit of notes alone, and
+        after a retag those it cannot have changed (see pages.Retag). None if a template
+        changed or the output lacks a page kept so."""
         last = self._template_fps
         if last.get(ITEM_TEMPLATE) != item_fp or self._inputs is None:
             return None
@@ -336,16 +349,20 @@ class Renderer:
             return None
         shown = shown_by(pages.graph, edits, self._inputs) if edits.retagged else edits.indexes
         checked = [pages.paper_page(index, pages.graph.papers[index]) for index in shown]
-        if edits.retagged:
-            checked.extend(pages.pages(papers=False))
-        if any(page.template not in last for page in checked):
-            return None
-        mine = {page.path for page in checked}
-        if edits.retagged:  # the other pages are papers' pages (tag pages come and go)
+        if edits.retagged:  # the other pages are the papers' and those the retag left be
             papers = pages.graph.papers
             kept = [urls.paper_page(p.slug) for i, p in enumerate(papers) if i not in shown]
+            retag = retag_of(pages.graph, edits, self._inputs, inputs)
+            for page in pages.pages(papers=False, retag=retag):
+                if page.unchanged:
+                    kept.append(page.path)
+                else:
+                    checked.append(page)
         else:
+            mine = {page.path for page in checked}
             kept = [path for path in self._pages if path not in mine]
+        if any(page.template not in last for page in checked):
+            return None
         fresh = {path: self._pages[path] for path in kept if path in self._pages}
         if len(fresh) != len(kept) or not all(
             writer.has(path, output) for path, (_, output) in fresh.items()
@@ -549,8 +566,11 @@ class Renderer:
         file, kept, last = self._items_file(), self._kept_items, self._site_pages
         if file is None or kept is None or last is None or not self._items_added:
             return
-        keys = last[1].list_keys
-        items = {key: kept[key] for key in keys.values() if key in kept}
+        items = kept
+        if len(kept) > 2 * len(last[0].papers) + 100:  # now and then, not every retag:
+            # making every paper's listing key costs it ~70 ms at 10,000 papers
+            keys = last[1].list_keys()
+            items = {key: kept[key] for key in keys.values() if key in kept}
         data = {"context": self._items_context, "items": items}
         with contextlib.suppress(OSError, pickle.PicklingError):
             atomic_write_bytes(file, pickle.dumps(data, pickle.HIGHEST_PROTOCOL), durable=False)
