@@ -171,6 +171,38 @@ def test_a_new_word_rewrites_its_own_shard_not_every_shard_after_it(tmp_path: Pa
     assert after == build_search_assets(edited, shard_bytes=TINY)
 
 
+def test_a_shard_whose_positions_take_another_file_renames_no_other_shards_files(
+    tmp_path: Path,
+) -> None:
+    before = build_search_assets(SEEDS, tmp_path, shard_bytes=TINY)
+    # A word the seeds use, over and over in one paper's notes: its positions outgrow a file.
+    notes = SEEDS[3].notes + " learning" * 15000
+    edited = [*SEEDS[:3], replace(SEEDS[3], notes=notes), *SEEDS[4:]]
+    after = build_search_assets(edited, tmp_path, shard_bytes=TINY)
+    count = len(payload_meta(after)["shards"])
+    assert count == len(payload_meta(before)["shards"]) > 50
+    files_of = {
+        name: [_positions_files(files, k) for k in range(count)]
+        for name, files in (("before", before), ("after", after))
+    }
+    grown = [k for k in range(count) if len(files_of["after"][k]) > len(files_of["before"][k])]
+    assert grown and grown[0] < count - 10  # shards after it to keep their files
+    for k in range(count):
+        same_terms = shard_payload(after, k)["terms"] == shard_payload(before, k)["terms"]
+        same_postings = shard_payload(after, k)["postings"] == shard_payload(before, k)["postings"]
+        if same_terms and same_postings:  # its positions files: the same names and bytes
+            assert files_of["after"][k] == files_of["before"][k], k
+    assert after == build_search_assets(edited, shard_bytes=TINY)
+
+
+def _positions_files(files: dict[str, bytes], k: int) -> list[tuple[str, bytes]]:
+    """Term shard k's positions files: (name, bytes)."""
+    shard = shard_payload(files, k)
+    first = shard["positionFile"]
+    names = [urls.search_positions(first + j) for j in range(len(shard["positionStarts"]))]
+    return [(name, files[name]) for name in names]
+
+
 def shard_payload(files: dict[str, bytes], k: int) -> dict[str, Any]:
     ((kind, chunk, shard),) = receive_calls(files[urls.search_shard(k)])
     assert (kind, chunk) == ("terms", k)

@@ -75,7 +75,7 @@ SHARD_BYTES = 64 * 1024
 60%), however large the index: at 50,000 papers, 150 shards. Halving or doubling it changes what
 a first query downloads by a tenth at most (benchmarks/bench_search_shards.py)."""
 
-CACHE_VERSION = "8"
+CACHE_VERSION = "9"
 """Bump when the index payload changes for the same documents (invalidates caches)."""
 STATE_FILE = "search/state.pickle"
 """The index kept between builds (`state.IndexState`) and the store's scripts, under the
@@ -236,11 +236,11 @@ def _assets(
     # Where results link to, under the page's root; the browser fills in {slug}.
     meta["urls"] = urls.BROWSER_PATTERNS
     scripts = [as_script("terms", k, shard) for k, shard in enumerate(shards)]
-    extras = [as_script("positions", k, text) for k, text in enumerate(payload.positions)]
+    extras = {n: as_script("positions", n, text) for n, text in payload.positions.items()}
     words = as_script("words", None, payload.vocabulary)
     term_list = as_script("termlist", None, payload.term_list)
     digest = hashlib.sha256()  # of them all, one after another (not joined: a copy of them all)
-    for script in (*scripts, *extras, words, term_list):
+    for script in (*scripts, *extras.values(), words, term_list):
         digest.update(script)
     meta["shardVersion"] = digest.hexdigest()[:12]
     files = {}
@@ -250,7 +250,7 @@ def _assets(
     else:
         files[urls.SEARCH_INDEX] = as_script("index", None, meta)
         files.update((urls.search_shard(k), script) for k, script in enumerate(scripts))
-    files.update((urls.search_positions(k), script) for k, script in enumerate(extras))
+    files.update((urls.search_positions(n), script) for n, script in extras.items())
     files[urls.SEARCH_WORDS] = words
     files[urls.SEARCH_TERM_LIST] = term_list
     files.update((urls.search_store(k), script) for k, script in enumerate(store.scripts))

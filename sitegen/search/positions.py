@@ -4,8 +4,8 @@ lunr can keep positions as posting metadata, but then every query would download
 live in their own files instead, each holding a run of one term shard's terms of at most
 `PART_CHARS` characters (or a single term that is larger), and the browser loads them only for
 a query with a phrase (`"masked autoencoder"`, `author:"Hu Xu"`), only the files of its terms.
-Term shard k says where its terms' files are: `positionFile` (the number of its first) and
-`positionStarts` (the rank in the shard of each file's first term).
+Term shard k says where its terms' files are: `positionFile` (the number of its first: k times
+`file_stride`) and `positionStarts` (the rank in the shard of each file's first term).
 
 A term's positions: per field (comma separated), per document holding it there, varints of the
 gap from the previous document, the count, then the gaps between positions. Positions count
@@ -183,6 +183,14 @@ def decode(text: str, fields: int) -> list[list[tuple[int, list[int]]]]:
                 places[k] += places[k - 1]
             per_field[f].append((doc, places))
     return per_field
+
+
+def file_stride(most: int) -> int:
+    """How many file numbers each term shard has room for, given the most files a shard's
+    positions take: a power of two, at least 64, so it stays the same from edit to edit. A
+    shard whose positions take one more file (or one less) then renames no file of the shards
+    after it (numbered in one run, 440 files at 10,000 papers were all written again)."""
+    return max(1 << 6, 1 << max(most - 1, 0).bit_length())
 
 
 def split(encoded: Sequence[str], part_chars: int = PART_CHARS) -> tuple[list[int], list[str]]:

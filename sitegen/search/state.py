@@ -49,8 +49,9 @@ class IndexPayload:
     """What every query needs (`search/index.js`)."""
     shards: list[dict[str, Any]]
     """Term shards (`search/terms-<k>.js`)."""
-    positions: list[str]
-    """Term positions, in files of a few terms each (`search/positions-<n>.js`)."""
+    positions: dict[int, str]
+    """Term positions, in files of a few terms each, by number (`search/positions-<n>.js`;
+    see `positions.file_stride`)."""
     vocabulary: str
     """Every indexed word, front-coded (`search/words.js`): typos are looked up in it."""
     term_list: str
@@ -223,18 +224,22 @@ class IndexState:
         meta, shards, counts = codec.assemble(
             header, self.terms, encoded, self.pipeline, self.words, shard_bytes, memo
         )
-        files: list[str] = []
         empty = "," * (len(FIELDS) - 1)
         split_before = self.position_memos.get(shard_bytes, {})
         split: PositionsMemo = {}
         self.position_memos[shard_bytes] = split
         start = 0
-        for shard, count in zip(shards, counts, strict=True):
+        splits = []
+        for count in counts:
             texts = tuple(self.positions.get(t, empty) for t in self.terms[start : start + count])
             start += count
-            starts, parts = split[texts] = split_before.get(texts) or positions.split(texts)
-            shard["positionFile"], shard["positionStarts"] = len(files), list(starts)
-            files += parts
+            splits.append(split_before.get(texts) or positions.split(texts))
+            split[texts] = splits[-1]
+        stride = positions.file_stride(max((len(parts) for _, parts in splits), default=0))
+        files: dict[int, str] = {}
+        for k, (shard, (starts, parts)) in enumerate(zip(shards, splits, strict=True)):
+            shard["positionFile"], shard["positionStarts"] = k * stride, list(starts)
+            files.update(enumerate(parts, k * stride))
         if self.vocabulary is None:
             self.vocabulary = vocabulary(self.words)
         term_list = codec.front_code(self.terms)

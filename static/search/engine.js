@@ -50,7 +50,7 @@
       this.stale = false;      // the token set lacks terms of shards added since it was built
       this.complete = false;   // every field vector exists, in document order
       this.alternatives = [];  // n -> terms a clause marked ALT_MARK + n matches, any of them
-      this.positions = [];     // positions file -> promise of its decoded positions
+      this.positions = new Map(); // positions file number (sparse) -> promise of its positions
       this.scorer = new S.Scorer(meta.docs, meta.fields);
       this.closest = new Map(); // typed word -> the vocabulary's closest words
       this.expansions = new Map(); // prefix -> expand(prefix), until shards are added
@@ -368,12 +368,12 @@
         let j = starts.length - 1;
         while (starts[j] > rank) j--;
         const n = positionFile + j;
-        if (!this.positions[n]) {
+        if (!this.positions.has(n)) {
           const terms = inverted.slice(starts[j], starts[j + 1] ?? inverted.length).map(([t]) => t);
-          this.positions[n] = S.positions(n, this.payload.shardVersion)
-            .then((text) => S.phrases.decodePositions(text, terms));
+          this.positions.set(n, S.positions(n, this.payload.shardVersion)
+            .then((text) => S.phrases.decodePositions(text, terms)));
         }
-        return this.positions[n].then((table) => table.get(term));
+        return this.positions.get(n).then((table) => table.get(term));
       });
     }
 
