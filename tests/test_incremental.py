@@ -339,3 +339,17 @@ def test_serve_records_its_build_once_the_catch_up_completes_it(make_site, monke
     live.builder.offer_search(inputs.papers, compute_slow_parts(inputs))
     live.rebuild(set())  # as the catch-up's poke asks
     assert build(site).skipped
+
+
+def test_a_build_is_skipped_only_while_the_output_holds_every_file_it_listed(make_site):
+    site = make_site({"a": paper_text("A", tags=("x",)), "b": paper_text("B", "2025-01-01")})
+    assert not build(site).skipped
+    assert build(site).skipped
+    (site / "_site" / "tags" / "x.html").unlink()  # a file of the last build, gone
+    assert not build(site).skipped
+    assert "A" in (site / "_site" / "tags" / "x.html").read_text()
+    (site / "_site" / "mine.txt").write_text("a file of the user's, beside the build's")
+    assert build(site).skipped
+    (site / "_site" / "papers").rename(site / "_site" / "moved")
+    assert not build(site).skipped
+    assert (site / "_site" / "papers" / "b.html").is_file()

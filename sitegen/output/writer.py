@@ -344,6 +344,12 @@ def _survey(out: Path, owned: Mapping[str, str]) -> tuple[set[str], list[str]]:
     return present, sorted(foreign)
 
 
+def present_files(out: Path) -> set[str]:
+    """The files in `out` by path relative to it, as a build finds them (`OutputWriter.has`):
+    a link to a folder is not one."""
+    return {rel for rel, kind in _walk(out) if kind == "file"}
+
+
 def _walk(folder: Path) -> Iterator[tuple[str, str]]:
     """(path relative to `folder`, kind) of each file ("file", also a symlink to one),
     symlink to a folder ("link", not followed) and empty folder ("empty") under `folder`."""
