@@ -4,13 +4,17 @@ graph must equal the one `build_graph` makes of the edited papers, or not be mad
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from sitegen.content.models import Paper
+from sitegen.fingerprint import digest
+from sitegen.site import graphcache
 from sitegen.site.graph import SiteGraph, build_graph, with_papers
+from sitegen.site.graphcache import GraphCache
 
 
 def paper(
@@ -89,3 +93,59 @@ def test_no_graph_is_swapped_when_papers_come_or_go() -> None:
     assert with_papers(old, [*PAPERS[:-1], replace(PAPERS[-1], slug="f")]) is None
     assert with_papers(old, [*PAPERS, PAPERS[-1]]) is None
     assert with_papers(old, [*PAPERS[:-1], PAPERS[0]]) is None
+
+
+def _read(papers: list[Paper]) -> list[Paper]:
+    """`papers` as read from their files: each with the digest of its text."""
+    return [replace(p, digest=digest(p)) for p in papers]
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_a_new_runs_graph_bound_from_the_last_one_equals_a_graph_made_afresh(
+    edit: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slug, changes, swappable = EDITS[edit]
+    last = GraphCache(tmp_path)
+    last.get(_read(PAPERS), (), {})
+    last.save()
+    edited = _read([replace(p, **changes) if p.slug == slug else p for p in PAPERS])
+    made: list[int] = []
+    monkeypatch.setattr(graphcache, "build_graph", lambda *a: made.append(1) or build_graph(*a))
+    # As read by the next run: the edited paper's file read again, the old paper kept aside.
+    before = {p.slug: p for p in _read(PAPERS) if p.slug == slug}
+    graph = GraphCache(tmp_path).get(edited, (), before)
+    assert made == ([] if swappable else [1])
+    assert_same_graph(graph, build_graph(edited))
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["aliases", "a paper read again unseen", "a paper gone", "damaged file", "damaged graph"],
+)
+def test_a_graph_is_made_afresh_when_the_kept_one_cannot_be_trusted(
+    change: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers = _read(PAPERS)
+    last = GraphCache(tmp_path)
+    last.get(papers, (), {})
+    last.save()
+    edited = _read([replace(p, notes="Edited.") if p.slug == "b" else p for p in PAPERS])
+    aliases: tuple[tuple[str, str], ...] = ()
+    before = {"b": papers[1]}
+    if change == "aliases":
+        aliases = (("ml", "nlp"),)
+    elif change == "a paper read again unseen":
+        before = {}
+    elif change == "a paper gone":
+        edited = edited[:-1]
+    elif change == "damaged file":
+        (tmp_path / graphcache.CACHE_FILE).write_bytes(b"\x80\x05garbage")
+    else:
+        stamp, digests, skeleton = pickle.loads((tmp_path / graphcache.CACHE_FILE).read_bytes())
+        damaged = (stamp, digests, skeleton[: len(skeleton) // 2])
+        (tmp_path / graphcache.CACHE_FILE).write_bytes(pickle.dumps(damaged))
+    made: list[int] = []
+    monkeypatch.setattr(graphcache, "build_graph", lambda *a: made.append(1) or build_graph(*a))
+    graph = GraphCache(tmp_path).get(edited, aliases, before)
+    assert made == [1]
+    assert_same_graph(graph, build_graph(edited, None, aliases))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import paper_text
 
-from sitegen.build import build, build_stamp, pipeline
+from sitegen.build import build, build_stamp
 from sitegen.build.pipeline import Builder
 from sitegen.build.result import BuildResult
 from sitegen.build.stamp import unchanged_build
@@ -16,6 +16,7 @@ from sitegen.errors import ContentError
 from sitegen.search import assets as search_assets
 from sitegen.serve import rebuilds
 from sitegen.serve.incremental import IncrementalBuilder, SlowInputs, compute_slow_parts
+from sitegen.site import graphcache
 
 WORDS = [
     "alpha",
@@ -295,9 +296,11 @@ def test_a_notes_edit_under_serve_swaps_the_paper_into_the_last_graph(
     builder = IncrementalBuilder(site)
     builder.build()
     made: list[int] = []
-    build_graph = pipeline.build_graph
+    build_graph = graphcache.build_graph
     monkeypatch.setattr(
-        pipeline, "build_graph", lambda papers, *rest: made.append(1) or build_graph(papers, *rest)
+        graphcache,
+        "build_graph",
+        lambda papers, *rest: made.append(1) or build_graph(papers, *rest),
     )
     text = (papers / "p03.md").read_text()
     touch_later(papers / "p03.md", text + "\nMore, still about [[p05]].\n")

@@ -23,6 +23,7 @@ from sitegen.build.pipeline import Builder
 from sitegen.build.result import BuildResult
 from sitegen.content.models import Paper
 from sitegen.render.pages import SitePages
+from sitegen.site import graphcache
 
 NOTES_EDIT = replaced("vision2", "Builds on", "Read again: builds on")
 """vision2's notes reworded (its link to vision1 kept): other pages show none of it."""
@@ -269,3 +270,29 @@ def test_a_damaged_record_of_the_small_maps_is_not_trusted_by_a_notes_edit(
     NOTES_EDIT(site)
     assert Builder(site).build().rendered == ("papers/vision2.html",)
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("edit", "made"),
+    [(NOTES_EDIT, []), (retitled("vision2", "Vision paper two"), [1]), (TAG_ADDED, [1])],
+    ids=["notes", "title", "tag"],
+)
+def test_a_new_run_binds_the_last_graph_after_a_notes_edit(
+    make_site: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    edit: Callable[[Path], object],
+    made: list[int],
+) -> None:
+    site = make_site(linked_papers())
+    Builder(site).build()
+    edit(site)
+    making: list[int] = []
+    build_graph = graphcache.build_graph
+    monkeypatch.setattr(graphcache, "build_graph", lambda *a: making.append(1) or build_graph(*a))
+    Builder(site).build()
+    assert making == made
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+    making.clear()
+    Builder(site).build()  # what it kept is this build's graph: bound again, not made
+    assert making == []

@@ -38,7 +38,8 @@ from sitegen.render.static import add_static_files
 from sitegen.search.assets import build_search_assets, search_assets_of, updated_search_assets
 from sitegen.search.documents import Key
 from sitegen.site import related as related_module
-from sitegen.site.graph import SiteGraph, build_graph, placed
+from sitegen.site.graph import SiteGraph, placed
+from sitegen.site.graphcache import GraphCache
 from sitegen.site.layout import LayoutCache, Positions
 from sitegen.site.related import Related, RelatedCache, TextModel
 from sitegen.workers.forked import can_fork
@@ -82,6 +83,7 @@ class Builder:
         """The papers' tf-idf rows, computed at most once a build for related papers and map."""
         self.related = RelatedCache(self.cache_dir, self.model)
         self.layout = LayoutCache(self.cache_dir, self.model)
+        self.graphs = GraphCache(self.cache_dir)
         self.relayout = relayout
         """Lay the paper map out afresh on the next build, not from the cached layout."""
         self._companions_cache = CompanionCache(
@@ -143,6 +145,7 @@ class Builder:
                 raise
         renderer.save_cache(self.out)
         self.papers.save()
+        self.graphs.save()
         warnings = warnings + skipped
         return BuildResult(
             out=self.out,
@@ -203,7 +206,7 @@ class Builder:
 
     def graph_of(self, config: SiteConfig, papers: Sequence[Paper]) -> SiteGraph:
         """The papers' graph, without related papers or map yet (serve builds on it)."""
-        return build_graph(papers, None, config.aliases)
+        return self.graphs.get(papers, config.aliases, self.papers.before)
 
     def after_render(self, config: SiteConfig, graph: SiteGraph) -> None:
         """Called once every page of `graph` is rendered (serve builds on it)."""

@@ -131,13 +131,15 @@ def with_papers(graph: SiteGraph, papers: Sequence[Paper]) -> SiteGraph | None:
         old = old_of.get(paper.slug)
         if old is paper:
             continue
-        if old is None or not _same_in_graph(old, paper, graph, warned):
+        if old is None or not same_in_graph(old, paper, graph, warned):
             return None
         swapped[paper.slug] = paper
     return placed(_swapped(graph, swapped), None, None)
 
 
-def _same_in_graph(old: Paper, new: Paper, graph: SiteGraph, warned: set[Path | None]) -> bool:
+def same_in_graph(old: Paper, new: Paper, graph: SiteGraph, warned: set[Path | None]) -> bool:
+    """Whether `new` stands in `graph` as `old` did: the same fields the graph reads, the same
+    links, and no warning of the graph about `old` (`warned`: the paths warned about)."""
     if old.path in warned or any(getattr(old, f) != getattr(new, f) for f in GRAPH_FIELDS):
         return False
     targets, missing = notes_links(new, graph.links.index)
