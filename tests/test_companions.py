@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from conftest import paper_text
 from test_build_cache import ALL_EDITS, cold_copy_build, fresh_build
-from test_incremental import many_papers, snapshot
+from test_incremental import many_papers, snapshot, touch_later
 
+from sitegen.build import companions
 from sitegen.build import pipeline as build_module
 from sitegen.build.companions import CompanionCache
 from sitegen.build.pipeline import Builder
 from sitegen.config import CACHE_DIR, load_config
+from sitegen.content.models import Paper
 from sitegen.render import feeds
 from sitegen.render.renderer import Unchanged
 
@@ -55,6 +58,9 @@ def test_feeds_of_the_newest_papers_follow_every_edit(
         "UPDATE rows SET value = CAST(replace(CAST(value AS TEXT), 'p0', 'q0') AS BLOB) "
         "WHERE key = 'entries'",
         "DROP TABLE rows",
+        # A citation key changed, the row's shape kept: caught by the row's digest.
+        "UPDATE rows SET value = CAST(replace(CAST(value AS TEXT), 'paper12025', 'paper92025')"
+        " AS BLOB) WHERE key = 'entries'",
     ],
 )
 def test_damaged_rows_are_made_again_not_trusted(
@@ -124,3 +130,53 @@ def test_only_the_files_an_edit_changes_are_made_and_sent_back(
         f"tags/{tag}.{kind}" for tag in ("vision", "robots") for kind in ("xml", "bib")
     }
     assert sent == {"feed.xml", "papers.bib", "sitemap.xml", *feeds_and_bibs}
+
+
+def _clashing(site: Path, slug: str, title: str, date: str, tags: tuple[str, ...]) -> None:
+    """A paper whose citation key is `attention2025`, as those of `_clashing_papers`."""
+    path = site / "content" / "papers" / f"{slug}.md"
+    touch_later(path, paper_text(title, date, tags, f"About {slug}."))
+
+
+def _clashing_papers() -> dict[str, str]:
+    papers = many_papers()
+    for n, day in enumerate(("2025-02-03", "2025-02-05")):
+        papers[f"a{n}"] = paper_text(f"Attention {n}", day, ("nlp",), f"Abstract a{n}.")
+    return papers
+
+
+@pytest.mark.parametrize(
+    ("edit", "keyed"),
+    [
+        # The older paper takes the plain key: the other two get letters anew.
+        (lambda site: _clashing(site, "a2", "Attention 2", "2025-02-01", ("nlp",)), 3),
+        (lambda site: (site / "content/papers/a0.md").unlink(), 1),
+        (lambda site: _clashing(site, "a1", "Attention 1", "2025-02-05", ("vision",)), 2),
+        (lambda site: _clashing(site, "a1", "Other 1", "2025-02-05", ("nlp",)), 2),
+        (ALL_EDITS["abstract only"], 1),
+    ],
+    ids=["clashing paper added", "clashing paper gone", "retag", "title", "other paper"],
+)
+def test_citation_keys_are_made_again_for_the_clash_groups_an_edit_touches(
+    make_site: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    edit: Callable[[Path], object],
+    keyed: int,
+) -> None:
+    site = make_site(_clashing_papers(), config=BASE_URL)
+    fresh_build(site)
+    assert "@misc{attention2025a," in (site / "_site/papers.bib").read_text()
+    counts = tmp_path / "counts"  # written by the worker that makes the .bib files
+    entry_keys = companions.entry_keys
+
+    def counting(papers: Sequence[Paper]) -> dict[str, str]:
+        with counts.open("a") as file:
+            file.write(f"{len(papers)}\n")
+        return entry_keys(papers)
+
+    monkeypatch.setattr(companions, "entry_keys", counting)
+    edit(site)
+    fresh_build(site)
+    assert counts.read_text().split() == [str(keyed)]  # the groups touched, not every paper
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))

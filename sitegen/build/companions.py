@@ -25,13 +25,20 @@ from sitegen.build.rowstore import RowStore
 from sitegen.config import SiteConfig
 from sitegen.content.markdown import MarkdownTexts
 from sitegen.content.models import Paper
-from sitegen.render.bibtex import bib_contents, bib_file, entry_keys, paper_bibtex
+from sitegen.render.bibtex import (
+    bib_contents,
+    bib_file,
+    clash_root,
+    entry_keys,
+    key_base,
+    paper_bibtex,
+)
 from sitegen.render.feeds import FileRecipe, feed_recipes
 from sitegen.render.renderer import Unchanged
 from sitegen.site.graph import SiteGraph
 from sitegen.urls import NOT_FOUND
 
-CACHE_VERSION = "companions-v2"
+CACHE_VERSION = "companions-v3"
 FILE, TEXT = "f:", "t:"
 """Row key prefixes: a file (by path), an entry's text (by digest)."""
 ENTRIES = "entries"
@@ -59,10 +66,14 @@ digest. (Tuples: ten thousand of them are read, compared and written every build
 
 
 def _read_entries(value: bytes) -> dict[str, _EntryRow]:
-    """The entries row: a line per paper, slug and the row's values (damaged lines are
-    left out)."""
+    """The entries row: the digest of the rest, then a line per paper, slug and the row's
+    values. A row whose digest fails is read as none: its citation keys are trusted where
+    no paper changed (see `_citation_keys`)."""
+    checksum, _, text = value.partition(b"\n")
+    if checksum.decode("ascii", "replace") != hashlib.sha1(text).hexdigest():
+        return {}
     rows = {}
-    for line in value.decode("utf-8", "surrogatepass").split("\n"):
+    for line in text.decode("utf-8", "surrogatepass").split("\n"):
         parts = line.split(_SEP)
         if len(parts) == 4 and len(parts[3]) == _DIGEST_CHARS:
             rows[parts[0]] = (parts[1], parts[2], parts[3])
@@ -71,7 +82,8 @@ def _read_entries(value: bytes) -> dict[str, _EntryRow]:
 
 def _entries_row(rows: Mapping[str, _EntryRow]) -> bytes:
     lines = [_SEP.join((slug, *row)) for slug, row in rows.items()]
-    return "\n".join(lines).encode("utf-8", "surrogatepass")
+    text = "\n".join(lines).encode("utf-8", "surrogatepass")
+    return hashlib.sha1(text).hexdigest().encode() + b"\n" + text
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,14 +227,17 @@ class _Entries:
         self.made: set[str] = set()
         """The digests of the entries made in this build."""
         self._papers = papers
-        self._citations = citations = entry_keys(papers)
+        lasting_of = {}
+        for paper in papers:
+            key = key_of(paper)
+            lasting_of[paper.slug] = "" if key is paper else repr(key)
+        self._citations = citations = _citation_keys(papers, lasting_of, known)
         self._read = read
         self._wrong: dict[str, bytes] = {}
         rows = self.rows
         for paper in papers:
             slug = paper.slug
-            key = key_of(paper)
-            lasting = "" if key is paper else repr(key)
+            lasting = lasting_of[slug]
             citation = citations[slug]
             row = known.get(slug)
             if row is None or not lasting or row[0] != lasting or row[1] != citation:
@@ -262,6 +277,33 @@ class _Entries:
         self.texts[digest] = text
         self.made.add(digest)
         return digest
+
+
+def _citation_keys(
+    papers: Sequence[Paper], lasting_of: Mapping[str, str], known: Mapping[str, _EntryRow]
+) -> dict[str, str]:
+    """Every paper's citation key, as `entry_keys(papers)` gives them: the last build's (in
+    `known`) for the papers it had, unchanged (by their lasting keys), in the clash groups
+    of no paper new, gone or changed (see bibtex.clash_root: a key clashes only within its
+    group); made again for the rest (a tag edit: the edited paper's group, not 10,000)."""
+    kept: dict[str, str] = {}
+    touched: set[str] = set()
+    for paper in papers:
+        row = known.get(paper.slug)
+        lasting = lasting_of[paper.slug]
+        if row is not None and lasting and row[0] == lasting:
+            kept[paper.slug] = row[1]
+            continue
+        touched.add(clash_root(key_base(paper)))
+        if row is not None:
+            touched.add(clash_root(row[1]))  # the group it leaves, if it changed group
+    touched.update(clash_root(row[1]) for slug, row in known.items() if slug not in lasting_of)
+    if not touched:
+        return kept
+    remade = [p for p in papers if p.slug not in kept or clash_root(kept[p.slug]) in touched]
+    if len(remade) == len(papers):  # a cold build's: the pages made these keys already
+        return entry_keys(papers)
+    return {**kept, **entry_keys(remade)}
 
 
 def _digest(data: bytes) -> str:

@@ -149,10 +149,15 @@ def _text_digest(text: str) -> str:
 def _shown(paper: Paper, tag_names: Sequence[str]) -> str:
     """What a feed entry shows of a paper (`_entry`), as one string: each part after its
     length, so that no two entries differ only in where their parts end (a repr takes
-    three times as long)."""
-    parts = [paper.slug, paper.title, paper.date.isoformat(), str(len(paper.authors))]
-    parts += paper.authors
-    parts.append(paper.abstract)
+    three times as long). A paper read from a file is shown by its identity (its file makes
+    all but its tags' names): an edit of the file makes its feeds again, but no build
+    strings 2,000 abstracts together to learn that its feeds are unchanged."""
+    if paper.identity:
+        parts = [paper.identity]
+    else:
+        parts = [paper.slug, paper.title, paper.date.isoformat(), str(len(paper.authors))]
+        parts += paper.authors
+        parts.append(paper.abstract)
     parts += tag_names
     return "".join([f"{len(part)}:{part}" for part in parts]) + "|"
 
