@@ -141,11 +141,34 @@ def test_a_graph_is_made_afresh_when_the_kept_one_cannot_be_trusted(
     elif change == "damaged file":
         (tmp_path / graphcache.CACHE_FILE).write_bytes(b"\x80\x05garbage")
     else:
-        stamp, digests, skeleton = pickle.loads((tmp_path / graphcache.CACHE_FILE).read_bytes())
-        damaged = (stamp, digests, skeleton[: len(skeleton) // 2])
+        stamp, digests, skeleton, tags = pickle.loads(
+            (tmp_path / graphcache.CACHE_FILE).read_bytes()
+        )
+        damaged = (stamp, digests, skeleton, tags[: len(tags) // 2])
         (tmp_path / graphcache.CACHE_FILE).write_bytes(pickle.dumps(damaged))
     made: list[int] = []
     monkeypatch.setattr(graphcache, "build_graph", lambda *a: made.append(1) or build_graph(*a))
     graph = GraphCache(tmp_path).get(edited, aliases, before)
     assert made == [1]
     assert_same_graph(graph, build_graph(edited, None, aliases))
+
+
+def test_a_retag_keeps_the_graph_without_its_tags_and_binds_it_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers = _read(PAPERS)
+    last = GraphCache(tmp_path)
+    last.get(papers, (), {})
+    last.save()
+    made: list[str] = []
+    skeleton_of = graphcache.skeleton_of
+    monkeypatch.setattr(graphcache, "skeleton_of", lambda g: made.append("") or skeleton_of(g))
+    # A retag, then a notes edit of the same paper: each by a new run.
+    retagged = _read([replace(p, tags=("robots",)) if p.slug == "b" else p for p in PAPERS])
+    cache = GraphCache(tmp_path)
+    assert_same_graph(cache.get(retagged, (), {"b": papers[1]}), build_graph(retagged))
+    cache.save()
+    assert made == []  # its papers' order, authors and links: kept as they were
+    noted = _read([replace(p, notes=p.notes + " More.") if p.slug == "b" else p for p in retagged])
+    graph = GraphCache(tmp_path).get(noted, (), {"b": retagged[1]})
+    assert_same_graph(graph, build_graph(noted))
