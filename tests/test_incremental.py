@@ -13,6 +13,7 @@ from sitegen.build.pipeline import Builder
 from sitegen.build.result import BuildResult
 from sitegen.build.stamp import unchanged_build
 from sitegen.errors import ContentError
+from sitegen.output.writer import MANIFEST
 from sitegen.search import assets as search_assets
 from sitegen.serve import rebuilds
 from sitegen.serve.incremental import IncrementalBuilder, SlowInputs, compute_slow_parts
@@ -356,3 +357,9 @@ def test_a_build_is_skipped_only_while_the_output_holds_every_file_it_listed(mak
     (site / "_site" / "papers").rename(site / "_site" / "moved")
     assert not build(site).skipped
     assert (site / "_site" / "papers" / "b.html").is_file()
+    # What a build killed after its commit leaves beside the output: cleared by the next.
+    staging = site / "._site.sitegen-staging"
+    staging.mkdir()
+    (staging / MANIFEST).write_text("{}")
+    assert not build(site).skipped
+    assert not staging.exists() and build(site).skipped

@@ -17,7 +17,7 @@ from pathlib import Path
 from sitegen.config import cache_folder
 from sitegen.fingerprint import add_file_stamps, code_fingerprint
 from sitegen.fsutil import atomic_write_bytes, leaves_site
-from sitegen.output.writer import MANIFEST, present_files
+from sitegen.output.writer import MANIFEST, leftovers, present_files
 from sitegen.theme import theme_dir
 
 STAMP_FILE = "last-build.json"
@@ -57,7 +57,8 @@ def input_stamp(site_root: Path, out: Path, stats: dict[str, os.stat_result] | N
 
 def output_fingerprint(out: Path) -> str | None:
     """Fingerprint of the output folder as a build sees it: its manifest, every file it lists
-    being there. None when the output is missing or damaged, or lacks a file it lists. The
+    being there. None when the output is missing or damaged, lacks a file it lists, or a
+    killed build left its staging folder beside it. The
     files' bytes and times are not looked at: a build keeps the files the manifest lists
     without reading them (see OutputWriter.has), so one changed by hand is left as it is
     whether or not the build runs (stat-ing every file cost each build ~60 ms at 10,000
@@ -69,6 +70,8 @@ def output_fingerprint(out: Path) -> str | None:
         return None
     if not isinstance(written, dict) or not written.keys() <= present_files(out):
         return None  # e.g. someone removed an output file: build again
+    if leftovers(out):
+        return None  # a killed build's: the next one clears them
     return hashlib.blake2b(manifest, digest_size=20).hexdigest()
 
 

@@ -344,6 +344,12 @@ def _survey(out: Path, owned: Mapping[str, str]) -> tuple[set[str], list[str]]:
     return present, sorted(foreign)
 
 
+def leftovers(out: Path) -> bool:
+    """Whether a build killed while writing left its staging folder beside `out` (or an
+    older sitegen its backup): the next build's writer clears them (see `_recover`)."""
+    return any(p.exists() or p.is_symlink() for p in (_staging_of(out), _backup_of(out)))
+
+
 def present_files(out: Path) -> set[str]:
     """The files in `out` by path relative to it, as a build finds them (`OutputWriter.has`):
     a link to a folder is not one."""
