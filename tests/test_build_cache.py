@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -351,6 +351,50 @@ def test_build_updates_a_big_sites_search_in_the_process_it_forks(
         "send",
         "save_cache",
     ]
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+@pytest.mark.skipif(not can_fork(), reason="forks a process")
+@pytest.mark.usefixtures("single_threaded")
+@pytest.mark.parametrize("lost", [False, True], ids=["output whole", "a search file lost"])
+def test_a_forked_search_sends_back_the_bytes_of_changed_files_only(
+    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lost: bool
+) -> None:
+    """The files the output holds already come back as their digests: the build's own
+    process keeps them. One the output lost meanwhile is made again in that process."""
+    site = make_site(many_papers())
+    monkeypatch.setattr(build_module, "SPAWN_SEARCH_FROM", 1)
+    fresh_build(site)
+    ALL_EDITS["notes only"](site)
+    # The store's last chunk holds the oldest papers, not the edited one: unchanged.
+    oldest = sorted((site / "_site" / "search").glob("store-*.js"))[-1]
+    if lost:
+        oldest.unlink()
+    sent = tmp_path / "sent"  # what the forked process sent: file bytes, or digests
+
+    def logged(files: Mapping[str, bytes], out: Path | None) -> object:
+        found = unless_held(files, out)
+        kinds = [f"{p}:{'bytes' if isinstance(d, bytes) else 'kept'}" for p, d in found.items()]
+        sent.write_text(" ".join(kinds))
+        return found
+
+    unless_held = build_module._unless_held
+    monkeypatch.setattr(build_module, "_unless_held", logged)
+    made_here: list[int] = []
+    make = build_module.SearchJob.make
+    monkeypatch.setattr(
+        build_module.SearchJob, "make", lambda job, *a: made_here.append(1) or make(job, *a)
+    )
+    result = fresh_build(site)
+    kinds = dict(pair.split(":") for pair in sent.read_text().split())
+    written = [path for path in result.write.changed_paths if path.startswith("search/")]
+    assert kinds[f"search/{oldest.name}"] == "kept"
+    assert "papers/p04.html" in result.write.changed_paths
+    # The bytes sent are those of the files written (and the lost one, made here again).
+    made_again = {f"search/{oldest.name}"} if lost else set()
+    assert {p for p, kind in kinds.items() if kind == "bytes"} == set(written) - made_again
+    assert made_here == ([1] if lost else [])  # (the forked process's call is not seen here)
+    assert oldest.is_file()
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 
 

@@ -25,6 +25,7 @@ from sitegen.build.rowstore import RowStore
 from sitegen.config import SiteConfig
 from sitegen.content.markdown import MarkdownTexts
 from sitegen.content.models import Paper
+from sitegen.output.writer import file_digest
 from sitegen.render.bibtex import (
     bib_contents,
     bib_file,
@@ -205,7 +206,7 @@ def _made(
     if last is not None and last.key == recipe.key and holds(path, last.digest):
         return Unchanged(last.digest), last
     data = recipe.make()
-    digest = hashlib.sha1(data).hexdigest()  # as the output's manifest records it
+    digest = file_digest(data)
     return (Unchanged(digest) if holds(path, digest) else data), _FileRow(recipe.key, digest)
 
 

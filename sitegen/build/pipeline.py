@@ -30,10 +30,16 @@ from sitegen.config import SiteConfig, cache_folder, load_config, output_folder
 from sitegen.content.markdown import MarkdownTexts
 from sitegen.content.models import Paper
 from sitegen.errors import ContentError, Problem
-from sitegen.output.writer import OutputWriter, check_output_folder, output_lock
+from sitegen.output.writer import (
+    OutputWriter,
+    check_output_folder,
+    file_digest,
+    output_lock,
+    read_manifest,
+)
 from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.render.feeds import feed_note, feed_warnings
-from sitegen.render.renderer import Renderer, SideFiles, SideJob
+from sitegen.render.renderer import Renderer, SideFiles, SideJob, Unchanged
 from sitegen.render.static import add_static_files
 from sitegen.search.assets import build_search_assets, search_assets_of, updated_search_assets
 from sitegen.search.documents import Key
@@ -128,7 +134,7 @@ class Builder:
                 self.after_render(config, graph)
                 self.progress.stage("search")
                 self.search_files = (
-                    search.files(result.side) if isinstance(search, SearchJob) else search
+                    search.files(result.side, writer) if isinstance(search, SearchJob) else search
                 )
                 files = dict(self.search_files)
                 generated = (*result.paths, *result.side_paths)
@@ -200,7 +206,7 @@ class Builder:
         if self.in_place or len(tagged.papers) < SPAWN_SEARCH_FROM or not can_fork():
             return
         self._early_search = SearchJob(
-            tagged, self.cache_dir, self.texts, self.papers.key_of, to_fork=True
+            tagged, self.cache_dir, self.texts, self.papers.key_of, to_fork=True, out=self.out
         )
         self._early_search.fork()
 
@@ -301,6 +307,7 @@ class SearchJob:
         key_of: Callable[[Paper], object] | None = None,
         *,
         to_fork: bool = False,
+        out: Path | None = None,
     ) -> None:
         self.graph = graph
         self.cache_dir = cache_dir
@@ -318,6 +325,9 @@ class SearchJob:
         self._forked: tuple[multiprocessing.process.BaseProcess, Connection] | None = None
         self._saving: multiprocessing.process.BaseProcess | None = None
         """The forked process, once its files are taken: it saves the index meanwhile."""
+        self.out = out
+        """The output folder, if the job is forked: its files the output holds already are
+        not sent back (their digests are: see `_search_forked`)."""
 
     @functools.cached_property
     def shown(self) -> list[Paper]:
@@ -383,12 +393,15 @@ class SearchJob:
             self._future = pool.submit(search_in_worker, self._handoff, self.cache_dir)
             pool.shutdown(wait=False)
 
-    def files(self, side: Mapping[str, SideFiles]) -> dict[str, bytes]:
-        """The search files, from the side job or the spawned process that made them."""
+    def files(
+        self, side: Mapping[str, SideFiles], writer: OutputWriter | None = None
+    ) -> dict[str, bytes]:
+        """The search files, from the side job or the spawned process that made them (a
+        forked process's unchanged files are kept in `writer`, and left out)."""
         if self._updated is not None:
             return self._updated
         if self._forked is not None:
-            return self._forked_files()
+            return self._forked_files(writer)
         if self._future is None:
             # What __call__ returned, in a forked worker: bytes only.
             return cast(dict[str, bytes], side[SEARCH]) if SEARCH in side else self(())
@@ -400,19 +413,25 @@ class SearchJob:
             if self._handoff is not None:  # read and removed by the worker, unless it died
                 self._handoff.unlink(missing_ok=True)
 
-    def _forked_files(self) -> dict[str, bytes]:
+    def _forked_files(self, writer: OutputWriter | None) -> dict[str, bytes]:
         assert self._forked is not None
         process, reader = self._forked
         self._forked = None
         try:
-            files: dict[str, bytes] = reader.recv()
+            sent: SideFiles = reader.recv()
             self._saving = process  # joined once the build is done with (`close`)
         except (EOFError, OSError):  # the process died: do the work here instead
             process.join()
-            files = self(())
+            return self(())
         finally:
             reader.close()
-        return files
+        kept = {path: data.digest for path, data in sent.items() if isinstance(data, Unchanged)}
+        if kept and (writer is None or not all(map(writer.has, kept, kept.values()))):
+            return self(())  # the output changed since the process read its manifest
+        for path, digest in kept.items():
+            assert writer is not None
+            writer.keep(path, digest)
+        return {path: data for path, data in sent.items() if isinstance(data, bytes)}
 
 
 def _search_forked(job: SearchJob, writer: Connection, parent: int) -> None:
@@ -425,12 +444,24 @@ def _search_forked(job: SearchJob, writer: Connection, parent: int) -> None:
         # The parent, finding no files, does the work again and reports what failed
         # (and Ctrl-C stops it): no traceback from here.
         os._exit(1)
-    writer.send(files)
+    writer.send(_unless_held(files, job.out))
     writer.close()
     # The index is saved for the next build once the parent has the files, not before:
     # it writes the pages meanwhile.
     for save in later:
         save()
+
+
+def _unless_held(files: Mapping[str, bytes], out: Path | None) -> SideFiles:
+    """`files`, those the output's manifest lists with the same digest as Unchanged: sent
+    back, 10,000 papers' index (15 MB, 1,476 files) cost the build's own process ~50 ms
+    to take and digest again after an edit that changed a few of them."""
+    held = read_manifest(out) if out is not None else {}
+    found: dict[str, bytes | Unchanged] = {}
+    for path, data in files.items():
+        digest = file_digest(data)
+        found[path] = Unchanged(digest) if held.get(path) == digest else data
+    return found
 
 
 def hand_over(

@@ -135,7 +135,7 @@ class OutputWriter:
         _recover(out)
         self.out = out
         self.in_place = in_place and out.is_dir()
-        self.old = _read_manifest(out)
+        self.old = read_manifest(out)
         self._present: set[str] | None = None
         """The output's files as the build began (None in place: the manifest is trusted)."""
         # In place, the manifest is trusted and other files are simply left alone: a
@@ -172,7 +172,7 @@ class OutputWriter:
         """Write one changed file into the staging folder (or keep it, when unchanged)."""
         if not is_safe_relative(path):  # slugs are made safe upstream; the last defence
             raise SiteError(f"refusing to write {path!r}: it would not be inside {self.out}")
-        digest = hashlib.sha1(data).hexdigest()
+        digest = file_digest(data)
         changed = not self.has(path, digest)
         if self.in_place:
             return Staged(path, digest, changed, data if changed else None)
@@ -281,12 +281,12 @@ def write_one(out: Path, path: str, data: bytes) -> str:
     """Replace one output file in place; returns the digest of `data`. Call `record_written`
     next (the manifest must not say a file holds bytes it does not)."""
     atomic_write_bytes(out / path, data)
-    return hashlib.sha1(data).hexdigest()
+    return file_digest(data)
 
 
 def record_written(out: Path, digests: Mapping[str, str]) -> None:
     """Record files replaced by `write_one` in the manifest, so the next write sees them done."""
-    manifest = _read_manifest(out)
+    manifest = read_manifest(out)
     manifest.update(digests)
     _write_manifest(out, manifest)
 
@@ -318,7 +318,12 @@ def _backup_of(out: Path) -> Path:
     return out.parent / f".{out.name}.sitegen-old"
 
 
-def _read_manifest(out: Path) -> dict[str, str]:
+def file_digest(data: bytes) -> str:
+    """The digest the manifest records of a file's bytes."""
+    return hashlib.sha1(data).hexdigest()
+
+
+def read_manifest(out: Path) -> dict[str, str]:
     """The files a build wrote into `out`; entries that would lead outside it are ignored."""
     try:
         data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
@@ -406,7 +411,7 @@ def _rescue_foreign(folder: Path, out: Path) -> None:
     """Move into `out` each file of `folder` its manifest does not list and `out` lacks."""
     if (folder / PARTIAL).exists():
         return  # a killed build's half-filled staging: every file there is its own
-    owned = _read_manifest(folder)
+    owned = read_manifest(folder)
     for rel, _ in sorted(_walk(folder)):
         if rel in (MANIFEST, PARTIAL) or rel in owned:
             continue
