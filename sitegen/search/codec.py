@@ -334,9 +334,16 @@ def assemble(
 
 
 def index_stride(most: int) -> int:
-    """How many term indexes each shard has room for, given the most terms a shard holds: a
-    power of two, at least 2**16, so it stays the same from edit to edit."""
-    return max(1 << 16, 1 << max(most - 1, 0).bit_length())
+    """How many term indexes each shard has room for, given the most terms a shard holds
+    (at least 2**16: see `shard_stride`)."""
+    return shard_stride(most, 1 << 16)
+
+
+def shard_stride(most: int, least: int) -> int:
+    """How many numbers each shard has room for, given the most it needs: the power of two
+    at or above it, and at least `least` (a power of two), so that it stays the same from
+    edit to edit and shard k numbers its own from k times it."""
+    return max(least, 1 << max(most - 1, 0).bit_length())
 
 
 def _contents(group: Sequence[_Key], encoded: Sequence[str]) -> tuple[str, ...]:

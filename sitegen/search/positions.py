@@ -21,7 +21,15 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from sitegen.search.codec import FIELD_SEP, TERM_SEP, grouped_varints, read_varints, runs, varint
+from sitegen.search.codec import (
+    FIELD_SEP,
+    TERM_SEP,
+    grouped_varints,
+    read_varints,
+    runs,
+    shard_stride,
+    varint,
+)
 
 if TYPE_CHECKING:
     # numpy encodes every term's positions at once (`Collector.table`): an edit's build only
@@ -190,7 +198,7 @@ def file_stride(most: int) -> int:
     positions take: a power of two, at least 64, so it stays the same from edit to edit. A
     shard whose positions take one more file (or one less) then renames no file of the shards
     after it (numbered in one run, 440 files at 10,000 papers were all written again)."""
-    return max(1 << 6, 1 << max(most - 1, 0).bit_length())
+    return shard_stride(most, 1 << 6)
 
 
 def split(encoded: Sequence[str], part_chars: int = PART_CHARS) -> tuple[list[int], list[str]]:
