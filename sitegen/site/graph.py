@@ -137,10 +137,15 @@ def with_papers(graph: SiteGraph, papers: Sequence[Paper]) -> SiteGraph | None:
     return placed(_swapped(graph, swapped), None, None)
 
 
+def graph_fields_changed(old: Paper, new: Paper) -> set[str]:
+    """The fields `build_graph` reads (GRAPH_FIELDS) in which the papers differ."""
+    return {f for f in GRAPH_FIELDS if getattr(old, f) != getattr(new, f)}
+
+
 def same_in_graph(old: Paper, new: Paper, graph: SiteGraph, warned: set[Path | None]) -> bool:
     """Whether `new` stands in `graph` as `old` did: the same fields the graph reads, the same
     links, and no warning of the graph about `old` (`warned`: the paths warned about)."""
-    if old.path in warned or any(getattr(old, f) != getattr(new, f) for f in GRAPH_FIELDS):
+    if old.path in warned or graph_fields_changed(old, new):
         return False
     targets, missing = notes_links(new, graph.links.index)
     return not missing and targets == graph.links.outgoing[new.slug]  # missing: a warning

@@ -25,7 +25,7 @@ from sitegen.content.wikilinks import LinkTarget, PaperLinks
 from sitegen.errors import Problem
 from sitegen.fingerprint import code_fingerprint
 from sitegen.fsutil import atomic_write_bytes
-from sitegen.site.graph import GRAPH_FIELDS, SiteGraph, build_graph, same_in_graph
+from sitegen.site.graph import SiteGraph, build_graph, graph_fields_changed, same_in_graph
 
 CACHE_FILE = "graph.pickle"
 _CACHE_VERSION = "graph-v4"
@@ -243,15 +243,13 @@ def _edited(last: _Kept, papers: Sequence[Paper], before: Mapping[str, Paper]) -
 def _only_tags(old: Paper, new: Paper) -> bool:
     """Whether the graph shows the papers alike but for their tags (their notes, which hold
     their links, are alike too)."""
-    return old.notes == new.notes and all(
-        getattr(old, f) == getattr(new, f) for f in GRAPH_FIELDS if f != "tags"
-    )
+    return old.notes == new.notes and graph_fields_changed(old, new) <= {"tags"}
 
 
 def _bound(last: _Kept, papers: Sequence[Paper], edited: Edited) -> SiteGraph | None:
     """The graph `last` holds bound to `papers`, if the `edited` ones stand in it as the
     papers it was made of did; else None."""
-    if any(getattr(old, f) != getattr(new, f) for old, new in edited for f in GRAPH_FIELDS):
+    if any(graph_fields_changed(old, new) for old, new in edited):
         return None  # told before reading the graph (a retag, say)
     try:
         skeleton, tagged = pickle.loads(last.skeleton), pickle.loads(last.tags)
