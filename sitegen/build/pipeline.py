@@ -426,11 +426,11 @@ class SearchJob:
         finally:
             reader.close()
         kept = {path: data.digest for path, data in sent.items() if isinstance(data, Unchanged)}
-        if kept and (writer is None or not all(map(writer.has, kept, kept.values()))):
-            return self(())  # the output changed since the process read its manifest
-        for path, digest in kept.items():
-            assert writer is not None
-            writer.keep(path, digest)
+        if kept:
+            if writer is None or not all(map(writer.has, kept, kept.values())):
+                return self(())  # the output changed since the process read its manifest
+            for path, digest in kept.items():
+                writer.keep(path, digest)
         return {path: data for path, data in sent.items() if isinstance(data, bytes)}
 
 

@@ -58,11 +58,10 @@ def input_stamp(site_root: Path, out: Path, stats: dict[str, os.stat_result] | N
 def output_fingerprint(out: Path) -> str | None:
     """Fingerprint of the output folder as a build sees it: its manifest, every file it lists
     being there. None when the output is missing or damaged, lacks a file it lists, or a
-    killed build left its staging folder beside it. The
-    files' bytes and times are not looked at: a build keeps the files the manifest lists
-    without reading them (see OutputWriter.has), so one changed by hand is left as it is
-    whether or not the build runs (stat-ing every file cost each build ~60 ms at 10,000
-    papers, a directory listing ~15)."""
+    killed build left its staging folder beside it. The files' bytes and times are not
+    looked at: a build keeps the files the manifest lists without reading them (see
+    OutputWriter.has), so one changed by hand is left as it is whether or not the build
+    runs (stat-ing every file cost each build ~60 ms at 10,000 papers, a listing ~15)."""
     try:
         manifest = (out / MANIFEST).read_bytes()
         written = json.loads(manifest)
