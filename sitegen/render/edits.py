@@ -102,11 +102,13 @@ def _stamp(graph: SiteGraph, theme: Theme, slugs: list[str]) -> str:
 def _linked(
     graph: SiteGraph, slugs: list[str]
 ) -> tuple[list[list[str]], list[list[str]], list[tuple[float, float] | None]]:
-    """Per paper: the slugs it links to, the slugs of its related papers, its map point."""
-    outgoing, related = graph.links.outgoing, graph.related
+    """Per paper: the slugs it links to, the slugs of its related papers, its map point.
+    The related slugs as placed: those of no paper too, which the papers' order (`slugs`)
+    tells apart, rather than finding every paper's related papers."""
+    outgoing, related = graph.links.outgoing, graph.related.slugs
     return (
         [[t.slug for t in outgoing.get(s, ())] for s in slugs],
-        [[r.slug for r in related.get(s, ())] for s in slugs],
+        [list(related.get(s, ())) for s in slugs],
         [graph.positions.get(s) for s in slugs],
     )
 
@@ -201,10 +203,10 @@ def shown_by(graph: SiteGraph, edits: PaperEdits, last: RenderInputs) -> set[int
     them among related papers, and those of papers holding a tag whose name or slug moved."""
     edited = {graph.papers[i].slug for i in edits.indexes}
     renamed = _renamed(last, graph)
-    related, paper_tags = graph.related, graph.paper_tags
+    related, paper_tags = graph.related.slugs, graph.paper_tags
     shown = set(edits.indexes)
     for index, paper in enumerate(graph.papers):
-        shows_edited = any(other.slug in edited for other in related.get(paper.slug, ()))
+        shows_edited = any(slug in edited for slug in related.get(paper.slug, ()))
         if shows_edited or (renamed and any(t.slug in renamed for t in paper_tags[paper.slug])):
             shown.add(index)
     return shown

@@ -25,7 +25,13 @@ from sitegen.content.wikilinks import LinkTarget, PaperLinks
 from sitegen.errors import Problem
 from sitegen.fingerprint import code_fingerprint
 from sitegen.fsutil import atomic_write_bytes
-from sitegen.site.graph import SiteGraph, build_graph, graph_fields_changed, same_in_graph
+from sitegen.site.graph import (
+    NO_RELATED,
+    SiteGraph,
+    build_graph,
+    graph_fields_changed,
+    same_in_graph,
+)
 
 CACHE_FILE = "graph.pickle"
 _CACHE_VERSION = "graph-v4"
@@ -149,7 +155,7 @@ def bind(skeleton: GraphSkeleton, tagged: TagSkeleton, papers: Mapping[str, Pape
         dict(tagged.tag_slugs),
         paper_tags,
         tagged.tag_table,
-        {},
+        NO_RELATED,
         tuple([Author(name, slug, members(places)) for name, slug, places in skeleton.authors]),
         dict(skeleton.author_slugs),
         PaperLinks(index, outgoing, incoming),
