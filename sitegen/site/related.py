@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import math
 import os
+import pickle
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -60,8 +60,10 @@ Related = dict[str, tuple[str, ...]]
 def corpus_key(papers: Sequence[Paper]) -> str:
     """Fingerprint of everything the similarity depends on (slugs, titles, abstracts)."""
     digest = hashlib.blake2b(_CACHE_VERSION.encode(), digest_size=16)
-    for paper in sorted(papers, key=lambda p: p.slug):
-        digest.update(f"{paper.slug}\0{text_digest(paper)}\n".encode("utf-8", "surrogatepass"))
+    # One line a paper, sorted: by slug, as slugs hold no NUL (one string digested, not
+    # 10,000).
+    lines = sorted([f"{paper.slug}\0{text_digest(paper)}\n" for paper in papers])
+    digest.update("".join(lines).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
@@ -382,22 +384,25 @@ class RelatedCache:
         return value, True
 
     def _path(self) -> Path | None:
-        return self.cache_dir / "related.json" if self.cache_dir else None
+        return self.cache_dir / "related.pickle" if self.cache_dir else None
 
     def _read(self, key: str) -> dict[str, tuple[str, ...]] | None:
+        """The cached answer for `key`; a pickle, read in a third of the time of JSON (the
+        cache is sitegen's own file inside the site's folder, as trusted as the site)."""
         path = self._path()
         try:
-            data = json.loads(path.read_text()) if path else None
-        except (OSError, ValueError):
+            data = pickle.loads(path.read_bytes()) if path else None
+        except Exception:  # missing or damaged: computed again
             return None
-        if not isinstance(data, dict) or data.get("key") != key:
+        if not isinstance(data, tuple) or len(data) != 2 or data[0] != key:
             return None
-        return {slug: tuple(items) for slug, items in data["related"].items()}
+        related: dict[str, tuple[str, ...]] = data[1]
+        return related
 
     def _write(self, key: str, value: dict[str, tuple[str, ...]]) -> None:
         path = self._path()
         if path is None:
             return
-        data = {"key": key, "related": {slug: list(items) for slug, items in value.items()}}
+        data = pickle.dumps((key, value), pickle.HIGHEST_PROTOCOL)
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            atomic_write_bytes(path, json.dumps(data).encode(), durable=False)
+            atomic_write_bytes(path, data, durable=False)
