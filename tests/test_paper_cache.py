@@ -5,6 +5,7 @@ equals a cold build."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from sitegen.build.pipeline import PAPERS_CACHE
 from sitegen.config import CACHE_DIR
 from sitegen.content import markdown
 from sitegen.content.models import Paper
+from sitegen.content.papers import load_paper
 from sitegen.site import related
 
 
@@ -197,3 +199,28 @@ def test_summaries_and_text_digests_are_kept_with_the_papers_and_follow_an_edit(
     assert "A new first sentence, see www.example.org." in shown
     monkeypatch.undo()
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def test_a_paper_read_from_the_cache_equals_the_paper_parsed_from_its_file(
+    make_site: Callable[..., Path],
+) -> None:
+    """The cache keeps days as ordinals and sources as tuples: every kind of value comes
+    back as the parse made it, a source's datetime and an unknown key's date too."""
+    site = make_site(many_papers())
+    path = site / PAPERS / "p04.md"
+    front, body = path.read_text().split("\n---\n", 1)
+    more = (
+        "status: read\nread: 2025-02-03\nseen: 2024-12-31\nsources:\n"
+        "- {file: a.txt, kind: daily-papers, listed: 2025-01-02, imported: 2025-01-03}\n"
+        "- {file: b.bib, kind: bibtex, listed: 2025-01-04 10:30:00, key: smith2025}"
+    )
+    touch_later(path, f"{front}\n{more}\n---\n{body}")
+    fresh_build(site)
+    parsed, _ = load_paper(path)
+    cache = papercache.PaperCache(markdown.MarkdownTexts(), site, site / CACHE_DIR / PAPERS_CACHE)
+    cached = {p.slug: p for p in cache.load(site / PAPERS)[0]}["p04"]
+    assert parsed.read == dt.date(2025, 2, 3) and parsed.extra["seen"] == dt.date(2024, 12, 31)
+    assert [type(s.listed) for s in parsed.sources] == [dt.date, dt.datetime]
+    assert cache.before == {}  # from the cache file, not parsed again
+    assert cached == parsed and cached.extra == parsed.extra
+    assert [type(s.listed) for s in cached.sources] == [dt.date, dt.datetime]

@@ -9,6 +9,7 @@ build) are parsed on every core.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import io
 import os
@@ -20,7 +21,7 @@ from typing import Any, ClassVar
 
 from sitegen.build.rowstore import RowStore
 from sitegen.content.markdown import MarkdownTexts, markdown_to_text, render_markdown
-from sitegen.content.models import Paper
+from sitegen.content.models import Paper, Source
 from sitegen.content.papers import is_paper_name, load_paper, paper_names, slug_collisions
 from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import code_fingerprint
@@ -33,7 +34,7 @@ from sitegen.workers.forked import ForkPool
 
 PARALLEL_PARSE_FROM = 300
 """From this many files to parse, they are parsed on every core."""
-CACHE_VERSION = "papers-v5"
+CACHE_VERSION = "papers-v6"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,8 @@ _TEXTS_AT = {
 """Where an entry holds the plain text of its paper's field (most often the same text)."""
 _PAPER_FIELDS = tuple(f.name for f in fields(Paper))
 _PATH_AT = _PAPER_FIELDS.index("path")
+_DAYS_AT = (_PAPER_FIELDS.index("date"), _PAPER_FIELDS.index("read"))
+_SOURCES_AT = _PAPER_FIELDS.index("sources")
 
 
 class PaperCache:
@@ -258,15 +261,22 @@ def _rows(entries: Mapping[str, _Entry]) -> dict[str, bytes]:
 
 
 def _encode(path: str, entry: _Entry) -> bytes:
-    """An entry as a plain tuple, its paper's too: unpickling slotted dataclasses sets
-    their fields one by one, four times slower. Without the abstract's HTML (a third of
-    the size, and a rebuild renders few pages); the paper's path is the row's key, and a
-    plain text equal to its Markdown (a plain abstract) is None."""
+    """An entry as a plain tuple, its paper's too, days as ordinals and sources as tuples:
+    unpickling slotted dataclasses sets their fields one by one, four times slower, and
+    each date is a class to find and call. Without the abstract's HTML (a third of the
+    size, and a rebuild renders few pages); the paper's path is the row's key, and a plain
+    text equal to its Markdown (a plain abstract) is None."""
     values: list[object] = [getattr(entry, name) for name in _ENTRY_FIELDS]
     if entry.paper is not None:
-        paper = [getattr(entry.paper, name) for name in _PAPER_FIELDS]
+        paper: list[Any] = [getattr(entry.paper, name) for name in _PAPER_FIELDS]
         own = entry.paper.path is not None and os.fspath(entry.paper.path) == path
         paper[_PATH_AT] = None if own else entry.paper.path
+        for at in _DAYS_AT:
+            paper[at] = _ordinal(paper[at])
+        paper[_SOURCES_AT] = tuple(
+            (s.file, s.kind, _ordinal(s.listed), _ordinal(s.imported), s.key)
+            for s in entry.paper.sources
+        )
         values[_PAPER_AT] = tuple(paper)
         for at, name in _TEXTS_AT.items():
             if values[at] == getattr(entry.paper, name):
@@ -280,11 +290,28 @@ def _decode(path: str, row: bytes) -> _Entry:
     if values[_PAPER_AT] is not None:
         paper = list(values[_PAPER_AT])
         paper[_PATH_AT] = paper[_PATH_AT] or Path(path)
+        for at in _DAYS_AT:
+            paper[at] = _day(paper[at])
+        paper[_SOURCES_AT] = tuple(
+            [
+                Source(f, k, _day(listed), _day(on), key)
+                for f, k, listed, on, key in paper[_SOURCES_AT]
+            ]
+        )
         values[_PAPER_AT] = made = Paper(*paper)
         for at, name in _TEXTS_AT.items():
             if values[at] is None:
                 values[at] = getattr(made, name)
     return _Entry(*values)
+
+
+def _ordinal(day: dt.date | None) -> int | dt.date | None:
+    """A day as its ordinal; anything else (a datetime a source lists, None) as it is."""
+    return day.toordinal() if type(day) is dt.date else day
+
+
+def _day(kept: int | dt.date | None) -> dt.date | None:
+    return dt.date.fromordinal(kept) if isinstance(kept, int) else kept
 
 
 class _Unpickler(pickle.Unpickler):
