@@ -53,6 +53,8 @@ EDITS = {
     "title": ("b", {"title": "Retitled"}, False),
     "date": ("b", {"date": dt.date(2025, 1, 9)}, False),
     "tags": ("b", {"tags": ("nlp", "robots")}, False),
+    "tags of a warned paper": ("d", {"tags": ("vision",)}, False),
+    "tags, moving a warned paper's notes": ("d", {"tags": ("nlp",), "notes_line": 9}, False),
     "authors": ("b", {"authors": ("Bo Chen", "Di Ng")}, False),
 }
 
@@ -100,6 +102,11 @@ def _read(papers: list[Paper]) -> list[Paper]:
     return [replace(p, digest=digest(p)) for p in papers]
 
 
+RETAGS = {"tags", "tags of a warned paper"}
+"""The edits whose new graph is bound but for its tags, gathered afresh: the others that
+cannot be swapped make it all afresh (a warned paper's notes moved: its warning's line)."""
+
+
 @pytest.mark.parametrize("edit", EDITS)
 def test_a_new_runs_graph_bound_from_the_last_one_equals_a_graph_made_afresh(
     edit: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -109,13 +116,16 @@ def test_a_new_runs_graph_bound_from_the_last_one_equals_a_graph_made_afresh(
     last.get(_read(PAPERS), (), {})
     last.save()
     edited = _read([replace(p, **changes) if p.slug == slug else p for p in PAPERS])
-    made: list[int] = []
-    monkeypatch.setattr(graphcache, "build_graph", lambda *a: made.append(1) or build_graph(*a))
+    made: list[str] = []
+    monkeypatch.setattr(graphcache, "build_graph", lambda *a: made.append("all") or build_graph(*a))
+    gather = graphcache.gather_tags
+    monkeypatch.setattr(graphcache, "gather_tags", lambda *a: made.append("tags") or gather(*a))
     # As read by the next run: the edited paper's file read again, the old paper kept aside.
     before = {p.slug: p for p in _read(PAPERS) if p.slug == slug}
     graph = GraphCache(tmp_path).get(edited, (), before)
-    assert made == ([] if swappable else [1])
+    assert made == ([] if swappable else ["tags"] if edit in RETAGS else ["all"])
     assert_same_graph(graph, build_graph(edited))
+    assert graph.warnings == build_graph(edited).warnings
 
 
 @pytest.mark.parametrize(

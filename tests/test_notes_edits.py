@@ -274,7 +274,7 @@ def test_a_damaged_record_of_the_small_maps_is_not_trusted_by_a_notes_edit(
 
 @pytest.mark.parametrize(
     ("edit", "made"),
-    [(NOTES_EDIT, []), (retitled("vision2", "Vision paper two"), [1]), (TAG_ADDED, [1])],
+    [(NOTES_EDIT, []), (retitled("vision2", "Vision paper two"), ["all"]), (TAG_ADDED, ["tags"])],
     ids=["notes", "title", "tag"],
 )
 def test_a_new_run_binds_the_last_graph_after_a_notes_edit(
@@ -282,14 +282,20 @@ def test_a_new_run_binds_the_last_graph_after_a_notes_edit(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     edit: Callable[[Path], object],
-    made: list[int],
+    made: list[str],
 ) -> None:
+    """The graph is bound after a notes edit; after a retag, bound but for its tags."""
     site = make_site(linked_papers())
     Builder(site).build()
     edit(site)
-    making: list[int] = []
-    build_graph = graphcache.build_graph
-    monkeypatch.setattr(graphcache, "build_graph", lambda *a: making.append(1) or build_graph(*a))
+    making: list[str] = []
+    build_graph, gather_tags = graphcache.build_graph, graphcache.gather_tags
+    monkeypatch.setattr(
+        graphcache, "build_graph", lambda *a: making.append("all") or build_graph(*a)
+    )
+    monkeypatch.setattr(
+        graphcache, "gather_tags", lambda *a: making.append("tags") or gather_tags(*a)
+    )
     Builder(site).build()
     assert making == made
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))

@@ -34,6 +34,8 @@ class PaperLinks:
     """Paper slug -> the papers its notes link to, in order."""
     incoming: dict[str, tuple[Paper, ...]]
     """Paper slug -> the papers whose notes link to it, newest first."""
+    warnings: tuple[Problem, ...] = ()
+    """Each `[[...]]` no paper answers, at its line (shown as an unresolved link)."""
 
 
 @lru_cache(maxsize=1 << 16)  # asked for every paper's slug and title on every build
@@ -59,7 +61,7 @@ def find_wikilinks(notes: str) -> list[tuple[str, int]]:
     return found
 
 
-def resolve_links(papers: Sequence[Paper]) -> tuple[PaperLinks, list[Problem]]:
+def resolve_links(papers: Sequence[Paper]) -> PaperLinks:
     """Resolve every paper's `[[...]]` links; an unknown target is a warning at its line (notes
     often point to papers not added yet: the link shows as unresolved until they are)."""
     index: dict[str, LinkTarget] = {}
@@ -79,7 +81,7 @@ def resolve_links(papers: Sequence[Paper]) -> tuple[PaperLinks, list[Problem]]:
         outgoing[paper.slug] = targets
         for target in targets:
             incoming[target.slug].append(paper)
-    return PaperLinks(index, outgoing, {k: tuple(v) for k, v in incoming.items()}), warnings
+    return PaperLinks(index, outgoing, {k: tuple(v) for k, v in incoming.items()}, tuple(warnings))
 
 
 def notes_links(

@@ -68,21 +68,46 @@ def build_graph(
     positions: Mapping[str, tuple[float, float]] | None = None,
 ) -> SiteGraph:
     """Order papers, gather tags; every collision is reported at once."""
+    ordered = order_papers(papers)
+    links = resolve_links(ordered)
+    tagged = gather_tags(ordered, aliases)
+    authors, author_slugs = _gather_authors(ordered)
+    return placed(assemble(ordered, tagged, authors, author_slugs, links), related, positions)
+
+
+def order_papers(papers: Sequence[Paper]) -> tuple[Paper, ...]:
+    """The papers newest first, ties broken by title, then slug."""
+    return tuple(sorted(papers, key=lambda p: (-p.date.toordinal(), p.title.casefold(), p.slug)))
+
+
+@dataclass(frozen=True, slots=True)
+class GraphTags:
+    """The tags of a graph's papers (see SiteGraph), gathered by `gather_tags`."""
+
+    tags: tuple[Tag, ...]
+    tag_names: dict[str, str]
+    tag_slugs: dict[str, str]
+    paper_tags: dict[str, tuple[Tag, ...]]
+    tag_table: tuple[tuple[str, str, str], ...]
+    warnings: tuple[Problem, ...]
+    """Tags spelled differently that share one page."""
+
+
+def gather_tags(ordered: Sequence[Paper], aliases: Sequence[tuple[str, str]]) -> GraphTags:
+    """The tags of the papers `ordered` newest first; raises ContentError naming every two
+    tags that would share a page."""
     synonyms = {normalise_tag(a): normalise_tag(t) for a, t in aliases}
     preferred = {normalise_tag(t): t for _, t in aliases}
-    ordered = tuple(sorted(papers, key=lambda p: (-p.date.toordinal(), p.title.casefold(), p.slug)))
     # Each spelling's key, worked out once: a site has far fewer spellings than tagged papers.
     aliased = {}
     for name in {name for paper in ordered for name in paper.tags}:
         key = normalise_tag(name)
         aliased[name] = synonyms.get(key, key)
     one_page, warnings, problems = _one_tag_per_page(ordered, aliased.__getitem__)
-    keys = {name: one_page.get(key, key) for name, key in aliased.items()}
-    tag_names, tag_slugs = _canonical_tags(ordered, keys.__getitem__, preferred)
-    links, link_warnings = resolve_links(ordered)
-    warnings += link_warnings
     if problems:
         raise ContentError(problems)
+    keys = {name: one_page.get(key, key) for name, key in aliased.items()}
+    tag_names, tag_slugs = _canonical_tags(ordered, keys.__getitem__, preferred)
     members: dict[str, list[Paper]] = defaultdict(list)
     for paper in ordered:
         for key in dict.fromkeys([keys[name] for name in paper.tags]):
@@ -95,21 +120,30 @@ def build_graph(
     )
     paper_tags = _paper_tags(ordered, tags, {name: tag_slugs[key] for name, key in keys.items()})
     table = tuple(sorted((key, tag_names[key], tag_slugs[key]) for key in tag_names))
-    authors, author_slugs = _gather_authors(ordered)
-    graph = SiteGraph(
+    return GraphTags(tags, tag_names, tag_slugs, paper_tags, table, tuple(warnings))
+
+
+def assemble(
+    ordered: tuple[Paper, ...],
+    tagged: GraphTags,
+    authors: tuple[Author, ...],
+    author_slugs: dict[str, str],
+    links: PaperLinks,
+) -> SiteGraph:
+    """The graph of its parts, without related papers or map yet."""
+    return SiteGraph(
         ordered,
-        tags,
-        tag_names,
-        tag_slugs,
-        paper_tags,
-        table,
+        tagged.tags,
+        tagged.tag_names,
+        tagged.tag_slugs,
+        tagged.paper_tags,
+        tagged.tag_table,
         NO_RELATED,
         authors,
         author_slugs,
         links,
-        tuple(warnings),
+        tagged.warnings + links.warnings,
     )
-    return placed(graph, related, positions)
 
 
 GRAPH_FIELDS = ("slug", "title", "date", "path", "tags", "authors")
@@ -185,7 +219,7 @@ def _swapped(graph: SiteGraph, new: Mapping[str, Paper]) -> SiteGraph:
                 for a in graph.authors
             ]
         ),
-        links=PaperLinks(graph.links.index, graph.links.outgoing, incoming),
+        links=replace(graph.links, incoming=incoming),
     )
 
 

@@ -26,15 +26,17 @@ from sitegen.errors import Problem
 from sitegen.fingerprint import code_fingerprint
 from sitegen.fsutil import atomic_write_bytes
 from sitegen.site.graph import (
-    NO_RELATED,
+    GraphTags,
     SiteGraph,
+    assemble,
     build_graph,
+    gather_tags,
     graph_fields_changed,
     same_in_graph,
 )
 
 CACHE_FILE = "graph.pickle"
-_CACHE_VERSION = "graph-v4"
+_CACHE_VERSION = "graph-v5"
 
 _Members = tuple[str, str, list[int]]
 """A tag or an author: its name, its slug, its papers by place in the newest-first list."""
@@ -55,6 +57,7 @@ class GraphSkeleton:
     """The link targets of each paper that has any (by place), by slug."""
     incoming: list[tuple[str, list[int]]]
     """(slug, the papers linking to it), in the order the links were gathered."""
+    link_warnings: tuple[Problem, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,7 @@ class TagSkeleton:
     """Each paper's tuple of tags, by place in `tag_sets`."""
     tag_table: tuple[tuple[str, str, str], ...]
     warnings: tuple[Problem, ...]
+    """The tags' warnings (graph.GraphTags.warnings)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,7 @@ def skeleton_of(graph: SiteGraph) -> GraphSkeleton:
             if links.outgoing[paper.slug]
         },
         [(slug, members(group)) for slug, group in links.incoming.items()],
+        links.warnings,
     )
 
 
@@ -124,22 +129,31 @@ def tag_skeleton_of(graph: SiteGraph) -> TagSkeleton:
         tag_sets,
         [set_place[id(graph.paper_tags[paper.slug])] for paper in graph.papers],
         graph.tag_table,
-        graph.warnings,
+        graph.warnings[: len(graph.warnings) - len(graph.links.warnings)],  # see assemble
     )
 
 
 def bind(skeleton: GraphSkeleton, tagged: TagSkeleton, papers: Mapping[str, Paper]) -> SiteGraph:
     """The graph of the skeletons made of `papers` (by slug: those it was made of)."""
     ordered = tuple([papers[slug] for slug in skeleton.papers])
+    return _bound_with(skeleton, ordered, _tags_of(tagged, ordered))
 
-    def members(places: list[int]) -> tuple[Paper, ...]:
-        return tuple([ordered[n] for n in places])
 
-    tags = tuple([Tag(name, slug, members(places)) for name, slug, places in tagged.tags])
+def _tags_of(tagged: TagSkeleton, ordered: tuple[Paper, ...]) -> GraphTags:
+    """The tags of the skeleton, of the papers `ordered` as its graph's were."""
+    tags = tuple([Tag(name, slug, _members(ordered, places)) for name, slug, places in tagged.tags])
     tag_sets = [tuple([tags[n] for n in places]) for places in tagged.tag_sets]
     paper_tags = {
         paper.slug: tag_sets[n] for paper, n in zip(ordered, tagged.paper_tag_sets, strict=True)
     }
+    names, slugs = dict(tagged.tag_names), dict(tagged.tag_slugs)
+    return GraphTags(tags, names, slugs, paper_tags, tagged.tag_table, tagged.warnings)
+
+
+def _bound_with(
+    skeleton: GraphSkeleton, ordered: tuple[Paper, ...], tagged: GraphTags
+) -> SiteGraph:
+    """The graph of the skeleton, of the papers `ordered` as its graph's were, and `tagged`."""
     # One target a paper, as wikilinks.resolve_links makes them (its keys are kept: making each
     # title's key again cost as much as all the rest).
     targets = {paper.slug: LinkTarget(paper.slug, paper.title) for paper in ordered}
@@ -147,20 +161,16 @@ def bind(skeleton: GraphSkeleton, tagged: TagSkeleton, papers: Mapping[str, Pape
     outgoing: dict[str, tuple[LinkTarget, ...]] = dict.fromkeys(targets, ())
     for n, slugs in skeleton.outgoing.items():
         outgoing[ordered[n].slug] = tuple([targets[slug] for slug in slugs])
-    incoming = {slug: members(places) for slug, places in skeleton.incoming}
-    return SiteGraph(
-        ordered,
-        tags,
-        dict(tagged.tag_names),
-        dict(tagged.tag_slugs),
-        paper_tags,
-        tagged.tag_table,
-        NO_RELATED,
-        tuple([Author(name, slug, members(places)) for name, slug, places in skeleton.authors]),
-        dict(skeleton.author_slugs),
-        PaperLinks(index, outgoing, incoming),
-        tagged.warnings,
+    incoming = {slug: _members(ordered, places) for slug, places in skeleton.incoming}
+    links = PaperLinks(index, outgoing, incoming, skeleton.link_warnings)
+    authors = tuple(
+        [Author(name, slug, _members(ordered, places)) for name, slug, places in skeleton.authors]
     )
+    return assemble(ordered, tagged, authors, dict(skeleton.author_slugs), links)
+
+
+def _members(ordered: tuple[Paper, ...], places: list[int]) -> tuple[Paper, ...]:
+    return tuple([ordered[n] for n in places])
 
 
 class GraphCache:
@@ -188,9 +198,12 @@ class GraphCache:
         edited = _edited(last, papers, before) if last is not None else None
         graph = _bound(last, papers, edited) if last is not None and edited is not None else None
         if last is None or graph is None:
-            graph = build_graph(papers, None, aliases)
             retagged = edited is not None and all(_only_tags(old, new) for old, new in edited)
-            self._unsaved = (stamp, graph, last.skeleton if last and retagged else None)
+            kept = last.skeleton if last is not None and retagged else None
+            graph = (_retagged(kept, papers, aliases) if kept else None) or build_graph(
+                papers, None, aliases
+            )
+            self._unsaved = (stamp, graph, kept)
         elif edited:
             digests = {paper.slug: paper.digest for paper in papers}
             self._unsaved = _Kept(stamp, digests, last.skeleton, last.tags)  # the same graph's
@@ -247,9 +260,28 @@ def _edited(last: _Kept, papers: Sequence[Paper], before: Mapping[str, Paper]) -
 
 
 def _only_tags(old: Paper, new: Paper) -> bool:
-    """Whether the graph shows the papers alike but for their tags (their notes, which hold
-    their links, are alike too)."""
-    return old.notes == new.notes and graph_fields_changed(old, new) <= {"tags"}
+    """Whether the graph shows the papers alike but for their tags: their notes, which hold
+    their links, are alike too, and so are the lines of any link warnings (more lines of
+    tags move the notes)."""
+    lines_kept = old.notes_line == new.notes_line or "[[" not in new.notes
+    return old.notes == new.notes and lines_kept and graph_fields_changed(old, new) <= {"tags"}
+
+
+def _retagged(
+    skeleton: bytes, papers: Sequence[Paper], aliases: Sequence[tuple[str, str]]
+) -> SiteGraph | None:
+    """The graph of `papers`, which differ from those of `skeleton` in tags alone: the
+    papers' order, authors and links bound from it, the tags gathered afresh (a third of
+    making it all again). None if the skeleton is damaged."""
+    try:
+        kept = pickle.loads(skeleton)
+    except Exception:  # damaged: not used (the file is sitegen's own, as trusted as the site)
+        return None
+    by_slug = {paper.slug: paper for paper in papers}
+    if not isinstance(kept, GraphSkeleton) or set(kept.papers) != by_slug.keys():
+        return None
+    ordered = tuple([by_slug[slug] for slug in kept.papers])
+    return _bound_with(kept, ordered, gather_tags(ordered, aliases))
 
 
 def _bound(last: _Kept, papers: Sequence[Paper], edited: Edited) -> SiteGraph | None:
