@@ -23,8 +23,8 @@ def add_file_stamps(
     """Each file under `folder`, by name, size and modification time; each file's stat is
     also put in `stats` by path, if given (for whoever reads the files next)."""
     found = sorted(_files(folder))
-    for path, stat in found:
-        hasher.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    lines = [f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n" for path, stat in found]
+    hasher.update("".join(lines).encode())  # one update, not one a file
     if stats is not None:
         stats.update(found)
 

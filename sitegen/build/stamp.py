@@ -71,6 +71,10 @@ def output_fingerprint(out: Path) -> str | None:
         return None  # e.g. someone removed an output file: build again
     if leftovers(out):
         return None  # a killed build's: the next one clears them
+    return _manifest_digest(manifest)
+
+
+def _manifest_digest(manifest: bytes) -> str:
     return hashlib.blake2b(manifest, digest_size=20).hexdigest()
 
 
@@ -88,8 +92,13 @@ def unchanged_build(site_root: Path, out: Path, stamp: str) -> BuildSummary | No
 
 
 def record_build(site_root: Path, summary: BuildSummary) -> None:
-    """Remember a successful build (a cache: failing to write it only costs time)."""
-    summary = replace(summary, output=output_fingerprint(Path(summary.out)) or "")
+    """Remember a successful build (a cache: failing to write it only costs time). Its
+    output's fingerprint is its manifest's digest: the build just wrote every file the
+    manifest lists, and the next build checks they are all still there (output_fingerprint)
+    before it skips, so listing the output here too would only cost time."""
+    with contextlib.suppress(OSError):
+        manifest = (Path(summary.out) / MANIFEST).read_bytes()
+        summary = replace(summary, output=_manifest_digest(manifest))
     with contextlib.suppress(OSError):
         data = json.dumps(asdict(summary)).encode()
         atomic_write_bytes(cache_folder(site_root) / STAMP_FILE, data, durable=False)
