@@ -290,14 +290,16 @@ def _decode(path: str, row: bytes) -> _Entry:
     if values[_PAPER_AT] is not None:
         paper = list(values[_PAPER_AT])
         paper[_PATH_AT] = paper[_PATH_AT] or Path(path)
-        for at in _DAYS_AT:
-            paper[at] = _day(paper[at])
-        paper[_SOURCES_AT] = tuple(
-            [
-                Source(f, k, _day(listed), _day(on), key)
-                for f, k, listed, on, key in paper[_SOURCES_AT]
-            ]
-        )
+        for at in _DAYS_AT:  # inline, not _day: a call a field cost more than it saved
+            if type(paper[at]) is int:
+                paper[at] = dt.date.fromordinal(paper[at])
+        if paper[_SOURCES_AT]:
+            paper[_SOURCES_AT] = tuple(
+                [
+                    Source(f, k, _day(listed), _day(on), key)
+                    for f, k, listed, on, key in paper[_SOURCES_AT]
+                ]
+            )
         values[_PAPER_AT] = made = Paper(*paper)
         for at, name in _TEXTS_AT.items():
             if values[at] is None:
