@@ -18,6 +18,8 @@ from sitegen.build import pipeline
 from sitegen.build.pipeline import Builder
 from sitegen.errors import SiteError
 from sitegen.output.writer import MANIFEST, OutputWriter, Staged
+from sitegen.render.renderer import Renderer
+from sitegen.workers import forked
 from sitegen.workers.forked import can_fork
 
 SITE_TOML = 'title = "Side jobs"\nbase_url = "https://example.org/"\n'
@@ -201,3 +203,29 @@ def test_a_build_that_fails_stops_the_search_it_forked(make_site, monkeypatch):
     with pytest.raises(SiteError):
         Builder(site, strict=True).build()  # the link to no paper is a warning: an error here
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.usefixtures("single_threaded")
+def test_a_build_that_renders_its_pages_here_forks_a_worker_a_side_job_only(make_site, monkeypatch):
+    """Too few pages to hand out are rendered in the build's own process: a worker forked
+    for them would only idle (each fork of a big site's build process costs time)."""
+    site = make_site(papers(), config=SITE_TOML)
+    sizes: list[int] = []
+    side_jobs: list[int] = []
+    real_pool, real_run = forked.ProcessPoolExecutor, Renderer._run
+
+    def pool(workers: int, **kwargs: object) -> object:
+        sizes.append(workers)
+        return real_pool(workers, **kwargs)
+
+    def run(self: Renderer, job: object, *args: object) -> object:
+        side_jobs.append(len(job.side_jobs))  # type: ignore[attr-defined]
+        return real_run(self, job, *args)
+
+    monkeypatch.setattr(forked, "ProcessPoolExecutor", pool)
+    monkeypatch.setattr(Renderer, "_run", run)
+    monkeypatch.setattr(forked, "worker_count", lambda: 4)
+    Builder(site).build()
+    assert side_jobs and 0 < side_jobs[0] < 4
+    assert sizes == side_jobs
+    assert files_of(site / "_site")["feed.xml"]

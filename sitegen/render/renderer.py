@@ -387,7 +387,9 @@ class Renderer:
             results = job.render(range(len(job.todo)))
             progress.advance(len(job.todo))
             return results, {}
-        with ForkPool(job, min_items=PARALLEL_RENDER_FROM) as pool:
+        # Pages rendered here (too few to hand out): a worker a side job, no more.
+        most = len(job.side_jobs) if len(job.todo) < PARALLEL_RENDER_FROM else None
+        with ForkPool(job, min_items=PARALLEL_RENDER_FROM, most=most) as pool:
             sides = {
                 name: pool.submit(functools.partial(_run_side, name)) for name in job.side_jobs
             }

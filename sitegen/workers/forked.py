@@ -51,15 +51,18 @@ def can_fork() -> bool:
 class ForkPool(Generic[J]):
     """Worker processes forked now, each holding `job` (inherited at the fork, never pickled);
     every function given to the pool is called with the job first. None of them when this
-    process cannot fork: then every call runs the work here, with the same job."""
+    process cannot fork: then every call runs the work here, with the same job. `most`
+    caps the workers (one a core): a pool for a job or two, with the rest done here, need
+    not fork a process that would idle (each fork of a big build's process cost ~20 ms)."""
 
-    def __init__(self, job: J, min_items: int = 1) -> None:
+    def __init__(self, job: J, min_items: int = 1, most: int | None = None) -> None:
         self.job = job
         self.min_items = min_items
+        self.workers = min(worker_count(), most or worker_count())
         self._pool: ProcessPoolExecutor | None = None
         if can_fork():
             self._pool = ProcessPoolExecutor(
-                worker_count(),
+                self.workers,
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_start_worker,
                 initargs=(os.getpid(), job),  # a forked worker inherits them: nothing pickled
@@ -111,7 +114,7 @@ class ForkPool(Generic[J]):
             here = func(self.job, items)
             done(len(items))
             return here
-        size = max(1, -(-len(items) // (worker_count() * CHUNKS_PER_WORKER)))
+        size = max(1, -(-len(items) // (self.workers * CHUNKS_PER_WORKER)))
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
         try:
             parts = self._pool.map(_with_job, itertools.repeat(func), chunks)  # submits all now
