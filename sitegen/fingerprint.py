@@ -18,27 +18,37 @@ def digest(value: object) -> str:
 
 
 def add_file_stamps(
-    hasher: hashlib.blake2b, folder: Path, stats: dict[str, os.stat_result] | None = None
+    hasher: hashlib.blake2b,
+    folder: Path,
+    stats: dict[str, os.stat_result] | None = None,
+    inside: Path | None = None,
 ) -> None:
     """Each file under `folder`, by name, size and modification time; each file's stat is
-    also put in `stats` by path, if given (for whoever reads the files next)."""
-    found = sorted(_files(folder))
+    also put in `stats` by path, if given (for whoever reads the files next). Links to
+    folders inside `inside` are followed (see file_stats)."""
+    found = sorted(_files(folder, inside))
     lines = [f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n" for path, stat in found]
     hasher.update("".join(lines).encode())  # one update, not one a file
     if stats is not None:
         stats.update(found)
 
 
-def _files(folder: Path) -> list[tuple[str, os.stat_result]]:
-    return file_stats(os.fspath(folder), skip=("__pycache__", "theme"))
+def _files(folder: Path, inside: Path | None) -> list[tuple[str, os.stat_result]]:
+    real = os.path.realpath(inside) if inside is not None else None
+    return file_stats(os.fspath(folder), skip=("__pycache__", "theme"), inside=real)
 
 
-def file_stats(folder: str, skip: tuple[str, ...] = ()) -> list[tuple[str, os.stat_result]]:
-    """(path, stat) of each file under `folder` (as os.walk finds them: links to folders
-    not followed, folders named in `skip` left out; a file gone meanwhile left out).
+def file_stats(
+    folder: str, skip: tuple[str, ...] = (), inside: str | None = None
+) -> list[tuple[str, os.stat_result]]:
+    """(path, stat) of each file under `folder` (as os.walk finds them: folders named in
+    `skip` left out; a file gone meanwhile left out). A link to a folder is followed only if
+    its real path is inside `inside` (a real path), each real folder once: a site's build
+    reads its folders through links that stay inside it, so its stamp must see them.
     DirEntry paths and stats: os.walk plus a join and stat per file took 20% longer."""
     found = []
     folders = [folder]
+    followed: set[str] = set()
     while folders:
         try:
             entries = os.scandir(folders.pop())
@@ -47,7 +57,10 @@ def file_stats(folder: str, skip: tuple[str, ...] = ()) -> list[tuple[str, os.st
         with entries:
             for entry in entries:
                 if entry.is_dir():
-                    if not entry.is_symlink() and entry.name not in skip:
+                    if entry.name in skip:
+                        continue
+                    own = not entry.is_symlink()
+                    if own or (inside is not None and _leads_inside(entry.path, inside, followed)):
                         folders.append(entry.path)
                     continue
                 try:
@@ -55,6 +68,15 @@ def file_stats(folder: str, skip: tuple[str, ...] = ()) -> list[tuple[str, os.st
                 except OSError:
                     continue
     return found
+
+
+def _leads_inside(link: str, inside: str, followed: set[str]) -> bool:
+    """Whether the folder `link` leads to is inside `inside` and not followed yet."""
+    real = os.path.realpath(link)
+    if real in followed or not (real == inside or real.startswith(inside + os.sep)):
+        return False
+    followed.add(real)
+    return True
 
 
 @functools.cache

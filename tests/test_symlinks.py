@@ -8,6 +8,7 @@ is skipped with `path: symlink to … leaves the site, skipped`, and never publi
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from conftest import SITE_TOML, paper_text, read_html, run_sitegen
@@ -90,6 +91,24 @@ def test_a_papers_folder_linked_out_of_the_site_is_not_read(make_site, tmp_path)
     assert run.code == 0, run.err
     assert f"{papers}: symlink to {elsewhere} leaves the site, skipped" in run.err
     assert SECRET not in published(site / "_site")
+
+
+def test_a_papers_folder_linked_inside_the_site_is_read(make_site):
+    """The build's input stamp does not follow a linked folder: the papers are still listed
+    from the folder itself, and an edit through the link builds again."""
+    site = make_site(
+        files={"library/a.md": paper_text("Linked A"), "library/b.md": paper_text("B")}
+    )
+    papers = site / "content" / "papers"
+    shutil.rmtree(papers)
+    papers.symlink_to(site / "library")
+    run = run_sitegen("build", "--site", site)
+    assert run.code == 0, run.err
+    assert read_html(site / "_site" / "papers" / "a.html").h1.get_text(strip=True) == "Linked A"
+    (site / "library" / "c.md").write_text(paper_text("Added C"))
+    run = run_sitegen("build", "--site", site)
+    assert run.code == 0, run.err
+    assert read_html(site / "_site" / "papers" / "c.html").h1.get_text(strip=True) == "Added C"
 
 
 def test_templates_linked_out_of_the_site_are_skipped_for_the_themes(make_site, tmp_path):

@@ -47,7 +47,7 @@ def input_stamp(site_root: Path, out: Path, stats: dict[str, os.stat_result] | N
     own = [site_root / name for name in ("content", "templates", "static")]
     folders = [f for f in own if leaves_site(f, site_root) is None]
     for folder in dict.fromkeys([*folders, theme_dir() / "templates", theme_dir() / "static"]):
-        add_file_stamps(digest, folder, stats)
+        add_file_stamps(digest, folder, stats, inside=site_root)
     digest.update(code_fingerprint().encode())
     config = site_root / "site.toml"
     if config.is_file():
