@@ -98,19 +98,23 @@ def gather_tags(ordered: Sequence[Paper], aliases: Sequence[tuple[str, str]]) ->
     tags that would share a page."""
     synonyms = {normalise_tag(a): normalise_tag(t) for a, t in aliases}
     preferred = {normalise_tag(t): t for _, t in aliases}
-    # Each spelling's key, worked out once: a site has far fewer spellings than tagged papers.
+    # Papers share lists of tags (10,000 papers, a few thousand lists): each list is worked
+    # out once, and each spelling's key too.
+    lists = Counter(paper.tags for paper in ordered)
     aliased = {}
-    for name in {name for paper in ordered for name in paper.tags}:
+    for name in {name for tags in lists for name in tags}:
         key = normalise_tag(name)
         aliased[name] = synonyms.get(key, key)
-    one_page, warnings, problems = _one_tag_per_page(ordered, aliased.__getitem__)
+    one_page, warnings, problems = _one_tag_per_page(ordered, aliased.__getitem__, len(aliased))
     if problems:
         raise ContentError(problems)
     keys = {name: one_page.get(key, key) for name, key in aliased.items()}
-    tag_names, tag_slugs = _canonical_tags(ordered, keys.__getitem__, preferred)
+    tag_names, tag_slugs = _canonical_tags(lists, keys.__getitem__, preferred)
+    keys_of = {tags: tuple(dict.fromkeys([keys[name] for name in tags])) for tags in lists}
+    mine_of = [keys_of[paper.tags] for paper in ordered]  # each paper's list hashed once
     members: dict[str, list[Paper]] = defaultdict(list)
-    for paper in ordered:
-        for key in dict.fromkeys([keys[name] for name in paper.tags]):
+    for paper, mine in zip(ordered, mine_of, strict=True):
+        for key in mine:
             members[key].append(paper)
     tags = tuple(
         sorted(
@@ -118,7 +122,10 @@ def gather_tags(ordered: Sequence[Paper], aliases: Sequence[tuple[str, str]]) ->
             key=lambda tag: tag.name.casefold(),
         )
     )
-    paper_tags = _paper_tags(ordered, tags, {name: tag_slugs[key] for name, key in keys.items()})
+    by_slug = {tag.slug: tag for tag in tags}
+    # Papers whose lists hold the same tags share one tuple (by its keys' tuple, made once).
+    shown = {id(mine): tuple([by_slug[tag_slugs[k]] for k in mine]) for mine in keys_of.values()}
+    paper_tags = {paper.slug: shown[id(mine)] for paper, mine in zip(ordered, mine_of, strict=True)}
     table = tuple(sorted((key, tag_names[key], tag_slugs[key]) for key in tag_names))
     return GraphTags(tags, tag_names, tag_slugs, paper_tags, table, tuple(warnings))
 
@@ -276,23 +283,6 @@ NO_RELATED = RelatedPapers({}, ())
 """A graph's related papers before any are placed."""
 
 
-def _paper_tags(
-    papers: Sequence[Paper], tags: Sequence[Tag], slug_of: Mapping[str, str]
-) -> dict[str, tuple[Tag, ...]]:
-    """Paper slug -> its tags, in the order its file lists them, without repeats (`slug_of`:
-    each spelling's tag page slug). Papers listing the same tags share one tuple."""
-    by_slug = {tag.slug: tag for tag in tags}
-    shared: dict[tuple[str, ...], tuple[Tag, ...]] = {}
-    found = {}
-    for paper in papers:
-        mine = shared.get(paper.tags)
-        if mine is None:
-            slugs = dict.fromkeys([slug_of[name] for name in paper.tags])
-            mine = shared[paper.tags] = tuple([by_slug[slug] for slug in slugs])
-        found[paper.slug] = mine
-    return found
-
-
 def _gather_authors(papers: Sequence[Paper]) -> tuple[tuple[Author, ...], dict[str, str]]:
     """One Author per slug: "José García" and "Jose Garcia" are taken to be one person."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
@@ -315,17 +305,20 @@ def _gather_authors(papers: Sequence[Paper]) -> tuple[tuple[Author, ...], dict[s
 
 
 def _one_tag_per_page(
-    papers: Sequence[Paper], tag_key: Callable[[str], str]
+    papers: Sequence[Paper], tag_key: Callable[[str], str], spellings: int
 ) -> tuple[dict[str, str], list[Problem], list[Problem]]:
     """Tags that share a page: the same words spelled apart ("weakly-supervised learning",
     "Weakly supervised learning") are one tag (key -> the first one's key, in file order, and a
-    warning); different words ("C++", "C": tags/c.html) are an error naming both files."""
+    warning); different words ("C++", "C": tags/c.html) are an error naming both files.
+    `spellings`: how many the papers hold (the files are read until each was seen)."""
     first: dict[str, tuple[str, str, Paper]] = {}  # slug -> (key, name, first file)
     merged: dict[str, str] = {}
     warnings: list[Problem] = []
     problems: list[Problem] = []
     seen: set[str] = set()  # a spelling seen again finds what its first time decided
     for paper in sorted(papers, key=lambda p: str(p.path or "")):
+        if len(seen) == spellings:
+            break
         for name in paper.tags:
             if name in seen:
                 continue
@@ -366,10 +359,16 @@ def tags_line(paper: Paper) -> int | None:
 
 
 def _canonical_tags(
-    papers: Sequence[Paper], tag_key: Callable[[str], str], preferred: Mapping[str, str]
+    lists: Counter[tuple[str, ...]], tag_key: Callable[[str], str], preferred: Mapping[str, str]
 ) -> tuple[dict[str, str], dict[str, str]]:
+    """Each tag's name and slug, by key, from the papers' lists of tags (with how many papers
+    hold each)."""
+    counts: Counter[str] = Counter()
+    for tags, papers in lists.items():
+        for name in tags:
+            counts[name] += papers
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for name, count in Counter(name for paper in papers for name in paper.tags).items():
+    for name, count in counts.items():
         spellings[tag_key(name)][name.strip()] += count
     # An alias target is shown as site.toml spells it; otherwise the most common
     # spelling wins, ties going to the alphabetically first.
