@@ -18,6 +18,7 @@ from sitegen.build.pipeline import Builder
 from sitegen.content.models import Paper
 from sitegen.render import renderer
 from sitegen.render.pages import Page, SitePages
+from sitegen.theme import theme_dir
 
 __all__ = ["moving"]  # the fixture, for pytest
 
@@ -198,12 +199,36 @@ def test_a_retag_fingerprints_only_the_listings_that_show_what_it_changed(
     builder.build()
     replaced("p3", '"alpha", "gamma"', f'"alpha", "{new_tag}"')(site)
     checked = _checked_pages(monkeypatch)
-    (builder if kept else Builder(site)).build()
+    result = (builder if kept else Builder(site)).build()
     # p3's entry: its home page, alpha's first page (alpha keeps its papers), its authors';
     # beta and gamma gained or lost a paper: every page of theirs.
     retagged = {urls.tag_page(new_tag), urls.tag_page("gamma")}
     listing_p3 = {urls.home_page(2), urls.tag_page("alpha"), urls.author_page("ada-lovelace")}
-    assert listing_p3 | {urls.author_page("alan-turing"), urls.LIST_DATA} | retagged <= checked
+    assert listing_p3 | {urls.author_page("alan-turing")} | retagged <= checked
     assert checked & UNTOUCHED == checked_too
+    # The data files hold every paper's tags: rendered, their keys not made.
+    assert {urls.LIST_DATA, urls.MAP_DATA} <= set(result.rendered) - checked
     assert not (site / "_site" / urls.tag_page("gamma", 2)).exists()
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def test_the_data_files_a_retag_rendered_unkeyed_are_rendered_by_the_next_full_check(
+    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a retag the list and map data are kept without a key: a later build that
+    checks every page (here: another 404 template) renders them again, once, then keeps
+    them."""
+    monkeypatch.setattr(urls, "LIST_PAGE_SIZE", 2)
+    site = make_site(_listed_site())
+    Builder(site).build()
+    replaced("p3", '"alpha", "gamma"', '"alpha", "beta"')(site)
+    Builder(site).build()
+    data_files = {urls.LIST_DATA, urls.MAP_DATA}
+    not_found = (theme_dir() / "templates" / "404.html").read_text()
+    for n in range(2):
+        (site / "templates").mkdir(exist_ok=True)
+        touch_later(site / "templates" / "404.html", not_found + f"<!-- {n} -->\n")
+        rendered = set(Builder(site).build().rendered)
+        assert urls.NOT_FOUND in rendered
+        assert rendered & data_files == (data_files if n == 0 else set())
+        assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))

@@ -173,6 +173,9 @@ class Page:
     """Builds the template context; only called when the page must be rendered."""
     unchanged: bool = False
     """Nothing it shows can differ from the last render's (see `Retag`): its bytes hold."""
+    changed: bool = False
+    """What it shows differs from the last render's for sure (see `Retag`): it is rendered
+    without making its key, and kept unkeyed (the next build that checks it renders it)."""
 
     @property
     def fingerprint(self) -> tuple[object, ...]:
@@ -426,6 +429,7 @@ class SitePages:
             # The file holds no tag's count (see list_data).
             lambda: (tuple([data_key(p, graph) for p in graph.papers]), graph.tag_table),
             lambda: {"data": Markup(_compact_json(list_data(graph)))},
+            changed=_retagged(retag),
         )
         yield from self._summary_files(retag is not None)
         yield self._queue_page(retag)
@@ -454,9 +458,9 @@ class SitePages:
         if self.theme.has_search:
             yield Page(urls.SEARCH, "search.html", (), dict, unchanged)
         if self.theme.has_map:
-            yield from self._map_pages()
+            yield from self._map_pages(retag)
 
-    def _map_pages(self) -> Iterator[Page]:
+    def _map_pages(self, retag: Retag | None = None) -> Iterator[Page]:
         """map.html, its data and a page per region (the map without a script)."""
         found = self.regions
         shown = tuple((r.label, len(r.papers)) for r in found)
@@ -469,9 +473,12 @@ class SitePages:
                 (region, number, len(found)),
                 partial(dict, context),
             )
-        key = map_data_key(self.graph, found)
         yield Page(
-            urls.MAP_DATA, "map-data.js", key, lambda: {"data": Markup(map_data(self.graph, found))}
+            urls.MAP_DATA,
+            "map-data.js",
+            lambda: map_data_key(self.graph, found),
+            lambda: {"data": Markup(map_data(self.graph, found))},
+            changed=_retagged(retag),
         )
 
     def _home_pages(self, retag: Retag | None) -> Iterator[Page]:
@@ -748,6 +755,13 @@ def _compact_json(value: object) -> str:
 
 def _tag_link(tag: Tag) -> TagLink:
     return TagLink(tag.name, urls.tag_page(tag.slug), len(tag.papers))
+
+
+def _retagged(retag: Retag | None) -> bool:
+    """Whether the data files (list and map) differ after `retag`: each holds every paper's
+    tags, and some paper's entry changed (making their keys, over 10,000 papers, cost
+    ~55 ms of such an edit)."""
+    return retag is not None and bool(retag.listed)
 
 
 def _kept(papers: Sequence[Paper], retag: Retag | None, moved: bool = False) -> bool:

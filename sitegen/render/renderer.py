@@ -316,6 +316,10 @@ class Renderer:
         """Keep `page` (into `fresh`) if its key and the output's file are the last render's,
         else put it in `todo`."""
         cached = self._pages.get(page.path)
+        if page.changed and cached is not None:  # rendered for sure, kept unkeyed
+            self._keys_made[page.path] = UNKEYED
+            todo.append((page, template_fp))
+            return
         if cached is None:  # rendered for sure: its key is made where it renders
             todo.append((page, template_fp))
             return
@@ -693,6 +697,11 @@ class Renderer:
             digest.update(current.encode() + b"\0" + source.encode() + b"\0")
             todo.extend(self._references(source))
         return digest.hexdigest()
+
+
+UNKEYED = "unkeyed"
+"""The key kept for a page rendered without making its key (Page.changed): it equals no
+page's key (a digest), so the next build that checks the page renders it again."""
 
 
 def _page_key(template_fp: str, item_fp: str, page: Page) -> str:
