@@ -91,8 +91,11 @@ def _stamp(graph: SiteGraph, theme: Theme, slugs: list[str]) -> str:
     hasher = hashlib.blake2b(digest_size=16)
     hasher.update(repr(theme).encode("utf-8", "surrogatepass") + b"\2")
     hasher.update(joined.encode() + b"\2")
-    for lists in _linked(graph, slugs)[:2]:
-        hasher.update("\1".join(["\0".join(slugs_of) for slugs_of in lists]).encode() + b"\2")
+    # As _linked's first two lists, joined without making them (most papers link to none).
+    outgoing, related = graph.links.outgoing, graph.related.slugs
+    links = ["\0".join([t.slug for t in to]) if (to := outgoing.get(s)) else "" for s in slugs]
+    hasher.update("\1".join(links).encode() + b"\2")
+    hasher.update("\1".join(["\0".join(related.get(s, ())) for s in slugs]).encode() + b"\2")
     points = graph.positions
     hasher.update("".join(["1" if s in points else "0" for s in slugs]).encode())
     hasher.update(array("d", chain.from_iterable(points.get(s, _NOWHERE) for s in slugs)).tobytes())
