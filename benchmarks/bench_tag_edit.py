@@ -8,7 +8,9 @@ Each `--site` is built by the sitegen tree of the `--code` given with it (caches
 with the code, so each tree needs its own copy of the site, built once before). Each run of a
 tag edit swaps the paper's second tag one way (a run later, back): both directions are timed.
 Printed per run: CPU (user + system of the build and its workers, from `os.wait4`), wall, the
-build's own timer, files written (from its summary line) and the 1-minute load average.
+build's own timer, files written (from its summary line) and the 1-minute load average; per
+tree, the medians (and the least wall time), and how many runs each later tree won against
+the first, run by run (this machine's speed drifts by the hour: pairs share it).
 """
 
 from __future__ import annotations
@@ -91,10 +93,17 @@ def main() -> None:
         for number, (_, code) in enumerate(trees):
             columns = zip(*figures[number], strict=True)
             cpu, wall, timer, written = (statistics.median(column) for column in columns)
+            least = min(run[1] for run in figures[number])
             print(
-                f"{kind:8} median {code}: cpu {cpu:.2f} s, wall {wall:.2f} s, "
+                f"{kind:8} median {code}: cpu {cpu:.2f} s, wall {wall:.2f} s (min {least:.2f}), "
                 f"timer {timer:.2f} s, {written:.0f} written"
             )
+        for number, (_, code) in enumerate(trees[1:], 1):
+            # Runs of one round share the machine's mood: compare them pair by pair.
+            pairs = zip(figures[number], figures[0], strict=True)
+            won = sum(ours[1] < theirs[1] for ours, theirs in pairs)
+            first = trees[0][1]
+            print(f"{kind:8} {code} took less wall time than {first} in {won} of {args.runs} runs")
 
 
 if __name__ == "__main__":
