@@ -224,3 +224,13 @@ def test_a_paper_read_from_the_cache_equals_the_paper_parsed_from_its_file(
     assert cache.before == {}  # from the cache file, not parsed again
     assert cached == parsed and cached.extra == parsed.extra
     assert [type(s.listed) for s in cached.sources] == [dt.date, dt.datetime]
+
+
+def test_a_pipe_named_like_a_paper_is_not_read(make_site: Callable[..., Path]) -> None:
+    """Only regular files are papers: reading a pipe would wait for a writer forever."""
+    site = make_site(many_papers())
+    os.mkfifo(site / PAPERS / "pipe.md")
+    run = run_sitegen("build", "--site", site)
+    assert run.code == 0, run.err
+    assert not (site / "_site" / "papers" / "pipe.html").exists()
+    assert (site / "_site" / "papers" / "p04.html").is_file()

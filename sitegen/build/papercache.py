@@ -17,6 +17,7 @@ import pickle
 from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import dataclass, fields
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, ClassVar
 
 from sitegen.build.rowstore import RowStore
@@ -255,12 +256,19 @@ class PaperCache:
 
 def _paper_names(papers_dir: Path, folder: str, stats: Mapping[str, os.stat_result]) -> list[str]:
     """`paper_names(papers_dir)`, from `stats` if the input stamp took them (it lists the
-    content folder just before, through links inside the site: listing it again cost ~11 ms
-    at 10,000 papers). `folder`: papers_dir's path and a slash, as text."""
-    if not stats:
+    content folder just before: listing it again cost ~11 ms at 10,000 papers), each a
+    regular file (a pipe named `x.md` would block its reader), as `paper_names` keeps them.
+    Not when the folder is a link: the stamp follows each real folder once, perhaps through
+    another link, so its files may be listed under another name. `folder`: papers_dir's
+    path and a slash, as text."""
+    if not stats or papers_dir.is_symlink():
         return paper_names(papers_dir)
     names = [path[len(folder) :] for path in stats if path.startswith(folder)]
-    return sorted(name for name in names if "/" not in name and is_paper_name(name))
+    return sorted(
+        name
+        for name in names
+        if "/" not in name and is_paper_name(name) and S_ISREG(stats[folder + name].st_mode)
+    )
 
 
 def _stamp() -> str:
