@@ -182,3 +182,26 @@ def test_a_retag_keeps_the_graph_without_its_tags_and_binds_it_next_time(
     noted = _read([replace(p, notes=p.notes + " More.") if p.slug == "b" else p for p in retagged])
     graph = GraphCache(tmp_path).get(noted, (), {"b": retagged[1]})
     assert_same_graph(graph, build_graph(noted))
+
+
+def test_a_retag_with_a_damaged_skeleton_makes_and_keeps_a_sound_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers = _read(PAPERS)
+    last = GraphCache(tmp_path)
+    last.get(papers, (), {})
+    last.save()
+    stamp, digests, skeleton, tags = pickle.loads((tmp_path / graphcache.CACHE_FILE).read_bytes())
+    damaged = (stamp, digests, skeleton[: len(skeleton) // 2], tags)
+    (tmp_path / graphcache.CACHE_FILE).write_bytes(pickle.dumps(damaged))
+    retagged = _read([replace(p, tags=("robots",)) if p.slug == "b" else p for p in PAPERS])
+    cache = GraphCache(tmp_path)
+    assert_same_graph(cache.get(retagged, (), {"b": papers[1]}), build_graph(retagged))
+    cache.save()
+    made: list[int] = []
+    monkeypatch.setattr(graphcache, "build_graph", lambda *a: made.append(1) or build_graph(*a))
+    more = {"tags": ("robots",), "notes": "Notes of b. More."}
+    noted = _read([replace(p, **more) if p.slug == "b" else p for p in PAPERS])
+    graph = GraphCache(tmp_path).get(noted, (), {"b": retagged[1]})
+    assert made == []  # the skeleton kept after the retag is whole: bound
+    assert_same_graph(graph, build_graph(noted))

@@ -200,9 +200,9 @@ class GraphCache:
         if last is None or graph is None:
             retagged = edited is not None and all(_only_tags(old, new) for old, new in edited)
             kept = last.skeleton if last is not None and retagged else None
-            graph = (_retagged(kept, papers, aliases) if kept else None) or build_graph(
-                papers, None, aliases
-            )
+            graph = _retagged(kept, papers, aliases) if kept else None
+            if graph is None:  # made afresh: its skeleton too (a damaged one is not kept)
+                graph, kept = build_graph(papers, None, aliases), None
             self._unsaved = (stamp, graph, kept)
         elif edited:
             digests = {paper.slug: paper.digest for paper in papers}
