@@ -163,13 +163,19 @@ def test_a_graph_is_made_afresh_when_the_kept_one_cannot_be_trusted(
     assert_same_graph(graph, build_graph(edited, None, aliases))
 
 
+def _kept_by_a_first_run(folder: Path) -> list[Paper]:
+    """The papers as read, their graph kept in `folder` by a first run."""
+    papers = _read(PAPERS)
+    last = GraphCache(folder)
+    last.get(papers, (), {})
+    last.save()
+    return papers
+
+
 def test_a_retag_keeps_the_graph_without_its_tags_and_binds_it_next_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    papers = _read(PAPERS)
-    last = GraphCache(tmp_path)
-    last.get(papers, (), {})
-    last.save()
+    papers = _kept_by_a_first_run(tmp_path)
     made: list[str] = []
     skeleton_of = graphcache.skeleton_of
     monkeypatch.setattr(graphcache, "skeleton_of", lambda g: made.append("") or skeleton_of(g))
@@ -187,10 +193,7 @@ def test_a_retag_keeps_the_graph_without_its_tags_and_binds_it_next_time(
 def test_a_retag_with_a_damaged_skeleton_makes_and_keeps_a_sound_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    papers = _read(PAPERS)
-    last = GraphCache(tmp_path)
-    last.get(papers, (), {})
-    last.save()
+    papers = _kept_by_a_first_run(tmp_path)
     stamp, digests, skeleton, tags = pickle.loads((tmp_path / graphcache.CACHE_FILE).read_bytes())
     damaged = (stamp, digests, skeleton[: len(skeleton) // 2], tags)
     (tmp_path / graphcache.CACHE_FILE).write_bytes(pickle.dumps(damaged))
