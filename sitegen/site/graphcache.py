@@ -19,6 +19,7 @@ import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sitegen.content.models import Author, Paper, Tag
 from sitegen.content.wikilinks import LinkTarget, PaperLinks
@@ -34,6 +35,8 @@ from sitegen.site.graph import (
     graph_fields_changed,
     same_in_graph,
 )
+
+T = TypeVar("T")
 
 CACHE_FILE = "graph.pickle"
 _CACHE_VERSION = "graph-v5"
@@ -273,12 +276,9 @@ def _retagged(
     """The graph of `papers`, which differ from those of `skeleton` in tags alone: the
     papers' order, authors and links bound from it, the tags gathered afresh (a third of
     making it all again). None if the skeleton is damaged."""
-    try:
-        kept = pickle.loads(skeleton)
-    except Exception:  # damaged: not used (the file is sitegen's own, as trusted as the site)
-        return None
+    kept = _loaded(skeleton, GraphSkeleton)
     by_slug = {paper.slug: paper for paper in papers}
-    if not isinstance(kept, GraphSkeleton) or set(kept.papers) != by_slug.keys():
+    if kept is None or set(kept.papers) != by_slug.keys():
         return None
     ordered = tuple([by_slug[slug] for slug in kept.papers])
     return _bound_with(kept, ordered, gather_tags(ordered, aliases))
@@ -289,12 +289,19 @@ def _bound(last: _Kept, papers: Sequence[Paper], edited: Edited) -> SiteGraph | 
     papers it was made of did; else None."""
     if any(graph_fields_changed(old, new) for old, new in edited):
         return None  # told before reading the graph (a retag, say)
-    try:
-        skeleton, tagged = pickle.loads(last.skeleton), pickle.loads(last.tags)
-    except Exception:  # damaged: not used (the file is sitegen's own, as trusted as the site)
-        return None
-    if not isinstance(skeleton, GraphSkeleton) or not isinstance(tagged, TagSkeleton):
+    skeleton, tagged = _loaded(last.skeleton, GraphSkeleton), _loaded(last.tags, TagSkeleton)
+    if skeleton is None or tagged is None:
         return None
     graph = bind(skeleton, tagged, {paper.slug: paper for paper in papers})
     warned = {warning.path for warning in graph.warnings}
     return graph if all(same_in_graph(old, new, graph, warned) for old, new in edited) else None
+
+
+def _loaded(data: bytes, kind: type[T]) -> T | None:
+    """The `kind` pickled in `data`; None if damaged or another thing (the file is
+    sitegen's own, as trusted as the site)."""
+    try:
+        found = pickle.loads(data)
+    except Exception:  # damaged: not used
+        return None
+    return found if isinstance(found, kind) else None
