@@ -71,7 +71,7 @@ def _read_entries(value: bytes) -> dict[str, _EntryRow]:
     values. A row whose digest fails is read as none: its citation keys are trusted where
     no paper changed (see `_citation_keys`)."""
     checksum, _, text = value.partition(b"\n")
-    if checksum.decode("ascii", "replace") != hashlib.sha1(text).hexdigest():
+    if checksum.decode("ascii", "replace") != _digest(text):
         return {}
     rows = {}
     for line in text.decode("utf-8", "surrogatepass").split("\n"):
@@ -84,7 +84,7 @@ def _read_entries(value: bytes) -> dict[str, _EntryRow]:
 def _entries_row(rows: Mapping[str, _EntryRow]) -> bytes:
     lines = [_SEP.join((slug, *row)) for slug, row in rows.items()]
     text = "\n".join(lines).encode("utf-8", "surrogatepass")
-    return hashlib.sha1(text).hexdigest().encode() + b"\n" + text
+    return _digest(text).encode() + b"\n" + text
 
 
 @dataclass(frozen=True, slots=True)
