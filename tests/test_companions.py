@@ -20,6 +20,7 @@ from sitegen.build.pipeline import Builder
 from sitegen.config import CACHE_DIR, load_config
 from sitegen.content.models import Paper
 from sitegen.render import feeds
+from sitegen.render.bibtex import bib_file
 from sitegen.render.renderer import Unchanged
 
 BASE_URL = 'title = "T"\nbase_url = "https://example.org/list/"\n'
@@ -180,3 +181,65 @@ def test_citation_keys_are_made_again_for_the_clash_groups_an_edit_touches(
     fresh_build(site)
     assert counts.read_text().split() == [str(keyed)]  # the groups touched, not every paper
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("output", "taken"),
+    [
+        ("as written", True),
+        ("edited by hand", False),
+        ("removed", False),
+        ("a link to a copy", False),
+    ],
+)
+def test_papers_bib_made_again_takes_the_other_entries_from_the_output(
+    make_site: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    output: str,
+    taken: bool,
+) -> None:
+    """An edit makes papers.bib again for one paper's entry: the others are taken from the
+    output's file, when it holds what the last build wrote (the cache's texts, deleted
+    here, are then not needed); else they are made again. Either way as a cold build."""
+    papers = many_papers()
+    site = make_site(papers, config=BASE_URL)
+    fresh_build(site)
+    bib = site / "_site/papers.bib"
+    with cache_rows(site) as db:
+        db.execute("DELETE FROM rows WHERE key LIKE 't:%'")
+    db.close()
+    if output == "edited by hand":
+        bib.write_bytes(bib.read_bytes().replace(b"Abstract1 ", b"Abstract 1 "))
+    elif output == "removed":
+        bib.unlink()
+    elif output == "a link to a copy":  # the same bytes, outside: never read through a link
+        (tmp_path / "copy.bib").write_bytes(bib.read_bytes())
+        bib.unlink()
+        bib.symlink_to(tmp_path / "copy.bib")
+    made = tmp_path / "made"  # written by the worker that makes the .bib files
+    paper_bibtex = companions.paper_bibtex
+
+    def counting(paper: Paper, key: str) -> str:
+        with made.open("a") as file:
+            file.write(f"{paper.slug}\n")
+        return paper_bibtex(paper, key)
+
+    monkeypatch.setattr(companions, "paper_bibtex", counting)
+    ALL_EDITS["retag paper"](site)  # p03: from vision to robots
+    fresh_build(site)
+    assert sorted(made.read_text().split()) == (["p03"] if taken else sorted(papers))
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def test_an_output_bib_is_split_into_its_entries_only_where_they_join() -> None:
+    """An entry that held a join ("\n\n@": `paper_bibtex` writes "{@}" in a text) would
+    make one more piece: such a file is not taken apart at all."""
+    entries = [b"@misc{a,\n  note = {x}\n}\n", b"@misc{b,\n  note = {y}\n}\n"]
+    data = bib_file(entries)
+    assert [bytes(text) for text in companions._entry_texts(data, 2) or ()] == entries
+    assert companions._entry_texts(data, 1) is None
+    assert companions._entry_texts(data, 3) is None
+    joined_inside = bib_file([b"@misc{a,\n  note = {x\n\n@b}\n}\n", entries[1]])
+    assert companions._entry_texts(joined_inside, 2) is None
+    assert companions._entry_texts(b"", 0) is None

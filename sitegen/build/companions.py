@@ -37,7 +37,7 @@ from sitegen.render.bibtex import (
 from sitegen.render.feeds import FileRecipe, feed_recipes
 from sitegen.render.renderer import Unchanged
 from sitegen.site.graph import SiteGraph
-from sitegen.urls import NOT_FOUND
+from sitegen.urls import BIBLIOGRAPHY, NOT_FOUND
 
 CACHE_VERSION = "companions-v3"
 FILE, TEXT = "f:", "t:"
@@ -56,8 +56,16 @@ Holds = Callable[[str, str], bool]
 """Whether the output holds a path with bytes of a digest (`OutputWriter.has`)."""
 
 
+Held = Callable[[str, str], bytes | None]
+"""The output's bytes of a path, if it holds them with a digest (`OutputWriter.held`)."""
+
+
 def _holds_nothing(_path: str, _digest: str) -> bool:
     return False
+
+
+def _held_nothing(_path: str, _digest: str) -> bytes | None:
+    return None
 
 
 _EntryRow = tuple[str, str, str]
@@ -119,15 +127,21 @@ class CompanionCache:
         texts: MarkdownTexts,
         pages: Iterable[str],
         holds: Holds = _holds_nothing,
+        held: Held = _held_nothing,
     ) -> dict[str, bytes | Unchanged]:
         """Feeds, sitemap, robots.txt and BibTeX files for `pages`, as a cold build makes
-        them: each file's bytes, or Unchanged if the output `holds` them already."""
+        them: each file's bytes, or Unchanged if the output `holds` them already (and
+        `held` reads the output's files that the .bib files made again may take from)."""
         stamp = f"{CACHE_VERSION} {fingerprint.code_fingerprint()}"
         entry_rows, file_rows = self._read(stamp)
         listed = sorted(p for p in pages if p.endswith(".html") and p != NOT_FOUND)
         recipes = feed_recipes(config, graph, extra_pages=listed, texts=texts)
         entries = _Entries(graph.papers, self.key_of, entry_rows or {}, self._texts_of(stamp))
-        recipes.update(entries.recipes(bib_contents(graph.papers, graph.tags)))
+        contents = bib_contents(graph.papers, graph.tags)
+        recipes.update(entries.recipes(contents))
+        last_all = (file_rows or {}).get(BIBLIOGRAPHY)
+        if entry_rows and last_all is not None and last_all.key != recipes[BIBLIOGRAPHY].key:
+            entries.take_written(contents[BIBLIOGRAPHY], entry_rows, last_all, held)
         files: dict[str, bytes | Unchanged] = {}
         made_rows: dict[str, _FileRow] = {}
         for path, recipe in recipes.items():
@@ -182,7 +196,7 @@ class CompanionCache:
         rows = _rows(FILE, file_rows, old_file_rows)
         if entries.rows != entry_rows:
             rows[ENTRIES] = _entries_row(entries.rows)
-        rows.update((TEXT + d, entries.texts[d]) for d in entries.made & used)
+        rows.update((TEXT + d, bytes(entries.texts[d])) for d in entries.made & used)
         removed = [FILE + path for path in old_file_rows.keys() - file_rows.keys()]
         removed += [TEXT + d for d in {row[2] for row in entry_rows.values()} - used]
         if rows or removed:
@@ -194,7 +208,7 @@ class CompanionCache:
             return
         rows = _rows(FILE, file_rows, {})
         rows[ENTRIES] = _entries_row(entries.rows)
-        rows.update((TEXT + digest, text) for digest, text in entries.texts.items())
+        rows.update((TEXT + digest, bytes(text)) for digest, text in entries.texts.items())
         self._store.replace(stamp, rows)
 
 
@@ -223,8 +237,9 @@ class _Entries:
     ) -> None:
         self.rows: dict[str, _EntryRow] = {}
         """Each paper's row, by slug."""
-        self.texts: dict[str, bytes] = {}
-        """The entries made or read in this build, by digest (UTF-8)."""
+        self.texts: dict[str, bytes | memoryview] = {}
+        """The entries made or read in this build, by digest (UTF-8; views of an output
+        file's bytes for those taken from it)."""
         self.made: set[str] = set()
         """The digests of the entries made in this build."""
         self._papers = papers
@@ -250,9 +265,25 @@ class _Entries:
         recipes, rows = {}, self.rows
         for path, papers in contents.items():
             digests = [rows[paper.slug][2] for paper in papers]
-            key = hashlib.sha1("".join(digests).encode()).hexdigest()
-            recipes[path] = FileRecipe(key, functools.partial(self._file, digests))
+            recipes[path] = FileRecipe(_file_key(digests), functools.partial(self._file, digests))
         return recipes
+
+    def take_written(
+        self, papers: Sequence[Paper], known: Mapping[str, _EntryRow], last: _FileRow, held: Held
+    ) -> None:
+        """Take the texts of the entries of `papers` as `known` names them from the .bib file
+        of them all that the output holds, if `last` says it was made of those, in order
+        (one read and one digest of the file, where an edit would read 10,000 rows of the
+        cache and check each one's digest)."""
+        rows = [known.get(paper.slug) for paper in papers]
+        digests = [row[2] for row in rows if row is not None]
+        if len(digests) != len(papers) or _file_key(digests) != last.key:
+            return
+        data = held(BIBLIOGRAPHY, last.digest)
+        texts = _entry_texts(data, len(digests)) if data is not None else None
+        if texts is not None:
+            for digest, text in zip(digests, texts, strict=True):
+                self.texts.setdefault(digest, text)
 
     def _file(self, digests: Sequence[str]) -> bytes:
         texts = self.texts
@@ -309,6 +340,30 @@ def _citation_keys(
 
 def _digest(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
+
+
+def _file_key(digests: Sequence[str]) -> str:
+    """A .bib file's recipe key: what it is made of, the digests of its entries in order."""
+    return _digest("".join(digests).encode())
+
+
+def _entry_texts(data: bytes, count: int) -> list[memoryview] | None:
+    """The texts of the entries `bib_file` joined into `data` (views of it, not copies), if
+    there are `count`; else None. Each entry starts with "@" and ends with a line break
+    (`paper_bibtex`), so every join reads "\n\n@": one inside an entry makes one more."""
+    if count < 1 or not data.startswith(b"@") or not data.endswith(b"\n"):
+        return None
+    view, find, texts, start = memoryview(data), data.find, [], 0
+    for _ in range(count - 1):
+        end = find(b"\n\n@", start)
+        if end < 0:
+            return None
+        texts.append(view[start : end + 1])
+        start = end + 2
+    if find(b"\n\n@", start) >= 0:
+        return None
+    texts.append(view[start:])
+    return texts
 
 
 def _rows(

@@ -248,7 +248,9 @@ class Builder:
         self, config: SiteConfig, graph: SiteGraph, writer: OutputWriter
     ) -> Callable[[Sequence[str]], SideFiles]:
         cache = self._companions_cache
-        return functools.partial(cache.files, config, graph, self.texts, holds=writer.has)
+        return functools.partial(
+            cache.files, config, graph, self.texts, holds=writer.has, held=writer.held
+        )
 
     def _renderer_for(self, config: SiteConfig) -> Renderer:
         # A site that gains or loses its own templates/ folder needs a new loader chain.

@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -167,6 +168,25 @@ class OutputWriter:
         says so, and the file was there when the build began: one deleted by hand is
         written again)."""
         return self.old.get(path) == digest and (self._present is None or path in self._present)
+
+    def held(self, path: str, digest: str) -> bytes | None:
+        """The bytes of the output's `path`, if it holds them with this digest (as `has`
+        says, and as read now); None otherwise. A link on the way is not followed: the
+        output's files are sitegen's own, never the way to another."""
+        if not self.has(path, digest) or not is_safe_relative(path):
+            return None
+        real_out, folder = os.path.realpath(self.out), os.path.dirname(path)
+        if folder and os.path.realpath(self.out / folder) != os.path.join(real_out, folder):
+            return None
+        try:
+            flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK  # a pipe there: no wait
+            with open(os.open(os.path.join(real_out, path), flags), "rb") as file:
+                if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                    return None
+                data = file.read()
+        except OSError:
+            return None
+        return data if file_digest(data) == digest else None
 
     def stage(self, path: str, data: bytes) -> Staged:
         """Write one changed file into the staging folder (or keep it, when unchanged)."""

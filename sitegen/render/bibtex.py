@@ -130,7 +130,7 @@ def bib_contents(
     return files
 
 
-def bib_file(entries: Iterable[bytes]) -> bytes:
+def bib_file(entries: Iterable[bytes | memoryview]) -> bytes:
     """A .bib file of these entries (`paper_bibtex`, UTF-8), in order."""
     return b"\n".join(entries)
 
