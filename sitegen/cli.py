@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import difflib
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -22,6 +23,11 @@ if TYPE_CHECKING:
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+YOUNG_COLLECTION_FROM = 50_000
+"""Objects made (net) between two collections of the youngest generation (Python: 700).
+A build makes millions that live until it ends, and next to no cycles: at 700, a tag edit
+of 10,000 papers ran ~340 collections (~30 ms of the build's process, and more in its
+workers) that freed ~1,000 objects; at 50,000 it runs 9 (~6 ms)."""
 
 
 DESCRIPTION = "Build a static website from a reading list of research papers."
@@ -48,12 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> NoReturn:
-    """The `sitegen` command: `main`, then an exit that skips tearing the heap down.
+    """The `sitegen` command: `main`, collecting young objects less often (see
+    YOUNG_COLLECTION_FROM), then an exit that skips tearing the heap down.
 
     By then every file is written and closed, every worker joined and nothing is left to
     run at exit; freeing a build's objects one by one (10,000 papers: a fifth of a second)
     would only delay the prompt. mypy ends the same way. Under a profiler or a coverage
     tracer, the exit is a plain one: they write what they gathered at exit."""
+    gc.set_threshold(YOUNG_COLLECTION_FROM, *gc.get_threshold()[1:])
     code = main()
     if sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
