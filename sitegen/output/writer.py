@@ -34,8 +34,8 @@ from sitegen.errors import BuildLockedError, SiteError, UsageError
 from sitegen.fsutil import atomic_write_bytes
 from sitegen.output import journal
 from sitegen.output.journal import MANIFEST as MANIFEST
+from sitegen.output.journal import all_safe_relative, remove_empty_parents
 from sitegen.output.journal import is_safe_relative as is_safe_relative
-from sitegen.output.journal import remove_empty_parents
 
 PARTIAL = ".sitegen-partial"
 """In a staging folder still being filled: every file in it is the build's own."""
@@ -351,7 +351,9 @@ def read_manifest(out: Path) -> dict[str, str]:
         return {}
     if not isinstance(data, dict):
         return {}
-    return {k: str(v) for k, v in data.items() if is_safe_relative(k)}  # json keys are str
+    if all_safe_relative(data.keys()):
+        return {k: str(v) for k, v in data.items()}  # json keys are str
+    return {k: str(v) for k, v in data.items() if is_safe_relative(k)}
 
 
 def _survey(out: Path, owned: Mapping[str, str]) -> tuple[set[str], list[str]]:
