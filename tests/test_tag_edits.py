@@ -16,7 +16,7 @@ from test_notes_edits import NOTES_EDIT, TAG_ADDED, Moving, moving, rebuilt_afte
 from sitegen import urls
 from sitegen.build.pipeline import Builder
 from sitegen.content.models import Paper
-from sitegen.render import renderer
+from sitegen.render import listing, renderer
 from sitegen.render.pages import Page, SitePages
 from sitegen.theme import theme_dir
 
@@ -232,3 +232,27 @@ def test_the_data_files_a_retag_rendered_unkeyed_are_rendered_by_the_next_full_c
         assert urls.NOT_FOUND in rendered
         assert rendered & data_files == (data_files if n == 0 else set())
         assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def test_a_new_run_makes_the_list_data_row_of_the_edited_paper_alone(
+    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list data holds a row of every paper: a new run that knows no row (a new
+    process) takes those of the papers it reads from its cache from there, and makes the
+    edited paper's alone; the file is a cold build's."""
+    site = make_site(linked_papers())
+    Builder(site).build()
+    TAG_ADDED(site)
+    monkeypatch.setattr(listing, "_ROW_PARTS", {})
+    made: list[str] = []
+    ends = listing._row_ends
+
+    def recording(paper: Paper) -> tuple[list[object], list[object]]:
+        made.append(paper.slug)
+        return ends(paper)
+
+    monkeypatch.setattr(listing, "_row_ends", recording)
+    result = Builder(site).build()
+    assert urls.LIST_DATA in result.rendered
+    assert made == ["vision2"]
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))

@@ -29,13 +29,14 @@ from sitegen.fingerprint import code_fingerprint
 from sitegen.fsutil import leaves_site, skipped_link
 from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.render.bibtex import key_base, remember_key_base
+from sitegen.render.listing import remember_row_parts, row_parts
 from sitegen.site.related import remember_text_digest, text_digest
 from sitegen.text import first_sentence
 from sitegen.workers.forked import ForkPool
 
 PARALLEL_PARSE_FROM = 300
 """From this many files to parse, they are parsed on every core."""
-CACHE_VERSION = "papers-v6"
+CACHE_VERSION = "papers-v7"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,8 @@ class _Entry:
     """The first sentence of the abstract's plain text (MarkdownTexts.summary)."""
     text_digest: str = ""
     """The digest of the title and abstract (related.text_digest)."""
+    row_parts: tuple[str, ...] = ()
+    """Its row of the list data, but for what other papers decide (listing.row_parts)."""
 
 
 _ENTRY_FIELDS = tuple(f.name for f in fields(_Entry))
@@ -236,6 +239,8 @@ class PaperCache:
             remember_key_base(entry.paper, entry.key_base)
         if entry.text_digest:
             remember_text_digest(entry.paper, entry.text_digest)
+        if len(entry.row_parts) == 2:
+            remember_row_parts(entry.paper, (entry.row_parts[0], entry.row_parts[1]))
 
     def _paths(
         self, papers_dir: Path, changed: Set[Path] | None, stats: Mapping[str, os.stat_result]
@@ -425,4 +430,5 @@ def _parse(path: Path, site_root: Path) -> _Entry | None:
         key_base=key_base(paper),
         summary=first_sentence(abstract_text),
         text_digest=text_digest(paper),
+        row_parts=row_parts(paper),
     )

@@ -4,6 +4,7 @@ browser sorts and filters, the reading queue and the authors index by family nam
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -62,26 +63,17 @@ def list_pages(
     ]
 
 
-def list_row(paper: Paper, tags: list[int], venue_index: dict[str, int]) -> list[object]:
-    """One paper as the data file holds it (see static/list.js's `ROW` for the fields)."""
+def _row_ends(paper: Paper) -> tuple[list[object], list[object]]:
+    """A paper's fields in its row of the data file (see static/list.js's `ROW`) before and
+    after those other papers decide: slug, title, authors shown and hidden, day added and
+    year; then arXiv id, DOI and URL. Between them: its venue's, status' and tags' indexes."""
     names = tuple(dict.fromkeys(paper.authors))
     shown = short_authors(names)
     # Authors the short form hides are still found by the text filter.
     hidden = " ".join(family_name(n) for n in names[2:]) if "+" in shown else ""
-    return [
-        paper.slug,
-        paper.title,
-        shown,
-        hidden,
-        (paper.date - EPOCH).days,
-        paper.year or 0,
-        venue_index[paper.venue] if paper.venue else -1,
-        STATUSES.index(paper.status) if paper.status in STATUSES else 0,
-        tags,
-        paper.arxiv or "",
-        paper.doi or "",
-        paper.url or "",
-    ]
+    days = (paper.date - EPOCH).days
+    head = [paper.slug, paper.title, shown, hidden, days, paper.year or 0]
+    return head, [paper.arxiv or "", paper.doi or "", paper.url or ""]
 
 
 def data_key(paper: Paper, graph: SiteGraph) -> object:
@@ -105,23 +97,63 @@ def data_key(paper: Paper, graph: SiteGraph) -> object:
     )
 
 
-def list_data(graph: SiteGraph) -> dict[str, object]:
-    """Every paper in a few fields, newest first, for the browser's lists."""
-    tag_index = {tag.slug: i for i, tag in enumerate(graph.tags)}
+_ROW_PARTS: dict[str, tuple[str, str]] = {}
+"""Each paper's `row_parts`, by its identity, as made or told in this process."""
+_ROW_PARTS_LIMIT = 200_000
+_STATUS_AT = {status: at for at, status in enumerate(STATUSES)}
+
+
+def row_parts(paper: Paper) -> tuple[str, str]:
+    """The paper's row of the list data as JSON text, but for the indexes between its ends
+    (see `_row_ends`): the fields before them, and those after. Made once a paper version
+    (a tag edit changes one paper's of 10,000)."""
+    key = paper.identity
+    parts = _ROW_PARTS.get(key) if key else None
+    if parts is None:
+        head, tail = _row_ends(paper)
+        parts = compact_json(head)[1:-1], compact_json(tail)[1:-1]
+        if key:
+            remember_row_parts(paper, parts)
+    return parts
+
+
+def remember_row_parts(paper: Paper, parts: tuple[str, str]) -> None:
+    """Take `parts` as `paper`'s `row_parts`, as made for an equal paper (in another
+    process or an earlier run of the same code)."""
+    if len(_ROW_PARTS) >= _ROW_PARTS_LIMIT:
+        _ROW_PARTS.clear()
+    _ROW_PARTS[paper.identity] = parts
+
+
+def list_data_text(graph: SiteGraph) -> str:
+    """Every paper in a few fields, newest first, for the browser's lists: the data file's
+    JSON (`compact_json`), each paper's row made of its `row_parts`."""
+    # Indexes as JSON writes them (ints), by what they index.
+    tag_index = {tag.slug: str(i) for i, tag in enumerate(graph.tags)}
     venues = sorted({p.venue for p in graph.papers if p.venue})
-    venue_index = {venue: i for i, venue in enumerate(venues)}
-    rows = [
-        list_row(paper, [tag_index[tag.slug] for tag in graph.tags_of(paper)], venue_index)
-        for paper in graph.papers
-    ]
-    return {
+    venue_index = {venue: str(i) for i, venue in enumerate(venues)}
+    rows = []
+    for paper in graph.papers:
+        head, tail = row_parts(paper)
+        venue = venue_index[paper.venue] if paper.venue else "-1"
+        status = _STATUS_AT.get(paper.status, 0)
+        tags = ",".join([tag_index[tag.slug] for tag in graph.tags_of(paper)])
+        rows.append(f"[{head},{venue},{status},[{tags}],{tail}]")
+    fields = {
         "pages": {"paper": urls.PAPER_PATTERN, "tag": urls.TAG_PATTERN},
         "summaries": {"path": urls.SUMMARIES_PATTERN, "chunk": urls.SUMMARIES_CHUNK},
         "statuses": list(STATUSES),
         "tags": [[tag.slug, tag.name] for tag in graph.tags],
         "venues": venues,
-        "papers": rows,
     }
+    return f'{compact_json(fields)[:-1]},"papers":[{",".join(rows)}]}}'
+
+
+def compact_json(value: object) -> str:
+    """JSON for a script: no spaces, text as it is, "<" escaped (no title can close a
+    script or open a comment wherever the file goes)."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c")
 
 
 def summary_chunks(papers: Sequence[Paper]) -> list[Sequence[Paper]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -31,8 +30,9 @@ from sitegen.render.charts import (
 from sitegen.render.listing import (
     Pagination,
     by_initial,
+    compact_json,
     data_key,
-    list_data,
+    list_data_text,
     list_pages,
     queue_parts,
     summary_chunks,
@@ -426,9 +426,9 @@ class SitePages:
         yield Page(
             urls.LIST_DATA,
             "list-data.js",
-            # The file holds no tag's count (see list_data).
+            # The file holds no tag's count (see list_data_text).
             lambda: (tuple([data_key(p, graph) for p in graph.papers]), graph.tag_table),
-            lambda: {"data": Markup(_compact_json(list_data(graph)))},
+            lambda: {"data": Markup(list_data_text(graph))},
             changed=_retagged(retag),
         )
         yield from self._summary_files(retag is not None)
@@ -744,13 +744,7 @@ class SitePages:
 
 
 def _summaries_context(number: int, summaries: tuple[str, ...]) -> dict[str, Any]:
-    return {"number": number, "data": Markup(_compact_json(summaries))}
-
-
-def _compact_json(value: object) -> str:
-    # "<" escaped: no title can close a script or open a comment wherever the file goes.
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return text.replace("<", "\\u003c")
+    return {"number": number, "data": Markup(compact_json(summaries))}
 
 
 def _tag_link(tag: Tag) -> TagLink:
