@@ -28,6 +28,7 @@ from sitegen.config import CACHE_DIR, load_config
 from sitegen.content.models import Paper
 from sitegen.render import environment
 from sitegen.render import renderer as render
+from sitegen.render.itemcache import KeptItems
 from sitegen.search import assets as search_assets
 from sitegen.search.state import IndexState
 from sitegen.workers.forked import can_fork
@@ -214,6 +215,51 @@ def test_damaged_caches_are_rebuilt_not_trusted(
     ALL_EDITS["edit paper"](site)
     result = fresh_build(site)
     assert rendered_html(result) == result.pages  # nothing could be reused
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+@pytest.mark.parametrize("cut", [False, True], ids=["as appended", "cut short"])
+def test_listing_items_a_retag_adds_are_appended_to_those_kept(
+    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cut: bool
+) -> None:
+    """The theme's listing items a run rendered are kept for the next: a retag's few are
+    appended to the file, not written with every other again, and a new run reads them
+    all. Appended items cut short (a run killed meanwhile) are rendered again, and the file
+    is then written whole."""
+    site = make_site(many_papers())
+    fresh_build(site)
+    [items] = (site / CACHE_DIR).glob("items-*.pickle")
+    first = items.read_bytes()
+    to_robots, back = (
+        replaced("p03", '"vision"', '"robots"'),
+        replaced("p03", '"robots"', '"vision"'),
+    )
+    to_robots(site)
+    fresh_build(site)
+    appended = items.read_bytes()
+    assert appended.startswith(first) and len(appended) > len(first)
+    if cut:
+        items.write_bytes(appended[: len(first) + 20])
+    added: list[str] = []
+    add = KeptItems.add
+
+    def recording(kept: KeptItems, key: str, html: str) -> None:
+        added.append(key)
+        add(kept, key, html)
+
+    monkeypatch.setattr(KeptItems, "add", recording)
+    back(site)
+    fresh_build(site)  # p03's items as first rendered: all kept
+    assert added == []
+    to_robots(site)
+    fresh_build(site)  # as appended: kept, unless cut short
+    assert len(added) == (1 if cut else 0)
+    if cut:
+        assert not items.read_bytes().startswith(first)  # written whole: nothing after a cut
+        for edit in (back, to_robots):
+            edit(site)
+            fresh_build(site)
+        assert len(added) == 1  # both read from the file written whole
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 
 

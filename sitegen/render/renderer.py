@@ -35,6 +35,7 @@ from sitegen.render.edits import (
     shown_by,
 )
 from sitegen.render.environment import make_environment
+from sitegen.render.itemcache import KeptItems
 from sitegen.render.mapview import MapMemo, Memo
 from sitegen.render.pages import (
     LISTING_TEMPLATES,
@@ -175,13 +176,10 @@ class Renderer:
         self._site_root = site_root
         self._templates: dict[str, jinja2.Template] = {}
         """The templates of the current render, loaded before the workers fork."""
-        self._kept_items: dict[str, str] | None = None
-        """Listing key -> the theme's item of a paper with that key, with ANY_ROOT for its
-        root, as this or an earlier run rendered it (None: not read yet; see `_stock_item`)."""
-        self._items_context = ""
-        """What the kept items were rendered under: the pages' context and the item template."""
-        self._items_added = False
-        """Items were rendered (and kept) in this process since the last `save_cache`."""
+        # Beside the page cache, of the same output folder: pages-<id>.pickle, items-<id>.pickle.
+        items_name = "items-" + cache_file.name.split("-", 1)[-1] if cache_file else ""
+        self._kept_items = KeptItems(cache_file.with_name(items_name) if cache_file else None)
+        """The theme's items of listings' rows, with ANY_ROOT for their root (`_stock_item`)."""
         self._keys_made: dict[str, str] = {}
         """Output path -> the key of a page of the current render found changed: not made
         again where it renders (the list and map data's are ~0.1 s at 10,000 papers)."""
@@ -215,9 +213,8 @@ class Renderer:
             self._items.clear()
             self._config = config
         item_fp = self._item_fingerprint()
-        items_context = digest((self._cache_context(config, writer.out), item_fp))
-        if items_context != self._items_context:
-            self._kept_items, self._items_context = None, items_context
+        # The kept items were rendered under the pages' context and the item template.
+        self._kept_items.use(digest((self._cache_context(config, writer.out), item_fp)))
         pages, memo = self._pages_of(config, graph)
         self._site_pages = (graph, pages)
         self._stock_items = pages.theme.stock_listings
@@ -536,51 +533,16 @@ class Renderer:
         the listing pages do): a listing page of a new run renders no row's item again, nor
         makes its view (at 10,000 papers, a new tag's 99 home pages made 10,000 of each)."""
         key = listed.listing_key
-        kept = self._read_items() if self._kept_items is None else self._kept_items
-        html = kept.get(key)
+        html = self._kept_items.items().get(key)
         if html is None:
-            view = listed.view()
-            html = kept[key] = self._template(ITEM_TEMPLATE).render(paper=view, root=ANY_ROOT)
-            self._items_added = True
+            html = self._template(ITEM_TEMPLATE).render(paper=listed.view(), root=ANY_ROOT)
+            self._kept_items.add(key, html)
         return html
 
-    def _items_file(self) -> Path | None:
-        if self._cache_file is None:
-            return None
-        # Beside the page cache, of the same output folder: pages-<id>.pickle, items-<id>.pickle.
-        return self._cache_file.with_name("items-" + self._cache_file.name.split("-", 1)[-1])
-
-    def _read_items(self) -> dict[str, str]:
-        """The items kept by an earlier run under this context, read once a process (and
-        only by a run that renders a listing); none if unknown."""
-        self._kept_items = {}
-        file = self._items_file()
-        if file is None:
-            return self._kept_items
-        try:
-            data = pickle.loads(file.read_bytes())
-            if data["context"] != self._items_context:
-                return self._kept_items
-            found = {str(key): str(html) for key, html in data["items"].items()}
-        except Exception:  # missing, unreadable, damaged or of another shape: never trusted
-            return self._kept_items
-        self._kept_items = found
-        return found
-
     def _save_items(self) -> None:
-        """Keep the items of the papers of the last render (a cache, as `save_cache`)."""
-        file, kept, last = self._items_file(), self._kept_items, self._site_pages
-        if file is None or kept is None or last is None or not self._items_added:
-            return
-        items = kept
-        if len(kept) > 2 * len(last[0].papers) + 100:  # now and then, not every retag:
-            # making every paper's listing key costs it ~70 ms at 10,000 papers
-            keys = last[1].list_keys()
-            items = {key: kept[key] for key in keys.values() if key in kept}
-        data = {"context": self._items_context, "items": items}
-        with contextlib.suppress(OSError, pickle.PicklingError):
-            atomic_write_bytes(file, pickle.dumps(data, pickle.HIGHEST_PROTOCOL), durable=False)
-        self._kept_items, self._items_added = items, False
+        last = self._site_pages
+        if last is not None:
+            self._kept_items.save(len(last[0].papers), lambda: last[1].list_keys().values())
 
     def _pages_of(self, config: SiteConfig, graph: SiteGraph) -> tuple[SitePages, MapMemo]:
         """The pages of `graph`, and the memo their map's points fill (the next build's)."""
