@@ -19,6 +19,7 @@ from sitegen.build.pipeline import Builder
 from sitegen.errors import SiteError
 from sitegen.output.writer import MANIFEST, OutputWriter, Staged
 from sitegen.render.renderer import Renderer
+from sitegen.search import assets as search_assets
 from sitegen.workers import forked
 from sitegen.workers.forked import can_fork
 
@@ -182,14 +183,14 @@ def test_a_big_site_forks_its_search_once_its_papers_are_read(make_site, monkeyp
 @pytest.mark.usefixtures("single_threaded")
 def test_a_forked_search_that_dies_is_done_again_here(make_site, monkeypatch):
     site, expected = built_as_big_site(make_site, monkeypatch)
-    main, build_search_assets = os.getpid(), pipeline.build_search_assets
+    main, build_search_assets = os.getpid(), search_assets.build_search_assets
 
     def die_in_child(*args: object, **kwargs: object) -> dict[str, bytes]:
         if os.getpid() != main:
             os._exit(1)
         return build_search_assets(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "build_search_assets", die_in_child)
+    monkeypatch.setattr(search_assets, "build_search_assets", die_in_child)
     assert cold_build(site) == expected
 
 
@@ -199,7 +200,9 @@ def test_a_build_that_fails_stops_the_search_it_forked(make_site, monkeypatch):
     linking = paper_text("Linking", notes="See [[a paper not added yet]].")
     site = make_site({**papers(), "linking": linking}, config=SITE_TOML)
     monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
-    monkeypatch.setattr(pipeline, "build_search_assets", lambda *args, **kwargs: time.sleep(60))
+    monkeypatch.setattr(
+        search_assets, "build_search_assets", lambda *args, **kwargs: time.sleep(60)
+    )
     with pytest.raises(SiteError):
         Builder(site, strict=True).build()  # the link to no paper is a warning: an error here
     assert multiprocessing.active_children() == []

@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from sitegen.build.companions import CompanionCache
 from sitegen.build.papercache import PaperCache
@@ -41,8 +41,6 @@ from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.render.feeds import feed_note, feed_warnings
 from sitegen.render.renderer import Renderer, SideFiles, SideJob, Unchanged
 from sitegen.render.static import add_static_files
-from sitegen.search.assets import build_search_assets, search_assets_of, updated_search_assets
-from sitegen.search.documents import Key
 from sitegen.site import related as related_module
 from sitegen.site.graph import SiteGraph, placed
 from sitegen.site.graphcache import GraphCache
@@ -50,6 +48,9 @@ from sitegen.site.layout import LayoutCache, Positions
 from sitegen.site.related import Related, RelatedCache, TextModel
 from sitegen.workers.forked import can_fork
 from sitegen.workers.spawned import exit_with_parent, worker_pool
+
+if TYPE_CHECKING:
+    from sitegen.search.documents import Key
 
 PAPERS_CACHE = "papers.sqlite"
 COMPANIONS_CACHE = "companions.sqlite"
@@ -318,6 +319,8 @@ class SearchJob:
         self._updated: dict[str, bytes] | None = None
         big = len(graph.papers) >= SPAWN_SEARCH_FROM
         if big and not to_fork:
+            from sitegen.search.assets import updated_search_assets  # see `make`
+
             self._updated = updated_search_assets(
                 self.shown, cache_dir, texts=texts, keys=self.keys
             )
@@ -348,6 +351,10 @@ class SearchJob:
 
     def make(self, later: list[Callable[[], None]] | None = None) -> dict[str, bytes]:
         """The search files, made in this process (`later`: see `build_search_assets`)."""
+        # Imported here, where the index is made: a big site's edit makes it in a forked
+        # process, and the build's own (on its critical path) need not import it (~15 ms).
+        from sitegen.search.assets import build_search_assets
+
         return build_search_assets(
             self.shown, self.cache_dir, texts=self.texts, keys=self.keys, later=later
         )
@@ -492,6 +499,8 @@ def hand_over(
 def search_in_worker(handoff: Path, cache_dir: Path) -> dict[str, bytes]:
     """The search files, in another process, from what `hand_over` wrote (then removed)."""
     try:
+        from sitegen.search.assets import search_assets_of  # see `SearchJob.make`
+
         return search_assets_of(_handed_over(handoff), cache_dir)
     finally:
         handoff.unlink(missing_ok=True)
