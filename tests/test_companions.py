@@ -21,7 +21,7 @@ from sitegen.config import CACHE_DIR, load_config
 from sitegen.content.models import Paper
 from sitegen.render import feeds
 from sitegen.render.bibtex import bib_file
-from sitegen.render.renderer import Unchanged
+from sitegen.render.renderer import Made, Unchanged
 
 BASE_URL = 'title = "T"\nbase_url = "https://example.org/list/"\n'
 
@@ -116,7 +116,7 @@ def test_only_the_files_an_edit_changes_are_made_and_sent_back(
     out = site / "_site"
     held = json.loads((out / ".sitegen-manifest.json").read_text())
 
-    def run() -> dict[str, bytes | Unchanged]:
+    def run() -> dict[str, Made | Unchanged]:
         builder = Builder(site)
         graph, _ = builder.load(config, None)
         cache = CompanionCache(
@@ -126,7 +126,7 @@ def test_only_the_files_an_edit_changes_are_made_and_sent_back(
 
     assert [p for p, data in run().items() if not isinstance(data, Unchanged)] == []
     ALL_EDITS["retag paper"](site)  # p03: from vision to robots, a new tag page
-    sent = {path for path, data in run().items() if isinstance(data, bytes)}
+    sent = {path for path, data in run().items() if isinstance(data, Made)}
     feeds_and_bibs = {
         f"tags/{tag}.{kind}" for tag in ("vision", "robots") for kind in ("xml", "bib")
     }

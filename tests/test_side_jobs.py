@@ -54,8 +54,10 @@ def patch_stage(
     """OutputWriter.stage calls `after(path)` once a file is staged (in whatever process)."""
     stage = OutputWriter.stage
 
-    def staged_then(self: OutputWriter, path: str, data: bytes) -> Staged:
-        result = stage(self, path, data)
+    def staged_then(
+        self: OutputWriter, path: str, data: bytes, digest: str | None = None
+    ) -> Staged:
+        result = stage(self, path, data, digest)
         after(path)
         return result
 

@@ -35,7 +35,7 @@ from sitegen.render.bibtex import (
     paper_bibtex,
 )
 from sitegen.render.feeds import FileRecipe, feed_recipes
-from sitegen.render.renderer import Unchanged
+from sitegen.render.renderer import Made, Unchanged
 from sitegen.site.graph import SiteGraph
 from sitegen.urls import BIBLIOGRAPHY, NOT_FOUND
 
@@ -128,7 +128,7 @@ class CompanionCache:
         pages: Iterable[str],
         holds: Holds = _holds_nothing,
         held: Held = _held_nothing,
-    ) -> dict[str, bytes | Unchanged]:
+    ) -> dict[str, Made | Unchanged]:
         """Feeds, sitemap, robots.txt and BibTeX files for `pages`, as a cold build makes
         them: each file's bytes, or Unchanged if the output `holds` them already (and
         `held` reads the output's files that the .bib files made again may take from)."""
@@ -142,7 +142,7 @@ class CompanionCache:
         last_all = (file_rows or {}).get(BIBLIOGRAPHY)
         if entry_rows and last_all is not None and last_all.key != recipes[BIBLIOGRAPHY].key:
             entries.take_written(contents[BIBLIOGRAPHY], entry_rows, last_all, held)
-        files: dict[str, bytes | Unchanged] = {}
+        files: dict[str, Made | Unchanged] = {}
         made_rows: dict[str, _FileRow] = {}
         for path, recipe in recipes.items():
             files[path], made_rows[path] = _made(path, recipe, (file_rows or {}).get(path), holds)
@@ -214,14 +214,15 @@ class CompanionCache:
 
 def _made(
     path: str, recipe: FileRecipe, last: _FileRow | None, holds: Holds
-) -> tuple[bytes | Unchanged, _FileRow]:
+) -> tuple[Made | Unchanged, _FileRow]:
     """A file: Unchanged if made from what the output's file was made from; else made, and
     still Unchanged if its bytes are the output's."""
     if last is not None and last.key == recipe.key and holds(path, last.digest):
         return Unchanged(last.digest), last
     data = recipe.make()
     digest = file_digest(data)
-    return (Unchanged(digest) if holds(path, digest) else data), _FileRow(recipe.key, digest)
+    made = Unchanged(digest) if holds(path, digest) else Made(data, digest)
+    return made, _FileRow(recipe.key, digest)
 
 
 class _Entries:

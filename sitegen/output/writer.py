@@ -188,11 +188,12 @@ class OutputWriter:
             return None
         return data if file_digest(data) == digest else None
 
-    def stage(self, path: str, data: bytes) -> Staged:
-        """Write one changed file into the staging folder (or keep it, when unchanged)."""
+    def stage(self, path: str, data: bytes, digest: str | None = None) -> Staged:
+        """Write one changed file into the staging folder (or keep it, when unchanged);
+        `digest`: the data's (`file_digest`), when known already."""
         if not is_safe_relative(path):  # slugs are made safe upstream; the last defence
             raise SiteError(f"refusing to write {path!r}: it would not be inside {self.out}")
-        digest = file_digest(data)
+        digest = digest or file_digest(data)
         changed = not self.has(path, digest)
         if self.in_place:
             return Staged(path, digest, changed, data if changed else None)
