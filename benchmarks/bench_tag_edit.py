@@ -7,8 +7,10 @@ existing tag, a retag to a new tag, and a notes edit, each kind run by every tre
 Each `--site` is built by the sitegen tree of the `--code` given with it (caches are stamped
 with the code, so each tree needs its own copy of the site, built once before). Each run of a
 tag edit swaps the paper's second tag one way (a run later, back): both directions are timed.
-Printed per run: CPU (user + system of the build and its workers, from `os.wait4`), wall, the
-build's own timer, files written (from its summary line) and the 1-minute load average; per
+Printed per run: CPU (user + system of the build and its workers, from `os.wait4`; also the
+system part alone and the minor page faults: a forked worker makes the build fault on each page
+it writes afterwards), wall, the build's own timer, files written (from its summary line) and
+the 1-minute load average; per
 tree, the medians (and the least wall time), and how many runs each later tree won against
 the first, run by run (this machine's speed drifts by the hour: pairs share it).
 """
@@ -22,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -49,8 +52,20 @@ def edit(site: Path, kind: str, run: int) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def build(site: Path, code: Path) -> tuple[float, float, float, int]:
-    """(CPU, wall, the build's timer, files written) of one `sitegen build` in `site`."""
+@dataclass(frozen=True)
+class Run:
+    """One `sitegen build`, its CPU time and faults counting its workers."""
+
+    cpu: float
+    system: float
+    faults: int
+    wall: float
+    timer: float
+    written: int
+
+
+def build(site: Path, code: Path) -> Run:
+    """One `sitegen build` in `site`."""
     command = [sys.executable, "-m", "sitegen", "build"]
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -64,7 +79,15 @@ def build(site: Path, code: Path) -> tuple[float, float, float, int]:
     if os.waitstatus_to_exitcode(status) != 0 or found is None:
         sys.exit(f"build failed in {site}:\n{output}")
     written = int(found.group(2).replace(",", ""))
-    return usage.ru_utime + usage.ru_stime, wall, float(found.group(1)), written
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(cpu, usage.ru_stime, usage.ru_minflt, wall, float(found.group(1)), written)
+
+
+def described(run: Run) -> str:
+    return (
+        f"cpu {run.cpu:.2f} s (system {run.system:.2f} s, {run.faults:,.0f} faults), "
+        f"wall {run.wall:.2f} s"
+    )
 
 
 def main() -> None:
@@ -78,30 +101,31 @@ def main() -> None:
         sys.exit("give one --code per --site")
     trees = list(zip(args.site, args.code, strict=True))
     for kind in args.kinds.split(","):
-        figures: dict[int, list[tuple[float, float, float, int]]] = {}
+        figures: dict[int, list[Run]] = {}
         for run in range(args.runs):
             for number, (site, code) in enumerate(trees):
                 edit(site, kind, run)
-                cpu, wall, timer, written = build(site, code)
-                figures.setdefault(number, []).append((cpu, wall, timer, written))
+                done = build(site, code)
+                figures.setdefault(number, []).append(done)
                 load = os.getloadavg()[0]
                 print(
-                    f"{kind:8} run {run} {code}: cpu {cpu:.2f} s, wall {wall:.2f} s, "
-                    f"timer {timer:.2f} s, {written} written, load {load:.2f}",
+                    f"{kind:8} run {run} {code}: {described(done)}, timer {done.timer:.2f} s, "
+                    f"{done.written} written, load {load:.2f}",
                     flush=True,
                 )
         for number, (_, code) in enumerate(trees):
-            columns = zip(*figures[number], strict=True)
-            cpu, wall, timer, written = (statistics.median(column) for column in columns)
-            least = min(run[1] for run in figures[number])
+            runs = figures[number]
+            columns = zip(*map(astuple, runs), strict=True)
+            median = Run(*(statistics.median(column) for column in columns))
+            least = min(run.wall for run in runs)
             print(
-                f"{kind:8} median {code}: cpu {cpu:.2f} s, wall {wall:.2f} s (min {least:.2f}), "
-                f"timer {timer:.2f} s, {written:.0f} written"
+                f"{kind:8} median {code}: {described(median)} (min {least:.2f}), "
+                f"timer {median.timer:.2f} s, {median.written:.0f} written"
             )
         for number, (_, code) in enumerate(trees[1:], 1):
             # Runs of one round share the machine's mood: compare them pair by pair.
             pairs = zip(figures[number], figures[0], strict=True)
-            won = sum(ours[1] < theirs[1] for ours, theirs in pairs)
+            won = sum(ours.wall < theirs.wall for ours, theirs in pairs)
             first = trees[0][1]
             print(f"{kind:8} {code} took less wall time than {first} in {won} of {args.runs} runs")
 
