@@ -58,7 +58,7 @@ class _Entry:
     """The first sentence of the abstract's plain text (MarkdownTexts.summary)."""
     text_digest: str = ""
     """The digest of the title and abstract (related.text_digest)."""
-    row_parts: tuple[str, ...] = ()
+    row_parts: tuple[str, str] | tuple[()] = ()
     """Its row of the list data, but for what other papers decide (listing.row_parts)."""
 
 
@@ -240,7 +240,7 @@ class PaperCache:
         if entry.text_digest:
             remember_text_digest(entry.paper, entry.text_digest)
         if len(entry.row_parts) == 2:
-            remember_row_parts(entry.paper, (entry.row_parts[0], entry.row_parts[1]))
+            remember_row_parts(entry.paper, entry.row_parts)
 
     def _paths(
         self, papers_dir: Path, changed: Set[Path] | None, stats: Mapping[str, os.stat_result]

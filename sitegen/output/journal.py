@@ -186,8 +186,7 @@ class _Folders:
         """Whether the folder of `path` is inside the output."""
         folder = path.rpartition("/")[0]
         if folder not in self.checked:
-            real = os.path.realpath(f"{self.out}/{folder}")
-            self.checked[folder] = real == f"{self.real}/{folder}"
+            self.checked[folder] = folder_inside(self.out, self.real, path)
         return self.checked[folder]
 
     def ready(self, path: str) -> bool:
@@ -203,6 +202,13 @@ class _Folders:
             return False  # a file where a folder goes
         self.made.add(folder)
         return True
+
+
+def folder_inside(out: Path, real_out: str, path: str) -> bool:
+    """Whether the folder of `path` really is inside the output `out` (whose real path is
+    `real_out`): no symlink on the way out of it."""
+    folder = path.rpartition("/")[0]
+    return not folder or os.path.realpath(f"{out}/{folder}") == f"{real_out}/{folder}"
 
 
 def remove_empty_parents(out: Path, folder: Path) -> None:

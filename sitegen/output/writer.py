@@ -34,7 +34,7 @@ from sitegen.errors import BuildLockedError, SiteError, UsageError
 from sitegen.fsutil import atomic_write_bytes
 from sitegen.output import journal
 from sitegen.output.journal import MANIFEST as MANIFEST
-from sitegen.output.journal import all_safe_relative, remove_empty_parents
+from sitegen.output.journal import all_safe_relative, folder_inside, remove_empty_parents
 from sitegen.output.journal import is_safe_relative as is_safe_relative
 
 PARTIAL = ".sitegen-partial"
@@ -175,8 +175,8 @@ class OutputWriter:
         output's files are sitegen's own, never the way to another."""
         if not self.has(path, digest) or not is_safe_relative(path):
             return None
-        real_out, folder = os.path.realpath(self.out), os.path.dirname(path)
-        if folder and os.path.realpath(self.out / folder) != os.path.join(real_out, folder):
+        real_out = os.path.realpath(self.out)
+        if not folder_inside(self.out, real_out, path):
             return None
         try:
             flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK  # a pipe there: no wait
