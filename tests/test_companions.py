@@ -122,7 +122,9 @@ def test_only_the_files_an_edit_changes_are_made_and_sent_back(
         cache = CompanionCache(
             site / CACHE_DIR / build_module.COMPANIONS_CACHE, builder.papers.key_of
         )
-        return cache.files(config, graph, builder.texts, list(held), lambda p, d: held.get(p) == d)
+        return cache.files(
+            config, graph, builder.texts, lambda: held, lambda p, d: held.get(p) == d
+        )
 
     assert [p for p, data in run().items() if not isinstance(data, Unchanged)] == []
     ALL_EDITS["retag paper"](site)  # p03: from vision to robots, a new tag page

@@ -15,6 +15,7 @@ import pytest
 from conftest import paper_text
 
 from sitegen.build import pipeline
+from sitegen.build.companions import CompanionCache
 from sitegen.build.pipeline import Builder
 from sitegen.errors import SiteError
 from sitegen.output.writer import MANIFEST, OutputWriter, Staged
@@ -173,7 +174,9 @@ def test_a_big_site_forks_its_search_once_its_papers_are_read(make_site, monkeyp
     handed = note_hand_over(monkeypatch)
     order: list[str] = []
     fork, related_of = pipeline.SearchJob.fork, Builder.related_of
-    monkeypatch.setattr(pipeline.SearchJob, "fork", lambda job: order.append("search") or fork(job))
+    monkeypatch.setattr(
+        pipeline.SearchJob, "fork", lambda job, *more: order.append("search") or fork(job, *more)
+    )
     monkeypatch.setattr(
         Builder, "related_of", lambda b, ps: order.append("related") or related_of(b, ps)
     )
@@ -234,3 +237,135 @@ def test_a_build_that_renders_its_pages_here_forks_a_worker_a_side_job_only(make
     assert side_jobs and 0 < side_jobs[0] < 4
     assert sizes == side_jobs
     assert files_of(site / "_site")["feed.xml"]
+
+
+def note_staging(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+    """Each file staged is logged with the process that staged it (every process appends)."""
+
+    def note(path: str) -> None:
+        with open(log, "a", encoding="utf-8") as file:
+            file.write(f"{os.getpid()} {path}\n")
+
+    patch_stage(monkeypatch, note)
+
+
+def retag(site: Path) -> None:
+    (site / "content" / "papers" / "paper-2.md").write_text(
+        paper_text("Paper 2", "2025-03-12", ("robots", "topic 2"), "Text.")
+    )
+
+
+@pytest.mark.skipif(not can_fork(), reason="forks a process")
+@pytest.mark.usefixtures("single_threaded")
+@pytest.mark.parametrize("config", [SITE_TOML, 'title = "No sitemap"\n'], ids=["sitemap", "none"])
+def test_a_big_site_edit_makes_its_companions_in_the_search_process(
+    make_site, tmp_path, monkeypatch, config
+):
+    """The forked search process makes the feeds and .bib files once the index is made
+    (a sitemap waits for the build to tell it the pages): a retag renders its few pages
+    here and forks no worker at all."""
+    site = make_site(papers(), config=config)
+    monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
+    Builder(site).build()
+    retag(site)
+    pools: list[int] = []
+    real_pool = forked.ProcessPoolExecutor
+    monkeypatch.setattr(
+        forked, "ProcessPoolExecutor", lambda n, **kw: pools.append(n) or real_pool(n, **kw)
+    )
+    log = tmp_path / "staged.log"
+    note_staging(monkeypatch, log)
+    result = Builder(site).build()
+    staged = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    side = {path: int(pid) for pid, path in staged if companion(path)}
+    assert {"papers.bib", "tags/robots.bib", "tags/robots.xml"} <= side.keys()
+    assert ("sitemap.xml" in side) == ("base_url" in config)  # a new tag page: listed
+    assert os.getpid() not in side.values() and len(set(side.values())) == 1
+    assert pools == [] and len(result.rendered) < 20
+    assert "robots" in (site / "_site" / "papers.bib").read_text()
+    assert not list((site / ".sitegen-cache").glob("pages-*.pickle.*"))
+    assert files_of(site / "_site") == cold_build(site)
+
+
+@pytest.mark.skipif(not can_fork(), reason="forks a process")
+@pytest.mark.usefixtures("single_threaded")
+@pytest.mark.parametrize("lost", [False, True], ids=["output whole", "a feed lost"])
+def test_a_big_site_notes_edit_makes_no_companion_file_in_the_search_process(
+    make_site, tmp_path, monkeypatch, lost
+):
+    """After an edit of notes alone the output keeps the last feeds and .bib files: the
+    forked search process is told not to make them. When the output lost one, they are
+    made here instead."""
+    site, _ = built_as_big_site(make_site, monkeypatch)
+    Builder(site).build()  # now with the forked search's cache
+    path = site / "content" / "papers" / "paper-3.md"
+    path.write_text(path.read_text() + "\n## Notes\n\nRead again.\n")
+    if lost:
+        (site / "_site" / "feed.xml").unlink()
+    log, made = tmp_path / "staged.log", tmp_path / "made.log"
+    note_staging(monkeypatch, log)
+    files = CompanionCache.files
+
+    def noted(*args: object, **kwargs: object) -> object:
+        with open(made, "a", encoding="utf-8") as file:
+            file.write(f"{os.getpid()}\n")
+        return files(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CompanionCache, "files", noted)
+    result = Builder(site).build()
+    staged = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    side = {path: int(pid) for pid, path in staged if companion(path)}
+    assert set(side.values()) == ({os.getpid()} if lost else set())
+    made_in = made.read_text().split() if made.exists() else []
+    assert made_in == ([str(os.getpid())] if lost else [])  # not in the search process
+    assert [p for p in result.write.changed_paths if companion(p)] == (["feed.xml"] if lost else [])
+    assert result.rendered == ("papers/paper-3.html",)
+    assert [p.name for p in site.iterdir() if "staging" in p.name] == []
+    assert files_of(site / "_site") == cold_build(site)
+
+
+@pytest.mark.skipif(not can_fork(), reason="forks a process")
+@pytest.mark.usefixtures("single_threaded")
+def test_companions_whose_search_process_dies_are_made_here(make_site, monkeypatch):
+    site, _ = built_as_big_site(make_site, monkeypatch)
+    Builder(site).build()
+    main = os.getpid()
+
+    def die_in_child(path: str) -> None:
+        if path.endswith(".bib") and os.getpid() != main:
+            os._exit(1)  # killed after staging some of the companion files
+
+    retag(site)
+    patch_stage(monkeypatch, die_in_child)
+    Builder(site).build()
+    monkeypatch.undo()
+    assert files_of(site / "_site") == cold_build(site)
+
+
+@pytest.mark.skipif(not can_fork(), reason="forks a process")
+@pytest.mark.usefixtures("single_threaded")
+def test_a_failed_build_stops_its_search_process_before_dropping_what_was_staged(
+    make_site, monkeypatch
+):
+    """The search process may be staging companion files when the build fails: it is
+    stopped first, so that nothing is staged once the staging folder is thrown away."""
+    site, before = built_as_big_site(make_site, monkeypatch)
+    main = os.getpid()
+
+    def slow_in_child(path: str) -> None:
+        if path.endswith(".bib") and os.getpid() != main:
+            time.sleep(60)
+
+    def fail(*args: object) -> object:
+        raise SiteError("cannot render")
+
+    retag(site)
+    patch_stage(monkeypatch, slow_in_child)
+    monkeypatch.setattr(Renderer, "_run", fail)
+    started = time.monotonic()
+    with pytest.raises(SiteError, match="cannot render"):
+        Builder(site).build()
+    assert time.monotonic() - started < 30  # not waited for
+    assert multiprocessing.active_children() == []
+    assert files_of(site / "_site") == before
+    assert [p.name for p in site.iterdir() if "staging" in p.name] == []

@@ -34,10 +34,10 @@ from sitegen.render.bibtex import (
     key_base,
     paper_bibtex,
 )
-from sitegen.render.feeds import FileRecipe, feed_recipes
+from sitegen.render.feeds import FileRecipe, feed_recipes, sitemap_recipe
 from sitegen.render.renderer import Made, Unchanged
 from sitegen.site.graph import SiteGraph
-from sitegen.urls import BIBLIOGRAPHY, NOT_FOUND
+from sitegen.urls import BIBLIOGRAPHY, NOT_FOUND, SITEMAP
 
 CACHE_VERSION = "companions-v3"
 FILE, TEXT = "f:", "t:"
@@ -125,27 +125,35 @@ class CompanionCache:
         config: SiteConfig,
         graph: SiteGraph,
         texts: MarkdownTexts,
-        pages: Iterable[str],
+        pages: Callable[[], Iterable[str]],
         holds: Holds = _holds_nothing,
         held: Held = _held_nothing,
     ) -> dict[str, Made | Unchanged]:
-        """Feeds, sitemap, robots.txt and BibTeX files for `pages`, as a cold build makes
-        them: each file's bytes, or Unchanged if the output `holds` them already (and
-        `held` reads the output's files that the .bib files made again may take from)."""
+        """Feeds, sitemap, robots.txt and BibTeX files for the site's `pages()`, as a cold
+        build makes them: each file's bytes, or Unchanged if the output `holds` them already
+        (and `held` reads the output's files that the .bib files made again may take from).
+        `pages` is called last, and only for a sitemap: the files may be made before the
+        build knows its pages (see pipeline.SearchJob)."""
         stamp = f"{CACHE_VERSION} {fingerprint.code_fingerprint()}"
         entry_rows, file_rows = self._read(stamp)
-        listed = sorted(p for p in pages if p.endswith(".html") and p != NOT_FOUND)
-        recipes = feed_recipes(config, graph, extra_pages=listed, texts=texts)
+        recipes = feed_recipes(config, graph, extra_pages=None, texts=texts)
         entries = _Entries(graph.papers, self.key_of, entry_rows or {}, self._texts_of(stamp))
         contents = bib_contents(graph.papers, graph.tags)
         recipes.update(entries.recipes(contents))
         last_all = (file_rows or {}).get(BIBLIOGRAPHY)
         if entry_rows and last_all is not None and last_all.key != recipes[BIBLIOGRAPHY].key:
             entries.take_written(contents[BIBLIOGRAPHY], entry_rows, last_all, held)
+        last_rows = file_rows or {}
         files: dict[str, Made | Unchanged] = {}
         made_rows: dict[str, _FileRow] = {}
         for path, recipe in recipes.items():
-            files[path], made_rows[path] = _made(path, recipe, (file_rows or {}).get(path), holds)
+            files[path], made_rows[path] = _made(path, recipe, last_rows.get(path), holds)
+        # The sitemap last: it lists the pages, which may be known only by now.
+        sitemap = sitemap_recipe(config, graph, lambda: _listed(pages()))
+        if sitemap is not None:
+            files[SITEMAP], made_rows[SITEMAP] = _made(
+                SITEMAP, sitemap, last_rows.get(SITEMAP), holds
+            )
         if entry_rows is None or file_rows is None:
             self._replace(stamp, entries, made_rows)
         else:
@@ -210,6 +218,11 @@ class CompanionCache:
         rows[ENTRIES] = _entries_row(entries.rows)
         rows.update((TEXT + digest, bytes(text)) for digest, text in entries.texts.items())
         self._store.replace(stamp, rows)
+
+
+def _listed(pages: Iterable[str]) -> list[str]:
+    """The pages a sitemap lists besides the papers' and tags' (404.html is not one)."""
+    return sorted(p for p in pages if p.endswith(".html") and p != NOT_FOUND)
 
 
 def _made(

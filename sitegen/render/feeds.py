@@ -109,13 +109,14 @@ def feed_recipes(
     config: SiteConfig,
     graph: SiteGraph,
     updated: dt.datetime | None = None,
-    extra_pages: Sequence[str] = DEFAULT_EXTRA_PAGES,
+    extra_pages: Sequence[str] | None = DEFAULT_EXTRA_PAGES,
     *,
     texts: MarkdownTexts | None = None,
 ) -> dict[str, FileRecipe]:
     """`feed_files`, each file as a recipe keyed by what it shows (a feed: the site's
     settings and its newest papers' fields), so a build can keep the files that
-    were made from the same things last time."""
+    were made from the same things last time. `extra_pages` None: no sitemap (see
+    `sitemap_recipe`)."""
     links = Links(site_base(config), _site_key(config))
     make = _FeedMaker(config, graph, links, updated, texts or MarkdownTexts())
     home = FeedSpec(urls.FEED, config.title, urls.HOME)
@@ -134,12 +135,24 @@ def feed_recipes(
         shown = "".join([_shown(paper, tags) for paper, tags in entries])
         key = _text_digest(f"{context}{spec!r}{shown}")
         files[spec.path] = FileRecipe(key, functools.partial(make.atom, spec, entries))
-    if links.base is not None:
-        pages = _site_pages(graph, extra_pages)
-        key = digest((links.base, pages))
-        files[urls.SITEMAP] = FileRecipe(key, functools.partial(_sitemap, pages, links.base))
     files[urls.ROBOTS] = FileRecipe(digest(links.base), functools.partial(robots_txt, links.base))
+    if extra_pages is not None:
+        sitemap = sitemap_recipe(config, graph, lambda: extra_pages)
+        if sitemap is not None:
+            files[urls.SITEMAP] = sitemap
     return files
+
+
+def sitemap_recipe(
+    config: SiteConfig, graph: SiteGraph, extra_pages: Callable[[], Iterable[str]]
+) -> FileRecipe | None:
+    """sitemap.xml's recipe, with `extra_pages()` as in `feed_files`; None without a base URL
+    (and `extra_pages` is not called: a build may learn its pages only later)."""
+    base = site_base(config)
+    if base is None:
+        return None
+    pages = _site_pages(graph, extra_pages())
+    return FileRecipe(digest((base, pages)), functools.partial(_sitemap, pages, base))
 
 
 def _text_digest(text: str) -> str:

@@ -12,7 +12,7 @@ import pickle
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, cast
 
 import jinja2
 from jinja2 import meta
@@ -113,6 +113,26 @@ SideFiles = Mapping[str, bytes | Made | Unchanged]
 """A side job's files, by path: their bytes (or Made), or Unchanged."""
 
 
+class Elsewhere(Protocol):
+    """A staged side job run by a process of the build's own, started before the render
+    (see `SideJob.elsewhere`)."""
+
+    def want(self, wanted: bool) -> None:
+        """Tell it whether its files are wanted, as soon as the render knows (it waits for
+        this): not after an edit of notes alone, whose render likely keeps the last ones."""
+        ...
+
+    def tell_pages(self, paths: Sequence[str] | None) -> None:
+        """Tell it every page's path (asked for last, and only by some), or None: its
+        files are not needed after all."""
+        ...
+
+    def staged(self) -> Sequence[StagedPage | tuple[str, str]] | None:
+        """Its files as `_run_side` stages them, once it is done; None if it made none
+        (not wanted, or it failed): the job is then done here."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class SideJob:
     """More files of a build, made from its page paths in a worker while the pages render."""
@@ -125,6 +145,10 @@ class SideJob:
     shows_notes: bool = True
     """Its files show papers' notes. A staged job whose files do not is not run for an
     edit of notes alone: the output keeps the files it made last time (see render/edits.py)."""
+    elsewhere: Elsewhere | None = None
+    """A process making the job's files already (a staged job only): no worker is forked for
+    it, and a render of too few pages to hand out forks none at all (each fork of a big
+    build's process costs it a page fault for every page it writes afterwards)."""
 
 
 _SideResult = tuple[SideFiles | None, list[S | tuple[str, str]]]
@@ -231,9 +255,13 @@ class Renderer:
         self._stock_items = pages.theme.stock_listings
         inputs = render_inputs(graph, pages.theme)
         edits = paper_edits(self._inputs, inputs, graph, pages.theme, before or {})
+        notes_only = edits is not None and not edits.retagged
+        for name, side in (side_jobs or {}).items():  # they start while pages are checked
+            if side.elsewhere is not None:
+                side.elsewhere.want(not (notes_only and self._notes_blind(name, side)))
         if edits is not None and self._inputs_pages is not None:
             pages.inherit(self._inputs_pages)
-        side_jobs = dict(side_jobs or {})
+        asked = side_jobs = dict(side_jobs or {})
         self._keys_made = {}
         found = None if edits is None else self._edited_pages(pages, edits, inputs, writer, item_fp)
         kept_sides: dict[str, dict[str, str]] = {}
@@ -248,6 +276,9 @@ class Renderer:
                 kept_sides = self._keep_notes_blind(side_jobs, writer)
             side_jobs = {name: j for name, j in side_jobs.items() if name not in kept_sides}
         paths = (*fresh, *(page.path for page, _ in todo))
+        for name, side in asked.items():
+            if side.elsewhere is not None:
+                side.elsewhere.tell_pages(paths if name in side_jobs else None)
         progress.stage("render", len(paths))
         progress.advance(len(fresh))
         keys, self._keys_made = self._keys_made, {}
@@ -290,13 +321,18 @@ class Renderer:
         kept: dict[str, dict[str, str]] = {}
         for name, side in side_jobs.items():
             files = self._side_files.get(name)
-            if side.shows_notes or not side.staged or files is None:
+            if files is None or not self._notes_blind(name, side):
                 continue
             if all(writer.has(path, output) for path, output in files.items()):
                 for path, output in files.items():
                     writer.keep(path, output)
                 kept[name] = files
         return kept
+
+    def _notes_blind(self, name: str, side: SideJob) -> bool:
+        """Whether the side job's files of the last render are kept after an edit of notes
+        alone (when the output holds them all: see `_keep_notes_blind`)."""
+        return side.staged and not side.shows_notes and name in self._side_files
 
     def _checked_pages(
         self, pages: SitePages, writer: PageSink[S], item_fp: str
@@ -393,18 +429,21 @@ class Renderer:
         self, job: _RenderJob[S], after_fork: Callable[[], object] | None, progress: Progress
     ) -> tuple[list[tuple[S, str] | Problem], dict[str, _SideResult[S]]]:
         """Render the job's pages and run its side jobs, in forked workers when worth it."""
-        if len(job.todo) < PARALLEL_RENDER_FROM and not job.side_jobs:
+        elsewhere = [name for name, side in job.side_jobs.items() if side.elsewhere is not None]
+        forked = [name for name in job.side_jobs if name not in elsewhere]
+        if len(job.todo) < PARALLEL_RENDER_FROM and not forked:
             if after_fork is not None:
                 after_fork()
             results = job.render(range(len(job.todo)))
             progress.advance(len(job.todo))
-            return results, {}
+            return results, {name: _side_elsewhere(name, job) for name in elsewhere}
         # Pages rendered here (too few to hand out): a worker a side job, no more.
-        most = len(job.side_jobs) if len(job.todo) < PARALLEL_RENDER_FROM else None
+        most = len(forked) if len(job.todo) < PARALLEL_RENDER_FROM else None
         with ForkPool(job, min_items=PARALLEL_RENDER_FROM, most=most) as pool:
-            sides = {
-                name: pool.submit(functools.partial(_run_side, name)) for name in job.side_jobs
-            }
+            sides = {name: pool.submit(functools.partial(_run_side, name)) for name in forked}
+            sides.update(
+                (name, functools.partial(_side_elsewhere, name, job)) for name in elsewhere
+            )
             # Once the workers have their pages, if they render them (a slow after_fork,
             # such as the search job handing its input over, then costs no time).
             meanwhile = after_fork if pool.works_on(len(job.todo)) else None
@@ -738,15 +777,31 @@ def _run_side(name: str, job: _RenderJob[S]) -> _SideResult[S]:
     files = side.make(job.paths)
     if not side.staged:
         return files, []
+    return None, stage_side_files(job.writer, files)
+
+
+def stage_side_files(writer: PageSink[S], files: SideFiles) -> list[S | tuple[str, str]]:
+    """A staged side job's files, staged in `writer` (those the output holds already as
+    (path, digest), for `keep`)."""
     staged: list[S | tuple[str, str]] = []
     for path, data in files.items():
         if isinstance(data, Unchanged):
             staged.append((path, data.digest))
         elif isinstance(data, Made):
-            staged.append(job.writer.stage(path, data.data, data.digest))
+            staged.append(writer.stage(path, data.data, data.digest))
         else:
-            staged.append(job.writer.stage(path, data))
-    return None, staged
+            staged.append(writer.stage(path, data))
+    return staged
+
+
+def _side_elsewhere(name: str, job: _RenderJob[S]) -> _SideResult[S]:
+    """The files of a side job run elsewhere, staged there (done here if that failed)."""
+    elsewhere = job.side_jobs[name].elsewhere
+    staged = elsewhere.staged() if elsewhere is not None else None
+    if staged is None:
+        return _run_side(name, job)
+    # Staged by the same writer, in the process it forked into (see `PageSink.stage`).
+    return None, cast(list[S | tuple[str, str]], list(staged))
 
 
 def _record_all(writer: PageSink[S], files: Iterable[S | tuple[str, str]]) -> dict[str, str]:
