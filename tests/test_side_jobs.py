@@ -283,7 +283,7 @@ def test_a_big_site_edit_makes_its_companions_in_the_search_process(
     assert os.getpid() not in side.values() and len(set(side.values())) == 1
     assert pools == [] and len(result.rendered) < 20
     assert "robots" in (site / "_site" / "papers.bib").read_text()
-    assert not list((site / ".sitegen-cache").glob("pages-*.pickle.*"))
+    assert not list((site / ".sitegen-cache").glob("page-paths-*"))
     assert files_of(site / "_site") == cold_build(site)
 
 
@@ -369,3 +369,23 @@ def test_a_failed_build_stops_its_search_process_before_dropping_what_was_staged
     assert multiprocessing.active_children() == []
     assert files_of(site / "_site") == before
     assert [p.name for p in site.iterdir() if "staging" in p.name] == []
+
+
+@pytest.mark.skipif(not can_fork(), reason="forks a process")
+@pytest.mark.usefixtures("single_threaded")
+def test_pages_that_cannot_be_handed_to_the_search_process_are_made_here(make_site, monkeypatch):
+    """The sitemap waits for the page paths, handed over in a file of the cache folder: if
+    that cannot be written, the companion files are made here, and the build succeeds."""
+    site, _ = built_as_big_site(make_site, monkeypatch)
+    retag(site)
+
+    def cannot_write(*args: object, **kwargs: object) -> object:
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(pipeline.SearchJob, "_hand_over_pages", cannot_write)
+    Builder(site).build()
+    sitemap = (site / "_site" / "sitemap.xml").read_text()
+    assert "tags/robots.html" in sitemap
+    monkeypatch.undo()
+    assert files_of(site / "_site") == cold_build(site)
+    assert list((site / ".sitegen-cache").glob("page-paths-*")) == []

@@ -449,14 +449,19 @@ class SearchJob:
             return
         name = None
         if paths is not None:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix="pages-", suffix=".pickle", dir=self.cache_dir)
-            self._pages_file = Path(name)
-            with open(fd, "wb") as file:
-                pickle.dump(list(paths), file, pickle.HIGHEST_PROTOCOL)
+            with contextlib.suppress(OSError):  # not written: the files are made here
+                name = self._hand_over_pages(paths)
         with contextlib.suppress(OSError):  # the process died: the files are made here
             teller.send(name)
         teller.close()
+
+    def _hand_over_pages(self, paths: Sequence[str]) -> str:
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="page-paths-", suffix=".pickle", dir=self.cache_dir)
+        self._pages_file = Path(name)
+        with open(fd, "wb") as file:
+            pickle.dump(list(paths), file, pickle.HIGHEST_PROTOCOL)
+        return name
 
     def staged(self) -> list[Staged | tuple[str, str]] | None:
         """The companion files the forked process staged (see `Elsewhere`); None if it died."""
