@@ -249,6 +249,19 @@ def note_staging(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
     patch_stage(monkeypatch, note)
 
 
+def note_staged_by_search(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Path:
+    """A file written once the forked search process stages companion files."""
+    there = folder / "staged-by-search"
+    stage = pipeline.stage_side_files
+
+    def noted(*args: object) -> object:
+        there.write_text("staged")
+        return stage(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "stage_side_files", noted)
+    return there
+
+
 def retag(site: Path) -> None:
     (site / "content" / "papers" / "paper-2.md").write_text(
         paper_text("Paper 2", "2025-03-12", ("robots", "topic 2"), "Text.")
@@ -266,7 +279,9 @@ def test_a_big_site_edit_makes_its_companions_in_the_search_process(
     here and forks no worker at all."""
     site = make_site(papers(), config=config)
     monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
+    there = note_staged_by_search(monkeypatch, tmp_path)
     Builder(site).build()
+    assert not there.exists()  # a full render makes them beside its pages, as before
     retag(site)
     pools: list[int] = []
     real_pool = forked.ProcessPoolExecutor
@@ -281,6 +296,7 @@ def test_a_big_site_edit_makes_its_companions_in_the_search_process(
     assert {"papers.bib", "tags/robots.bib", "tags/robots.xml"} <= side.keys()
     assert ("sitemap.xml" in side) == ("base_url" in config)  # a new tag page: listed
     assert os.getpid() not in side.values() and len(set(side.values())) == 1
+    assert there.read_text() == "staged"
     assert pools == [] and len(result.rendered) < 20
     assert "robots" in (site / "_site" / "papers.bib").read_text()
     assert not list((site / ".sitegen-cache").glob("page-paths-*"))
@@ -295,7 +311,7 @@ def test_a_big_site_notes_edit_makes_no_companion_file_in_the_search_process(
 ):
     """After an edit of notes alone the output keeps the last feeds and .bib files: the
     forked search process is told not to make them. When the output lost one, they are
-    made here instead."""
+    made beside the page, as before."""
     site, _ = built_as_big_site(make_site, monkeypatch)
     Builder(site).build()  # now with the forked search's cache
     path = site / "content" / "papers" / "paper-3.md"
@@ -304,6 +320,7 @@ def test_a_big_site_notes_edit_makes_no_companion_file_in_the_search_process(
         (site / "_site" / "feed.xml").unlink()
     log, made = tmp_path / "staged.log", tmp_path / "made.log"
     note_staging(monkeypatch, log)
+    there = note_staged_by_search(monkeypatch, tmp_path)
     files = CompanionCache.files
 
     def noted(*args: object, **kwargs: object) -> object:
@@ -314,10 +331,10 @@ def test_a_big_site_notes_edit_makes_no_companion_file_in_the_search_process(
     monkeypatch.setattr(CompanionCache, "files", noted)
     result = Builder(site).build()
     staged = [line.split(" ", 1) for line in log.read_text().splitlines()]
-    side = {path: int(pid) for pid, path in staged if companion(path)}
-    assert set(side.values()) == ({os.getpid()} if lost else set())
-    made_in = made.read_text().split() if made.exists() else []
-    assert made_in == ([str(os.getpid())] if lost else [])  # not in the search process
+    side = {int(pid) for pid, path in staged if companion(path)}
+    made_in = {int(pid) for pid in made.read_text().split()} if made.exists() else set()
+    assert side == made_in and len(made_in) == (1 if lost else 0)  # made once, by one process
+    assert not there.exists()
     assert [p for p in result.write.changed_paths if companion(p)] == (["feed.xml"] if lost else [])
     assert result.rendered == ("papers/paper-3.html",)
     assert [p.name for p in site.iterdir() if "staging" in p.name] == []

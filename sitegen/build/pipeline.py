@@ -228,8 +228,8 @@ class Builder:
         little more than the papers (nothing to hand over, little memory to copy): it is
         made while related papers and the map are computed here, mostly on one core,
         instead of beside the page workers. An edit's update of the last index is made
-        there too, off this process's path, and then the companion files (staged in
-        `writer`), so that a render of a few pages forks no worker. `serve` (in place,
+        there too, off this process's path, and then, after a retag, the companion files
+        (staged in `writer`), so that its render of a few pages forks no worker. `serve` (in place,
         threaded) decides later. `tagged` has no related papers nor map yet: neither the
         search nor the companion files show them."""
         if self.in_place or len(tagged.papers) < SPAWN_SEARCH_FROM or not can_fork():

@@ -10,7 +10,7 @@ import functools
 import hashlib
 import pickle
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar, cast
 
@@ -118,8 +118,8 @@ class Elsewhere(Protocol):
     (see `SideJob.elsewhere`)."""
 
     def want(self, wanted: bool) -> None:
-        """Tell it whether its files are wanted, as soon as the render knows (it waits for
-        this): not after an edit of notes alone, whose render likely keeps the last ones."""
+        """Tell it whether to make its files, as soon as the render knows (it waits for
+        this; see `_started_elsewhere`)."""
         ...
 
     def tell_pages(self, paths: Sequence[str] | None) -> None:
@@ -146,8 +146,8 @@ class SideJob:
     """Its files show papers' notes. A staged job whose files do not is not run for an
     edit of notes alone: the output keeps the files it made last time (see render/edits.py)."""
     elsewhere: Elsewhere | None = None
-    """A process making the job's files already (a staged job only): no worker is forked for
-    it, and a render of too few pages to hand out forks none at all (each fork of a big
+    """A process of the build's own that can make the job's files (a staged job only): a
+    retag's render, a few pages, has it make them and forks no worker (each fork of a big
     build's process costs it a page fault for every page it writes afterwards)."""
 
 
@@ -255,13 +255,9 @@ class Renderer:
         self._stock_items = pages.theme.stock_listings
         inputs = render_inputs(graph, pages.theme)
         edits = paper_edits(self._inputs, inputs, graph, pages.theme, before or {})
-        notes_only = edits is not None and not edits.retagged
-        for name, side in (side_jobs or {}).items():  # they start while pages are checked
-            if side.elsewhere is not None:
-                side.elsewhere.want(not (notes_only and self._notes_blind(name, side)))
+        asked = side_jobs = _started_elsewhere(side_jobs or {}, edits)
         if edits is not None and self._inputs_pages is not None:
             pages.inherit(self._inputs_pages)
-        asked = side_jobs = dict(side_jobs or {})
         self._keys_made = {}
         found = None if edits is None else self._edited_pages(pages, edits, inputs, writer, item_fp)
         kept_sides: dict[str, dict[str, str]] = {}
@@ -321,18 +317,13 @@ class Renderer:
         kept: dict[str, dict[str, str]] = {}
         for name, side in side_jobs.items():
             files = self._side_files.get(name)
-            if files is None or not self._notes_blind(name, side):
+            if side.shows_notes or not side.staged or files is None:
                 continue
             if all(writer.has(path, output) for path, output in files.items()):
                 for path, output in files.items():
                     writer.keep(path, output)
                 kept[name] = files
         return kept
-
-    def _notes_blind(self, name: str, side: SideJob) -> bool:
-        """Whether the side job's files of the last render are kept after an edit of notes
-        alone (when the output holds them all: see `_keep_notes_blind`)."""
-        return side.staged and not side.shows_notes and name in self._side_files
 
     def _checked_pages(
         self, pages: SitePages, writer: PageSink[S], item_fp: str
@@ -792,6 +783,24 @@ def stage_side_files(writer: PageSink[S], files: SideFiles) -> list[S | tuple[st
         else:
             staged.append(writer.stage(path, data))
     return staged
+
+
+def _started_elsewhere(
+    side_jobs: Mapping[str, SideJob], edits: PaperEdits | None
+) -> dict[str, SideJob]:
+    """The side jobs, those that can run elsewhere told whether they do: after a retag,
+    whose render is a few pages, they do, and no worker is forked for them (they start
+    while the pages are checked). Otherwise they run beside the pages as the others do:
+    a full render forks workers anyway, and an edit of notes alone likely keeps the
+    files of the last render (see `Renderer._keep_notes_blind`)."""
+    placed = {}
+    for name, side in side_jobs.items():
+        if side.elsewhere is not None:
+            there = edits is not None and edits.retagged
+            side.elsewhere.want(there)
+            side = side if there else replace(side, elsewhere=None)
+        placed[name] = side
+    return placed
 
 
 def _side_elsewhere(name: str, job: _RenderJob[S]) -> _SideResult[S]:
