@@ -12,7 +12,8 @@ system part alone and the minor page faults: a forked worker makes the build fau
 it writes afterwards), wall, the build's own timer, files written (from its summary line) and
 the 1-minute load average; per
 tree, the medians (and the least wall time), and how many runs each later tree won against
-the first, run by run (this machine's speed drifts by the hour: pairs share it).
+the first, run by run (this machine's speed drifts by the hour: pairs share it). Each run
+starts with the next tree: the first build of a run won more often, whichever tree it was.
 """
 
 from __future__ import annotations
@@ -103,7 +104,9 @@ def main() -> None:
     for kind in args.kinds.split(","):
         figures: dict[int, list[Run]] = {}
         for run in range(args.runs):
-            for number, (site, code) in enumerate(trees):
+            shift = run % len(trees)
+            order = [*range(shift, len(trees)), *range(shift)]
+            for number, (site, code) in ((n, trees[n]) for n in order):
                 edit(site, kind, run)
                 done = build(site, code)
                 figures.setdefault(number, []).append(done)
