@@ -172,9 +172,7 @@ class Builder:
         )
         self.after_render(config, graph)
         self.progress.stage("search")
-        self.search_files = (
-            search.files(result.side, writer) if isinstance(search, SearchJob) else search
-        )
+        self.search_files = search.files(result.side) if isinstance(search, SearchJob) else search
         files = dict(self.search_files)
         generated = (*result.paths, *result.side_paths)
         skipped = add_static_files(files, config, generated) + renderer.skipped_templates
@@ -437,8 +435,9 @@ class SearchJob:
         if self._pages is not None:
             with contextlib.suppress(OSError):  # the process died: the files are made here
                 self._pages.send(wanted)
-            if not wanted:
-                self.tell_pages(None)
+            if not wanted:  # nothing more to tell
+                self._pages.close()
+                self._pages = None
 
     def tell_pages(self, paths: Sequence[str] | None) -> None:
         """Tell the forked process every page's path, or that the companion files are not
@@ -502,15 +501,13 @@ class SearchJob:
             self._future = pool.submit(search_in_worker, self._handoff, self.cache_dir)
             pool.shutdown(wait=False)
 
-    def files(
-        self, side: Mapping[str, SideFiles], writer: OutputWriter | None = None
-    ) -> dict[str, bytes]:
+    def files(self, side: Mapping[str, SideFiles]) -> dict[str, bytes]:
         """The search files, from the side job or the spawned process that made them (a
-        forked process's unchanged files are kept in `writer`, and left out)."""
+        forked process's unchanged files are kept in the build's writer, and left out)."""
         if self._updated is not None:
             return self._updated
         if self.forked:
-            return self._forked_files(writer)
+            return self._forked_files()
         if self._future is None:
             # What __call__ returned, in a forked worker: bytes only.
             return cast(dict[str, bytes], side[SEARCH]) if SEARCH in side else self(())
@@ -537,17 +534,15 @@ class SearchJob:
                 self._forget_pages_file()
         return self._sent
 
-    def _forked_files(self, writer: OutputWriter | None) -> dict[str, bytes]:
+    def _forked_files(self) -> dict[str, bytes]:
         taken = self._take()
         if taken is None:
             return self(())
         sent = taken.search
-        kept = {path: data.digest for path, data in sent.items() if isinstance(data, Unchanged)}
-        if kept:
-            if writer is None or not all(map(writer.has, kept, kept.values())):
-                return self(())  # the output changed since the process read its manifest
-            for path, digest in kept.items():
-                writer.keep(path, digest)
+        if self.writer is not None:  # Unchanged as it told the process (`_unless_held`)
+            for path, data in sent.items():
+                if isinstance(data, Unchanged):
+                    self.writer.keep(path, data.digest)
         return {path: data for path, data in sent.items() if isinstance(data, bytes)}
 
 
