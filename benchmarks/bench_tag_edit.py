@@ -106,7 +106,8 @@ def main() -> None:
         for run in range(args.runs):
             shift = run % len(trees)
             order = [*range(shift, len(trees)), *range(shift)]
-            for number, (site, code) in ((n, trees[n]) for n in order):
+            for number in order:
+                site, code = trees[number]
                 edit(site, kind, run)
                 done = build(site, code)
                 figures.setdefault(number, []).append(done)
