@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -111,7 +112,10 @@ def build(count: int, work: Path, source: Path | None) -> Path:
 def sizes(out: Path, count: int) -> None:
     summaries = sorted((out / "list").glob("summaries-*.js"))
     tags = sorted((out / "tags").glob("*.html"), key=lambda p: p.stat().st_size)
-    files = [(name, [out / name]) for name in (urls.HOME, urls.LIST_DATA, urls.STATS)] + [
+    # The list's data is one file, or two since the tags have their own (a baseline's: one).
+    data = [path for path in (out / urls.LIST_DATA, out / urls.LIST_TAGS) if path.is_file()]
+    files = [(name, [out / name]) for name in (urls.HOME, urls.STATS)] + [
+        (" + ".join(path.relative_to(out).as_posix() for path in data) or urls.LIST_DATA, data),
         (f"list/summaries-*.js ({len(summaries)} files)", summaries),
         (f"biggest tag page ({tags[-1].name if tags else '-'})", tags[-1:]),
     ]
@@ -128,14 +132,16 @@ def sizes(out: Path, count: int) -> None:
 
 
 def commonest_tags(out: Path) -> list[str]:
-    text = (out / urls.LIST_DATA).read_text(encoding="utf-8")
-    data = json.loads(text.strip()[len("SitegenList.receive(") : -2])
-    counts: dict[int, int] = {}
-    for row in data["papers"]:
-        for t in row[8]:
-            counts[t] = counts.get(t, 0) + 1
-    best = sorted(counts, key=lambda t: -counts[t])[:2]
-    return [data["tags"][t][0] for t in best]
+    if (out / urls.LIST_TAGS).is_file():
+        text = (out / urls.LIST_TAGS).read_text(encoding="utf-8")
+        data = json.loads(text.strip()[len("SitegenList.receiveTags(") : -2])
+        columns = data["paperTags"]
+    else:  # a build of a baseline, whose rows held their tags
+        text = (out / urls.LIST_DATA).read_text(encoding="utf-8")
+        data = json.loads(text.strip()[len("SitegenList.receive(") : -2])
+        columns = [row[8] for row in data["papers"]]
+    counts = Counter(t for tags in columns for t in tags)
+    return [data["tags"][t][0] for t, _ in counts.most_common(2)]
 
 
 def cold_load(browser: Any, url: str, tags: list[str], cards: bool) -> dict[str, float]:

@@ -50,7 +50,7 @@ from benchmarks.corpus import corpus_papers, topic_rules, write_corpus_site  # n
 from benchmarks.make_site import paper_to_text  # noqa: E402
 from sitegen.content.models import Paper  # noqa: E402
 from sitegen.content.papers import load_papers  # noqa: E402
-from sitegen.render.mapview import map_data, regions  # noqa: E402
+from sitegen.render.mapview import map_data, map_tags, regions  # noqa: E402
 from sitegen.site.graph import build_graph  # noqa: E402
 from sitegen.site.layout import LayoutCache, Positions, compute_layout  # noqa: E402
 from sitegen.site.related import TextModel  # noqa: E402
@@ -75,11 +75,12 @@ def timed_layout(papers: Sequence[Paper]) -> None:
         LayoutCache(Path(folder), model).get(grown)
         placed = time.perf_counter() - started
     graph = build_graph(papers, positions=positions)
-    data = f"window.SitegenMapData={map_data(graph, regions(graph))};\n".encode()
+    data = f"window.SitegenMapData={map_data(graph)};\n".encode()
+    data += f"window.SitegenMapTags={map_tags(graph, regions(graph))};\n".encode()
     print(
         f"{len(papers):>6} papers: layout {layout:7.1f} s, from cache {cached:5.2f} s, "
         f"one new paper: tf-idf {rows:4.1f} s, placed {placed:5.2f} s; "
-        f"map/data.js {len(data) / 1024:,.0f} KiB raw, "
+        f"map/data.js and tags.js {len(data) / 1024:,.0f} KiB raw, "
         f"{len(gzip.compress(data, 9)) / 1024:,.0f} KiB gzip",
         flush=True,
     )
@@ -224,14 +225,20 @@ def browser(count: int, work: Path, commit: str | None, runs: int) -> None:
                 frames[name].extend(page.evaluate(PAN_ZOOM))
         chrome.close()
     for name, out in outs.items():
-        data = (out / "map" / "data.js").read_bytes()
+        # One file, or two since the tags have their own (a baseline's: one).
+        data = b"".join(
+            p.read_bytes()
+            for p in (out / "map" / "data.js", out / "map" / "tags.js")
+            if p.is_file()
+        )
         print(
             f"{count:>6} papers in Chromium, {name}: first draw "
             f"{statistics.median(firsts[name]):.0f} ms after navigation start (median of "
             f"{runs}: {', '.join(f'{t:.0f}' for t in firsts[name])}); pan/zoom "
             f"{1000 / statistics.mean(frames[name]):.0f} frames/s (mean frame "
             f"{statistics.mean(frames[name]):.1f} ms, worst {max(frames[name]):.1f} ms); "
-            f"map.html {(out / 'map.html').stat().st_size / 1024:,.0f} KiB, map/data.js "
+            f"map.html {(out / 'map.html').stat().st_size / 1024:,.0f} KiB, "
+            "map/data.js and tags.js "
             f"{len(data) / 1024:,.0f} KiB raw, {len(gzip.compress(data, 9)) / 1024:,.0f} KiB gzip",
             flush=True,
         )

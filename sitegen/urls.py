@@ -20,6 +20,9 @@ STATIC = "static/"
 SEARCH_INDEX = "search/index.js"
 LIST_DATA = "list/papers.js"
 """Every paper in a few fields, for the lists' sorting and filtering in the browser."""
+LIST_TAGS = "list/tags.js"
+"""The tags and each paper's tags of LIST_DATA, in its order: a file apart, as a tag edit
+changes them alone (rewriting the big one for it cost a tenth of such an edit's build)."""
 SUMMARIES_PATTERN = "list/summaries-{number}.js"
 """The abstracts' first sentences of SUMMARIES_CHUNK papers of LIST_DATA (the `number`th
 chunk, from 0, in its order): the cards view loads only those it shows."""
@@ -31,6 +34,8 @@ LIST_PAGE_SIZE = 100
 MAP = "map.html"
 MAP_DATA = "map/data.js"
 """The map's points, for static/map/*.js."""
+MAP_TAGS = "map/tags.js"
+"""The tags of MAP_DATA's points and the regions' labels: apart, as LIST_TAGS is."""
 
 PAPER_PATTERN = "papers/{slug}.html"
 TAG_PATTERN = "tags/{slug}.html"

@@ -102,7 +102,8 @@ def assert_safe_html(soup: BeautifulSoup, where: str) -> int:
                 assert 'createElement("base")' in (element.string or ""), where
                 assert MARK not in element.string, where
                 continue
-            ours = "static/" in src or src.endswith((urls.LIST_DATA, urls.MAP_DATA))
+            data_files = (urls.LIST_DATA, urls.LIST_TAGS, urls.MAP_DATA, urls.MAP_TAGS)
+            ours = "static/" in src or src.endswith(data_files)
             assert src and ours and not element.string, (where, str(element))
         for attr, value in element.attrs.items():
             text = " ".join(value) if isinstance(value, list) else str(value)
@@ -164,6 +165,21 @@ def test_the_list_data_script_cannot_end_its_script_or_open_a_comment(site: Path
     assert "<" not in text  # every "<" of a title is written \u003c
     data = json.loads(text.strip()[len("SitegenList.receive(") : -2])
     assert any("<script>window.pwn=1</script>" in row[1] for row in data["papers"])
+
+
+@pytest.mark.parametrize(
+    ("path", "prefix"),
+    [(urls.LIST_TAGS, "SitegenList.receiveTags("), (urls.MAP_TAGS, "window.SitegenMapTags=")],
+)
+def test_the_tag_scripts_cannot_end_their_script_or_open_a_comment(
+    site: Path, path: str, prefix: str
+) -> None:
+    text = (site / path).read_text(encoding="utf-8")
+    assert text.startswith(prefix)
+    assert "<" not in text  # every "<" of a tag name is written \u003c
+    data = json.loads(text.strip()[len(prefix) :].removesuffix(";").removesuffix(")"))
+    names = [t[1] if isinstance(t, list) else t for t in data["tags"]]
+    assert set(TAGS) <= set(names)
 
 
 def test_raw_html_is_off_by_default_and_the_switch_lets_notes_through() -> None:

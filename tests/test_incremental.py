@@ -104,7 +104,8 @@ def test_one_paper_edit_re_renders_only_the_pages_that_show_it(make_site):
     # that holds it. The list data file, which holds no abstract, is keyed by its papers'
     # files (10,000 fields fingerprinted cost more than making it again after the rare
     # abstract edit). An abstract edit moves the paper's point on the map: the map's data,
-    # its region's page and the small maps that show it (before or after) change too.
+    # its region's page and centre (in the map's tag file) and the small maps that show it
+    # (before or after) change too.
     assert set(second.rendered) == {
         "papers/p05.html",
         "index.html",
@@ -113,6 +114,7 @@ def test_one_paper_edit_re_renders_only_the_pages_that_show_it(make_site):
         "list/summaries-0.js",
         "list/papers.js",
         "map/data.js",
+        "map/tags.js",
         *before,
         *on_small_maps(site, "p05"),
         *in_regions(site, "p05"),
@@ -137,6 +139,7 @@ def test_title_edit_also_re_renders_the_neighbours(make_site):
         "queue.html",
         "list/papers.js",
         "map/data.js",
+        "map/tags.js",
         *before,
         *on_small_maps(site, "p05"),
         *in_regions(site, "p05"),

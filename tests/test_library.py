@@ -28,10 +28,21 @@ def rich_paper() -> str:
     )
 
 
+def script_call(path: Path, call: str) -> dict[str, list]:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(f"{call}(") and text.rstrip().endswith(");")
+    return json.loads(text.strip()[len(call) + 1 : -2])
+
+
 def list_data(out: Path) -> dict[str, list]:
-    text = (out / "list" / "papers.js").read_text(encoding="utf-8")
-    assert text.startswith("SitegenList.receive(") and text.rstrip().endswith(");")
-    return json.loads(text.strip()[len("SitegenList.receive(") : -2])
+    """The list's data as the browser joins it: list/papers.js's rows, each with its tags
+    from list/tags.js appended (static/list/state.js)."""
+    data = script_call(out / "list" / "papers.js", "SitegenList.receive")
+    tagging = script_call(out / "list" / "tags.js", "SitegenList.receiveTags")
+    assert tagging["count"] == data["count"] == len(data["papers"]) == len(tagging["paperTags"])
+    for row, tags in zip(data["papers"], tagging["paperTags"], strict=True):
+        row.append(tags)
+    return data | {"tags": tagging["tags"]}
 
 
 def test_a_list_row_shows_first_authors_year_venue_status_and_links(make_site):
@@ -135,8 +146,8 @@ def test_the_list_data_file_holds_every_paper_in_a_few_fields(make_site):
     assert mrl[:3] == ["mrl", "Matryoshka Representation Learning", "Kusupati, Bhatt, … +10"]
     assert "Person9" in mrl[3]  # authors the short form hides are still found
     assert mrl[5:8] == [2022, data["venues"].index("NeurIPS"), 2]
-    assert [data["tags"][t][1] for t in mrl[8]] == ["vision"]
-    assert mrl[9:11] == ["2205.13147", "10.1000/mrl"]
+    assert mrl[8:10] == ["2205.13147", "10.1000/mrl"]
+    assert [data["tags"][t][1] for t in mrl[11]] == ["vision"]
     assert plain[0] == "plain" and plain[5] == 0 and plain[6] == -1
 
 

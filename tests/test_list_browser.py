@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -162,6 +164,58 @@ def test_cards_are_one_click_away_and_remembered(page: Any, site_url: str) -> No
     page.select_option("select[name=sort]", "title")
     page.select_option("select[name=dir]", "desc")
     assert titles(page) == ["Gamma", "Epsilon", "Alpha"]
+
+
+def row_tags(page: Any) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        ".paper-list .paper-item",
+        "els => els.map(e => [...e.querySelectorAll('.tags a')].map(a => a.textContent))",
+    )
+
+
+def test_rows_take_their_tags_from_the_tag_file(page: Any, site_url: str) -> None:
+    ready(page, site_url + "index.html")
+    assert row_tags(page) == [
+        ["vision", "language"],
+        ["speech"],
+        ["vision"],
+        ["language"],
+        [
+            "vision",
+            "language",
+        ],
+    ]
+
+
+def test_a_tag_file_of_another_build_leaves_tags_out_not_wrong(
+    chromium: Any, built: Path, tmp_path: Path
+) -> None:
+    """list/papers.js and list/tags.js of two builds (one out of a stale cache): the list
+    still sorts and filters, its papers show no tags, and a warning says why."""
+    stale = tmp_path / "site"
+    shutil.copytree(built, stale)
+    tags_file = stale / "list" / "tags.js"
+    call = "SitegenList.receiveTags("
+    tagging = json.loads(tags_file.read_text(encoding="utf-8").strip()[len(call) : -2])
+    tagging["count"] += 1
+    tagging["paperTags"].append([0])
+    tags_file.write_text(f"{call}{json.dumps(tagging)});\n", encoding="utf-8")
+    with checked_page(chromium) as page, http_server(stale) as url:
+        warnings: list[str] = []
+        page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+        ready(page, url + "index.html")
+        assert titles(page) == ["Alpha", "Beta", "Gamma", "Delta", "Epsilon"]
+        assert row_tags(page) == [[]] * 5
+        assert (
+            page.eval_on_selector_all(
+                "select[name=tag] option[value]:not([value=''])", "e => e.length"
+            )
+            == 0
+        )
+        page.select_option("select[name=sort]", "title")
+        page.select_option("select[name=dir]", "desc")
+        assert titles(page) == ["Gamma", "Epsilon", "Delta", "Beta", "Alpha"]
+        assert any("list/tags.js" in w for w in warnings)
 
 
 def test_without_javascript_every_paper_is_in_the_static_list(chromium: Any, site_url: str) -> None:

@@ -37,11 +37,19 @@ def topic_papers(per_topic: int = 4) -> dict[str, str]:
     return papers
 
 
-def map_data(site: Path) -> dict[str, object]:
-    text = (site / "_site" / "map" / "data.js").read_text(encoding="utf-8")
-    prefix = "window.SitegenMapData="
+def map_script(path: Path, name: str) -> dict[str, object]:
+    text = path.read_text(encoding="utf-8")
+    prefix = f"window.{name}="
     assert text.startswith(prefix)
     return dict(json.loads(text[len(prefix) :].rstrip().removesuffix(";")))
+
+
+def map_data(site: Path) -> dict[str, object]:
+    """The map's points with their tags, as static/map/ui.js joins its two files."""
+    points = map_script(site / "_site" / "map" / "data.js", "SitegenMapData")
+    tagging = map_script(site / "_site" / "map" / "tags.js", "SitegenMapTags")
+    assert points["count"] == tagging["count"]
+    return points | tagging
 
 
 def points(site: Path) -> dict[str, tuple[int, int]]:

@@ -3,6 +3,8 @@ colour by tag, highlight by tag and by search, time window, the text alternative
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -135,6 +137,34 @@ def test_colour_by_tag_and_highlight_a_tag(page: Any, site_url: str) -> None:
     page.reload()
     page.wait_for_selector("#map-canvas[data-points]")
     assert drawn(page) == (10, 2)
+
+
+def test_a_tag_file_of_another_build_leaves_tags_out_not_wrong(
+    chromium: Any, site: Path, tmp_path: Path
+) -> None:
+    """map/data.js and map/tags.js of two builds (one out of a stale cache): every point is
+    still drawn, none shows a tag, and a warning says why."""
+    stale = tmp_path / "site"
+    shutil.copytree(site, stale)
+    tags_file = stale / "map" / "tags.js"
+    prefix = "window.SitegenMapTags="
+    tagging = json.loads(tags_file.read_text(encoding="utf-8")[len(prefix) :].strip().rstrip(";"))
+    tagging["count"] -= 1
+    tags_file.write_text(f"{prefix}{json.dumps(tagging)};\n", encoding="utf-8")
+    with checked_page(chromium, viewport={"width": 1000, "height": 900}) as page:
+        warnings: list[str] = []
+        page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+        open_map(page, (stale / "map.html").as_uri() + "?tag=survey")
+        assert drawn(page) == (10, 0)
+        assert page.locator("#map-tag option").all_text_contents() == ["None"]
+        hover(page, "vision-0")
+        assert "survey" not in page.inner_text("#map-card")
+        assert any("map/tags.js" in w for w in warnings)
+    with checked_page(chromium, viewport={"width": 1000, "height": 900}) as page:
+        open_map(page, (site / "map.html").as_uri() + "?tag=survey")
+        assert drawn(page) == (10, 2)
+        hover(page, "vision-0")
+        assert "survey" in page.inner_text("#map-card")
 
 
 def test_search_box_highlights_matching_papers(page: Any, site_url: str) -> None:

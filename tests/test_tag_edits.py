@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import paper_text
-from test_build_cache import cold_copy_build, linked_papers, replaced
+from test_build_cache import cold_copy_build, linked_papers, replaced, retitled
 from test_incremental import snapshot, touch_later
 from test_notes_edits import NOTES_EDIT, TAG_ADDED, Moving, moving, rebuilt_after
 
@@ -206,24 +206,26 @@ def test_a_retag_fingerprints_only_the_listings_that_show_what_it_changed(
     listing_p3 = {urls.home_page(2), urls.tag_page("alpha"), urls.author_page("ada-lovelace")}
     assert listing_p3 | {urls.author_page("alan-turing")} | retagged <= checked
     assert checked & UNTOUCHED == checked_too
-    # The data files hold every paper's tags: rendered, their keys not made.
-    assert {urls.LIST_DATA, urls.MAP_DATA} <= set(result.rendered) - checked
+    # The tag files hold every paper's tags: rendered, their keys not made. The data files
+    # hold none: kept, unchecked.
+    assert {urls.LIST_TAGS, urls.MAP_TAGS} <= set(result.rendered) - checked
+    assert not {urls.LIST_DATA, urls.MAP_DATA} & (set(result.rendered) | checked)
     assert not (site / "_site" / urls.tag_page("gamma", 2)).exists()
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 
 
-def test_the_data_files_a_retag_rendered_unkeyed_are_rendered_by_the_next_full_check(
+def test_the_tag_files_a_retag_rendered_unkeyed_are_rendered_by_the_next_full_check(
     make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """After a retag the list and map data are kept without a key: a later build that
-    checks every page (here: another 404 template) renders them again, once, then keeps
-    them."""
+    """After a retag the list's and the map's tag files are kept without a key: a later
+    build that checks every page (here: another 404 template) renders them again, once,
+    then keeps them."""
     monkeypatch.setattr(urls, "LIST_PAGE_SIZE", 2)
     site = make_site(_listed_site())
     Builder(site).build()
     replaced("p3", '"alpha", "gamma"', '"alpha", "beta"')(site)
     Builder(site).build()
-    data_files = {urls.LIST_DATA, urls.MAP_DATA}
+    data_files = {urls.LIST_TAGS, urls.MAP_TAGS}
     not_found = (theme_dir() / "templates" / "404.html").read_text()
     for n in range(2):
         (site / "templates").mkdir(exist_ok=True)
@@ -242,7 +244,7 @@ def test_a_new_run_makes_the_list_data_row_of_the_edited_paper_alone(
     edited paper's alone; the file is a cold build's."""
     site = make_site(linked_papers())
     Builder(site).build()
-    TAG_ADDED(site)
+    retitled("vision2", "Vision paper two, renamed")(site)
     monkeypatch.setattr(listing, "_ROW_PARTS", {})
     made: list[str] = []
     ends = listing._row_ends

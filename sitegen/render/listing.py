@@ -64,9 +64,9 @@ def list_pages(
 
 
 def _row_ends(paper: Paper) -> tuple[list[object], list[object]]:
-    """A paper's fields in its row of the data file (see static/list.js's `ROW`) before and
-    after those other papers decide: slug, title, authors shown and hidden, day added and
-    year; then arXiv id, DOI and URL. Between them: its venue's, status' and tags' indexes."""
+    """A paper's fields in its row of the data file (see static/list/state.js's `ROW`) before
+    and after those other papers decide: slug, title, authors shown and hidden, day added and
+    year; then arXiv id, DOI and URL. Between them: its venue's and status' indexes."""
     names = tuple(dict.fromkeys(paper.authors))
     shown = short_authors(names)
     # Authors the short form hides are still found by the text filter.
@@ -76,25 +76,14 @@ def _row_ends(paper: Paper) -> tuple[list[object], list[object]]:
     return head, [paper.arxiv or "", paper.doi or "", paper.url or ""]
 
 
-def data_key(paper: Paper, graph: SiteGraph) -> object:
-    """What the data file holds of a paper (or, when read from a file, the paper whole and
-    its tags: cheaper to make and fingerprint for 10,000 papers, though an abstract edit
-    then makes the file again)."""
+def data_key(paper: Paper) -> object:
+    """What the data file holds of a paper (or, when read from a file, the paper whole:
+    cheaper to make and fingerprint for 10,000 papers, though an abstract edit then makes
+    the file again). Its tags are in the tag file."""
     if paper.identity:
-        return paper.identity + "\0" + repr([tag.slug for tag in graph.tags_of(paper)])
-    return (
-        paper.slug,
-        paper.title,
-        paper.authors,
-        paper.date,
-        paper.year,
-        paper.venue,
-        paper.status,
-        tuple(tag.slug for tag in graph.tags_of(paper)),
-        paper.arxiv,
-        paper.doi,
-        paper.url,
-    )
+        return paper.identity
+    shown = (paper.authors, paper.date, paper.year, paper.venue, paper.status)
+    return (paper.slug, paper.title, shown, paper.arxiv, paper.doi, paper.url)
 
 
 _ROW_PARTS: dict[str, tuple[str, str]] = {}
@@ -106,7 +95,7 @@ _STATUS_AT = {status: at for at, status in enumerate(STATUSES)}
 def row_parts(paper: Paper) -> tuple[str, str]:
     """The paper's row of the list data as JSON text, but for the indexes between its ends
     (see `_row_ends`): the fields before them, and those after. Made once a paper version
-    (a tag edit changes one paper's of 10,000)."""
+    (a list of 10,000 papers is made again for one new paper)."""
     key = paper.identity
     parts = _ROW_PARTS.get(key) if key else None
     if parts is None:
@@ -127,9 +116,9 @@ def remember_row_parts(paper: Paper, parts: tuple[str, str]) -> None:
 
 def list_data_text(graph: SiteGraph) -> str:
     """Every paper in a few fields, newest first, for the browser's lists: the data file's
-    JSON (`compact_json`), each paper's row made of its `row_parts`."""
+    JSON (`compact_json`), each paper's row made of its `row_parts`. Their tags are in the
+    tag file (`list_tags_text`)."""
     # Indexes as JSON writes them (ints), by what they index.
-    tag_index = {tag.slug: str(i) for i, tag in enumerate(graph.tags)}
     venues = sorted({p.venue for p in graph.papers if p.venue})
     venue_index = {venue: str(i) for i, venue in enumerate(venues)}
     rows = []
@@ -137,16 +126,25 @@ def list_data_text(graph: SiteGraph) -> str:
         head, tail = row_parts(paper)
         venue = venue_index[paper.venue] if paper.venue else "-1"
         status = _STATUS_AT.get(paper.status, 0)
-        tags = ",".join([tag_index[tag.slug] for tag in graph.tags_of(paper)])
-        rows.append(f"[{head},{venue},{status},[{tags}],{tail}]")
+        rows.append(f"[{head},{venue},{status},{tail}]")
     fields = {
         "pages": {"paper": urls.PAPER_PATTERN, "tag": urls.TAG_PATTERN},
         "summaries": {"path": urls.SUMMARIES_PATTERN, "chunk": urls.SUMMARIES_CHUNK},
         "statuses": list(STATUSES),
-        "tags": [[tag.slug, tag.name] for tag in graph.tags],
         "venues": venues,
+        "count": len(graph.papers),
     }
     return f'{compact_json(fields)[:-1]},"papers":[{",".join(rows)}]}}'
+
+
+def list_tags_text(graph: SiteGraph) -> str:
+    """The tag file's JSON: every tag (slug and name) and each paper's tags' indexes, in
+    the data file's order; `count` papers, which the browser checks against the data file's
+    (the two could come from different builds out of a stale cache)."""
+    tag_index = {tag.slug: str(i) for i, tag in enumerate(graph.tags)}
+    columns = [f"[{','.join([tag_index[t.slug] for t in graph.tags_of(p)])}]" for p in graph.papers]
+    fields = {"count": len(graph.papers), "tags": [[tag.slug, tag.name] for tag in graph.tags]}
+    return f'{compact_json(fields)[:-1]},"paperTags":[{",".join(columns)}]}}'
 
 
 def compact_json(value: object) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import math
 from array import array
 from collections import Counter
@@ -17,6 +16,7 @@ from typing import Any
 from sitegen import urls
 from sitegen.content.models import STATUSES, Paper
 from sitegen.fingerprint import digest
+from sitegen.render.listing import compact_json
 from sitegen.site.graph import SiteGraph
 
 NEARBY = 8
@@ -252,32 +252,31 @@ def _fits(known: list[Any], shape: tuple[int] | tuple[int, int], bound: int) -> 
     return set(map(type, values)) == {int} and min(values) >= 0 and max(values) < bound
 
 
-def map_data_key(graph: SiteGraph, found: Sequence[Region]) -> tuple[object, ...]:
+def map_data_key(graph: SiteGraph) -> tuple[object, ...]:
     """Everything `map_data` shows: equal keys, equal files."""
-    tags = tuple((tag.name, tag.slug) for tag in graph.tags)
-    labels = tuple((r.label, r.x, r.y) for r in found)
-    return (labels, tags, tuple(_point_key(p, graph) for p in graph.papers))
+    return tuple([_point_key(p, graph) for p in graph.papers])
+
+
+def map_tags_key(graph: SiteGraph, found: Sequence[Region]) -> tuple[object, ...]:
+    """Everything `map_tags` shows: equal keys, equal files."""
+    return tuple([(r.label, r.x, r.y) for r in found]), graph.tagging_key()
 
 
 def _point_key(paper: Paper, graph: SiteGraph) -> object:
     """What `map_data` shows of a paper (or, when read from a file, the paper whole)."""
-    tags = [tag.slug for tag in graph.tags_of(paper)]
     xy = graph.positions.get(paper.slug)
     if paper.identity:
-        return f"{paper.identity}\0{tags!r}\0{xy!r}"
-    return (paper.slug, paper.title, paper.year, paper.date.year, paper.status, tags, xy)
+        return f"{paper.identity}\0{xy!r}"
+    return (paper.slug, paper.title, paper.year, paper.date.year, paper.status, xy)
 
 
-def map_data(graph: SiteGraph, found: Sequence[Region]) -> str:
+def map_data(graph: SiteGraph) -> str:
     """The data of `map/data.js` (JSON): the map's points as columns, in the newest-first
-    order of the listing (and of the search index's refs)."""
+    order of the listing (and of the search index's refs). Their tags are `map_tags`'."""
     papers = graph.papers
-    tag_index = {tag.slug: i for i, tag in enumerate(graph.tags)}
     data = {
         "count": len(papers),
         "pattern": urls.PAPER_PATTERN,
-        "tags": [tag.name for tag in graph.tags],
-        "tagSlugs": [tag.slug for tag in graph.tags],
         "statuses": list(STATUSES),
         "slug": [p.slug for p in papers],
         "title": [p.title for p in papers],
@@ -285,8 +284,20 @@ def map_data(graph: SiteGraph, found: Sequence[Region]) -> str:
         "year": [p.year or 0 for p in papers],
         "added": [p.date.year for p in papers],
         "status": [STATUSES.index(p.status) for p in papers],
-        "paperTags": [[tag_index[t.slug] for t in graph.tags_of(p)] for p in papers],
+    }
+    return compact_json(data)
+
+
+def map_tags(graph: SiteGraph, found: Sequence[Region]) -> str:
+    """The data of `map/tags.js` (JSON): the tags of `map_data`'s points, in its order, and
+    the regions' labels (which a tag edit changes, and nothing else of the map); `count`
+    points, which the browser checks against the data file's."""
+    tag_index = {tag.slug: i for i, tag in enumerate(graph.tags)}
+    data = {
+        "count": len(graph.papers),
+        "tags": [tag.name for tag in graph.tags],
+        "tagSlugs": [tag.slug for tag in graph.tags],
+        "paperTags": [[tag_index[t.slug] for t in graph.tags_of(p)] for p in graph.papers],
         "regions": [{"label": r.label, "x": r.x, "y": r.y} for r in found],
     }
-    # "<" escaped: no title can close a script or open a comment wherever the file goes.
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    return compact_json(data)

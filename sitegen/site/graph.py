@@ -50,6 +50,12 @@ class SiteGraph:
         """The paper's tags, in the order its file lists them, without repeats."""
         return self.paper_tags[paper.slug]
 
+    def tagging_key(self) -> tuple[object, ...]:
+        """Every tag's slug and name, and each paper's tags' slugs, in order: what the
+        browser's tag files show (equal keys, equal tagging)."""
+        table = tuple([(tag.slug, tag.name) for tag in self.tags])
+        return table, tuple([tuple([t.slug for t in self.tags_of(p)]) for p in self.papers])
+
     def neighbours(self, index: int) -> tuple[Paper | None, Paper | None]:
         """(newer, older) paper next to papers[index] in the listing."""
         newer = self.papers[index - 1] if index > 0 else None

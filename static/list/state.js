@@ -4,10 +4,10 @@
 (() => {
   "use strict";
 
-  // The fields of one paper row in list/papers.js.
+  // The fields of one paper row in list/papers.js; its tags come from list/tags.js.
   const ROW = {
     slug: 0, title: 1, authors: 2, moreAuthors: 3, days: 4, year: 5, venue: 6, status: 7,
-    tags: 8, arxiv: 9, doi: 10, url: 11,
+    arxiv: 8, doi: 9, url: 10, tags: 11,
   };
   const DEFAULTS = { q: "", sort: "added", dir: "", status: "", tags: [], mode: "all", from: "", to: "" };
   const SORTS = ["added", "year", "title", "author", "relevance"];
@@ -148,8 +148,26 @@
     return { shown, statusCounts, tagCounts };
   };
 
+  // The data file's rows with the tag file's tags added. Files of two builds (one out of a
+  // stale cache) would not match: their papers then show no tags rather than wrong ones.
+  const joined = (data, tagging) => {
+    const fits = tagging.count === data.papers.length;
+    if (!fits) console.warn("sitegen: list/tags.js is not of this list/papers.js; tags left out");
+    data.tags = fits ? tagging.tags : [];
+    data.papers.forEach((row, i) => row.push(fits ? tagging.paperTags[i] : []));
+    return data;
+  };
+
   const listeners = [];
   let received = null;
+  let parts = {}; // the two files' data, until both have arrived
+  const arrived = (name, value) => {
+    parts[name] = value;
+    if (!parts.data || !parts.tagging) return;
+    received = prepare(joined(parts.data, parts.tagging));
+    parts = {};
+    for (const listener of listeners.splice(0)) listener(received);
+  };
 
   window.SitegenList = {
     ROW,
@@ -158,11 +176,9 @@
     readState,
     writeState,
     select,
-    // Called by list/papers.js once loaded.
-    receive(data) {
-      received = prepare(data);
-      for (const listener of listeners.splice(0)) listener(received);
-    },
+    // Called by list/papers.js and list/tags.js once loaded, in either order.
+    receive: (data) => arrived("data", data),
+    receiveTags: (tagging) => arrived("tagging", tagging),
     onData(listener) {
       if (received) listener(received);
       else listeners.push(listener);

@@ -1,4 +1,5 @@
-// Starts the map: reads window.SitegenMapData (map/data.js), shows the canvas and its form,
+// Starts the map: reads window.SitegenMapData (map/data.js) and the points' tags,
+// window.SitegenMapTags (map/tags.js), shows the canvas and its form,
 // and picks papers: hover or arrow keys show a paper's card, a click or Enter opens it.
 // Without JavaScript the page is the list of regions below the map (a page each lists its
 // papers), which stays for screen readers too. The canvas's data-points and data-marked say
@@ -6,7 +7,15 @@
 (() => {
   "use strict";
   const M = window.SitegenMap;
-  const data = window.SitegenMapData;
+  // The points with their tags. Tags of another build's points (a file out of a stale
+  // cache) would be wrong: the points then show none.
+  const withTags = (points, tagging) => {
+    if (!points) return null;
+    if (tagging && tagging.count === points.count) return { ...points, ...tagging };
+    console.warn("sitegen: map/tags.js is not of this map/data.js; tags left out");
+    return { ...points, tags: [], tagSlugs: [], paperTags: points.slug.map(() => []), regions: [] };
+  };
+  const data = withTags(window.SitegenMapData, window.SitegenMapTags);
   const canvas = document.getElementById("map-canvas");
   if (!canvas) return;
   const status = document.getElementById("map-status");
