@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import paper_text
 
+from sitegen import urls
 from sitegen.build import build, build_stamp
 from sitegen.build.pipeline import Builder
 from sitegen.build.result import BuildResult
@@ -120,6 +121,26 @@ def test_one_paper_edit_re_renders_only_the_pages_that_show_it(make_site):
         *in_regions(site, "p05"),
     }
     assert "edited" in (site / "_site" / "papers" / "p05.html").read_text()
+
+
+def test_a_status_edit_re_renders_the_first_home_page_and_the_papers_own(
+    make_site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the first home page counts statuses (and tags): a paper read changes it and the
+    page that lists the paper, not every later page of the list."""
+    from test_build_cache import cold_copy_build
+
+    monkeypatch.setattr(urls, "LIST_PAGE_SIZE", 2)
+    site = make_site(many_papers())
+    builder = Builder(site)
+    builder.build()
+    paper = site / "content" / "papers" / "p05.md"
+    touch_later(paper, paper.read_text().replace("\ntags:", "\nstatus: read\ntags:", 1))
+    rendered = set(builder.build().rendered)
+    homes = {path for path in rendered if path == "index.html" or path.startswith("page/")}
+    assert homes == {urls.home_page(1), urls.home_page(4)}  # p05 is the 7th newest
+    assert "papers/p05.html" in rendered
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 
 
 def test_title_edit_also_re_renders_the_neighbours(make_site):

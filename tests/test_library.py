@@ -87,6 +87,11 @@ def test_the_home_list_is_paginated_and_reaches_every_paper(make_site):
     assert middle.select_one("a[rel=next]")["href"] == "../page/3.html"
     assert middle.select_one("[aria-current=page]").get_text() == "2"
     assert "Papers 101\u2013200 of 230" in middle.select_one(".page-range").get_text()
+    # Only the first page counts papers, tags and statuses; every page links to the rest.
+    first = read_html(out / "index.html").select_one(".counts").get_text(" ", strip=True)
+    assert first.startswith("230 papers · 0 tags · 230 to read")
+    links = "Tags · Queue · Stats · BibTeX · Atom feed"
+    assert middle.select_one(".counts").get_text(" ", strip=True) == links
     assert middle.select_one(".paper-item-title a")["href"].startswith("../papers/")
     assert read_html(out / "index.html").select_one("a[rel=prev]") is None
 

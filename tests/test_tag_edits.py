@@ -182,8 +182,8 @@ whose papers changed, and show no tag."""
 @pytest.mark.parametrize("kept", [False, True], ids=["new run", "kept builder"])
 @pytest.mark.parametrize(
     ("new_tag", "checked_too"),
-    [("beta", set()), ("delta", {urls.home_page(n) for n in (1, 3, 4)})],
-    ids=["to another tag", "to a new tag (the home pages count the tags)"],
+    [("beta", set()), ("delta", {urls.home_page(1)})],
+    ids=["to another tag", "to a new tag (the first home page counts the tags)"],
 )
 def test_a_retag_fingerprints_only_the_listings_that_show_what_it_changed(
     make_site: Callable[..., Path],

@@ -507,18 +507,26 @@ class SitePages:
         )
 
     def _home_pages(self, retag: Retag | None) -> Iterator[Page]:
-        # The theme's home pages show how many tags there are, not how many papers each has.
-        moved = retag is not None and retag.tag_count
+        # The theme's first home page shows how many tags there are, not how many papers
+        # each has; its later pages, neither.
         for pagination, papers in list_pages(self.graph.papers):
+            counted = self._counts_shown(pagination)
             yield Page(
                 urls.home_page(pagination.number),
                 "index.html",
                 partial(self._home_shows, pagination, papers),
                 self._home_context(pagination, papers),
-                _kept(papers, retag, moved),
+                _kept(papers, retag, counted and retag is not None and retag.tag_count),
             )
 
+    def _counts_shown(self, pagination: Pagination) -> bool:
+        """Whether a home page shows the counts of tags and statuses (the theme's show them on
+        the first page alone)."""
+        return pagination.number == 1 or not self.theme.stock_listings
+
     def _home_shows(self, pagination: Pagination, papers: Sequence[Paper]) -> tuple[object, ...]:
+        if not self._counts_shown(pagination):
+            return (tuple([self.list_key(p) for p in papers]), pagination)
         counts = self._status_counts()
         tags = len(self.graph.tags) if self.theme.stock_listings else self._tag_fp()
         shared = (tags, tuple(counts.items()), len(self.graph.papers))
