@@ -1,5 +1,6 @@
 """Issue #17: a one-paper edit at 10,000 papers rebuilt by `sitegen build`: a retag to an
-existing tag, a retag to a new tag, and a notes edit, each kind run by every tree in turn.
+existing tag, a retag to a new tag, a notes edit and a status edit (`--kinds`: all but the
+last by default), each kind run by every tree in turn.
 
     python benchmarks/bench_tag_edit.py --site /tmp/new-10k --code . \\
         --site /tmp/old-10k --code /tmp/old-tree --runs 5
@@ -35,19 +36,23 @@ from benchmarks.code_tree import code_env
 PAPER = "content/papers/2-olmo-2-furious.md"
 TAG_LINE = "tags: [pre-trained language models, contrastive learning]"
 OTHER_TAG = {"existing": "multi-task learning", "new": "zebra studies"}
+STATUS_LINE = "\nstatus: to-read\n"
 SUMMARY = re.compile(r" in ([\d.]+) s: .*?([\d,]+) written")
 
 
 def edit(site: Path, kind: str, run: int) -> None:
-    """Change the paper for the `run`th time: its tag swapped (back on odd runs), or a line
-    added to its notes."""
+    """Change the paper for the `run`th time: its tag swapped or its status from to-read to
+    read (back on odd runs), or a line added to its notes."""
     path = site / PAPER
     text = path.read_text(encoding="utf-8")
     if kind == "notes":
         path.write_text(text + f"note {time.time_ns()}\n", encoding="utf-8")
         return
-    retagged = TAG_LINE.replace("contrastive learning", OTHER_TAG[kind])
-    old, new = (TAG_LINE, retagged) if run % 2 == 0 else (retagged, TAG_LINE)
+    if kind == "status":
+        before, after = STATUS_LINE, STATUS_LINE.replace("to-read", "read")
+    else:
+        before, after = TAG_LINE, TAG_LINE.replace("contrastive learning", OTHER_TAG[kind])
+    old, new = (before, after) if run % 2 == 0 else (after, before)
     if old not in text:
         sys.exit(f"{path}: no line {old!r} to edit")
     path.write_text(text.replace(old, new), encoding="utf-8")
