@@ -262,6 +262,25 @@ def note_staged_by_search(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Path
     return there
 
 
+def claims_in_turn(monkeypatch: pytest.MonkeyPatch, folder: Path, here_first: bool) -> None:
+    """Who is free first to make the companion files (`SearchJob.claim`), made sure of: the
+    other process claims them only once the first has (it then finds them taken)."""
+    main, claimed = os.getpid(), folder / "claimed"
+    claim = pipeline.SearchJob.claim
+
+    def in_turn(job: pipeline.SearchJob) -> bool:
+        first = (os.getpid() == main) == here_first
+        deadline = time.monotonic() + 60
+        while not first and not claimed.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        took = claim(job)
+        if first:
+            claimed.write_text(str(took))
+        return took
+
+    monkeypatch.setattr(pipeline.SearchJob, "claim", in_turn)
+
+
 def retag(site: Path) -> None:
     (site / "content" / "papers" / "paper-2.md").write_text(
         paper_text("Paper 2", "2025-03-12", ("robots", "topic 2"), "Text.")
@@ -271,18 +290,21 @@ def retag(site: Path) -> None:
 @pytest.mark.skipif(not can_fork(), reason="forks a process")
 @pytest.mark.usefixtures("single_threaded")
 @pytest.mark.parametrize("config", [SITE_TOML, 'title = "No sitemap"\n'], ids=["sitemap", "none"])
-def test_a_big_site_edit_makes_its_companions_in_the_search_process(
-    make_site, tmp_path, monkeypatch, config
+@pytest.mark.parametrize("here_first", [False, True], ids=["search free first", "build free first"])
+def test_a_big_site_retag_makes_its_companions_in_the_process_free_first(
+    make_site, tmp_path, monkeypatch, config, here_first
 ):
     """The forked search process makes the feeds and .bib files once the index is made
-    (a sitemap waits for the build to tell it the pages): a retag renders its few pages
-    here and forks no worker at all."""
+    (a sitemap waits for the build to tell it the pages), unless the build's process is
+    done with its few pages first: then it makes them. Either way the retag forks no
+    worker at all, and the files are made once."""
     site = make_site(papers(), config=config)
     monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
     there = note_staged_by_search(monkeypatch, tmp_path)
     Builder(site).build()
     assert not there.exists()  # a full render makes them beside its pages, as before
     retag(site)
+    claims_in_turn(monkeypatch, tmp_path, here_first)
     pools: list[int] = []
     real_pool = forked.ProcessPoolExecutor
     monkeypatch.setattr(
@@ -295,8 +317,8 @@ def test_a_big_site_edit_makes_its_companions_in_the_search_process(
     side = {path: int(pid) for pid, path in staged if companion(path)}
     assert {"papers.bib", "tags/robots.bib", "tags/robots.xml"} <= side.keys()
     assert ("sitemap.xml" in side) == ("base_url" in config)  # a new tag page: listed
-    assert os.getpid() not in side.values() and len(set(side.values())) == 1
-    assert there.read_text() == "staged"
+    assert (os.getpid() in side.values()) == here_first and len(set(side.values())) == 1
+    assert there.exists() != here_first
     assert pools == [] and len(result.rendered) < 20
     assert "robots" in (site / "_site" / "papers.bib").read_text()
     assert not list((site / ".sitegen-cache").glob("page-paths-*"))
@@ -343,7 +365,7 @@ def test_a_big_site_notes_edit_makes_no_companion_file_in_the_search_process(
 
 @pytest.mark.skipif(not can_fork(), reason="forks a process")
 @pytest.mark.usefixtures("single_threaded")
-def test_companions_whose_search_process_dies_are_made_here(make_site, monkeypatch):
+def test_companions_whose_search_process_dies_are_made_here(make_site, monkeypatch, tmp_path):
     site, _ = built_as_big_site(make_site, monkeypatch)
     Builder(site).build()
     main = os.getpid()
@@ -353,6 +375,7 @@ def test_companions_whose_search_process_dies_are_made_here(make_site, monkeypat
             os._exit(1)  # killed after staging some of the companion files
 
     retag(site)
+    claims_in_turn(monkeypatch, tmp_path, here_first=False)
     patch_stage(monkeypatch, die_in_child)
     Builder(site).build()
     monkeypatch.undo()

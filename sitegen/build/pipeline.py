@@ -375,6 +375,9 @@ class SearchJob:
         """`fork` started a process to make the files."""
         self.makes_companions = False
         """That process makes the companion files too: see renderer.Elsewhere."""
+        self._token: int | None = None
+        """A pipe's read end, which both processes hold, and the one byte written to it:
+        whichever reads it makes the companion files (see `claim`)."""
 
     @functools.cached_property
     def shown(self) -> list[Paper]:
@@ -420,6 +423,7 @@ class SearchJob:
             told = teller = companions = None
         else:
             told, teller = context.Pipe(duplex=False)
+            self._token = _token()
         process = context.Process(
             target=_search_forked, args=(self, sender, told, companions, os.getpid())
         )
@@ -429,6 +433,10 @@ class SearchJob:
             told.close()
         self._forked, self._pages = (process, reader), teller
         self.forked, self.makes_companions = True, companions is not None
+
+    def claim(self) -> bool:
+        """Make the companion files here, unless the forked process has started them."""
+        return self._token is not None and _took(self._token)
 
     def want(self, wanted: bool) -> None:
         """Tell the forked process whether to make the companion files (see `Elsewhere`)."""
@@ -472,6 +480,9 @@ class SearchJob:
         if self._pages is not None:
             self._pages.close()
             self._pages = None
+        if self._token is not None:
+            os.close(self._token)
+            self._token = None
         if self._forked is not None:
             process, reader = self._forked
             process.terminate()
@@ -570,7 +581,7 @@ def _search_forked(
         files = _unless_held(job.make(later), job.writer)
         staged = None
         if companions is not None and told is not None and job.writer is not None:
-            staged = _companions_forked(companions, _ToldPages(told), job.writer)
+            staged = _companions_forked(companions, _ToldPages(told), job)
     except BaseException:
         # The parent, finding no files, does the work again and reports what failed
         # (and Ctrl-C stops it): no traceback from here.
@@ -584,16 +595,32 @@ def _search_forked(
 
 
 def _companions_forked(
-    companions: Companions, told: _ToldPages, writer: OutputWriter
+    companions: Companions, told: _ToldPages, job: SearchJob
 ) -> list[Staged | tuple[str, str]] | None:
-    """The companion files, staged in `writer`; None if the parent said they are not needed
-    (the last build's are kept), before they were made or while they waited for the pages."""
-    if not told.wanted():  # waits for the parent to know
+    """The companion files, staged in the job's writer; None if the parent said they are
+    not needed (the last build's are kept), before they were made or while they waited
+    for the pages, or if it was free to make them first (`SearchJob.claim`)."""
+    if not told.wanted() or not job.claim():  # waits for the parent to know
         return None
+    assert job.writer is not None  # as `fork` checked
     try:
-        return stage_side_files(writer, companions(told))
+        return stage_side_files(job.writer, companions(told))
     except _NotWanted:
         return None
+
+
+def _token() -> int:
+    """The read end of a pipe that holds one byte, its write end closed (see `claim`)."""
+    read, write = os.pipe()
+    os.write(write, b"!")
+    os.close(write)
+    return read
+
+
+def _took(token: int) -> bool:
+    """Whether this process read the byte of `token`: a pipe's read is atomic, so of the
+    processes that share it one alone does, and the others read the end (b"") at once."""
+    return os.read(token, 1) == b"!"
 
 
 class _NotWanted(Exception):

@@ -127,6 +127,11 @@ class Elsewhere(Protocol):
         files are not needed after all."""
         ...
 
+    def claim(self) -> bool:
+        """Take the job back, unless it has started it: whichever is free first makes the
+        files (a retag's few pages may render before or after its other work ends)."""
+        ...
+
     def staged(self) -> Sequence[StagedPage | tuple[str, str]] | None:
         """Its files as `_run_side` stages them, once it is done; None if it made none
         (not wanted, or it failed): the job is then done here."""
@@ -804,9 +809,12 @@ def _started_elsewhere(
 
 
 def _side_elsewhere(name: str, job: _RenderJob[S]) -> _SideResult[S]:
-    """The files of a side job run elsewhere, staged there (done here if that failed)."""
+    """The files of a side job run elsewhere, staged there (done here if this process is
+    free first, or if that failed)."""
     elsewhere = job.side_jobs[name].elsewhere
-    staged = elsewhere.staged() if elsewhere is not None else None
+    if elsewhere is None or elsewhere.claim():
+        return _run_side(name, job)
+    staged = elsewhere.staged()
     if staged is None:
         return _run_side(name, job)
     # Staged by the same writer, in the process it forked into (see `PageSink.stage`).
