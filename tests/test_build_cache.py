@@ -557,6 +557,7 @@ SHOWN_EDITS: dict[str, Callable[[Path], object]] = {
     "citation added": replaced("speech4", "Builds on", "See [[vision4]]. Builds on"),
     "citation removed": replaced("vision3", "Builds on [[vision2]].", "Builds on nothing."),
     "point moved": replaced("vision2", "We study", "Acoustic audio, we study"),
+    "status of a paper others show": replaced("vision2", "\ntags:", "\nstatus: read\ntags:"),
 }
 COUNTS_PAGE = """{% extends "base.html" %}{% block content %}<h1>{{ paper.title }}</h1>
 {% for t in paper.tags %}<i>{{ t.name }} {{ t.count }}</i>{% endfor %}
@@ -623,11 +624,11 @@ def test_pages_showing_other_papers_follow_every_edit_of_them(
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 
 
-@pytest.mark.parametrize("edit", ["retag paper", "delete paper"])
+@pytest.mark.parametrize("edit", ["retag paper", "delete paper", "status only"])
 def test_every_page_of_a_long_list_follows_what_it_counts(
     make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
 ) -> None:
-    """Each page of the home list says how many tags there are, though it lists few papers."""
+    """The first page of the home list counts tags and statuses, though it lists few papers."""
     monkeypatch.setattr(urls, "LIST_PAGE_SIZE", 4)
     site = make_site(many_papers())
     fresh_build(site)

@@ -86,6 +86,14 @@ def _respelled(site: Path) -> None:
 ALONG: dict[str, tuple[dict[str, str], Callable[[Path, Moving], object]]] = {
     "nothing": ({}, lambda site, state: None),
     "notes edited too": ({}, lambda site, state: NOTES_EDIT(site)),
+    "its status too": (
+        {},
+        lambda site, state: replaced("vision2", "\ntags:", "\nstatus: reading\ntags:")(site),
+    ),
+    "another paper's status": (
+        {},
+        lambda site, state: replaced("speech1", "\ntags:", "\nstatus: read\ntags:")(site),
+    ),
     "a shared tag added to another paper": ({}, lambda site, state: SHARED_TAG_ADDED(site)),
     "a tag respelled on another paper": ({}, lambda site, state: _respelled(site)),
     "a tag taken from its last paper": (
@@ -211,6 +219,60 @@ def test_a_retag_fingerprints_only_the_listings_that_show_what_it_changed(
     assert {urls.LIST_TAGS, urls.MAP_TAGS} <= set(result.rendered) - checked
     assert not {urls.LIST_DATA, urls.MAP_DATA} & (set(result.rendered) | checked)
     assert not (site / "_site" / urls.tag_page("gamma", 2)).exists()
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["new run", "kept builder"])
+def test_a_status_edit_fingerprints_only_the_pages_that_show_or_count_statuses(
+    make_site: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kept: bool,
+) -> None:
+    """p3 read: its page, the listings that list it, the first home page, the queue, the
+    stats and its tags' pages (their timelines count statuses) are checked; no other
+    paper's page nor listing; the data files, which hold every paper's status, are
+    rendered unkeyed, and the tag files kept."""
+    monkeypatch.setattr(urls, "LIST_PAGE_SIZE", 2)
+    site = make_site(_listed_site())
+    builder = Builder(site)
+    builder.build()
+    replaced("p3", "\ntags:", "\nstatus: read\nread: 2025-02-01\ntags:")(site)
+    checked = _checked_pages(monkeypatch)
+    result = (builder if kept else Builder(site)).build()
+    tag_pages = {urls.tag_page(slug, n) for slug, n in [("alpha", 1), ("alpha", 2), ("gamma", 1)]}
+    listing_p3 = {
+        urls.home_page(2),
+        urls.author_page("ada-lovelace"),
+        urls.author_page("alan-turing"),
+    }
+    counting = {urls.home_page(1), urls.QUEUE, urls.STATS}
+    assert {urls.paper_page("p3")} | listing_p3 | counting | tag_pages <= checked
+    assert not {p for p in checked if p.startswith("papers/")} - {urls.paper_page("p3")}
+    untouched = {urls.home_page(3), urls.home_page(4), urls.author_page("grace-hopper")}
+    assert not checked & (untouched | {urls.tag_page("beta")})
+    assert {urls.LIST_DATA, urls.MAP_DATA} <= set(result.rendered) - checked
+    assert not {urls.LIST_TAGS, urls.MAP_TAGS} & (set(result.rendered) | checked)
+    assert "read" in (site / "_site" / urls.STATS).read_text()
+    assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def test_a_status_edit_counts_anew_in_the_queue_a_paper_it_does_not_show(
+    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue shows the first of each part and how many it has: p3, read long ago, is
+    shown in neither part before or after, but both counts change."""
+    monkeypatch.setattr(listing, "QUEUE_LENGTH", 1)
+    papers = _listed_site()
+    for slug in ("p5", "p6"):
+        papers[slug] = papers[slug].replace("\ntags:", "\nstatus: read\nread: 2025-03-01\ntags:")
+    site = make_site(papers)
+    Builder(site).build()
+    replaced("p3", "\ntags:", "\nstatus: read\nread: 2025-02-01\ntags:")(site)
+    result = Builder(site).build()
+    assert (
+        urls.QUEUE in result.rendered and "p3.html" not in (site / "_site/queue.html").read_text()
+    )
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
 
 

@@ -11,7 +11,10 @@ points, the theme). When the next build finds the same stamp, with the theme's t
 - if they differ in their tags too, the pages that are not a paper's can differ (they list
   papers and tags), but of the papers' pages only those that show the changed tags: the
   edited papers' own, those listing an edited paper among their related papers (with the
-  tags they share), and those of papers holding a tag named anew (see `shown_by`).
+  tags they share), and those of papers holding a tag named anew (see `shown_by`);
+- if they differ in their reading status or read date (and maybe notes and tags), the
+  pages that list them and those that count statuses can differ too, but no other paper's
+  page, which shows none of it.
 
 In every other case each page's fingerprint is checked, as before.
 """
@@ -122,12 +125,21 @@ _NOWHERE = (0.0, 0.0)
 
 @dataclass(frozen=True, slots=True)
 class PaperEdits:
-    """The papers edited since the last render, when they differ in notes or tags alone."""
+    """The papers edited since the last render, when they differ in notes, tags or reading
+    status alone."""
 
     indexes: tuple[int, ...]
     """Their indexes in `graph.papers`."""
     retagged: bool
     """Some differ in their tags: not only their own pages can have changed."""
+    restated: bool = False
+    """Some differ in their reading status or read date: the listings that show them, and
+    the pages that count statuses, can have changed too."""
+
+    @property
+    def listed(self) -> bool:
+        """Pages besides the edited papers' own can have changed (see `retag_of`)."""
+        return self.retagged or self.restated
 
 
 def paper_edits(
@@ -137,12 +149,13 @@ def paper_edits(
     theme: Theme,
     before: Mapping[str, Paper],
 ) -> PaperEdits | None:
-    """The papers edited since `last`, when they differ in their notes or tags alone (and
-    nothing else the pages show changed); None when other pages may have changed too.
+    """The papers edited since `last`, when they differ in their notes, tags or reading
+    status alone (and nothing else the pages show changed); None when other pages may have
+    changed too.
     `before`: papers as they were before this build read their files again, by slug."""
     if last is None or last.stamp != now.stamp or not (theme.stock_paper and theme.stock_listings):
         return None
-    edited, retagged = [], last.tags != now.tags
+    edited, retagged, restated = [], last.tags != now.tags, False
     for index, paper in enumerate(graph.papers):
         seen = last.papers.get(paper.slug)
         if seen == paper.digest and paper.digest:
@@ -152,16 +165,18 @@ def paper_edits(
             old is None
             or not old.digest
             or old.digest != seen
-            or not _same_but_notes_tags(old, paper)
+            or not _same_but_notes_tags_status(old, paper)
         ):
             return None
         edited.append(index)
         retagged = retagged or old.tags != paper.tags
-    return PaperEdits(tuple(edited), retagged)
+        restated = restated or (old.status, old.read) != (paper.status, paper.read)
+    return PaperEdits(tuple(edited), retagged, restated)
 
 
-def _same_but_notes_tags(old: Paper, new: Paper) -> bool:
-    """Whether the papers differ in their notes or tags alone (and so in their digests).
+def _same_but_notes_tags_status(old: Paper, new: Paper) -> bool:
+    """Whether the papers differ in their notes, tags, status or read date alone (and so in
+    their digests).
     Where the notes and body start in the file are theirs too (they move when a paper gets
     its first notes, or its tags take more lines): no page shows them, only warnings, which
     every build makes again."""
@@ -170,6 +185,8 @@ def _same_but_notes_tags(old: Paper, new: Paper) -> bool:
             old,
             notes=new.notes,
             tags=new.tags,
+            status=new.status,
+            read=new.read,
             body_line=new.body_line,
             notes_line=new.notes_line,
             digest=new.digest,
@@ -180,9 +197,10 @@ def _same_but_notes_tags(old: Paper, new: Paper) -> bool:
 
 
 def retag_of(graph: SiteGraph, edits: PaperEdits, last: RenderInputs, now: RenderInputs) -> Retag:
-    """What the retag `edits` changed that listings show (see pages.Retag): the entries of
-    the edited papers and of the papers holding a tag whose name or slug moved; the tags
-    whose papers changed, or whose name did."""
+    """What the `edits` of tags or statuses changed that listings show (see pages.Retag):
+    the entries of the edited papers and of the papers holding a tag whose name or slug
+    moved; the tags whose papers changed, or whose name did, or whose timeline counts a
+    status that changed."""
     renamed = _renamed(last, graph)
     listed = {graph.papers[i].slug for i in edits.indexes}
     if renamed:
@@ -190,7 +208,15 @@ def retag_of(graph: SiteGraph, edits: PaperEdits, last: RenderInputs, now: Rende
             slug for slug, tags in graph.paper_tags.items() if any(t.slug in renamed for t in tags)
         )
     moved = {slug for slug, found in now.members.items() if last.members.get(slug) != found}
-    return Retag(frozenset(listed), frozenset(moved | renamed), len(last.tags) != len(now.tags))
+    if edits.restated:  # their tags' pages draw their papers added per month, by status
+        moved.update(t.slug for i in edits.indexes for t in graph.tags_of(graph.papers[i]))
+    return Retag(
+        frozenset(listed),
+        frozenset(moved | renamed),
+        len(last.tags) != len(now.tags),
+        tagged=edits.retagged,
+        statuses=edits.restated,
+    )
 
 
 def _renamed(last: RenderInputs, graph: SiteGraph) -> set[str]:

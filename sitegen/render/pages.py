@@ -264,9 +264,10 @@ class Theme:
 
 @dataclass(frozen=True, slots=True)
 class Retag:
-    """What an edit of papers' tags (and notes) alone changed, nothing else having changed
-    since the last render (see render/edits.py): the listing pages that show none of it
-    are marked `unchanged` by `SitePages.pages`, and are not fingerprinted again."""
+    """What an edit of papers' tags or reading status (and notes) alone changed, nothing
+    else having changed since the last render (see render/edits.py): the listing pages
+    that show none of it are marked `unchanged` by `SitePages.pages`, and are not
+    fingerprinted again."""
 
     listed: frozenset[str]
     """Slugs of the papers whose listing entries can differ (their tags, or the names of
@@ -276,6 +277,11 @@ class Retag:
     timelines can differ)."""
     tag_count: bool
     """The number of tags changed (the theme's home pages show it)."""
+    tagged: bool = True
+    """Some paper's tags changed, or a tag's name: the tag files can differ."""
+    statuses: bool = False
+    """Some paper's reading status or read date changed: the pages counting statuses (the
+    first home page, the queue, the stats) and the data files can differ."""
 
 
 class SitePages:
@@ -439,7 +445,7 @@ class SitePages:
             "list-data.js",
             lambda: tuple([data_key(p) for p in graph.papers]),
             lambda: {"data": Markup(list_data_text(graph))},
-            unchanged=retag is not None,  # it holds no tags
+            *_restated(retag),  # it holds statuses, no tags
         )
         yield Page(
             urls.LIST_TAGS,
@@ -447,11 +453,11 @@ class SitePages:
             # The file holds no tag's count (see list_tags_text).
             graph.tagging_key,
             lambda: {"data": Markup(list_tags_text(graph))},
-            changed=_retagged(retag),
+            *_retagged(retag),
         )
         yield from self._summary_files(retag is not None)
         yield self._queue_page(retag)
-        yield self._stats_page(retag is not None)
+        yield self._stats_page(retag is not None and not retag.statuses)
         if papers:
             for index, paper in enumerate(graph.papers):
                 yield self.paper_page(index, paper)
@@ -496,14 +502,14 @@ class SitePages:
             "map-data.js",
             lambda: map_data_key(self.graph),
             lambda: {"data": Markup(map_data(self.graph))},
-            unchanged=retag is not None,  # it holds no tags
+            *_restated(retag),  # it holds statuses, no tags
         )
         yield Page(
             urls.MAP_TAGS,
             "map-tags.js",
             lambda: map_tags_key(self.graph, found),
             lambda: {"data": Markup(map_tags(self.graph, found))},
-            changed=_retagged(retag),
+            *_retagged(retag),
         )
 
     def _home_pages(self, retag: Retag | None) -> Iterator[Page]:
@@ -516,7 +522,7 @@ class SitePages:
                 "index.html",
                 partial(self._home_shows, pagination, papers),
                 self._home_context(pagination, papers),
-                _kept(papers, retag, counted and retag is not None and retag.tag_count),
+                _kept(papers, retag, counted and _counts_moved(retag)),
             )
 
     def _counts_shown(self, pagination: Pagination) -> bool:
@@ -575,7 +581,9 @@ class SitePages:
                 "parts": [(part, [self.listed(p) for p in part.papers]) for part in parts],
                 "status_counts": self._status_counts(),
             },
-            _kept([p for part in parts for p in part.papers], retag),
+            _kept(
+                [p for part in parts for p in part.papers], retag, bool(retag and retag.statuses)
+            ),
         )
 
     def _stats_page(self, unchanged: bool) -> Page:
@@ -784,11 +792,26 @@ def _tag_link(tag: Tag) -> TagLink:
     return TagLink(tag.name, urls.tag_page(tag.slug), len(tag.papers))
 
 
-def _retagged(retag: Retag | None) -> bool:
-    """Whether the tag files (list and map) differ after `retag`: each holds every paper's
-    tags, and some paper's entry changed (making their keys, over 10,000 papers, costs
-    ~10 ms of such an edit)."""
-    return retag is not None and bool(retag.listed)
+def _retagged(retag: Retag | None) -> tuple[bool, bool]:
+    """(unchanged, changed) of the tag files (list and map) after `retag`: each holds every
+    paper's tags, and some paper's entry changed unless only statuses did (making their
+    keys, over 10,000 papers, costs ~10 ms of such an edit)."""
+    if retag is None:
+        return False, False
+    return not retag.tagged, retag.tagged and bool(retag.listed)
+
+
+def _restated(retag: Retag | None) -> tuple[bool, bool]:
+    """(unchanged, changed) of the data files (list and map) after `retag`: each holds every
+    paper's status, and no tag."""
+    if retag is None:
+        return False, False
+    return not retag.statuses, retag.statuses
+
+
+def _counts_moved(retag: Retag | None) -> bool:
+    """Whether the counts of tags or statuses changed in `retag` (if any)."""
+    return retag is not None and (retag.tag_count or retag.statuses)
 
 
 def _kept(papers: Sequence[Paper], retag: Retag | None, moved: bool = False) -> bool:

@@ -148,8 +148,9 @@ class SideJob:
     needs (a big site's feeds and .bib files, sent whole, would be held twice here: pickled
     and unpickled); else they come back whole, in `RenderResult.side`."""
     shows_notes: bool = True
-    """Its files show papers' notes. A staged job whose files do not is not run for an
-    edit of notes alone: the output keeps the files it made last time (see render/edits.py)."""
+    """Its files show papers' notes or reading status. A staged job whose files do not is
+    not run for an edit of these alone: the output keeps the files it made last time (see
+    render/edits.py)."""
     elsewhere: Elsewhere | None = None
     """A process of the build's own that can make the job's files (a staged job only): a
     retag's render, a few pages, has it make them and forks no worker (each fork of a big
@@ -316,9 +317,10 @@ class Renderer:
     def _keep_notes_blind(
         self, side_jobs: Mapping[str, SideJob], writer: PageSink[S]
     ) -> dict[str, dict[str, str]]:
-        """The staged side jobs whose files show no notes, when only notes changed since the
-        last render: each one's files of that render, kept in the output (which holds them
-        all), by the job's name. A job is left to run when the output lacks one of them."""
+        """The staged side jobs whose files show no notes (nor statuses), when only notes or
+        statuses changed since the last render: each one's files of that render, kept in the
+        output (which holds them all), by the job's name. A job is left to run when the
+        output lacks one of them."""
         kept: dict[str, dict[str, str]] = {}
         for name, side in side_jobs.items():
             files = self._side_files.get(name)
@@ -393,7 +395,7 @@ class Renderer:
             return None
         shown = shown_by(pages.graph, edits, self._inputs) if edits.retagged else edits.indexes
         checked = [pages.paper_page(index, pages.graph.papers[index]) for index in shown]
-        if edits.retagged:  # the other pages are the papers' and those the retag left be
+        if edits.listed:  # the other pages are the papers' and those the edit left be
             papers = pages.graph.papers
             kept = [urls.paper_page(p.slug) for i, p in enumerate(papers) if i not in shown]
             retag = retag_of(pages.graph, edits, self._inputs, inputs)
