@@ -39,7 +39,7 @@ def list_data(out: Path) -> dict[str, list]:
     from list/tags.js appended (static/list/state.js)."""
     data = script_call(out / "list" / "papers.js", "SitegenList.receive")
     tagging = script_call(out / "list" / "tags.js", "SitegenList.receiveTags")
-    assert tagging["count"] == data["count"] == len(data["papers"]) == len(tagging["paperTags"])
+    assert tagging["order"] == data["order"] and len(data["papers"]) == len(tagging["paperTags"])
     for row, tags in zip(data["papers"], tagging["paperTags"], strict=True):
         row.append(tags)
     return data | {"tags": tagging["tags"]}

@@ -190,15 +190,16 @@ def test_rows_take_their_tags_from_the_tag_file(page: Any, site_url: str) -> Non
 def test_a_tag_file_of_another_build_leaves_tags_out_not_wrong(
     chromium: Any, built: Path, tmp_path: Path
 ) -> None:
-    """list/papers.js and list/tags.js of two builds (one out of a stale cache): the list
-    still sorts and filters, its papers show no tags, and a warning says why."""
+    """list/papers.js and list/tags.js of two builds (one out of a stale cache), here of as
+    many papers in another order: the list still sorts and filters, its papers show no tags,
+    and a warning says why."""
     stale = tmp_path / "site"
     shutil.copytree(built, stale)
     tags_file = stale / "list" / "tags.js"
     call = "SitegenList.receiveTags("
     tagging = json.loads(tags_file.read_text(encoding="utf-8").strip()[len(call) : -2])
-    tagging["count"] += 1
-    tagging["paperTags"].append([0])
+    tagging["order"] = "0" * 32
+    tagging["paperTags"].reverse()
     tags_file.write_text(f"{call}{json.dumps(tagging)});\n", encoding="utf-8")
     with checked_page(chromium) as page, http_server(stale) as url:
         warnings: list[str] = []

@@ -48,7 +48,7 @@ def map_data(site: Path) -> dict[str, object]:
     """The map's points with their tags, as static/map/ui.js joins its two files."""
     points = map_script(site / "_site" / "map" / "data.js", "SitegenMapData")
     tagging = map_script(site / "_site" / "map" / "tags.js", "SitegenMapTags")
-    assert points["count"] == tagging["count"]
+    assert points["order"] == tagging["order"]
     return points | tagging
 
 

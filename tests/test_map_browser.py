@@ -142,14 +142,16 @@ def test_colour_by_tag_and_highlight_a_tag(page: Any, site_url: str) -> None:
 def test_a_tag_file_of_another_build_leaves_tags_out_not_wrong(
     chromium: Any, site: Path, tmp_path: Path
 ) -> None:
-    """map/data.js and map/tags.js of two builds (one out of a stale cache): every point is
-    still drawn, none shows a tag, and a warning says why."""
+    """map/data.js and map/tags.js of two builds (one out of a stale cache), here of as many
+    points in another order: every point is still drawn, none shows a tag, and a warning
+    says why."""
     stale = tmp_path / "site"
     shutil.copytree(site, stale)
     tags_file = stale / "map" / "tags.js"
     prefix = "window.SitegenMapTags="
     tagging = json.loads(tags_file.read_text(encoding="utf-8")[len(prefix) :].strip().rstrip(";"))
-    tagging["count"] -= 1
+    tagging["order"] = "0" * 32
+    tagging["paperTags"].reverse()
     tags_file.write_text(f"{prefix}{json.dumps(tagging)};\n", encoding="utf-8")
     with checked_page(chromium, viewport={"width": 1000, "height": 900}) as page:
         warnings: list[str] = []

@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from itertools import chain
 
 from sitegen.content.models import Paper
 from sitegen.fingerprint import digest
 from sitegen.render.pages import Retag, Theme
-from sitegen.site.graph import SiteGraph
+from sitegen.site.graph import SiteGraph, slugs_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +73,8 @@ def render_inputs(graph: SiteGraph, theme: Theme) -> RenderInputs:
         dict(zip(slugs, [p.digest for p in papers], strict=True)),
         _stamp(graph, theme, slugs),
         graph.tag_table,
-        {tag.slug: _slugs_digest(tag.papers) for tag in graph.tags},
+        {tag.slug: slugs_digest(tag.papers) for tag in graph.tags},
     )
-
-
-def _slugs_digest(papers: Sequence[Paper]) -> str:
-    """Digest of the papers' slugs, in order (slugs hold no NUL)."""
-    joined = "\0".join([p.slug for p in papers])
-    return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
 
 
 def _stamp(graph: SiteGraph, theme: Theme, slugs: list[str]) -> str:

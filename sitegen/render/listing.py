@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sitegen import urls
 from sitegen.content.models import STATUSES, Paper
 from sitegen.content.names import family_name, family_sort_key, short_authors
-from sitegen.site.graph import SiteGraph
+from sitegen.site.graph import SiteGraph, slugs_digest
 
 EPOCH = dt.date(1970, 1, 1)
 QUEUE_LENGTH = 25
@@ -132,18 +132,20 @@ def list_data_text(graph: SiteGraph) -> str:
         "summaries": {"path": urls.SUMMARIES_PATTERN, "chunk": urls.SUMMARIES_CHUNK},
         "statuses": list(STATUSES),
         "venues": venues,
-        "count": len(graph.papers),
+        "order": slugs_digest(graph.papers),  # see list_tags_text
     }
     return f'{compact_json(fields)[:-1]},"papers":[{",".join(rows)}]}}'
 
 
 def list_tags_text(graph: SiteGraph) -> str:
     """The tag file's JSON: every tag (slug and name) and each paper's tags' indexes, in
-    the data file's order; `count` papers, which the browser checks against the data file's
-    (the two could come from different builds out of a stale cache)."""
+    the data file's order, which `order` names as the data file does: the browser checks
+    them against each other (the two could come from different builds, out of a stale
+    cache)."""
     tag_index = {tag.slug: str(i) for i, tag in enumerate(graph.tags)}
     columns = [f"[{','.join([tag_index[t.slug] for t in graph.tags_of(p)])}]" for p in graph.papers]
-    fields = {"count": len(graph.papers), "tags": [[tag.slug, tag.name] for tag in graph.tags]}
+    tags = [[tag.slug, tag.name] for tag in graph.tags]
+    fields = {"order": slugs_digest(graph.papers), "tags": tags}
     return f'{compact_json(fields)[:-1]},"paperTags":[{",".join(columns)}]}}'
 
 

@@ -17,7 +17,7 @@ from sitegen import urls
 from sitegen.content.models import STATUSES, Paper
 from sitegen.fingerprint import digest
 from sitegen.render.listing import compact_json
-from sitegen.site.graph import SiteGraph
+from sitegen.site.graph import SiteGraph, slugs_digest
 
 NEARBY = 8
 """Papers shown around a paper on its page's small map."""
@@ -276,6 +276,7 @@ def map_data(graph: SiteGraph) -> str:
     papers = graph.papers
     data = {
         "count": len(papers),
+        "order": slugs_digest(papers),  # see map_tags
         "pattern": urls.PAPER_PATTERN,
         "statuses": list(STATUSES),
         "slug": [p.slug for p in papers],
@@ -290,11 +291,12 @@ def map_data(graph: SiteGraph) -> str:
 
 def map_tags(graph: SiteGraph, found: Sequence[Region]) -> str:
     """The data of `map/tags.js` (JSON): the tags of `map_data`'s points, in its order, and
-    the regions' labels (which a tag edit changes, and nothing else of the map); `count`
-    points, which the browser checks against the data file's."""
+    the regions' labels (which a tag edit changes, and nothing else of the map); `order`
+    names the points' order as the data file does, and the browser checks them against
+    each other."""
     tag_index = {tag.slug: i for i, tag in enumerate(graph.tags)}
     data = {
-        "count": len(graph.papers),
+        "order": slugs_digest(graph.papers),
         "tags": [tag.name for tag in graph.tags],
         "tagSlugs": [tag.slug for tag in graph.tags],
         "paperTags": [[tag_index[t.slug] for t in graph.tags_of(p)] for p in graph.papers],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -51,10 +52,11 @@ class SiteGraph:
         return self.paper_tags[paper.slug]
 
     def tagging_key(self) -> tuple[object, ...]:
-        """Every tag's slug and name, and each paper's tags' slugs, in order: what the
-        browser's tag files show (equal keys, equal tagging)."""
+        """Every tag's slug and name, and each paper's tags' slugs, in the papers' order:
+        what the browser's tag files show (equal keys, equal tagging)."""
         table = tuple([(tag.slug, tag.name) for tag in self.tags])
-        return table, tuple([tuple([t.slug for t in self.tags_of(p)]) for p in self.papers])
+        tags = tuple([tuple([t.slug for t in self.tags_of(p)]) for p in self.papers])
+        return table, slugs_digest(self.papers), tags
 
     def neighbours(self, index: int) -> tuple[Paper | None, Paper | None]:
         """(newer, older) paper next to papers[index] in the listing."""
@@ -65,6 +67,12 @@ class SiteGraph:
     def status_counts(self) -> dict[str, int]:
         counts = Counter(paper.status for paper in self.papers)
         return {status: counts.get(status, 0) for status in STATUSES}
+
+
+def slugs_digest(papers: Sequence[Paper]) -> str:
+    """Digest of the papers' slugs, in order (slugs hold no NUL)."""
+    joined = "\0".join([p.slug for p in papers])
+    return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
 
 
 def build_graph(

@@ -149,9 +149,10 @@
   };
 
   // The data file's rows with the tag file's tags added. Files of two builds (one out of a
-  // stale cache) would not match: their papers then show no tags rather than wrong ones.
+  // stale cache) may list other papers or in another order, which `order` tells: their
+  // papers then show no tags rather than wrong ones.
   const joined = (data, tagging) => {
-    const fits = tagging.count === data.papers.length;
+    const fits = tagging.order === data.order && tagging.paperTags.length === data.papers.length;
     if (!fits) console.warn("sitegen: list/tags.js is not of this list/papers.js; tags left out");
     data.tags = fits ? tagging.tags : [];
     data.papers.forEach((row, i) => row.push(fits ? tagging.paperTags[i] : []));

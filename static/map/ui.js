@@ -8,10 +8,10 @@
   "use strict";
   const M = window.SitegenMap;
   // The points with their tags. Tags of another build's points (a file out of a stale
-  // cache) would be wrong: the points then show none.
+  // cache, which `order` tells) would be wrong: the points then show none.
   const withTags = (points, tagging) => {
     if (!points) return null;
-    if (tagging && tagging.count === points.count) return { ...points, ...tagging };
+    if (tagging && tagging.order === points.order) return { ...points, ...tagging };
     console.warn("sitegen: map/tags.js is not of this map/data.js; tags left out");
     return { ...points, tags: [], tagSlugs: [], paperTags: points.slug.map(() => []), regions: [] };
   };
