@@ -373,8 +373,6 @@ class SearchJob:
         """The file the page paths were handed over in, until the process is done."""
         self.forked = False
         """`fork` started a process to make the files."""
-        self.makes_companions = False
-        """That process makes the companion files too: see renderer.Elsewhere."""
         self._token: int | None = None
         """A pipe's read end, which both processes hold, and the one byte written to it:
         whichever reads it makes the companion files (see `claim`)."""
@@ -432,7 +430,12 @@ class SearchJob:
         if told is not None:
             told.close()
         self._forked, self._pages = (process, reader), teller
-        self.forked, self.makes_companions = True, companions is not None
+        self.forked = True
+
+    @property
+    def makes_companions(self) -> bool:
+        """The forked process can make the companion files too: see renderer.Elsewhere."""
+        return self._token is not None
 
     def claim(self) -> bool:
         """Make the companion files here, unless the forked process has started them."""
@@ -581,7 +584,7 @@ def _search_forked(
         files = _unless_held(job.make(later), job.writer)
         staged = None
         if companions is not None and told is not None and job.writer is not None:
-            staged = _companions_forked(companions, _ToldPages(told), job)
+            staged = _companions_forked(companions, _ToldPages(told), job.writer, job.claim)
     except BaseException:
         # The parent, finding no files, does the work again and reports what failed
         # (and Ctrl-C stops it): no traceback from here.
@@ -595,16 +598,15 @@ def _search_forked(
 
 
 def _companions_forked(
-    companions: Companions, told: _ToldPages, job: SearchJob
+    companions: Companions, told: _ToldPages, writer: OutputWriter, claim: Callable[[], bool]
 ) -> list[Staged | tuple[str, str]] | None:
-    """The companion files, staged in the job's writer; None if the parent said they are
-    not needed (the last build's are kept), before they were made or while they waited
-    for the pages, or if it was free to make them first (`SearchJob.claim`)."""
-    if not told.wanted() or not job.claim():  # waits for the parent to know
+    """The companion files, staged in `writer`; None if the parent said they are not needed
+    (the last build's are kept), before they were made or while they waited for the pages,
+    or if it was free to make them first (`claim`: see `SearchJob.claim`)."""
+    if not told.wanted() or not claim():  # waits for the parent to know
         return None
-    assert job.writer is not None  # as `fork` checked
     try:
-        return stage_side_files(job.writer, companions(told))
+        return stage_side_files(writer, companions(told))
     except _NotWanted:
         return None
 
