@@ -257,9 +257,9 @@ def map_data_key(graph: SiteGraph) -> tuple[object, ...]:
     return tuple([_point_key(p, graph) for p in graph.papers])
 
 
-def map_tags_key(graph: SiteGraph, found: Sequence[Region]) -> tuple[object, ...]:
-    """Everything `map_tags` shows: equal keys, equal files."""
-    return tuple([(r.label, r.x, r.y) for r in found]), graph.tagging_key()
+def map_tags_key(found: Sequence[Region], tagging: tuple[object, ...]) -> tuple[object, ...]:
+    """Everything `map_tags` shows, given the graph's `tagging_key`: equal keys, equal files."""
+    return tuple([(r.label, r.x, r.y) for r in found]), tagging
 
 
 def _point_key(paper: Paper, graph: SiteGraph) -> object:

@@ -371,6 +371,11 @@ class SitePages:
         return found
 
     @functools.cached_property
+    def _tagging(self) -> tuple[object, ...]:
+        """The graph's `tagging_key`, which both tag files' keys hold (made once)."""
+        return self.graph.tagging_key()
+
+    @functools.cached_property
     def _clashes(self) -> dict[str, list[Paper]]:
         """The papers by the keys theirs may clash with (see bibtex.clash_groups)."""
         return clash_groups(self.graph.papers)
@@ -451,13 +456,13 @@ class SitePages:
             urls.LIST_TAGS,
             "list-tags.js",
             # The file holds no tag's count (see list_tags_text).
-            graph.tagging_key,
+            lambda: self._tagging,
             lambda: {"data": Markup(list_tags_text(graph))},
             *_retagged(retag),
         )
         yield from self._summary_files(retag is not None)
         yield self._queue_page(retag)
-        yield self._stats_page(retag is not None and not retag.statuses)
+        yield self._stats_page(retag is not None and not _statuses_moved(retag))
         if papers:
             for index, paper in enumerate(graph.papers):
                 yield self.paper_page(index, paper)
@@ -507,7 +512,7 @@ class SitePages:
         yield Page(
             urls.MAP_TAGS,
             "map-tags.js",
-            lambda: map_tags_key(self.graph, found),
+            lambda: map_tags_key(found, self._tagging),
             lambda: {"data": Markup(map_tags(self.graph, found))},
             *_retagged(retag),
         )
@@ -581,9 +586,7 @@ class SitePages:
                 "parts": [(part, [self.listed(p) for p in part.papers]) for part in parts],
                 "status_counts": self._status_counts(),
             },
-            _kept(
-                [p for part in parts for p in part.papers], retag, bool(retag and retag.statuses)
-            ),
+            _kept([p for part in parts for p in part.papers], retag, _statuses_moved(retag)),
         )
 
     def _stats_page(self, unchanged: bool) -> Page:
@@ -812,6 +815,11 @@ def _restated(retag: Retag | None) -> tuple[bool, bool]:
 def _counts_moved(retag: Retag | None) -> bool:
     """Whether the counts of tags or statuses changed in `retag` (if any)."""
     return retag is not None and (retag.tag_count or retag.statuses)
+
+
+def _statuses_moved(retag: Retag | None) -> bool:
+    """Whether some paper's status or read date changed in `retag` (if any)."""
+    return retag is not None and retag.statuses
 
 
 def _kept(papers: Sequence[Paper], retag: Retag | None, moved: bool = False) -> bool:
