@@ -302,7 +302,7 @@ def test_a_big_site_retag_makes_its_companions_in_the_process_free_first(
     monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
     there = note_staged_by_search(monkeypatch, tmp_path)
     Builder(site).build()
-    assert not there.exists()  # a full render makes them beside its pages, as before
+    there.unlink(missing_ok=True)  # a first build's: see the test below
     retag(site)
     claims_in_turn(monkeypatch, tmp_path, here_first)
     pools: list[int] = []
@@ -323,6 +323,41 @@ def test_a_big_site_retag_makes_its_companions_in_the_process_free_first(
     assert "robots" in (site / "_site" / "papers.bib").read_text()
     assert not list((site / ".sitegen-cache").glob("page-paths-*"))
     assert files_of(site / "_site") == cold_build(site)
+
+
+@pytest.mark.skipif(not can_fork(), reason="forks a process")
+@pytest.mark.usefixtures("single_threaded")
+@pytest.mark.parametrize("here_first", [False, True], ids=["search free first", "build free first"])
+def test_a_big_site_first_build_makes_its_companions_in_the_process_free_first(
+    make_site, tmp_path, monkeypatch, here_first
+):
+    """A first build renders every page, so the forked search process is told at once that
+    the feeds and .bib files are wanted: it makes them after its index (while the build
+    lays out the map), unless the build's process is done with its pages first. A later
+    full render, which knew its last pages only once it read them, makes them beside its
+    pages, as before."""
+    site = make_site(papers(), config=SITE_TOML)
+    monkeypatch.setattr(pipeline, "SPAWN_SEARCH_FROM", 1)
+    there = note_staged_by_search(monkeypatch, tmp_path)
+    claims_in_turn(monkeypatch, tmp_path, here_first)
+    log = tmp_path / "staged.log"
+    note_staging(monkeypatch, log)
+    Builder(site).build()
+    staged = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    side = {path: int(pid) for pid, path in staged if companion(path)}
+    assert {"sitemap.xml", "feed.xml", "papers.bib"} <= side.keys()
+    assert (os.getpid() in side.values()) == here_first and len(set(side.values())) == 1
+    assert there.exists() != here_first
+    first = files_of(site / "_site")
+    there.unlink(missing_ok=True)
+    toml = site / "site.toml"
+    toml.write_text(toml.read_text().replace("Side jobs", "Side jobs, renamed"))
+    log.unlink()
+    Builder(site).build()  # every page shows the title: all rendered again
+    staged = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    assert "feed.xml" in {path for _, path in staged}  # the feeds show the title
+    assert not there.exists()
+    assert files_of(site / "_site") == cold_build(site) != first
 
 
 @pytest.mark.skipif(not can_fork(), reason="forks a process")

@@ -119,7 +119,13 @@ class Elsewhere(Protocol):
 
     def want(self, wanted: bool) -> None:
         """Tell it whether to make its files, as soon as the render knows (it waits for
-        this; see `_started_elsewhere`)."""
+        this; see `_started_elsewhere`). Told once: later calls change nothing."""
+        ...
+
+    @property
+    def told(self) -> bool:
+        """Whether it was told to make its files before the render asked (a first build
+        makes every file: see pipeline.Builder._start_search)."""
         ...
 
     def tell_pages(self, paths: Sequence[str] | None) -> None:
@@ -797,13 +803,14 @@ def _started_elsewhere(
 ) -> dict[str, SideJob]:
     """The side jobs, those that can run elsewhere told whether they do: after a retag,
     whose render is a few pages, they do, and no worker is forked for them (they start
-    while the pages are checked). Otherwise they run beside the pages as the others do:
-    a full render forks workers anyway, and an edit of notes alone likely keeps the
-    files of the last render (see `Renderer._keep_notes_blind`)."""
+    while the pages are checked); so do those told already (a first build's, started
+    before the render knew). Otherwise they run beside the pages as the others do: a
+    full render forks workers anyway, and an edit of notes alone likely keeps the files
+    of the last render (see `Renderer._keep_notes_blind`)."""
     placed = {}
     for name, side in side_jobs.items():
         if side.elsewhere is not None:
-            there = edits is not None and edits.retagged
+            there = side.elsewhere.told or (edits is not None and edits.retagged)
             side.elsewhere.want(there)
             side = side if there else replace(side, elsewhere=None)
         placed[name] = side
