@@ -275,9 +275,10 @@ def summary_line(output: str) -> str:
     return lines[-1] if lines else ""
 
 
-def sitegen_tool(work: Path, source: Path | None) -> Tool:
-    """sitegen's CLI, from `source` (a snapshot of the repo) or else this working tree."""
-    site, out = work / "sitegen-site", work / "sitegen-out"
+def sitegen_tool(work: Path, source: Path | None, outs: Path | None = None) -> Tool:
+    """sitegen's CLI, from `source` (a snapshot of the repo) or else this working tree;
+    its output in `outs` (default: `work`)."""
+    site, out = work / "sitegen-site", (outs or work) / "sitegen-out"
     command = (sys.executable, "-m", "sitegen", "build", "--site", str(site), "--out", str(out))
     env = code_env(source)
     return Tool("sitegen", site, out, command, (site / CACHE_DIR,), env)
@@ -309,8 +310,9 @@ def describe_source(source: Path | None) -> str:
     return f"sitegen from the working tree at {git('rev-parse', '--short', 'HEAD').strip()}{dirty}"
 
 
-def hugo_tool(work: Path, binary: Path) -> Tool:
-    site, out, cache = work / "hugo-site", work / "hugo-out", work / "hugo-cache"
+def hugo_tool(work: Path, binary: Path, outs: Path | None = None) -> Tool:
+    site = work / "hugo-site"
+    out, cache = (outs or work) / "hugo-out", (outs or work) / "hugo-cache"
     command = (
         str(binary),
         "--source",
@@ -401,12 +403,15 @@ def bench(
     reuse: bool = False,
     cold_only: bool = False,
     baseline: tuple[str, Path] | None = None,
+    outs: Path | None = None,
 ) -> str:
     edit_slug = write_sites(count, work, hugo is not None, hugo_related, reuse)
-    tools = [sitegen_tool(work, source)] + ([hugo_tool(work, hugo)] if hugo else [])
+    if outs is not None:
+        outs.mkdir(parents=True, exist_ok=True)
+    tools = [sitegen_tool(work, source, outs)] + ([hugo_tool(work, hugo, outs)] if hugo else [])
     if baseline is not None:
         rev, folder = baseline
-        tools.append(replace(sitegen_tool(work, folder), name=f"sitegen@{rev}"))
+        tools.append(replace(sitegen_tool(work, folder, outs), name=f"sitegen@{rev}"))
     results = measure(tools, edit_slug, runs, cold_only)
     text = table(count, runs, results) + "".join(
         f"\n{name}: cold {f.cold:.2f} s ({f.cold_cpu:.1f} s CPU), peak RSS {mib(f.peak_rss)}, "
@@ -568,6 +573,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--top", type=int, default=25, help="functions the profile shows")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-scale")
     parser.add_argument(
+        "--out-root",
+        type=Path,
+        metavar="DIR",
+        help="write the output folders (and Hugo's cache) under DIR/N instead of --work, e.g. "
+        "/dev/shm: see the README on file systems where creating files is slow after deleting",
+    )
+    parser.add_argument(
         "--commit",
         metavar="REV",
         help="benchmark sitegen as committed at REV (a `git archive` snapshot) instead of the "
@@ -598,6 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.reuse_sites,
             args.cold_only,
             baseline,
+            None if args.out_root is None else args.out_root / str(count),
         )
         print(text, flush=True)
         if args.profile:
