@@ -16,7 +16,7 @@ from sitegen import __version__, terminal
 from sitegen.content.models import STATUSES
 from sitegen.errors import ContentError, SiteError, UsageError
 from sitegen.text import is_web_address
-from sitegen.workers import join_workers
+from sitegen.workers import gc_paused, join_workers
 
 if TYPE_CHECKING:
     from sitegen.build.result import BuildResult
@@ -410,11 +410,14 @@ def _run_build(args: argparse.Namespace) -> int:
     from sitegen.build import build
 
     console = None if args.quiet else terminal.stderr_console()
-    if console is None or not console.is_terminal:
-        result = build(args.site, args.out, args.strict, relayout=args.relayout)
-    else:
-        with terminal.StageBars(console) as bars:
-            result = build(args.site, args.out, args.strict, bars, relayout=args.relayout)
+    # A one-off build: what it makes lives until it ends (10,000 papers: 20 collections
+    # took 0.19 s of its process's CPU and freed 844 objects; see workers.ends_with_build).
+    with gc_paused():
+        if console is None or not console.is_terminal:
+            result = build(args.site, args.out, args.strict, relayout=args.relayout)
+        else:
+            with terminal.StageBars(console) as bars:
+                result = build(args.site, args.out, args.strict, bars, relayout=args.relayout)
     if not args.quiet:
         for warning in result.warnings:
             terminal.warning(str(warning))

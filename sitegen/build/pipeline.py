@@ -55,6 +55,7 @@ from sitegen.site.graph import SiteGraph, placed
 from sitegen.site.graphcache import GraphCache
 from sitegen.site.layout import LayoutCache, Positions
 from sitegen.site.related import Related, RelatedCache, TextModel
+from sitegen.workers import ends_with_build
 from sitegen.workers.forked import can_fork
 from sitegen.workers.spawned import exit_with_parent, worker_pool
 
@@ -595,6 +596,7 @@ def _search_forked(
 ) -> None:
     """In the process `SearchJob.fork` made: the files, sent to the parent."""
     exit_with_parent(parent)
+    ends_with_build()
     later: list[Callable[[], None]] = []
     try:
         files = _unless_held(job.make(later), job.writer)

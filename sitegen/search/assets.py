@@ -44,9 +44,10 @@ from sitegen.content.models import Paper
 from sitegen.content.topics import tag_slug
 from sitegen.fingerprint import code_fingerprint
 from sitegen.search.documents import FIELDS, Key, SearchDocument, pack, to_document, unpack
-from sitegen.search.fastlunr import REF, gc_paused, memo_stemmer
+from sitegen.search.fastlunr import REF, memo_stemmer
 from sitegen.search.state import IndexPayload, IndexState, build_state, vocabulary
 from sitegen.text import clip
+from sitegen.workers import gc_paused
 
 __all__ = [
     "FIELDS",

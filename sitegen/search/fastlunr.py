@@ -12,12 +12,11 @@ to stock lunr.py's; `benchmarks/bench_lunr.py` times both.
 
 from __future__ import annotations
 
-import gc
 import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, pairwise
@@ -33,6 +32,8 @@ from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 from lunr.trimmer import trimmer
 from lunr.vector import Vector
+
+from sitegen.workers import gc_paused
 
 if TYPE_CHECKING:
     # numpy is imported where it is used: an edit's build, which only analyses the few
@@ -103,24 +104,6 @@ def build_index(builder: Builder, documents: Iterable[Mapping[str, str]]) -> Ind
         for document in documents:
             builder.add(document)
         return builder.build()
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector, if it is on, for the duration.
-
-    An index is millions of small containers allocated in one go: the collector would walk all of
-    them again every time they grow by a quarter (a quarter of FastBuilder's CPU time at 10,000
-    papers) and find nothing, since the index holds no reference cycles.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def split_words(text: str) -> list[str]:

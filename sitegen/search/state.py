@@ -29,8 +29,9 @@ from lunr.trimmer import trimmer
 
 from sitegen.search import codec, positions, splice
 from sitegen.search.documents import FIELDS, Key, SearchDocument, pack, unpack
-from sitegen.search.fastlunr import FastBuilder, fast_builder, gc_paused, split_words
+from sitegen.search.fastlunr import FastBuilder, fast_builder, split_words
 from sitegen.search.fold import fold
+from sitegen.workers import gc_paused
 
 PositionsMemo = dict[tuple[str, ...], tuple[list[int], list[str]]]
 """A shard's terms' positions -> the files they are split into (`positions.split`)."""

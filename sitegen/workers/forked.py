@@ -20,6 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Generic, TypeVar
 
+from sitegen.workers import ends_with_build
 from sitegen.workers.spawned import exit_with_parent
 
 T = TypeVar("T")
@@ -144,6 +145,7 @@ def _start_worker(parent: int, job: object) -> None:
     global _job_in_worker
     _job_in_worker = job
     exit_with_parent(parent)
+    ends_with_build()
 
 
 def _with_job(func: Callable[..., R], *args: Any) -> R:
