@@ -227,17 +227,17 @@ class Builder:
         little more than the papers (nothing to hand over, little memory to copy): it is
         made while related papers and the map are computed here, mostly on one core,
         instead of beside the page workers. An edit's update of the last index is made
-        there too, off this process's path, and then, after a retag, the companion files
-        (staged in `writer`), so that its render of a few pages forks no worker. `serve` (in place,
-        threaded) decides later. `tagged` has no related papers nor map yet: neither the
-        search nor the companion files show them."""
+        there too, off this process's path, and then, after a retag or on a first build,
+        the companion files (staged in `writer`): a retag's render of a few pages then forks
+        no worker. `serve` (in place, threaded) decides later. `tagged` has no related
+        papers nor map yet: neither the search nor the companion files show them."""
         if self.in_place or len(tagged.papers) < SPAWN_SEARCH_FROM or not can_fork():
             return
         search = SearchJob(
             tagged, self.cache_dir, self.texts, self.papers.key_of, to_fork=True, writer=writer
         )
         search.fork(None if writer is None else self._companions(config, tagged, writer))
-        if self._renders_all():
+        if search.makes_companions and self._renders_all():
             # Every page and companion file is made: the companions are the forked
             # process's as soon as its index is, while this one lays out the map (mostly on
             # one core), not a page worker's (~0.8 s of a 10,000-paper render's 2 cores).
