@@ -123,11 +123,19 @@ class Figures:
 
 
 def run_build(command: Sequence[str], env: dict[str, str] | None = None) -> Build:
-    """Run `command`, timing it and reading its peak RSS; raise if it fails."""
+    """Run `command`, timing it and reading its peak RSS; raise if it fails. It runs in the
+    temporary folder: from this repo, `python -m sitegen` would import the working tree's
+    sitegen whatever PYTHONPATH says (`-m` puts the working folder first on sys.path), and
+    a `--baseline` or `--commit` snapshot would measure the working tree instead."""
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
         process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            cwd=tempfile.gettempdir(),
         )
         sampler = GroupMemory(process.pid)
         _, status, usage = os.wait4(process.pid, 0)
@@ -280,7 +288,7 @@ def sitegen_tool(work: Path, source: Path | None, outs: Path | None = None) -> T
     its output in `outs` (default: `work`)."""
     site, out = work / "sitegen-site", (outs or work) / "sitegen-out"
     command = (sys.executable, "-m", "sitegen", "build", "--site", str(site), "--out", str(out))
-    env = code_env(source)
+    env = code_env(source or ROOT)  # the working tree, even where sitegen is not installed
     return Tool("sitegen", site, out, command, (site / CACHE_DIR,), env)
 
 
@@ -590,6 +598,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    args.work = args.work.resolve()  # the builds run elsewhere (see run_build)
+    if args.out_root is not None:
+        args.out_root = args.out_root.resolve()
     hugo = None if args.skip_hugo else hugo_binary()
     if not args.skip_hugo and hugo is None:
         print(f"error: the `hugo` package is not installed. {INSTALL_HINT}", file=sys.stderr)
