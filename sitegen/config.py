@@ -87,6 +87,13 @@ class SiteConfig:
     """The site.toml file read (None when the site has none)."""
 
     @property
+    def settings_key(self) -> str:
+        """The settings as the output depends on them, without where the site's folder is
+        or how it was named (`.` from inside it, a path from elsewhere): what a build keeps
+        for the next one still holds when that one runs from another folder."""
+        return repr(replace(self, root=Path(), source_path=None))
+
+    @property
     def content_dir(self) -> Path:
         return self.root / "content"
 

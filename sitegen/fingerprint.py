@@ -26,9 +26,13 @@ def add_file_stamps(
 ) -> None:
     """Each file under `folder`, by name, size and modification time; each file's stat is
     also put in `stats` by path, if given (for whoever reads the files next). Links to
-    folders inside `inside` are followed (see file_stats)."""
+    folders inside `inside` are followed (see file_stats), and its files are named from
+    it: the stamp is the same whether the site is `.` or a path to it."""
     found = sorted(_files(folder, inside))
-    lines = [f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n" for path, stat in found]
+    prefix = os.fspath(inside / "_")[:-1] if inside is not None else ""
+    lines = [
+        f"{path.removeprefix(prefix)}\0{stat.st_size}\0{stat.st_mtime_ns}\n" for path, stat in found
+    ]
     hasher.update("".join(lines).encode())  # one update, not one a file
     if stats is not None:
         stats.update(found)

@@ -83,6 +83,10 @@ class PaperCache:
     ) -> None:
         self.site_root = site_root
         """Papers that a symlink puts outside this folder are skipped, with a warning."""
+        self._root_prefix = os.fspath(site_root / "_")[:-1]
+        """How the paths of the site's files start (`""` for `.`). What is kept between runs
+        names a file from the site's folder: a build run from elsewhere (`--site DIR`)
+        finds what one run inside it (`.`) kept, instead of parsing every paper again."""
         self.texts = texts
         """Given every paper's abstract HTML and plain texts, as parsed."""
         self._entries: dict[str, _Entry] = {}
@@ -189,7 +193,7 @@ class PaperCache:
         path = os.fspath(paper.path) if paper.path is not None else None
         entry = self._entries.get(path) if path is not None else None
         if path is not None and entry is not None and entry.paper is paper and paper.digest:
-            return (path, paper.digest)
+            return (self._in_site(path), paper.digest)
         return paper
 
     def save(self) -> None:
@@ -203,16 +207,31 @@ class PaperCache:
         if self._in_file and not changed and not removed:
             return
         stamp = _stamp()
-        written = self._in_file and self._store.update(stamp, _rows(changed), removed)
+        written = self._in_file and self._store.update(
+            stamp, self._rows(changed), map(self._in_site, removed)
+        )
         if not written:  # no file yet, one of other code, or damaged: every row afresh
-            written = self._store.replace(stamp, _rows(entries))
+            written = self._store.replace(stamp, self._rows(entries))
         if written:
             self._saved = dict(entries)
             self._in_file = True
 
     def _read_cache(self) -> None:
         rows = self._store.read(_stamp()) if self._store is not None else None
-        self._saved, self._in_file = dict(rows or {}), rows is not None
+        prefix = self._root_prefix
+        self._saved = {
+            name if os.path.isabs(name) else prefix + name: row
+            for name, row in (rows or {}).items()
+        }
+        self._in_file = rows is not None
+
+    def _in_site(self, path: str) -> str:
+        """`path` as kept between runs: from the site's folder, if it is in it."""
+        prefix = self._root_prefix
+        return path[len(prefix) :] if path.startswith(prefix) else path
+
+    def _rows(self, entries: Mapping[str, _Entry]) -> dict[str, bytes]:
+        return {self._in_site(path): _encode(path, entry) for path, entry in entries.items()}
 
     def _from_file(self, path: str) -> _Entry | None:
         """The entry the cache file holds for `path` (not yet known to be current)."""
@@ -279,10 +298,6 @@ def _paper_names(papers_dir: Path, folder: str, stats: Mapping[str, os.stat_resu
 def _stamp() -> str:
     """What the rows of the cache file must have been written by."""
     return f"{CACHE_VERSION} {code_fingerprint()}"
-
-
-def _rows(entries: Mapping[str, _Entry]) -> dict[str, bytes]:
-    return {path: _encode(path, entry) for path, entry in entries.items()}
 
 
 def _encode(path: str, entry: _Entry) -> bytes:

@@ -128,7 +128,7 @@ def feed_recipes(
             alternate=urls.tag_page(tag.slug),
         )
         specs.append((feed, tag.papers))
-    context = repr((config, links, updated))
+    context = repr((config.settings_key, links, updated))
     files = {}
     for spec, papers in specs:
         entries = make.entries(papers)

@@ -535,7 +535,7 @@ class Renderer:
     def _cache_context(config: SiteConfig, out: Path) -> str:
         """What every page depends on besides its fingerprint: the config, sitegen's own
         code and the output folder the digests describe."""
-        return digest((repr(config), code_fingerprint(), str(out.resolve())))
+        return digest((config.settings_key, code_fingerprint(), str(out.resolve())))
 
     def _item_fingerprint(self) -> str:
         # Listings embed the item template through a function, invisible to Jinja's
