@@ -219,14 +219,13 @@ class PaperCache:
     def _read_cache(self) -> None:
         rows = self._store.read(_stamp()) if self._store is not None else None
         prefix = self._root_prefix
-        self._saved = {
-            name if os.path.isabs(name) else prefix + name: row
-            for name, row in (rows or {}).items()
-        }
+        # Every row names a file in the site's folder (see `_in_site`).
+        self._saved = {prefix + name: row for name, row in rows.items()} if rows else {}
         self._in_file = rows is not None
 
     def _in_site(self, path: str) -> str:
-        """`path` as kept between runs: from the site's folder, if it is in it."""
+        """`path` as kept between runs: from the site's folder (a paper's file is in it;
+        were one not, its row would name no file next time, and the file be parsed)."""
         prefix = self._root_prefix
         return path[len(prefix) :] if path.startswith(prefix) else path
 
