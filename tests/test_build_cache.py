@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import pickle
 import re
 import shutil
 import sqlite3
@@ -209,10 +210,9 @@ def test_damaged_caches_are_rebuilt_not_trusted(
         site / CACHE_DIR / build_module.PAPERS_CACHE,
         site / CACHE_DIR / build_module.COMPANIONS_CACHE,
         *(site / CACHE_DIR).glob("pages-*.pickle"),
-        # The listing items it rendered itself (forked workers keep theirs).
-        *(site / CACHE_DIR).glob("items-*.pickle"),
+        *(site / CACHE_DIR).glob("items-*.pickle"),  # forked workers' too
     ]
-    assert len(caches) == (4 if mode == "serial" else 3)
+    assert len(caches) == 4
     for path in caches:
         path.write_bytes(b"\x80\x05garbage{")
     ALL_EDITS["edit paper"](site)
@@ -264,6 +264,31 @@ def test_listing_items_a_retag_adds_are_appended_to_those_kept(
             fresh_build(site)
         assert len(added) == 1  # both read from the file written whole
     assert snapshot(site / "_site") == snapshot(cold_copy_build(site, tmp_path))
+
+
+def test_listing_items_rendered_by_workers_are_kept_for_the_next_run(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The theme's listing items that forked workers rendered are kept (they ended with the
+    workers: a cold build's first retag rendered every item of its listings again)."""
+    monkeypatch.setattr(render, "PARALLEL_RENDER_FROM", 1)
+    site = make_site(many_papers())
+    fresh_build(site)
+    [items] = (site / CACHE_DIR).glob("items-*.pickle")
+    kept = pickle.loads(items.read_bytes())["items"]
+    assert sorted(re.findall(r"Paper\d+", "".join(kept.values()))) == sorted(
+        f"Paper{i}" for i in range(12)
+    )
+    added: list[str] = []
+    add = KeptItems.add
+    monkeypatch.setattr(
+        KeptItems, "add", lambda kept, key, html: (added.append(key), add(kept, key, html))
+    )
+    monkeypatch.setattr(render, "PARALLEL_RENDER_FROM", 10_000)  # the retag renders here
+    replaced("p03", '"vision"', '"robots"')(site)
+    result = fresh_build(site)
+    assert "index.html" in result.rendered
+    assert len(added) == 1  # p03's item, and no other
 
 
 def test_caches_made_by_other_code_are_not_used(

@@ -46,6 +46,12 @@ class KeptItems:
         self.items()[key] = html
         self._added[key] = html
 
+    def take_added(self) -> dict[str, str]:
+        """The items added since the file was read or written, no longer to be saved here
+        (a forked worker's, which the build's process adds to its own)."""
+        added, self._added = self._added, {}
+        return added
+
     def save(self, papers: int, listed: Callable[[], Iterable[str]]) -> None:
         """Keep the items added in the file (a cache: failing only costs time). Once it holds
         over twice as many as the `papers` (now and then, not every retag: `listed`, the

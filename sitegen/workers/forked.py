@@ -41,6 +41,12 @@ def worker_count() -> int:
         return os.cpu_count() or 1
 
 
+def in_worker() -> bool:
+    """Whether this process is a ForkPool's worker: what it keeps ends with it, but for
+    the results its owner is sent."""
+    return _job_in_worker is not None
+
+
 def can_fork() -> bool:
     return (
         worker_count() > 1
