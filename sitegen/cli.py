@@ -43,9 +43,11 @@ examples:
 `sitegen COMMAND --help` describes a command."""
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, process_ends: bool = False) -> int:
+    """Run a command (`process_ends`: the process exits right after, as `run` does)."""
     parser = _parser()
     args = parser.parse_args(argv)
+    args.process_ends = process_ends
     try:
         return _run(args)
     finally:
@@ -62,7 +64,7 @@ def run() -> NoReturn:
     would only delay the prompt. mypy ends the same way. Under a profiler or a coverage
     tracer, the exit is a plain one: they write what they gathered at exit."""
     gc.set_threshold(YOUNG_COLLECTION_FROM, *gc.get_threshold()[1:])
-    code = main()
+    code = main(process_ends=True)
     if sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     try:
@@ -412,7 +414,7 @@ def _run_build(args: argparse.Namespace) -> int:
     console = None if args.quiet else terminal.stderr_console()
     # A one-off build: what it makes lives until it ends (10,000 papers: 20 collections
     # took 0.19 s of its process's CPU and freed 844 objects; see workers.ends_with_build).
-    with gc_paused():
+    with gc_paused(resume=not args.process_ends):
         if console is None or not console.is_terminal:
             result = build(args.site, args.out, args.strict, relayout=args.relayout)
         else:
