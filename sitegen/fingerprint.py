@@ -8,7 +8,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from sitegen.fsutil import leaves_site
+from sitegen.fsutil import leaves_site, path_prefix
 from sitegen.theme import PACKAGE_DIR
 
 
@@ -29,7 +29,7 @@ def add_file_stamps(
     folders inside `inside` are followed (see file_stats), and its files are named from
     it: the stamp is the same whether the site is `.` or a path to it."""
     found = sorted(_files(folder, inside))
-    prefix = os.fspath(inside / "_")[:-1] if inside is not None else ""
+    prefix = path_prefix(inside) if inside is not None else ""
     lines = [
         f"{path.removeprefix(prefix)}\0{stat.st_size}\0{stat.st_mtime_ns}\n" for path, stat in found
     ]

@@ -34,6 +34,12 @@ def leaves_site(path: Path, root: Path) -> Path | None:
     return None if real.is_relative_to(os.path.realpath(root)) else real
 
 
+def path_prefix(folder: Path) -> str:
+    """How the paths of the files in `folder` start, as text: `folder/`, or `""` for `.`
+    (`Path("./x")` is `x`)."""
+    return os.fspath(folder / "_")[:-1]
+
+
 def skipped_link(path: Path, target: Path) -> Problem:
     """The warning for an input `leaves_site` kept out."""
     return Problem(path, None, f"symlink to {target} leaves the site, skipped")

@@ -26,7 +26,7 @@ from sitegen.content.models import Paper, Source
 from sitegen.content.papers import is_paper_name, load_paper, paper_names, slug_collisions
 from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import code_fingerprint
-from sitegen.fsutil import leaves_site, skipped_link
+from sitegen.fsutil import leaves_site, path_prefix, skipped_link
 from sitegen.progress import NO_PROGRESS, Progress
 from sitegen.render.bibtex import key_base, remember_key_base
 from sitegen.render.listing import remember_row_parts, row_parts
@@ -83,7 +83,7 @@ class PaperCache:
     ) -> None:
         self.site_root = site_root
         """Papers that a symlink puts outside this folder are skipped, with a warning."""
-        self._root_prefix = os.fspath(site_root / "_")[:-1]
+        self._root_prefix = path_prefix(site_root)
         """How the paths of the site's files start (`""` for `.`). What is kept between runs
         names a file from the site's folder: a build run from elsewhere (`--site DIR`)
         finds what one run inside it (`.`) kept, instead of parsing every paper again."""
@@ -226,8 +226,7 @@ class PaperCache:
     def _in_site(self, path: str) -> str:
         """`path` as kept between runs: from the site's folder (a paper's file is in it;
         were one not, its row would name no file next time, and the file be parsed)."""
-        prefix = self._root_prefix
-        return path[len(prefix) :] if path.startswith(prefix) else path
+        return path.removeprefix(self._root_prefix)
 
     def _rows(self, entries: Mapping[str, _Entry]) -> dict[str, bytes]:
         return {self._in_site(path): _encode(path, entry) for path, entry in entries.items()}
@@ -267,7 +266,7 @@ class PaperCache:
         only_papers = all(p.parent == papers_dir and p.suffix == ".md" for p in content_changes)
         if changed is None or not self._scanned or not only_papers:
             # Each file's path as `papers_dir / name` would spell it, made as text.
-            folder = os.fspath(papers_dir / "_")[:-1]
+            folder = path_prefix(papers_dir)
             return [folder + name for name in _paper_names(papers_dir, folder, stats)]
         if not content_changes:
             return list(self._entries)
