@@ -138,6 +138,27 @@ def test_a_file_the_user_makes_while_a_build_commits_wins_and_is_reported(tmp_pa
         write_site(out, {"index.html": b"3", "new.html": b"sitegen's"})
 
 
+def test_a_folder_the_user_puts_where_a_page_is_replaced_stays_and_is_reported(
+    tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    write_site(out, {"index.html": b"1", "about.html": b"1"})
+    apply = journal._apply
+
+    def user_first(staging: Path, out_: Path, plan: journal.Plan) -> list[str]:
+        (out / "about.html").unlink()
+        (out / "about.html").mkdir()
+        (out / "about.html" / "draft.txt").write_text("the user's")
+        return apply(staging, out_, plan)
+
+    monkeypatch.setattr(journal, "_apply", user_first)
+    report = write_site(out, {"index.html": b"2", "about.html": b"2"})
+    assert (out / "about.html" / "draft.txt").read_text() == "the user's"
+    assert (out / "index.html").read_bytes() == b"2"
+    assert report.foreign == ["about.html"]
+    assert "about.html" not in json.loads((out / MANIFEST).read_text())
+
+
 def test_a_folder_turned_into_a_link_out_during_a_build_is_not_written_through(
     tmp_path, monkeypatch
 ):

@@ -97,7 +97,9 @@ def resume(staging: Path, out: Path) -> list[str]:
         for path in blocked:
             hashes.pop(path, None)
         _write_whole(next_manifest, manifest_bytes(hashes))
-    os.replace(next_manifest, out / MANIFEST)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(out / MANIFEST)  # not renamed over: see _move_in
+    os.rename(next_manifest, out / MANIFEST)
     os.unlink(staging / JOURNAL)
     return blocked
 
@@ -149,11 +151,16 @@ def _apply(staging: Path, out: Path, plan: Plan) -> list[str]:
 
 
 def _move_in(source: str, target: str, replace: bool) -> bool:
-    """Put the staged file `source` at `target`; False if something is in the way."""
+    """Put the staged file `source` at `target`; False if something is in the way.
+
+    A file replaced is unlinked first, not renamed over: on ext4, a rename over a file
+    writes the new one's data out on the spot (auto_da_alloc), which made the commit of a
+    10,000-paper tag edit wait ~50 ms for 52 files (14 ms for papers.bib alone). The path
+    is missing for that moment, as a commit's output is part old, part new: a build killed
+    in between leaves the file staged, and `resume` puts it in."""
     try:
         if replace:
-            os.replace(source, target)
-            return True
+            _unlink_file(target)
         os.link(source, target)  # unlike a rename, never replaces what is there
     except FileExistsError:
         if not _same_file(source, target):
@@ -162,6 +169,18 @@ def _move_in(source: str, target: str, replace: bool) -> bool:
         return False
     os.unlink(source)  # linked in by this or an earlier try
     return True
+
+
+def _unlink_file(target: str) -> None:
+    """Remove the file at `target` if there is one: a folder there stays (the link that
+    follows refuses it)."""
+    try:
+        os.unlink(target)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        pass
+    except PermissionError:
+        if not os.path.isdir(target):  # macOS says EPERM of a folder
+            raise
 
 
 def _same_file(a: str, b: str) -> bool:

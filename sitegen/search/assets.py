@@ -43,6 +43,7 @@ from sitegen.content.markdown import MarkdownTexts
 from sitegen.content.models import Paper
 from sitegen.content.topics import tag_slug
 from sitegen.fingerprint import code_fingerprint
+from sitegen.fsutil import replace_unflushed
 from sitegen.search.documents import FIELDS, Key, SearchDocument, pack, to_document, unpack
 from sitegen.search.fastlunr import REF, memo_stemmer
 from sitegen.search.state import IndexPayload, IndexState, build_state, vocabulary
@@ -410,6 +411,6 @@ def save_cache(cache_dir: Path, state: IndexState, store: _Store) -> None:
             # not fsynced: a cache a power cut damaged is not trusted, only rebuilt.
             with os.fdopen(fd, "wb") as file:
                 pickle.dump(data, file, pickle.HIGHEST_PROTOCOL)
-            os.replace(name, path)
+            replace_unflushed(name, path)
         finally:
             Path(name).unlink(missing_ok=True)
