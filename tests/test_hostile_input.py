@@ -24,7 +24,7 @@ from sitegen.content.fields import KNOWN_KEYS
 from sitegen.content.papers import load_paper, paper_slug, parse_paper
 from sitegen.content.topics import author_slug, tag_slug
 from sitegen.errors import ContentError
-from sitegen.fsutil import WINDOWS_RESERVED
+from sitegen.fsutil import WINDOWS_RESERVED, read_bounded
 from sitegen.importers.bibtex import parse_bibtex
 from sitegen.importers.daily_papers import decode_dump, parse_daily_papers
 
@@ -514,6 +514,24 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     with _captured() as (_, err_text), pytest.raises(SystemExit) as exited:
         cli.main(["import", "x.txt", "--year", "12"])
     assert exited.value.code == 2 and "is not a year" in err_text.getvalue()
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096])
+def test_a_file_up_to_the_limit_is_read_whole_and_one_byte_more_is_refused(
+    tmp_path: Path, size: int
+) -> None:
+    data = bytes(range(256)) * 17
+    path = tmp_path / "paper.md"
+    path.write_bytes(data[:size])
+    assert read_bounded(path, limit=4096) == data[:size]
+    path.write_bytes(data[:4097])
+    with pytest.raises(ContentError, match="is larger than"):
+        read_bounded(path, limit=4096)
+
+
+def test_a_file_with_no_size_to_tell_is_read_to_its_end() -> None:
+    status = read_bounded(Path("/proc/self/status"))  # a regular file of size 0
+    assert status.startswith(b"Name:") and status.endswith(b"\n")
 
 
 def test_unreadable_paper_is_an_error_not_a_traceback(tmp_path: Path) -> None:
