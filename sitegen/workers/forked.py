@@ -29,6 +29,8 @@ J = TypeVar("J")
 
 CHUNKS_PER_WORKER = 6
 """More chunks than workers, so a worker that drew cheap pages takes more."""
+TAIL_SPLIT = 4
+"""The last chunk a worker would draw is cut in this many (see `chunked`)."""
 
 _job_in_worker: Any = None
 """In a worker process only: the job of the pool that forked it."""
@@ -121,8 +123,7 @@ class ForkPool(Generic[J]):
             here = func(self.job, items)
             done(len(items))
             return here
-        size = max(1, -(-len(items) // (self.workers * CHUNKS_PER_WORKER)))
-        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        chunks = chunked(items, self.workers)
         try:
             parts = self._pool.map(_with_job, itertools.repeat(func), chunks)  # submits all now
             if meanwhile is not None:
@@ -145,6 +146,20 @@ class ForkPool(Generic[J]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def chunked(items: list[T], workers: int) -> list[list[T]]:
+    """`items` in CHUNKS_PER_WORKER chunks a worker, in order, the last `workers` of them
+    cut in TAIL_SPLIT: the workers then finish within a small chunk of each other. (A
+    worker that drew the last big chunk kept the other core idle: 0.28 s of a 10,000-paper
+    build's render.)"""
+    size = max(1, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
+    head = max(0, len(items) - size * workers)
+    tail, parts = len(items) - head, workers * TAIL_SPLIT
+    cuts = [head + tail * part // parts for part in range(parts + 1)]
+    return [items[i : min(i + size, head)] for i in range(0, head, size)] + [
+        items[start:end] for start, end in itertools.pairwise(cuts) if start < end
+    ]
 
 
 def _start_worker(parent: int, job: object) -> None:
