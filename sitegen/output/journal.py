@@ -23,6 +23,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen.fsutil import replace_unflushed
+
 MANIFEST = ".sitegen-manifest.json"
 JOURNAL = ".sitegen-commit.json"
 """In a staging folder: the plan of a commit under way (its presence means committed)."""
@@ -97,9 +99,7 @@ def resume(staging: Path, out: Path) -> list[str]:
         for path in blocked:
             hashes.pop(path, None)
         _write_whole(next_manifest, manifest_bytes(hashes))
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(out / MANIFEST)  # not renamed over: see _move_in
-    os.rename(next_manifest, out / MANIFEST)
+    replace_unflushed(next_manifest, out / MANIFEST)  # only sitegen reads it
     os.unlink(staging / JOURNAL)
     return blocked
 

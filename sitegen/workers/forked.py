@@ -151,8 +151,8 @@ class ForkPool(Generic[J]):
 def chunked(items: list[T], workers: int) -> list[list[T]]:
     """`items` in CHUNKS_PER_WORKER chunks a worker, in order, the last `workers` of them
     cut in TAIL_SPLIT: the workers then finish within a small chunk of each other. (A
-    worker that drew the last big chunk kept the other core idle: 0.28 s of a 10,000-paper
-    build's render.)"""
+    worker that drew the last big chunk kept the other core idle for up to a chunk's time:
+    0.28 s of a 10,000-paper build's render.)"""
     size = max(1, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
     head = max(0, len(items) - size * workers)
     tail, parts = len(items) - head, workers * TAIL_SPLIT
