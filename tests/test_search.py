@@ -298,6 +298,7 @@ INDEX_EDITS: dict[str, Any] = {
     "notes": lambda ps, i: replace(ps[i], notes="Fresh notes: zymurgy, multi-task; of the."),
     "notes removed": lambda ps, i: replace(ps[i], notes=""),
     "tag added": lambda ps, i: replace(ps[i], tags=(*ps[i].tags, "brand-new tag")),
+    "tag added, last of all": lambda ps, i: replace(ps[i], tags=(*ps[i].tags, "zz last tag")),
     "tag removed": lambda ps, i: replace(ps[i], tags=ps[i].tags[1:]),
     "title": lambda ps, i: replace(ps[i], title=f"{ps[i].title} {ODD[0]}"),
     "authors": lambda ps, i: replace(ps[i], authors=("Jürgen Schmid-Huber", ODD[1])),

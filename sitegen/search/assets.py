@@ -77,7 +77,7 @@ SHARD_BYTES = 64 * 1024
 60%), however large the index: at 50,000 papers, 150 shards. Halving or doubling it changes what
 a first query downloads by a tenth at most (benchmarks/bench_search_shards.py)."""
 
-CACHE_VERSION = "9"
+CACHE_VERSION = "10"
 """Bump when the index payload changes for the same documents (invalidates caches)."""
 STATE_FILE = "search/state.pickle"
 """The index kept between builds (`state.IndexState`) and the store's scripts, under the
@@ -337,6 +337,9 @@ class _Store:
     """Each chunk's script's digest: `version` is a digest of them all."""
     scripts: tuple[bytes, ...]
     """Each chunk's script (`search/store-<k>.js`)."""
+    chunk_tags: tuple[tuple[str, ...], ...]
+    """The tags each chunk numbers: a chunk is reused while they keep their numbers (a new
+    tag sorting after them, say), not only while the whole table is the same."""
 
     @property
     def version(self) -> str:
@@ -347,25 +350,33 @@ class _Store:
     @staticmethod
     def made(documents: _Documents, tags: Sequence[str], cached: _Cache | None) -> _Store:
         """The store of `documents`, reusing the cached chunks whose papers are unchanged."""
-        old = cached[1] if cached is not None and cached[1].tags == tuple(tags) else None
-        old_packed = old.packed if old is not None else ()
+        old = cached[1] if cached is not None else None
         tag_ids = {tag: i for i, tag in enumerate(tags)}
+        renumbered = _renumbered(old.tags, tag_ids) if old is not None else set()
         packed = tuple(documents.packed)
-        digests, scripts = [], []
+        digests, scripts, chunk_tags = [], [], []
         for k, start in enumerate(range(0, len(packed), STORE_CHUNK)):
             end = min(start + STORE_CHUNK, len(packed))
             if (
                 old is not None
-                and end <= len(old_packed)
-                and old_packed[start:end] == packed[start:end]
+                and end <= len(old.packed)
+                and old.packed[start:end] == packed[start:end]  # the same papers ...
+                and renumbered.isdisjoint(old.chunk_tags[k])  # ... their tags' numbers too
             ):
                 digests.append(old.digests[k])
                 scripts.append(old.scripts[k])
+                chunk_tags.append(old.chunk_tags[k])
                 continue
-            chunk = _store_chunk([documents[ref] for ref in range(start, end)], tag_ids)
-            scripts.append(as_script("store", k, chunk))
+            part = [documents[ref] for ref in range(start, end)]
+            scripts.append(as_script("store", k, _store_chunk(part, tag_ids)))
             digests.append(hashlib.blake2b(scripts[-1], digest_size=16).hexdigest())
-        return _Store(tuple(tags), packed, tuple(digests), tuple(scripts))
+            chunk_tags.append(tuple(sorted({tag for doc in part for tag in doc.tags})))
+        return _Store(tuple(tags), packed, tuple(digests), tuple(scripts), tuple(chunk_tags))
+
+
+def _renumbered(old_tags: Sequence[str], tag_ids: Mapping[str, int]) -> set[str]:
+    """The tags of the old table whose number is another (or none) in the new one."""
+    return {tag for i, tag in enumerate(old_tags) if tag_ids.get(tag) != i}
 
 
 def _store_chunk(part: Sequence[SearchDocument], tag_ids: Mapping[str, int]) -> dict[str, Any]:
