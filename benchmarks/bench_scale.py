@@ -230,19 +230,21 @@ def measure_sizes(out: Path) -> Sizes:
 
 
 def measure(
-    tools: Sequence[Tool], edit_slug: str, runs: int, cold_only: bool
+    tools: Sequence[Tool], edit_slug: str, runs: int, cold_only: bool, settle: float = 0.0
 ) -> dict[str, Figures]:
     """`runs` rounds of cold build, no-op rebuild and one-paper edit (or the cold build
     alone), the tools taking turns in each round (a busy machine slows them alike), each
     round starting with the next tool (a cold sitegen build that deleted the other's output
     first, 270 MB just written at 10,000 papers, was ~3 s slower: no tool always pays
-    that); medians."""
+    that); medians. `settle`: seconds to wait between deleting a tool's output and its cold
+    build (see --settle)."""
     rounds: dict[str, list[tuple[Build, Build, Build]]] = {tool.name: [] for tool in tools}
     sizes: dict[str, Sizes] = {}
     for run in range(1, runs + 1):
         shift = (run - 1) % len(tools)
         for tool in [*tools[shift:], *tools[:shift]]:
             clear(tool)
+            time.sleep(settle)
             cold = run_build(tool.command, tool.env)
             sizes[tool.name] = measure_sizes(tool.out)
             noop = edit = Build(0.0, 0, "")
@@ -412,6 +414,7 @@ def bench(
     cold_only: bool = False,
     baseline: tuple[str, Path] | None = None,
     outs: Path | None = None,
+    settle: float = 0.0,
 ) -> str:
     edit_slug = write_sites(count, work, hugo is not None, hugo_related, reuse)
     if outs is not None:
@@ -420,7 +423,7 @@ def bench(
     if baseline is not None:
         rev, folder = baseline
         tools.append(replace(sitegen_tool(work, folder, outs), name=f"sitegen@{rev}"))
-    results = measure(tools, edit_slug, runs, cold_only)
+    results = measure(tools, edit_slug, runs, cold_only, settle)
     text = table(count, runs, results) + "".join(
         f"\n{name}: cold {f.cold:.2f} s ({f.cold_cpu:.1f} s CPU), peak RSS {mib(f.peak_rss)}, "
         f"peak with workers {mib(f.peak_group)}"
@@ -588,6 +591,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "/dev/shm: see the README on file systems where creating files is slow after deleting",
     )
     parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long between deleting a tool's output and its cold build: ext4 without "
+        "a journal skips inodes freed in the last 30 s (dirty_expire_centisecs), one check "
+        "each, when it creates files (see the README)",
+    )
+    parser.add_argument(
         "--commit",
         metavar="REV",
         help="benchmark sitegen as committed at REV (a `git archive` snapshot) instead of the "
@@ -622,6 +634,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.cold_only,
             baseline,
             None if args.out_root is None else args.out_root / str(count),
+            args.settle,
         )
         print(text, flush=True)
         if args.profile:
