@@ -15,7 +15,6 @@ out of the manifest (the next build reports it as not sitegen's).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -136,8 +135,7 @@ def _apply(staging: Path, out: Path, plan: Plan) -> list[str]:
     for path in plan.remove:  # first: a removed file may be in the way of a new folder
         if not folders.inside(path):
             continue
-        with contextlib.suppress(FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            os.unlink(f"{out}/{path}")
+        _unlink_file(f"{out}/{path}")
         remove_empty_parents(out, (out / path).parent)
     blocked = []
     replaced = set(plan.replace)
@@ -172,8 +170,8 @@ def _move_in(source: str, target: str, replace: bool) -> bool:
 
 
 def _unlink_file(target: str) -> None:
-    """Remove the file at `target` if there is one: a folder there stays (the link that
-    follows refuses it)."""
+    """Remove the file at `target` if there is one: a folder there stays (a file linked in
+    next is refused by it)."""
     try:
         os.unlink(target)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
